@@ -1,0 +1,55 @@
+import Foundation
+
+/// A whole model answer, folded from its deltas.
+public struct ChatCompletion: Sendable, Hashable {
+    public var text: String
+    public var reasoning: String
+    public var toolCalls: [ToolCall]
+    public var usage: TokenUsage?
+    public var finishReason: FinishReason?
+
+    public init(text: String = "", reasoning: String = "", toolCalls: [ToolCall] = [], usage: TokenUsage? = nil,
+                finishReason: FinishReason? = nil) {
+        self.text = text
+        self.reasoning = reasoning
+        self.toolCalls = toolCalls
+        self.usage = usage
+        self.finishReason = finishReason
+    }
+
+    public var assistantMessage: ChatMessage {
+        .assistant(text, toolCalls: toolCalls, reasoning: reasoning.isEmpty ? nil : reasoning)
+    }
+}
+
+/// Folds deltas into a `ChatCompletion`; tool calls are assembled by their index.
+public struct ChatCompletionBuilder: Sendable {
+    private var text = ""
+    private var reasoning = ""
+    private var calls: [Int: ToolCall] = [:]
+    private var usage: TokenUsage?
+    private var finishReason: FinishReason?
+
+    public init() {}
+
+    public mutating func add(_ delta: ChatDelta) {
+        switch delta {
+        case .text(let piece): text += piece
+        case .reasoning(let piece): reasoning += piece
+        case .toolCallStart(let index, let id, let name):
+            var call = calls[index] ?? ToolCall(id: id, name: name, arguments: "")
+            if !id.isEmpty { call.id = id }
+            if !name.isEmpty { call.name = name }
+            calls[index] = call
+        case .toolCallArguments(let index, let fragment):
+            calls[index, default: ToolCall(id: "", name: "", arguments: "")].arguments += fragment
+        case .usage(let value): usage = value
+        case .finish(let reason): finishReason = reason
+        }
+    }
+
+    public func build() -> ChatCompletion {
+        let ordered = calls.keys.sorted().compactMap { calls[$0] }
+        return ChatCompletion(text: text, reasoning: reasoning, toolCalls: ordered, usage: usage, finishReason: finishReason)
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+
+public struct JSONParseError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { "invalid JSON: \(message)" }
+}
+
+extension JSONValue {
+    /// Parses UTF-8 JSON text (RFC 8259). Top-level scalars are accepted.
+    public static func parse(_ data: Data) throws -> JSONValue {
+        try parse(Array(data))
+    }
+
+    public static func parse(_ text: String) throws -> JSONValue {
+        try parse(Array(text.utf8))
+    }
+
+    public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
+        var parser = JSONParser(bytes: bytes)
+        return try parser.parseDocument()
+    }
+
+    /// Compact one-line JSON, object keys sorted.
+    public func serialized() -> String {
+        var output = ""
+        write(to: &output)
+        return output
+    }
+
+    public func write(to output: inout String) {
+        switch self {
+        case .null: output += "null"
+        case .bool(let value): output += value ? "true" : "false"
+        case .number(let value): JSONValue.writeNumber(value, to: &output)
+        case .string(let value): JSONValue.writeString(value, to: &output)
+        case .array(let values):
+            output += "["
+            for (index, value) in values.enumerated() {
+                if index > 0 { output += "," }
+                value.write(to: &output)
+            }
+            output += "]"
+        case .object(let object):
+            output += "{"
+            for (index, key) in object.keys.sorted().enumerated() {
+                if index > 0 { output += "," }
+                JSONValue.writeString(key, to: &output)
+                output += ":"
+                object[key]!.write(to: &output)
+            }
+            output += "}"
+        }
+    }
+
+    /// Serializes an object with its fields in the given order (wire formats that are read by people).
+    public static func serializeObject(_ fields: [(String, JSONValue)]) -> String {
+        var output = "{"
+        for (index, field) in fields.enumerated() {
+            if index > 0 { output += "," }
+            writeString(field.0, to: &output)
+            output += ":"
+            field.1.write(to: &output)
+        }
+        output += "}"
+        return output
+    }
+
+    static func writeNumber(_ value: Double, to output: inout String) {
+        if !value.isFinite {
+            output += "null"
+        } else if value.rounded() == value, abs(value) < 9.0e15 {
+            output += String(Int64(value))
+        } else {
+            output += "\(value)"
+        }
+    }
+
+    static func writeString(_ value: String, to output: inout String) {
+        output += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            case "\u{08}": output += "\\b"
+            case "\u{0C}": output += "\\f"
+            default:
+                // U+2028/2029 are legal JSON but break JavaScript line parsing in SSE consumers.
+                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                    output += String(format: "\\u%04x", scalar.value)
+                } else {
+                    output.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        output += "\""
+    }
+}

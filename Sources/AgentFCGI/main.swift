@@ -1,0 +1,3 @@
+import AgentCore
+
+print("agent-fcgi \(AgentCoreInfo.version)")
