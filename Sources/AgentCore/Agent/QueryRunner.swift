@@ -1,0 +1,58 @@
+import Foundation
+
+/// The whole valid state of a session at a step boundary: what the store persists.
+public struct QueryCheckpoint: Sendable, Hashable {
+    /// The full history (system message first when there is one). Usually the previous
+    /// checkpoint plus appended messages; compaction may rewrite older ones.
+    public var history: [ChatMessage]
+    public var usage: SessionUsage
+
+    public init(history: [ChatMessage], usage: SessionUsage) {
+        self.history = history
+        self.usage = usage
+    }
+}
+
+/// How a query ended.
+public struct QueryOutcome: Sendable, Hashable {
+    /// Valid for the next query whatever happened: every tool call has a result.
+    public var history: [ChatMessage]
+    public var usage: SessionUsage
+    /// The `final` or `error` event that was emitted last.
+    public var terminal: AgentEvent
+
+    public init(history: [ChatMessage], usage: SessionUsage, terminal: AgentEvent) {
+        self.history = history
+        self.usage = usage
+        self.terminal = terminal
+    }
+
+    /// The answer text for `/agent/query` (the `final` content; empty on error).
+    public var responseText: String {
+        if case .final(let content, _) = terminal { return content }
+        return ""
+    }
+}
+
+/// Runs one query of a session: the seam between sessions (which own state, ordering and
+/// persistence) and the agent loop (which talks to the model and tools).
+///
+/// Contract:
+/// - `emit` receives every event in order, ending with exactly one `final` or `error`
+///   (the session appends `usage` itself). `emit` is awaited: back-pressure is allowed.
+/// - `checkpoint` is called after each completed step (model turn plus its tool results) with
+///   the full valid history; if it throws, the run ends with `error{code:"internal"}`.
+/// - Cancellation of the calling task ends the run promptly with `final{status:"cancelled"}`;
+///   the returned history is still valid (missing tool results filled with "cancelled").
+public protocol QueryRunner: Sendable {
+    /// The tools the model may call, for `GET /tools`.
+    var toolDefinitions: [ToolDefinition] { get }
+
+    func run(
+        history: [ChatMessage],
+        userMessage: String,
+        usage: SessionUsage,
+        emit: @escaping @Sendable (AgentEvent) async -> Void,
+        checkpoint: @escaping @Sendable (QueryCheckpoint) async throws -> Void
+    ) async -> QueryOutcome
+}
