@@ -88,7 +88,7 @@ public actor SessionManager {
     }
 
     /// All sessions when `owner` is nil and there is no authentication; else the owner's.
-    public func list(owner: String?, limit: Int, after cursor: String?) async throws -> SessionPage {
+    public func list(owner: String?, limit: Int, after cursor: String?) async throws -> SessionListPage {
         if let persistence {
             var page = try await persistence.listSessions(owner: owner, limit: limit, after: cursor)
             // The store lags behind a running query by at most one step; memory is authoritative.
@@ -108,7 +108,7 @@ public actor SessionManager {
                            messageCount: $0.messageCount)
         }
         let more = startIndex + slice.count < visible.count
-        return SessionPage(sessions: summaries, nextCursor: more ? summaries.last?.id : nil)
+        return SessionListPage(sessions: summaries, nextCursor: more ? summaries.last?.id : nil)
     }
 
     private func lookup(id: String) async throws -> AgentSession? {

@@ -14,7 +14,7 @@ public protocol SessionPersistence: Sendable {
     /// and whether a query is still running. Returns when the data is on disk.
     func commit(_ commit: SessionCommit) async throws
     func deleteSession(id: String) async throws
-    func listSessions(owner: String?, limit: Int, after cursor: String?) async throws -> SessionPage
+    func listSessions(owner: String?, limit: Int, after cursor: String?) async throws -> SessionListPage
     func countSessions(owner: String?) async throws -> Int
     /// Stored events with `seq > after`, oldest first, at most `limit`.
     func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent]
@@ -108,7 +108,7 @@ public struct SessionSummary: Sendable, Hashable {
     }
 }
 
-public struct SessionPage: Sendable, Hashable {
+public struct SessionListPage: Sendable, Hashable {
     public var sessions: [SessionSummary]
     /// Pass back as `after` for the next page; nil on the last page.
     public var nextCursor: String?
