@@ -17,6 +17,8 @@ public actor AgentSession {
     let settings: SessionSettings
     let persistence: (any SessionPersistence)?
     var history: [ChatMessage]
+    /// The history as last written to the store, to send only what changed.
+    var committedHistory: [ChatMessage]
     var usage: SessionUsage
     var lastSeq: Int64
     var lastUsedAt: Date
@@ -37,6 +39,7 @@ public actor AgentSession {
         self.settings = settings
         self.persistence = persistence
         self.history = history
+        self.committedHistory = history
         self.usage = usage
         self.lastSeq = lastSeq
         self.lastUsedAt = lastUsedAt
@@ -89,10 +92,12 @@ public actor AgentSession {
         }
         let events = uncommittedEvents
         uncommittedEvents.removeAll()
-        let commit = SessionCommit(sessionId: id, history: history, events: events, usage: usage,
-                                   lastUsedAt: lastUsedAt, runningQueryId: runningQueryId)
+        let written = history
+        let commit = SessionCommit(sessionId: id, history: .between(committedHistory, written), events: events,
+                                   usage: usage, lastUsedAt: lastUsedAt, runningQueryId: runningQueryId)
         do {
             try await persistence.commit(commit)
+            committedHistory = written
         } catch {
             // Keep them for the next attempt: a later commit may succeed once the disk recovers.
             uncommittedEvents.insert(contentsOf: events, at: 0)

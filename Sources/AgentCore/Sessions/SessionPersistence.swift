@@ -52,17 +52,34 @@ public struct PersistedSession: Sendable, Hashable {
     }
 }
 
+/// How the history changed since the last commit.
+public enum HistoryChange: Sendable, Hashable {
+    case unchanged
+    /// Messages added at `from` (the count previously committed).
+    case append(from: Int, messages: [ChatMessage])
+    /// Rewritten (compaction, clear): the whole new history.
+    case replace(with: [ChatMessage])
+
+    /// The smallest change that turns `old` into `new`.
+    public static func between(_ old: [ChatMessage], _ new: [ChatMessage]) -> HistoryChange {
+        if old == new { return .unchanged }
+        if new.count > old.count, Array(new.prefix(old.count)) == old {
+            return .append(from: old.count, messages: Array(new.dropFirst(old.count)))
+        }
+        return .replace(with: new)
+    }
+}
+
 public struct SessionCommit: Sendable, Hashable {
     public var sessionId: String
-    /// The full history; the store appends when only new messages were added and rewrites otherwise.
-    public var history: [ChatMessage]
+    public var history: HistoryChange
     public var events: [StampedEvent]
     public var usage: SessionUsage
     public var lastUsedAt: Date
     /// The query still running after this commit, or nil when it has ended.
     public var runningQueryId: String?
 
-    public init(sessionId: String, history: [ChatMessage], events: [StampedEvent], usage: SessionUsage,
+    public init(sessionId: String, history: HistoryChange, events: [StampedEvent], usage: SessionUsage,
                 lastUsedAt: Date, runningQueryId: String?) {
         self.sessionId = sessionId
         self.history = history
