@@ -6,6 +6,7 @@ public final class SessionCounters: Sendable {
     public let loaded = Atomic<Int>(0)
     public let evicted = Atomic<Int>(0)
     public let expired = Atomic<Int>(0)
+    public let inMemory = Atomic<Int>(0)
 
     public init() {}
 }

@@ -10,7 +10,9 @@ import Synchronization
 public actor SessionManager {
     public private(set) var settings: SessionSettings
     let persistence: (any SessionPersistence)?
-    var sessions: [String: AgentSession] = [:]
+    var sessions: [String: AgentSession] = [:] {
+        didSet { counters.inMemory.store(sessions.count, ordering: .relaxed) }
+    }
     var loading: [String: Task<AgentSession?, Error>] = [:]
     let logger: Logger
     public nonisolated let counters = SessionCounters()
@@ -81,9 +83,18 @@ public actor SessionManager {
     /// Sessions in memory right now.
     public var inMemoryCount: Int { sessions.count }
 
+    /// The same, readable without waiting for the actor (for `/status`).
+    public nonisolated var inMemoryCountSnapshot: Int { counters.inMemory.load(ordering: .relaxed) }
+
+    /// Every session, whoever owns it (`/health`'s `active_sessions`): stored ones when there is a store.
+    public func totalCount() async throws -> Int {
+        if let persistence { return try await persistence.countSessions(owner: nil, allOwners: true) }
+        return sessions.count
+    }
+
     /// Sessions the caller can see: stored ones when there is a store, else those in memory.
     public func count(owner: String?) async throws -> Int {
-        if let persistence { return try await persistence.countSessions(owner: owner) }
+        if let persistence { return try await persistence.countSessions(owner: owner, allOwners: false) }
         return sessions.values.filter { $0.owner == owner }.count
     }
 

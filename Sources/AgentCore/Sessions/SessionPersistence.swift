@@ -15,7 +15,8 @@ public protocol SessionPersistence: Sendable {
     func commit(_ commit: SessionCommit) async throws
     func deleteSession(id: String) async throws
     func listSessions(owner: String?, limit: Int, after cursor: String?) async throws -> SessionListPage
-    func countSessions(owner: String?) async throws -> Int
+    /// Sessions of `owner` (nil: those created without authentication), or of everyone with `allOwners`.
+    func countSessions(owner: String?, allOwners: Bool) async throws -> Int
     /// Stored events with `seq > after`, oldest first, at most `limit`.
     func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent]
     /// Ids of sessions idle since before `cutoff`, deleted by this call.
