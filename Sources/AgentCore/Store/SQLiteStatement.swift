@@ -36,7 +36,9 @@ final class SQLiteStatement {
             case .null: code = sqlite3_bind_null(handle, index)
             case .integer(let number): code = sqlite3_bind_int64(handle, index, number)
             case .real(let number): code = sqlite3_bind_double(handle, index, number)
-            case .text(let text): code = agent_sqlite3_bind_text_transient(handle, index, text, -1)
+            case .text(let text):
+                // Explicit byte length: text may contain NUL, which a C-string length would cut at.
+                code = agent_sqlite3_bind_text_transient(handle, index, text, Int32(clamping: text.utf8.count))
             }
             guard code == SQLITE_OK else { throw SQLiteError(code: code, connection: connection, sql: sql) }
         }

@@ -15,6 +15,9 @@ final class SQLiteThread<State>: Sendable {
         let queue = self.queue
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             let thread = Thread {
+                // Set from the thread itself, so Foundation names the OS thread too (for
+                // `top -H` and debuggers); Linux keeps 15 bytes of it.
+                Thread.current.name = name
                 let state: State
                 do {
                     state = try makeState()
@@ -25,7 +28,6 @@ final class SQLiteThread<State>: Sendable {
                 continuation.resume()
                 queue.drain(state)
             }
-            thread.name = name
             thread.start()
         }
     }
