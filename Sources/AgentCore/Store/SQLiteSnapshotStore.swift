@@ -39,6 +39,9 @@ public final class SQLiteSnapshotStore: SnapshotStore {
             return try SnapshotDatabase(path: path, busyTimeoutMilliseconds: busyMilliseconds,
                                         maxEventsPerSession: maxEvents, migrations: migrations)
         }
+        if try await thread.perform({ $0.connection.isReadOnly }) {
+            recordFailure(.readOnly(path: path))
+        }
     }
 
     public func close() async {

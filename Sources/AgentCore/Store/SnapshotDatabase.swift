@@ -5,9 +5,11 @@ import Foundation
 /// only (it owns the `SQLiteConnection`); `SQLiteSnapshotStore` is its async front.
 /// Inputs arrive already encoded to JSON text so the SQLite thread does only SQLite work.
 final class SnapshotDatabase {
-    let connection: SQLiteConnection
+    /// Replaced only when a connection SQLite opened read-only is reopened for writing.
+    private(set) var connection: SQLiteConnection
     let path: String
     let maxEventsPerSession: Int
+    private let busyTimeoutMilliseconds: Int
     private let pageSize: Int
     /// Device and inode of the file opened, to notice it being deleted or replaced.
     private let fileIdentity: (dev: UInt64, ino: UInt64)?
@@ -18,6 +20,19 @@ final class SnapshotDatabase {
          migrations: [SchemaMigration] = SchemaMigration.all) throws {
         self.path = path
         self.maxEventsPerSession = max(1, maxEventsPerSession)
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        connection = try Self.connect(path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, checkIntegrity: true)
+        do {
+            pageSize = try connection.row("PRAGMA page_size") { $0.int(0) } ?? 4096
+        } catch let error as SQLiteError {
+            throw StoreError(error, operation: "configure \(path)")
+        }
+        try SchemaMigrator(migrations: migrations).migrate(connection)
+        fileIdentity = Self.identity(of: path)
+    }
+
+    private static func connect(_ path: String, busyTimeoutMilliseconds: Int, checkIntegrity: Bool) throws -> SQLiteConnection {
+        let connection: SQLiteConnection
         do {
             connection = try SQLiteConnection(path: path)
         } catch {
@@ -26,17 +41,15 @@ final class SnapshotDatabase {
         do {
             // The C API keeps the value out of SQL text.
             sqlite3_busy_timeout(try connection.rawHandle(), Int32(clamping: busyTimeoutMilliseconds))
-            try Self.checkIntegrity(connection, path: path)
+            if checkIntegrity { try Self.checkIntegrity(connection, path: path) }
             // WAL lets readers run during a write; NORMAL syncs at checkpoints, not at each
             // commit: a power cut may lose the last commits but never corrupts the file.
             _ = try connection.row("PRAGMA journal_mode = WAL") { $0.text(0) }
             try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
-            pageSize = try connection.row("PRAGMA page_size") { $0.int(0) } ?? 4096
         } catch let error as SQLiteError {
             throw StoreError(error, operation: "configure \(path)")
         }
-        try SchemaMigrator(migrations: migrations).migrate(connection)
-        fileIdentity = Self.identity(of: path)
+        return connection
     }
 
     private static func checkIntegrity(_ connection: SQLiteConnection, path: String) throws {
@@ -68,10 +81,22 @@ final class SnapshotDatabase {
     /// the WAL is written too: it fails exactly when a growing commit would.
     func probeWrite() throws {
         try checkFilePresent()
+        try reopenIfReadOnly()
         try connection.transaction {
             try connection.run("INSERT INTO store_probe (payload) VALUES (zeroblob(?))", [.int(pageSize * 2)])
             try connection.run("DELETE FROM store_probe")
         }
+    }
+
+    /// SQLite silently opens a file it may not write (permissions, immutable attribute)
+    /// read-only, and such a connection stays read-only: reopening is how writes resume once
+    /// the file is writable again.
+    private func reopenIfReadOnly() throws {
+        guard connection.isReadOnly else { return }
+        let fresh = try Self.connect(path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, checkIntegrity: false)
+        guard !fresh.isReadOnly else { throw StoreError.readOnly(path: path) }
+        connection.close()
+        connection = fresh
     }
 
     /// Caps the file at `pages` pages (SQLite never lowers it below the current size);

@@ -12,6 +12,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case schemaTooNew(path: String, found: Int, supported: Int)
     /// The database file was deleted or replaced while open; writes would go to a ghost.
     case databaseFileMissing(path: String)
+    /// SQLite could open the file for reading only (permissions, immutable attribute, read-only mount).
+    case readOnly(path: String)
     case sessionNotFound(String)
     case sessionExists(String)
     /// A history update starts past the end of the stored history (messages would be lost).
@@ -25,7 +27,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     public var isStorageFailure: Bool {
         switch self {
         case .sqlite(_, _, _, _, let storageFailure): return storageFailure
-        case .databaseFileMissing, .corrupt: return true
+        case .databaseFileMissing, .readOnly, .corrupt: return true
         default: return false
         }
     }
@@ -41,6 +43,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
             return "snapshot store \(path) has schema version \(found), this build supports up to \(supported); upgrade agent-fcgi"
         case .databaseFileMissing(let path):
             return "snapshot store \(path) was deleted or replaced while open; restart agent-fcgi to recreate it"
+        case .readOnly(let path):
+            return "snapshot store \(path) is read-only for this process; make the file and its directory writable"
         case .sessionNotFound(let id):
             return "snapshot store: session \(id) not found"
         case .sessionExists(let id):
