@@ -10,6 +10,8 @@ public enum SessionError: Error, Sendable, Hashable, CustomStringConvertible {
     case busy(id: String, runningQueryId: String?, reason: String)
     /// 503 + Retry-After: every session held in memory is busy.
     case capacity(retryAfterSeconds: Int)
+    /// 422: a `cursor` that no listing handed out.
+    case invalidCursor(String)
     /// 503: the store cannot take writes, so nothing is started that could not be persisted.
     case storeUnavailable(reason: String)
 
@@ -20,6 +22,7 @@ public enum SessionError: Error, Sendable, Hashable, CustomStringConvertible {
         case .busy(let id, let queryId, let reason):
             return "Session \(id) is busy\(queryId.map { " with query \($0)" } ?? ""): \(reason)"
         case .capacity: return "All sessions held in memory are busy; try again shortly"
+        case .invalidCursor(let cursor): return "invalid cursor \(cursor.debugDescription)"
         case .storeUnavailable(let reason): return "Session store unavailable: \(reason)"
         }
     }

@@ -20,8 +20,8 @@ extension SessionManager {
         }
         if let persistence {
             do {
-                let stored = try await persistence.expireSessions(idleBefore: cutoff)
-                expired.append(contentsOf: stored.filter { sessions[$0] == nil && !expired.contains($0) })
+                let stored = try await persistence.expireSessions(idleBefore: cutoff, excluding: Set(sessions.keys))
+                expired.append(contentsOf: stored)
             } catch {
                 logger.warning("expiring stored sessions failed", metadata: ["error": "\(error)"])
             }

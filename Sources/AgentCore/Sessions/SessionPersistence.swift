@@ -19,8 +19,8 @@ public protocol SessionPersistence: Sendable {
     func countSessions(owner: String?, allOwners: Bool) async throws -> Int
     /// Stored events with `seq > after`, oldest first, at most `limit`.
     func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent]
-    /// Ids of sessions idle since before `cutoff`, deleted by this call.
-    func expireSessions(idleBefore cutoff: Date) async throws -> [String]
+    /// Ids of sessions idle since before `cutoff`, deleted by this call; `excluding` are left alone.
+    func expireSessions(idleBefore cutoff: Date, excluding: Set<String>) async throws -> [String]
 }
 
 public struct SessionHeader: Sendable, Hashable {
@@ -88,25 +88,6 @@ public struct SessionCommit: Sendable, Hashable {
         self.usage = usage
         self.lastUsedAt = lastUsedAt
         self.runningQueryId = runningQueryId
-    }
-}
-
-public struct StoredEvent: Sendable, Hashable {
-    public var seq: Int64
-    public var queryId: String
-    public var type: String
-    /// The event exactly as it was sent (`StampedEvent.json()`).
-    public var json: String
-
-    public init(seq: Int64, queryId: String, type: String, json: String) {
-        self.seq = seq
-        self.queryId = queryId
-        self.type = type
-        self.json = json
-    }
-
-    public init(_ event: StampedEvent) {
-        self.init(seq: event.seq, queryId: event.queryId, type: event.event.type, json: event.json())
     }
 }
 
