@@ -28,10 +28,11 @@ public struct CurrentTimeTool: Tool {
         guard let zone = TimeZone(identifier: name) else {
             return .error("unknown time zone \"\(name)\"; use an IANA name such as \"America/New_York\" or \"UTC\"")
         }
-        return ToolOutput(content: Self.describe(now(), in: zone))
+        return ToolOutput(content: Self.describe(now(), in: zone, named: name))
     }
 
-    static func describe(_ date: Date, in zone: TimeZone) -> String {
+    /// `name` is shown as asked for: Foundation reports "UTC" as "GMT".
+    static func describe(_ date: Date, in zone: TimeZone, named name: String) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.calendar = Calendar(identifier: .gregorian)
@@ -39,6 +40,6 @@ public struct CurrentTimeTool: Tool {
         formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssxxxxx"
         let stamp = formatter.string(from: date)
         formatter.dateFormat = "EEEE"
-        return "\(stamp) \(zone.identifier) (\(formatter.string(from: date)))"
+        return "\(stamp) \(name) (\(formatter.string(from: date)))"
     }
 }
