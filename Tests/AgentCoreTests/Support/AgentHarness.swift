@@ -22,6 +22,13 @@ final class RunRecorder: Sendable {
     var types: [String] { events.map(\.type) }
     var stepTypes: [String] { events.filter(\.belongsToStepStream).map(\.type) }
 
+    /// `step_complete` status by step id.
+    var stepStatuses: [String: StepStatus] {
+        var statuses: [String: StepStatus] = [:]
+        for case .stepComplete(let id, let status, _) in events { statuses[id] = status }
+        return statuses
+    }
+
     func emit(_ event: AgentEvent) {
         state.withLock { $0.events.append(event) }
         if let trigger, trigger(event) { fired.yield() }
