@@ -19,7 +19,7 @@ import Testing
         #expect(summaryRequest.tools.isEmpty)
         #expect(summaryRequest.messages.last?.content.contains("[user] what is 2+2?") == true)
         // System prompt kept, older turns replaced by the summary, the tool call still next to its result.
-        #expect(outcome.history.map(\.role) == [.system, .system, .assistant, .tool, .assistant])
+        #expect(outcome.history.map(\.role) == [.system, .user, .assistant, .tool, .assistant])
         #expect(outcome.history[0] == .system("You are helpful."))
         #expect(outcome.history[1].content.hasSuffix("SUMMARY: user asked for 2+2"))
         #expect(model.requests[2].messages == Array(outcome.history.dropLast()))
@@ -37,7 +37,7 @@ import Testing
         let outcome = await AgentHarness.run(Agent(model: model), history: history, message: "and dogs?", recorder: recorder)
         #expect(outcome.terminal == .final(content: "fine", status: .completed))
         #expect(model.requests.count == 3)
-        #expect(model.requests[2].messages.map(\.role) == [.system, .system, .user])
+        #expect(model.requests[2].messages.map(\.role) == [.system, .user, .user])
         #expect(model.requests[2].messages.last == .user("and dogs?"))
         #expect(recorder.types == ["hidden", "text_delta", "text", "final"])
         AgentHarness.expectWellFormed(recorder.events, outcome)

@@ -66,6 +66,7 @@ extension AgentRun {
         var thinking = ThinkingBlocks()
         var turn = ModelTurn()
         var streamed = false
+        let started = ContinuousClock.now
         func show(_ segments: [ThinkTagSplitter.Segment]) async {
             for segment in segments {
                 switch segment {
@@ -100,7 +101,11 @@ extension AgentRun {
             await show(splitter.finish())
             if let end = thinking.close() { await emit(end) }
             if let tokens = builder.build().usage { record(tokens) }
-            if Task.isCancelled { throw RunStop.cancelled(partialText: turn.text) }
+            if Task.isCancelled {
+                AgentMetrics.modelCall(model: model.modelName, outcome: "cancelled", started: started)
+                throw RunStop.cancelled(partialText: turn.text)
+            }
+            AgentMetrics.modelCall(model: model.modelName, outcome: "error", started: started)
             throw AttemptFailure(error: error, streamedSomething: streamed)
         }
         await show(splitter.finish())
@@ -108,8 +113,10 @@ extension AgentRun {
         let completion = builder.build()
         if Task.isCancelled {
             if let tokens = completion.usage { record(tokens) }
+            AgentMetrics.modelCall(model: model.modelName, outcome: "cancelled", started: started)
             throw RunStop.cancelled(partialText: turn.text)
         }
+        AgentMetrics.modelCall(model: model.modelName, outcome: "ok", started: started)
         turn.tokens = completion.usage
         // Calls without an id could not be paired with their results; give them one.
         turn.toolCalls = completion.toolCalls.enumerated().map { index, call in
@@ -124,7 +131,9 @@ extension AgentRun {
     /// Every completed call counts (an invocation even when the provider sent no usage);
     /// a failed one only when the provider reported what it used.
     private func record(_ tokens: TokenUsage) {
-        usage.record(model: model.modelName, tokens: tokens, price: prices.price(for: model.modelName))
+        let price = prices.price(for: model.modelName)
+        usage.record(model: model.modelName, tokens: tokens, price: price)
+        AgentMetrics.tokens(model: model.modelName, usage: tokens, cost: price?.cost(of: tokens))
         if tokens.promptTokens > 0 { lastPromptTokens = tokens.promptTokens }
     }
 
@@ -154,6 +163,7 @@ extension AgentRun {
         }
         history = ContextCompactor.compacted(split, summary: summary.text)
         lastPromptTokens = nil
+        AgentMetrics.compaction(forced: forced)
         await emit(.hidden(content: "context compacted"))
         return true
     }

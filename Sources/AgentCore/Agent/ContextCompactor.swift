@@ -8,10 +8,14 @@ import Foundation
 /// `keepRecentTurns` turns. A turn is a user message, or an assistant message together with
 /// its tool results, so a tool call is never separated from its result. Earlier summaries are
 /// summarised again with the rest, so they do not pile up.
+///
+/// The summary goes in as a user message (marked by `summaryPrefix`), right after the system
+/// messages: the one placement every provider accepts (Anthropic wants the first non-system
+/// message to be the user's and merges consecutive user turns; OpenAI takes anything).
 enum ContextCompactor {
     static let summaryPrefix = "Summary of the earlier conversation (older messages were compacted to save context):\n"
 
-    struct Split {
+    struct Split: Equatable {
         var head: [ChatMessage]
         var old: [ChatMessage]
         var recent: [ChatMessage]
@@ -19,10 +23,7 @@ enum ContextCompactor {
 
     static func split(_ history: [ChatMessage], keepRecentTurns: Int) -> Split? {
         var headCount = 0
-        while headCount < history.count, history[headCount].role == .system,
-              !history[headCount].content.hasPrefix(summaryPrefix) {
-            headCount += 1
-        }
+        while headCount < history.count, history[headCount].role == .system { headCount += 1 }
         var turnStarts: [Int] = []
         for index in headCount..<history.count where history[index].role != .tool {
             turnStarts.append(index)
@@ -46,7 +47,7 @@ enum ContextCompactor {
     }
 
     static func compacted(_ split: Split, summary: String) -> [ChatMessage] {
-        split.head + [.system(summaryPrefix + summary)] + split.recent
+        split.head + [.user(summaryPrefix + summary)] + split.recent
     }
 
     /// The old messages as plain text: no tool-call structure the provider would have to pair up.
@@ -55,7 +56,9 @@ enum ContextCompactor {
         for message in messages {
             switch message.role {
             case .system:
-                lines.append("[earlier summary] \(message.content.dropFirst(message.content.hasPrefix(summaryPrefix) ? summaryPrefix.count : 0))")
+                lines.append("[system] \(message.content)")
+            case .user where message.content.hasPrefix(summaryPrefix):
+                lines.append("[summary of what came before] \(message.content.dropFirst(summaryPrefix.count))")
             case .user:
                 lines.append("[user] \(message.content)")
             case .assistant:

@@ -61,7 +61,10 @@ struct ToolInvocation: Sendable {
     /// Runs the call under its deadline. Never throws: every ending is a result the model sees.
     func execute(context: ToolContext) async -> Result {
         let start = ContinuousClock.now
+        let name = call.name, known = tool != nil
         func result(_ output: ToolOutput, _ status: StepStatus) -> Result {
+            // Unknown names are the model's invention: not a label worth a time series.
+            AgentMetrics.toolCall(tool: known ? name : "unknown", status: status, started: start)
             let elapsed = start.duration(to: .now).components
             return Result(output: output, status: status,
                           durationMs: Int(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000))
