@@ -80,3 +80,31 @@ import Testing
         #expect(throws: ToolRegistryError.self) { try ToolRegistry([CommandTool(spec: spec)]) }
     }
 }
+
+@Suite struct CommandToolSpecTests {
+    @Test func readsAFullSpecFromConfigurationData() throws {
+        let spec = try CommandToolSpec(json: [
+            "name": "weather", "description": "Weather", "argv": ["/opt/weather", "--json"],
+            "parameters": ["type": "object", "properties": ["city": ["type": "string"]]], "working_directory": "/opt",
+            "env_allow": ["PATH"], "env": ["UNITS": "metric"], "timeout_seconds": 2.5, "output_cap_bytes": 100,
+            "ephemeral": 2, "display_name": "Weather lookup",
+        ])
+        #expect(spec.argv == ["/opt/weather", "--json"] && spec.workingDirectory == "/opt")
+        #expect(spec.environmentAllowList == ["PATH"] && spec.environment == ["UNITS": "metric"])
+        #expect(spec.timeout == .milliseconds(2500) && spec.outputCap == 100 && spec.ephemeral == 2)
+        #expect(spec.displayName == "Weather lookup")
+        let registry = try ToolRegistry.configured(commandTools: [spec])
+        #expect(registry.names == ["calculator", "current_time", "weather"])
+    }
+
+    static let badSpecs: [JSONValue] = [
+        ["name": "x", "description": "d"], ["name": "x", "description": "d", "argv": "ls -l"],
+        ["name": "x", "description": "d", "argv": ["ls", 1]], ["name": "x", "description": "d", "argv": ["ls"], "timeout_seconds": 0],
+        ["name": "x", "description": "d", "argv": ["ls"], "env": ["A": 1]],
+    ]
+
+    @Test(arguments: badSpecs)
+    func rejectsBadSpecs(_ json: JSONValue) {
+        #expect(throws: ToolRegistryError.self) { try CommandToolSpec(json: json) }
+    }
+}

@@ -6,7 +6,6 @@ struct ModelTurn {
     var text = ""
     var reasoning = ""
     var toolCalls: [ToolCall] = []
-    var tokens: TokenUsage?
 
     var reasoningForHistory: String? { reasoning.isEmpty ? nil : reasoning }
 }
@@ -117,7 +116,6 @@ extension AgentRun {
             throw RunStop.cancelled(partialText: turn.text)
         }
         AgentMetrics.modelCall(model: model.modelName, outcome: "ok", started: started)
-        turn.tokens = completion.usage
         // Calls without an id could not be paired with their results; give them one.
         turn.toolCalls = completion.toolCalls.enumerated().map { index, call in
             var call = call

@@ -23,6 +23,16 @@ public struct ToolRegistry: Sendable {
         return registry
     }
 
+    /// What a server configures: the built-ins (unless turned off), then the operator's command
+    /// tools, then any other tools (HTTP tools) in the given order.
+    public static func configured(builtIns: Bool = true, commandTools: [CommandToolSpec] = [],
+                                  otherTools: [any Tool] = []) throws -> ToolRegistry {
+        var registry = builtIns ? builtIn() : ToolRegistry()
+        for spec in commandTools { try registry.register(CommandTool(spec: spec)) }
+        for tool in otherTools { try registry.register(tool) }
+        return registry
+    }
+
     public mutating func register(_ tool: any Tool) throws {
         let name = tool.definition.name
         guard Self.isValidName(name) else {
