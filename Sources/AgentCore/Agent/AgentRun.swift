@@ -102,6 +102,9 @@ final class AgentRun {
     func checkpoint() async throws {
         do {
             try await checkpointSink(QueryCheckpoint(history: history, usage: usage))
+        } catch is CancellationError where Task.isCancelled {
+            // A store that honours cancellation: the query was cancelled, nothing broke.
+            throw RunStop.cancelled(partialText: "")
         } catch {
             throw RunStop.internalError("saving the session failed: \(error)")
         }

@@ -103,18 +103,20 @@ public enum ChildProcess {
             sigaddset(&blockPipe, SIGPIPE)
             pthread_sigmask(SIG_BLOCK, &blockPipe, nil)
 
-            let stdinPipe = try ChildProcess.makePipe(), stdoutPipe = try ChildProcess.makePipe()
-            let stderrPipe = try ChildProcess.makePipe()
+            var pipes: [(read: Int32, write: Int32)] = []
             let pid: pid_t
             do {
+                for _ in 0..<3 { pipes.append(try ChildProcess.makePipe()) }
                 pid = try ChildSpawner.spawn(argv: argv, environment: environment, workingDirectory: workingDirectory,
-                                             stdin: stdinPipe.read, stdout: stdoutPipe.write, stderr: stderrPipe.write)
+                                             stdin: pipes[0].read, stdout: pipes[1].write, stderr: pipes[2].write)
             } catch {
-                for fd in [stdinPipe.read, stdinPipe.write, stdoutPipe.read, stdoutPipe.write, stderrPipe.read, stderrPipe.write] {
-                    Glibc.close(fd)
+                for pipe in pipes {
+                    Glibc.close(pipe.read)
+                    Glibc.close(pipe.write)
                 }
                 throw error
             }
+            let stdinPipe = pipes[0], stdoutPipe = pipes[1], stderrPipe = pipes[2]
             Glibc.close(stdinPipe.read)
             Glibc.close(stdoutPipe.write)
             Glibc.close(stderrPipe.write)
