@@ -51,6 +51,7 @@ extension AgentSession {
         query.task = Task {
             await self.markRunning(queryId: queryId)
             let outcome = await runner.run(
+                context: QueryContext(sessionId: self.id, owner: self.owner, queryId: queryId),
                 history: baseHistory, userMessage: message, usage: baseUsage,
                 emit: { event in await self.emit(event, queryId: queryId) },
                 checkpoint: { checkpoint in try await self.checkpoint(checkpoint, queryId: queryId) })

@@ -18,7 +18,7 @@ final class ScriptedRunner: QueryRunner {
 
     var histories: [[ChatMessage]] { seenHistories.withLock { $0 } }
 
-    func run(history: [ChatMessage], userMessage: String, usage: SessionUsage,
+    func run(context: QueryContext, history: [ChatMessage], userMessage: String, usage: SessionUsage,
              emit: @escaping @Sendable (AgentEvent) async -> Void,
              checkpoint: @escaping @Sendable (QueryCheckpoint) async throws -> Void) async -> QueryOutcome {
         started.add(1, ordering: .relaxed)
