@@ -8,6 +8,8 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     /// A string for most errors, an array of validation issues for 422.
     public var detail: JSONValue
     public var headers: [(name: String, value: String)]
+    /// For 422: the issues, kept so the body can list their fields in FastAPI's order.
+    public private(set) var issues: [ValidationIssue]?
 
     public init(status: Int, detail: JSONValue, headers: [(name: String, value: String)] = []) {
         self.status = status
@@ -22,7 +24,12 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     public var description: String { "HTTP \(status): \(detail.serialized())" }
 
     public var response: HTTPResponse {
-        var response = HTTPResponse.json(fields: [("detail", detail)], status: status)
+        var response: HTTPResponse
+        if let issues {
+            response = .json(serialized: "{\"detail\":[" + issues.map(\.serialized).joined(separator: ",") + "]}", status: status)
+        } else {
+            response = .json(fields: [("detail", detail)], status: status)
+        }
         response.headers += headers
         return response
     }
@@ -39,7 +46,9 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     public static let bodyTooLarge = HTTPError(413, "Request body too large")
 
     public static func unprocessable(_ issues: [ValidationIssue]) -> HTTPError {
-        HTTPError(status: 422, detail: .array(issues.map(\.json)))
+        var error = HTTPError(status: 422, detail: .array(issues.map(\.json)))
+        error.issues = issues
+        return error
     }
 
     /// 503 with `Retry-After`, for a draining responder or a full session table.

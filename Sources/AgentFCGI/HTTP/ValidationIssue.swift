@@ -19,6 +19,13 @@ public struct ValidationIssue: Sendable, Equatable {
         self.ctx = ctx
     }
 
+    /// One JSON object in FastAPI's field order: type, loc, msg, input, ctx.
+    public var serialized: String {
+        var fields: [(String, JSONValue)] = [("type", .string(type)), ("loc", .array(loc)), ("msg", .string(msg)), ("input", input)]
+        if let ctx { fields.append(("ctx", ctx)) }
+        return JSONValue.serializeObject(fields)
+    }
+
     public var json: JSONValue {
         var object: [String: JSONValue] = ["type": .string(type), "loc": .array(loc), "msg": .string(msg), "input": input]
         if let ctx { object["ctx"] = ctx }
