@@ -4,12 +4,6 @@ import Foundation
 /// One worker's `FCGX_Request`: accept, read, write, flush, finish. Thread-confined: created
 /// and used only on its worker thread (libfcgi requests are not shareable).
 final class FastCGIConnection {
-    enum BodyResult {
-        case complete(Data)
-        /// More than the cap arrived; the rest was read and discarded so the web server sees our 413.
-        case tooLarge
-    }
-
     /// Outcome of a write + flush.
     enum WriteResult: Equatable {
         case ok
@@ -20,9 +14,6 @@ final class FastCGIConnection {
     }
 
     private let request: UnsafeMutablePointer<FCGX_Request>
-    /// How much of an oversized body we read and drop before giving up on draining it.
-    private static let discardLimit = 64 << 20
-
     init(listenFD: Int32) {
         request = .allocate(capacity: 1)
         FCGX_InitRequest(request, listenFD, 0)
@@ -59,21 +50,16 @@ final class FastCGIConnection {
     }
 
     /// Reads stdin to EOF. `CONTENT_LENGTH` is not trusted: it is absent for chunked bodies.
-    func readBody(maxBytes: Int) -> BodyResult {
-        var body = Data()
+    func readBody(maxBytes: Int) -> BodyCollector.Outcome {
+        var collector = BodyCollector(maxBytes: maxBytes)
         var chunk = [CChar](repeating: 0, count: 16 * 1024)
-        var total = 0
         while true {
             let count = chunk.withUnsafeMutableBufferPointer { FCGX_GetStr($0.baseAddress, Int32($0.count), request.pointee.in) }
             if count <= 0 { break }
-            total += Int(count)
-            if total <= maxBytes {
-                chunk.withUnsafeBufferPointer { body.append(UnsafeRawBufferPointer($0).bindMemory(to: UInt8.self).baseAddress!, count: Int(count)) }
-            } else if total > maxBytes + Self.discardLimit {
-                break
-            }
+            let keepReading = chunk.withUnsafeBytes { collector.append(UnsafeRawBufferPointer(rebasing: $0[..<Int(count)])) }
+            if !keepReading { break }
         }
-        return total > maxBytes ? .tooLarge : .complete(body)
+        return collector.outcome
     }
 
     func write(_ text: String) -> WriteResult {

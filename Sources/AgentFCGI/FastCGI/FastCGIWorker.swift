@@ -109,7 +109,7 @@ struct FastCGIWorker {
     }
 }
 
-extension FastCGIConnection.BodyResult {
+extension BodyCollector.Outcome {
     var data: Data? {
         if case .complete(let data) = self { return data }
         return nil

@@ -5,10 +5,8 @@ public enum SSEFrame {
     public static func event(id: Int?, data: String) -> String {
         var frame = ""
         if let id { frame += "id: \(id)\n" }
-        var lines: [Substring] = []
-        data.split(separator: "\n", omittingEmptySubsequences: false).forEach { line in
-            lines.append(line.hasSuffix("\r") ? line.dropLast() : line)
-        }
+        // "\r\n" is a single Character in Swift, so it is listed as a separator of its own.
+        let lines = data.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
         for line in lines {
             frame += "data: \(line)\n"
         }
