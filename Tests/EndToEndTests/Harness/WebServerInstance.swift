@@ -12,7 +12,9 @@ final class WebServerInstance: Sendable {
     let process: ManagedProcess
 
     /// `httpExtra` goes into nginx's `http {}` block (e.g. `auth_basic` lines); lighttpd ignores it.
-    init(_ kind: Kind, directory: String, socketPath: String, httpExtra: String = "") throws {
+    /// `spawnArguments` (lighttpd only) switches to the `bin-path` form: lighttpd starts the
+    /// responder itself with these flags and the listening socket as fd 0.
+    init(_ kind: Kind, directory: String, socketPath: String, httpExtra: String = "", spawnArguments: [String]? = nil) throws {
         self.kind = kind
         port = try TestEnvironment.freePort()
         let values = ["PORT": String(port), "SOCKET": socketPath, "STATE": directory, "HTTP_EXTRA": httpExtra,
@@ -29,6 +31,9 @@ final class WebServerInstance: Sendable {
             process = try ManagedProcess(nginx, ["-p", directory, "-c", "\(directory)/nginx.conf"], logPath: "\(directory)/nginx.log")
         case .lighttpd:
             try TestEnvironment.template("lighttpd.conf", to: "\(directory)/lighttpd.conf", values: values)
+            if let spawnArguments {
+                try Self.enableBinPath("\(directory)/lighttpd.conf", command: ([TestEnvironment.responderBinary] + spawnArguments).joined(separator: " "))
+            }
             guard let lighttpd = TestEnvironment.executable("lighttpd") else { throw TestFailure("lighttpd is not installed (make test installs it)") }
             process = try ManagedProcess(lighttpd, ["-D", "-f", "\(directory)/lighttpd.conf"], logPath: "\(directory)/lighttpd.log")
         }
@@ -39,6 +44,15 @@ final class WebServerInstance: Sendable {
             process.stop()
             throw TestFailure("\(kind) did not start on 127.0.0.1:\(port); log:\n\(process.log)")
         }
+    }
+
+    /// Adds `bin-path` to the active (external socket) form of the templated lighttpd.conf.
+    private static func enableBinPath(_ path: String, command: String) throws {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let socketLine = "\n            \"socket\" =>"
+        guard let range = text.range(of: socketLine) else { throw TestFailure("lighttpd.conf has no active socket line") }
+        let spawn = "\n            \"bin-path\" => \"\(command)\", \"max-procs\" => 1,"
+        try text.replacingCharacters(in: range, with: spawn + socketLine).write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     func stop() {
