@@ -3,7 +3,7 @@ import Testing
 
 @Suite("Graceful shutdown")
 struct ShutdownTests {
-    @Test("SIGTERM during a stream lets it finish, then the process exits 0 and removes its socket")
+    @Test("SIGTERM during a stream: new requests get 503, the stream finishes, exit 0, socket removed")
     func termDrainsStreams() async throws {
         let stack = try TestStack()
         defer { stack.stop() }
@@ -11,6 +11,11 @@ struct ShutdownTests {
         // Two or so frames in, the operator stops the service.
         try await Task.sleep(for: .milliseconds(400))
         stack.responder.process.signal(SIGTERM)
+        try await Task.sleep(for: .milliseconds(200))
+        let refused = try await stack.client.get("/ping")
+        #expect(refused.status == 503, "a request during the drain: \(refused.status) \(refused.text)")
+        #expect(refused.text == #"{"detail":"Server is shutting down"}"#)
+        #expect(refused.headers["retry-after"] != nil)
         let stream = try await streamed
         #expect(stream.events.map(\.id) == [1, 2, 3, 4, 5, 6], "\(stack.logs)")
         #expect(stream.comments.last == ": done")

@@ -2,7 +2,6 @@ import CFCGI
 import Dispatch
 import Foundation
 import Logging
-import Synchronization
 
 /// The worker threads and their shutdown. Threads, not tasks: each blocks in libfcgi calls, and
 /// a stream pins its thread for its whole life, so `workers` caps concurrent requests.
@@ -41,19 +40,24 @@ final class FastCGIServer: Sendable {
         }
     }
 
-    /// Stops accepting, lets in-flight requests and streams finish until the drain deadline (at
-    /// which streams end with `: done`), then returns whether every worker finished in time.
+    /// Answers new requests with 503 while in-flight requests and streams finish, until the
+    /// drain deadline (at which streams end with `: done`); then stops accepting and returns
+    /// whether everything finished in time.
     func drain() -> Bool {
         context.drain.begin(seconds: context.settings.drainSeconds)
+        logger.notice("draining", metadata: ["in_flight": "\(context.drain.workingCount)",
+                                             "deadline_seconds": "\(context.settings.drainSeconds)"])
+        while context.drain.workingCount > 0, !context.drain.deadlinePassed {
+            usleep(20_000)
+        }
+        let finished = context.drain.workingCount == 0
         FCGX_ShutdownPending()
         listenSocket.shutdownAccepting()
-        logger.notice("draining", metadata: ["in_flight": "\(context.stats.inFlight.load(ordering: .relaxed))",
-                                             "deadline_seconds": "\(context.settings.drainSeconds)"])
-        // A little beyond the deadline for the last `: done` and libfcgi's lingering close.
-        let limit = DispatchTime.now() + context.settings.drainSeconds + 3
+        // Workers leave accept() at once; allow for a last write and libfcgi's lingering close.
+        let limit = DispatchTime.now() + 3
         for _ in 0..<context.settings.workers where exited.wait(timeout: limit) == .timedOut {
             return false
         }
-        return true
+        return finished
     }
 }

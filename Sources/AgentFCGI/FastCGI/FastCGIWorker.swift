@@ -31,14 +31,15 @@ struct FastCGIWorker {
         connection.setWriteTimeout(seconds: context.settings.writeTimeoutSeconds)
         let body = connection.readBody(maxBytes: context.settings.maxBodyBytes)
         let request = HTTPRequest(cgiParams: params, body: body.data ?? Data(), basePath: context.settings.basePath)
-        let response: HTTPResponse
-        if context.drain.isDraining {
-            response = HTTPError.unavailable("Server is shutting down", retryAfterSeconds: context.settings.retryAfterSeconds).response
-        } else if body.data == nil {
-            response = HTTPError.bodyTooLarge.response
-        } else {
-            response = respond(to: request)
+        guard context.drain.enterWork() else {
+            // Draining: we still accept, so the client learns when to come back instead of
+            // getting the web server's 502 for a refused connection.
+            let response = HTTPError.unavailable("Server is shutting down", retryAfterSeconds: context.settings.retryAfterSeconds).response
+            record(write(response, for: request, to: connection), request: request, response: response, started: started)
+            return
         }
+        defer { context.drain.leaveWork() }
+        let response = body.data == nil ? HTTPError.bodyTooLarge.response : respond(to: request)
         let outcome = write(response, for: request, to: connection)
         record(outcome, request: request, response: response, started: started)
     }
