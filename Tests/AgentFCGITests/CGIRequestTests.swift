@@ -60,3 +60,13 @@ struct CGIRequestTests {
         #expect(QueryString.decode("a+b%2B", plusIsSpace: false) == "a+b+")
     }
 }
+
+@Suite("Response header safety")
+struct HeaderSafetyTests {
+    @Test("line breaks in header names or values cannot start a new header")
+    func lineBreaksAreNeutralised() {
+        #expect(FastCGIWorker.headerSafe("abc") == "abc")
+        #expect(FastCGIWorker.headerSafe("a\r\nSet-Cookie: x") == "a Set-Cookie: x")
+        #expect(FastCGIWorker.headerSafe("a\nb\rc") == "a b c")
+    }
+}

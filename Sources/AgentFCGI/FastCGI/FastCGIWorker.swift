@@ -62,7 +62,10 @@ struct FastCGIWorker {
 
     private func write(_ response: HTTPResponse, for request: HTTPRequest, to connection: FastCGIConnection) -> Outcome {
         var head = "Status: \(response.status) \(HTTPResponse.reason(for: response.status))\r\n"
-        for header in response.headers { head += "\(header.name): \(header.value)\r\n" }
+        for header in response.headers {
+            // A line break in a header (say, an id echoed back) would let it forge headers.
+            head += "\(Self.headerSafe(header.name)): \(Self.headerSafe(header.value))\r\n"
+        }
         switch response.body {
         case .bytes(let data):
             head += "Content-Length: \(data.count)\r\n\r\n"
@@ -107,6 +110,13 @@ struct FastCGIWorker {
         case .streamEnded(.shutdown):
             logger.notice("stream ended by the drain deadline", metadata: metadata)
         }
+    }
+}
+
+extension FastCGIWorker {
+    static func headerSafe(_ text: String) -> String {
+        guard text.contains(where: { $0.isNewline }) else { return text }
+        return String(text.map { $0.isNewline ? " " : $0 })
     }
 }
 

@@ -23,13 +23,27 @@ final class TestStack: Sendable {
             throw error
         }
         do {
-            webServer = try WebServerInstance(kind, directory: directory, socketPath: responder.socketPath, httpExtra: nginxHTTPExtra)
+            webServer = try Self.startWebServer(kind, directory: directory, socketPath: responder.socketPath, httpExtra: nginxHTTPExtra)
         } catch {
             responder.stop()
             try? FileManager.default.removeItem(atPath: directory)
             throw error
         }
         client = HTTPTestClient(port: webServer.port)
+    }
+
+    /// Parallel tests pick free ports independently; on the rare collision, pick again.
+    private static func startWebServer(_ kind: WebServerInstance.Kind, directory: String, socketPath: String,
+                                       httpExtra: String) throws -> WebServerInstance {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try WebServerInstance(kind, directory: directory, socketPath: socketPath, httpExtra: httpExtra)
+            } catch let failure as TestFailure where attempt < 3 && failure.description.contains("in use") {
+                for file in ["fastcgi_params", "mime.types"] { try? FileManager.default.removeItem(atPath: "\(directory)/\(file)") }
+            }
+        }
     }
 
     deinit {
