@@ -45,4 +45,19 @@ struct ShutdownTests {
         stack.responder.process.signal(SIGTERM)
         #expect(stack.responder.process.waitForExit(timeout: 5) == 0, "\(stack.logs)")
     }
+
+    @Test("HUP and USR1 go to their handlers and do not stop the responder")
+    func hangupAndUser1AreDispatched() async throws {
+        let stack = try TestStack()
+        defer { stack.stop() }
+        stack.responder.process.signal(SIGHUP)
+        stack.responder.process.signal(SIGUSR1)
+        let logged = TestEnvironment.waitUntil(timeout: 5) {
+            let log = stack.responder.process.log
+            return log.contains("SIGHUP:") && log.contains("SIGUSR1:")
+        }
+        #expect(logged, "\(stack.logs)")
+        #expect(try await stack.client.get("/ping").text == "pong")
+        #expect(stack.responder.process.isRunning)
+    }
 }
