@@ -201,8 +201,9 @@ class Handler(BaseHTTPRequestHandler):
         raw, body = self.read_body()
         if self.path.startswith("/_control/"):
             return self.control(body)
-        provider = "anthropic" if self.path.rstrip("/").endswith("/messages") else "openai"
-        if not self.path.rstrip("/").endswith(("/chat/completions", "/messages")):
+        route = self.path.split("?")[0].rstrip("/")
+        provider = "anthropic" if route.endswith("/messages") else "openai"
+        if not route.endswith(("/chat/completions", "/messages")):
             return self.send_json(404, {"error": {"message": "no route " + self.path}})
         entry = STATE.record({"path": self.path, "method": "POST", "provider": provider,
                               "headers": {k.lower(): v for k, v in self.headers.items()},

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import AgentCore
+
+@Suite struct HTTPClientTests {
+    @Test func getsStatusHeadersAndBody() async throws {
+        try await FakeLLMServer.with { server in
+            let response = try await HTTPClient.shared.send(HTTPClientRequest(url: server.baseURL + "/health"))
+            #expect(response.status == 200)
+            #expect(response.headers["content-type"] == "application/json")
+            #expect(try JSONValue.parse(try await response.collect(upTo: 1024)) == ["ok": true])
+        }
+    }
+
+    @Test func refusedConnectionIsAConnectError() async throws {
+        // Bind and close a socket to get a loopback port nobody listens on.
+        let port = try await FakeLLMServer.with { $0.port }
+        await #expect {
+            _ = try await HTTPClient.shared.send(HTTPClientRequest(url: "http://127.0.0.1:\(port)/x"))
+        } throws: { error in
+            (error as? HTTPClientError)?.kind == .connect && (error as? HTTPClientError)?.host == "127.0.0.1"
+        }
+    }
+
+    @Test func collectEnforcesItsCap() async throws {
+        try await FakeLLMServer.with { server in
+            try await server.script(["raw": [.string(String(repeating: "x", count: 5000))]])
+            let request = HTTPClientRequest(url: server.baseURL + "/v1/chat/completions", method: "POST", body: Array("{}".utf8))
+            let response = try await HTTPClient.shared.send(request)
+            await #expect { _ = try await response.collect(upTo: 1000) } throws: {
+                ($0 as? HTTPClientError)?.kind == .bodyTooLarge
+            }
+        }
+    }
+
+    @Test func slowConsumerPausesTheTransfer() async throws {
+        try await FakeLLMServer.with { server in
+            let piece = String(repeating: "y", count: 256 * 1024)
+            let total = 128 * piece.utf8.count
+            try await server.script(["raw": .array(Array(repeating: .string(piece), count: 128))])
+            let request = HTTPClientRequest(url: server.baseURL + "/v1/chat/completions", method: "POST", body: Array("{}".utf8))
+            let response = try await HTTPClient.shared.send(request)
+            var iterator = response.body.makeAsyncIterator()
+            var received = try await iterator.next()?.count ?? 0
+            try await Task.sleep(for: .seconds(1))
+            let midway = try #require(try await server.requests().first)
+            #expect(midway["completed"] == false, "32 MiB cannot all be buffered while nobody reads: the transfer is paused")
+            while let chunk = try await iterator.next() { received += chunk.count }
+            #expect(received == total)
+            let done = try await server.waitForRequests { $0.first?["completed"] == true }
+            #expect(done.first?["completed"] == true)
+        }
+    }
+
+    @Test func cancellingTheConsumerClosesTheUpstreamConnection() async throws {
+        try await FakeLLMServer.with { server in
+            let words = (1...200).map { "w\($0)" }.joined(separator: " ")
+            try await server.script(["text": .string(words), "token_delay_ms": 50])
+            let model = try server.openAI()
+            let firstTokens = AsyncStream<Void>.makeStream()
+            let consumer = Task {
+                var count = 0
+                for try await delta in model.stream(ChatRequest(messages: [.user("go")])) {
+                    if case .text = delta {
+                        count += 1
+                        if count == 3 { firstTokens.continuation.yield() }
+                    }
+                }
+                return count
+            }
+            for await _ in firstTokens.stream { break }
+            consumer.cancel()
+            let result = await consumer.result
+            if case .success(let count) = result { Issue.record("stream ended normally after \(count) tokens despite cancel") }
+            let recorded = try await server.waitForRequests(timeout: 5) { $0.first?["closed_early"] == true }
+            #expect(recorded.first?["closed_early"] == true, "the fake saw the connection close")
+            #expect(recorded.first?["completed"] == false)
+        }
+    }
+
+    @Test func fiveHundredConcurrentStreams() async throws {
+        try await FakeLLMServer.with { server in
+            let model = try server.openAI()
+            let count = 500
+            let mismatches = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<count {
+                    group.addTask {
+                        let completion = try await model.complete(ChatRequest(messages: [.user("request \(index) please")]))
+                        return completion.text == "echo: request \(index) please" && completion.finishReason == .stop
+                            && completion.usage != nil
+                    }
+                }
+                var bad = 0
+                for try await ok in group where !ok { bad += 1 }
+                return bad
+            }
+            #expect(mismatches == 0)
+            #expect(try await server.requests().count == count)
+        }
+    }
+}
