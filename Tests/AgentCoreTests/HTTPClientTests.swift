@@ -13,8 +13,7 @@ import Testing
     }
 
     @Test func refusedConnectionIsAConnectError() async throws {
-        // Bind and close a socket to get a loopback port nobody listens on.
-        let port = try await FakeLLMServer.with { $0.port }
+        let port = try unusedLoopbackPort()
         await #expect {
             _ = try await HTTPClient.shared.send(HTTPClientRequest(url: "http://127.0.0.1:\(port)/x"))
         } throws: { error in
@@ -71,7 +70,8 @@ import Testing
             for await _ in firstTokens.stream { break }
             consumer.cancel()
             let result = await consumer.result
-            if case .success(let count) = result { Issue.record("stream ended normally after \(count) tokens despite cancel") }
+            // A cancelled AsyncThrowingStream just ends; what matters is that it ended early.
+            if case .success(let count) = result { #expect(count < 200, "cancelled stream stopped early") }
             let recorded = try await server.waitForRequests(timeout: 5) { $0.first?["closed_early"] == true }
             #expect(recorded.first?["closed_early"] == true, "the fake saw the connection close")
             #expect(recorded.first?["completed"] == false)
@@ -98,4 +98,20 @@ import Testing
             #expect(try await server.requests().count == count)
         }
     }
+}
+
+/// A loopback port nobody listens on: bound to learn it, then closed.
+func unusedLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw FakeServerError(message: "socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw FakeServerError(message: "bind() failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
 }

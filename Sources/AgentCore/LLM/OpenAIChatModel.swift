@@ -24,7 +24,7 @@ public struct OpenAIChatModel: ChatModel {
         var url = configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
         url += "/chat/completions"
         if let version = configuration.apiVersion {
-            url += (url.contains("?") ? "&" : "?") + "api-version=" + (version.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? version)
+            url += (url.contains("?") ? "&" : "?") + "api-version=" + (version.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? version)
         }
         return url
     }
