@@ -91,6 +91,7 @@ private final class CurlLoopRunner {
     }
 
     private func add(_ request: HTTPClientRequest, _ state: TransferState) {
+        guard !state.isCancelled else { return }
         do {
             let transfer = try CurlTransfer(request: request, state: state)
             let code = curl_multi_add_handle(multi, transfer.easy)

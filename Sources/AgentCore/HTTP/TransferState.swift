@@ -103,6 +103,9 @@ final class TransferState: Sendable {
 
     // MARK: curl thread side
 
+    /// A transfer cancelled before the loop picked it up is never started.
+    var isCancelled: Bool { state.withLock { $0.cancelled } }
+
     func deliverHead(_ head: Head) {
         let waiter = state.withLock { state in
             defer { state.headWaiter = nil }
