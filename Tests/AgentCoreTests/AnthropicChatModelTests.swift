@@ -77,6 +77,16 @@ import Testing
         }
     }
 
+    @Test func thinkingIsLeftOffWhenAnsweringToolCalls() {
+        let call = ToolCall(id: "t1", name: "calculator", arguments: "{}")
+        let options = ChatOptions(thinkingBudgetTokens: 1024)
+        let continuing = ChatRequest(messages: [.user("x"), .assistant("", toolCalls: [call]),
+                                                .toolResult(callId: "t1", name: "calculator", content: "5")], options: options)
+        #expect(AnthropicChatModel.body(continuing, model: "m")["thinking"] == nil)
+        let fresh = ChatRequest(messages: continuing.messages + [.assistant("5"), .user("again")], options: options)
+        #expect(AnthropicChatModel.body(fresh, model: "m")["thinking"] == ["type": "enabled", "budget_tokens": 1024])
+    }
+
     @Test func errorEventIsMapped() async throws {
         try await FakeLLMServer.with { server in
             try await server.script(["events": [

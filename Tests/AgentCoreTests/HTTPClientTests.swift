@@ -51,6 +51,21 @@ import Testing
         }
     }
 
+    @Test func pausedTransferIsNotAStall() async throws {
+        try await FakeLLMServer.with { server in
+            let piece = String(repeating: "z", count: 256 * 1024)
+            try await server.script(["raw": .array(Array(repeating: .string(piece), count: 64))])
+            let request = HTTPClientRequest(url: server.baseURL + "/v1/chat/completions", method: "POST", body: Array("{}".utf8),
+                                            timeouts: HTTPTimeouts(stallSeconds: 1))
+            let response = try await HTTPClient.shared.send(request)
+            var iterator = response.body.makeAsyncIterator()
+            var received = try await iterator.next()?.count ?? 0
+            try await Task.sleep(for: .milliseconds(2500))
+            while let chunk = try await iterator.next() { received += chunk.count }
+            #expect(received == 64 * piece.utf8.count, "a consumer slower than the stall limit is back-pressure, not a stall")
+        }
+    }
+
     @Test func cancellingTheConsumerClosesTheUpstreamConnection() async throws {
         try await FakeLLMServer.with { server in
             let words = (1...200).map { "w\($0)" }.joined(separator: " ")

@@ -53,7 +53,7 @@ public struct AnthropicChatModel: ChatModel {
             case .tool(let name): body["tool_choice"] = ["type": "tool", "name": .string(name)]
             }
         }
-        if let budget = options.thinkingBudgetTokens {
+        if let budget = options.thinkingBudgetTokens, !continuesToolUse(request.messages) {
             // The budget counts against max_tokens, and thinking rejects a changed temperature.
             maxTokens = max(maxTokens, budget + 1024)
             body["thinking"] = ["type": "enabled", "budget_tokens": .number(Double(budget))]
@@ -64,6 +64,14 @@ public struct AnthropicChatModel: ChatModel {
         body["max_tokens"] = .number(Double(maxTokens))
         if !options.stop.isEmpty { body["stop_sequences"] = .array(options.stop.map(JSONValue.string)) }
         return .object(body)
+    }
+
+    /// True when the request answers the model's own tool calls. With thinking on, Anthropic wants
+    /// that turn to start with its signed thinking block, which the neutral history does not keep,
+    /// so such continuations are sent without thinking (the API allows turning it off there).
+    static func continuesToolUse(_ history: [ChatMessage]) -> Bool {
+        guard let lastAssistant = history.lastIndex(where: { $0.role == .assistant }) else { return false }
+        return !history[lastAssistant].toolCalls.isEmpty && history[(lastAssistant + 1)...].allSatisfy { $0.role == .tool }
     }
 
     /// Provider-neutral history as Anthropic turns: tool results become `tool_result` blocks of a
