@@ -168,6 +168,20 @@ import Testing
         }
     }
 
+    @Test func nonStreamedJSONAnswerIsAccepted() async throws {
+        try await FakeLLMServer.with { server in
+            try await server.script(["json": ["choices": [["index": 0, "finish_reason": "tool_calls", "message": [
+                "role": "assistant", "content": "calling",
+                "tool_calls": [["id": "c1", "type": "function", "function": ["name": "calculator", "arguments": "{}"]]]]]],
+                "usage": ["prompt_tokens": 3, "completion_tokens": 2]]])
+            let completion = try await server.openAI().complete(Self.hello)
+            #expect(completion.text == "calling")
+            #expect(completion.toolCalls == [ToolCall(id: "c1", name: "calculator", arguments: "{}")])
+            #expect(completion.finishReason == .toolCalls)
+            #expect(completion.usage?.promptTokens == 3)
+        }
+    }
+
     @Test func midStreamErrorObjectIsMapped() async throws {
         try await FakeLLMServer.with { server in
             try await server.script(["events": [["error": ["message": "This model's maximum context length is 8192 tokens",

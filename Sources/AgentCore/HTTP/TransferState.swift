@@ -116,24 +116,27 @@ final class TransferState: Sendable {
 
     /// Takes the bytes, or returns false when the consumer is too far behind (pause the transfer).
     func offer(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        let waiter: CheckedContinuation<[UInt8]?, Error>? = state.withLock { state in
-            if state.cancelled { return nil }
-            if state.pending.count >= highWater {
-                state.paused = true
-                return nil
-            }
+        enum Outcome { case buffered, handOver(CheckedContinuation<[UInt8]?, Error>), pause }
+        let outcome: Outcome = state.withLock { state in
+            if state.cancelled { return .buffered }  // dropped; the loop removes the transfer soon
             if let waiter = state.bodyWaiter {
                 state.bodyWaiter = nil
-                return waiter
+                return .handOver(waiter)
+            }
+            if state.pending.count >= highWater {
+                state.paused = true
+                return .pause
             }
             state.pending.append(contentsOf: bytes)
-            return nil
+            return .buffered
         }
-        if let waiter {
+        switch outcome {
+        case .buffered: return true
+        case .pause: return false
+        case .handOver(let waiter):
             waiter.resume(returning: Array(bytes))
             return true
         }
-        return !state.withLock { $0.paused }
     }
 
     func finish(_ failure: HTTPClientError?) {

@@ -47,8 +47,9 @@ struct OpenAIStreamDecoder: ChatStreamDecoder {
 
     private mutating func decodeDelta(_ delta: JSONValue) -> [ChatDelta] {
         var deltas: [ChatDelta] = []
-        for key in ["reasoning_content", "reasoning"] {
-            if let reasoning = delta[key]?.stringValue, !reasoning.isEmpty { deltas.append(.reasoning(reasoning)) }
+        // DeepSeek and llama.cpp say `reasoning_content`, vLLM and OpenRouter `reasoning`; never both twice.
+        if let reasoning = delta["reasoning_content"]?.stringValue ?? delta["reasoning"]?.stringValue, !reasoning.isEmpty {
+            deltas.append(.reasoning(reasoning))
         }
         if let content = delta["content"]?.stringValue, !content.isEmpty { deltas += think.feed(content) }
         for call in delta["tool_calls"]?.arrayValue ?? [] {

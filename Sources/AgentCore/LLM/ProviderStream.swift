@@ -39,6 +39,14 @@ enum ProviderStream {
         }
         var parser = SSEParser()
         var decoder = decoder
+        if response.headers["content-type"]?.lowercased().hasPrefix("application/json") == true {
+            // A server that ignored `stream: true` (or answered an error object with 200):
+            // the whole body is one event.
+            let body = try await response.collect(upTo: 16 << 20)
+            try decoder.decode(SSEEvent(data: String(decoding: body, as: UTF8.self))).forEach(yield)
+            try decoder.finish().forEach(yield)
+            return
+        }
         do {
             // Read to the end even after the terminal event so the connection can be reused.
             for try await chunk in response.body {

@@ -32,7 +32,8 @@ public struct RetryingChatModel: ChatModel {
                         return
                     } catch {
                         let failure = ProviderErrorMapper.error(transport: error)
-                        let elapsed = Double((ContinuousClock.now - start).components.seconds)
+                        let spent = (ContinuousClock.now - start).components
+                        let elapsed = Double(spent.seconds) + Double(spent.attoseconds) / 1e18
                         guard !yielded, !Task.isCancelled,
                               let wait = policy.delay(after: failure, attempt: attempt, elapsed: elapsed) else {
                             continuation.finish(throwing: Task.isCancelled ? LLMError.cancelled : failure)
