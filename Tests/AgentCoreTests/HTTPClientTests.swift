@@ -93,10 +93,13 @@ import Testing
         }
     }
 
-    @Test func fiveHundredConcurrentStreams() async throws {
+    @Test func fiveHundredConcurrentStreamsShareTheCurlThread() async throws {
         try await FakeLLMServer.with { server in
             let model = try server.openAI()
-            let count = 500
+            let count = Int(ProcessInfo.processInfo.environment["LLM_LOAD_STREAMS"] ?? "") ?? 500
+            // Slow tokens keep every stream open long enough for all of them to overlap.
+            let slow: JSONValue = ["echo": true, "token_delay_ms": 100]
+            _ = try await server.control("POST", "/_control/script", body: .array(Array(repeating: slow, count: count)))
             let mismatches = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for index in 0..<count {
                     group.addTask {
@@ -110,7 +113,9 @@ import Testing
                 return bad
             }
             #expect(mismatches == 0)
-            #expect(try await server.requests().count == count)
+            let stats = try await server.stats()
+            #expect(stats["requests"]?.intValue == count)
+            #expect((stats["max_in_flight"]?.intValue ?? 0) >= count / 4, "streams overlapped: \(stats)")
         }
     }
 }

@@ -71,6 +71,11 @@ final class FakeLLMServer: @unchecked Sendable {
         try await control("GET", "/_control/requests", body: nil).arrayValue ?? []
     }
 
+    /// `{"in_flight", "max_in_flight", "requests", "queued"}`.
+    func stats() async throws -> JSONValue {
+        try await control("GET", "/_control/stats", body: nil)
+    }
+
     /// Polls the recorded requests until `condition` holds, up to `timeout` seconds.
     func waitForRequests(timeout: Double = 10, _ condition: ([JSONValue]) -> Bool) async throws -> [JSONValue] {
         let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
@@ -81,7 +86,7 @@ final class FakeLLMServer: @unchecked Sendable {
         }
     }
 
-    private func control(_ method: String, _ path: String, body: JSONValue?) async throws -> JSONValue {
+    func control(_ method: String, _ path: String, body: JSONValue?) async throws -> JSONValue {
         let request = HTTPClientRequest(url: baseURL + path, method: method,
                                         headers: [HTTPHeader("Content-Type", "application/json")],
                                         body: body.map { Array($0.serialized().utf8) })

@@ -22,6 +22,17 @@ class State:
         self.lock = threading.Lock()
         self.script = []
         self.requests = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def enter(self):
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def leave(self):
+        with self.lock:
+            self.in_flight -= 1
 
     def next_response(self):
         with self.lock:
@@ -193,6 +204,11 @@ class Handler(BaseHTTPRequestHandler):
             with STATE.lock:
                 snapshot = json.loads(json.dumps(STATE.requests))
             return self.send_json(200, snapshot)
+        if self.path.startswith("/_control/stats"):
+            with STATE.lock:
+                stats = {"in_flight": STATE.in_flight, "max_in_flight": STATE.max_in_flight,
+                         "requests": len(STATE.requests), "queued": len(STATE.script)}
+            return self.send_json(200, stats)
         if self.path == "/health":
             return self.send_json(200, {"ok": True})
         self.send_json(404, {"error": {"message": "no route " + self.path}})
@@ -212,14 +228,18 @@ class Handler(BaseHTTPRequestHandler):
         spec = STATE.next_response()
         entry["scripted"] = spec is not None
         if spec is None:
-            text = "echo: " + prompt_of(body)
-            spec = {"text": text}
+            spec = {"echo": True}
+        if spec.get("echo"):
+            spec = dict(spec, text="echo: " + prompt_of(body))
+        STATE.enter()
         try:
             self.respond(spec, provider, body if isinstance(body, dict) else {}, entry)
             entry["completed"] = True
         except ClientGone:
             entry["closed_early"] = True
             self.close_connection = True
+        finally:
+            STATE.leave()
 
     def control(self, body):
         if self.path == "/_control/script":
@@ -232,6 +252,7 @@ class Handler(BaseHTTPRequestHandler):
             with STATE.lock:
                 STATE.script.clear()
                 STATE.requests.clear()
+                STATE.max_in_flight = STATE.in_flight
             return self.send_json(200, {"ok": True})
         self.send_json(404, {"error": {"message": "no control " + self.path}})
 
