@@ -265,8 +265,10 @@ class Handler(BaseHTTPRequestHandler):
             left = deadline - time.monotonic()
             if left <= 0:
                 return
-            readable, _, _ = select.select([self.connection], [], [], min(left, 0.05))
-            if readable:
+            # poll, not select: select() cannot watch descriptors above 1023 (thousands of streams).
+            poller = select.poll()
+            poller.register(self.connection, select.POLLIN | select.POLLHUP)
+            if poller.poll(min(left, 0.05) * 1000):
                 try:
                     if self.connection.recv(1, socket.MSG_PEEK) == b"":
                         raise ClientGone()
