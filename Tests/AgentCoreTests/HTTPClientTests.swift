@@ -12,6 +12,31 @@ import Testing
         }
     }
 
+    @Test func sequentialRequestsReuseTheConnection() async throws {
+        try await FakeLLMServer.with { server in
+            let client = HTTPClient()
+            for _ in 0..<3 {
+                let request = HTTPClientRequest(url: server.baseURL + "/v1/chat/completions", method: "POST",
+                                                body: Array(#"{"messages":[{"role":"user","content":"hi"}]}"#.utf8))
+                _ = try await client.send(request).collect(upTo: 1 << 20)
+            }
+            let ports = try await server.requests().compactMap { $0["client_port"]?.intValue }
+            #expect(ports.count == 3)
+            #expect(Set(ports).count == 1, "one kept-alive connection served all requests: \(ports)")
+        }
+    }
+
+    @Test func overallDeadlineEndsASlowStream() async throws {
+        try await FakeLLMServer.with { server in
+            try await server.script(["text": .string((1...100).map { "t\($0)" }.joined(separator: " ")), "token_delay_ms": 100])
+            let request = HTTPClientRequest(url: server.baseURL + "/v1/chat/completions", method: "POST", body: Array("{}".utf8),
+                                            timeouts: HTTPTimeouts(total: 1))
+            await #expect {
+                _ = try await HTTPClient.shared.send(request).collect(upTo: 1 << 20)
+            } throws: { ($0 as? HTTPClientError)?.kind == .timeout }
+        }
+    }
+
     @Test func refusedConnectionIsAConnectError() async throws {
         let port = try unusedLoopbackPort()
         await #expect {

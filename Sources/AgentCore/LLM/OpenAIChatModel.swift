@@ -42,12 +42,13 @@ public struct OpenAIChatModel: ChatModel {
         }
         headers += configuration.extraHeaders.sorted { $0.key < $1.key }.map { HTTPHeader($0.key, $0.value) }
         return HTTPClientRequest(url: endpoint, method: "POST", headers: headers,
-                                 body: Array(Self.body(request, model: configuration.model).serialized().utf8),
+                                 body: Array(Self.body(request, model: configuration.model,
+                                                       usesCompletionTokenLimit: httpHost == "api.openai.com").serialized().utf8),
                                  timeouts: configuration.timeouts)
     }
 
     /// The request JSON for a chat call.
-    static func body(_ request: ChatRequest, model: String) -> JSONValue {
+    static func body(_ request: ChatRequest, model: String, usesCompletionTokenLimit: Bool = false) -> JSONValue {
         var body: [String: JSONValue] = [
             "model": .string(model),
             "messages": .array(request.messages.map(message)),
@@ -69,7 +70,10 @@ public struct OpenAIChatModel: ChatModel {
         let options = request.options
         if let temperature = options.temperature { body["temperature"] = .number(temperature) }
         if let topP = options.topP { body["top_p"] = .number(topP) }
-        if let maxTokens = options.maxTokens { body["max_tokens"] = .number(Double(maxTokens)) }
+        if let maxTokens = options.maxTokens {
+            // OpenAI itself rejects `max_tokens` for reasoning models; compatible servers know only `max_tokens`.
+            body[usesCompletionTokenLimit ? "max_completion_tokens" : "max_tokens"] = .number(Double(maxTokens))
+        }
         if !options.stop.isEmpty { body["stop"] = .array(options.stop.map(JSONValue.string)) }
         return .object(body)
     }

@@ -222,6 +222,7 @@ class Handler(BaseHTTPRequestHandler):
         if not route.endswith(("/chat/completions", "/messages")):
             return self.send_json(404, {"error": {"message": "no route " + self.path}})
         entry = STATE.record({"path": self.path, "method": "POST", "provider": provider,
+                              "client_port": self.client_address[1],
                               "headers": {k.lower(): v for k, v in self.headers.items()},
                               "body": body if body is not None else raw.decode("utf-8", "replace"),
                               "closed_early": False, "completed": False})
