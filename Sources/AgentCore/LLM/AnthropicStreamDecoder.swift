@@ -28,8 +28,11 @@ struct AnthropicStreamDecoder: ChatStreamDecoder {
             addUsage(payload["message"]?["usage"])
             return []
         case "content_block_start":
-            guard let block = payload["content_block"], block["type"]?.stringValue == "tool_use",
-                  let index = payload["index"]?.intValue else { return [] }
+            guard let block = payload["content_block"] else { return [] }
+            // Text and thinking blocks normally start empty, but a start may carry a first piece.
+            if let text = block["text"]?.stringValue, !text.isEmpty { return [.text(text)] }
+            if let thinking = block["thinking"]?.stringValue, !thinking.isEmpty { return [.reasoning(thinking)] }
+            guard block["type"]?.stringValue == "tool_use", let index = payload["index"]?.intValue else { return [] }
             let toolIndex = toolBlocks.count
             toolBlocks[index] = toolIndex
             return [.toolCallStart(index: toolIndex, id: block["id"]?.stringValue ?? "toolu_\(toolIndex)",
