@@ -118,6 +118,19 @@ import Testing
         }
     }
 
+    @Test func cancellingBeforeTheResponseHeadAbortsTheRequest() async throws {
+        try await FakeLLMServer.with { server in
+            try await server.script(["text": "late", "delay_ms": 10000])
+            let request = HTTPClientRequest(url: server.baseURL + "/v1/chat/completions", method: "POST", body: Array("{}".utf8))
+            let waiting = Task { try await HTTPClient.shared.send(request).status }
+            _ = try await server.waitForRequests { !$0.isEmpty }
+            waiting.cancel()
+            await #expect { _ = try await waiting.value } throws: { ($0 as? HTTPClientError)?.kind == .cancelled }
+            let recorded = try await server.waitForRequests { $0.first?["closed_early"] == true }
+            #expect(recorded.first?["closed_early"] == true, "the fake saw the connection close while it delayed")
+        }
+    }
+
     @Test func fiveHundredConcurrentStreamsShareTheCurlThread() async throws {
         try await FakeLLMServer.with { server in
             let model = try server.openAI()
