@@ -14,7 +14,7 @@ import Testing
 
     @Test func sequentialRequestsReuseTheConnection() async throws {
         try await FakeLLMServer.with { server in
-            let client = HTTPClient()
+            let client = HTTPClient.shared
             for _ in 0..<3 {
                 let request = HTTPClientRequest(url: server.baseURL + "/v1/chat/completions", method: "POST",
                                                 body: Array(#"{"messages":[{"role":"user","content":"hi"}]}"#.utf8))

@@ -6,7 +6,8 @@ import Synchronization
 ///
 /// Threading: `submit` may be called from any thread or task; it queues a command and wakes
 /// the loop with `curl_multi_wakeup`. Everything else (easy handles, callbacks) runs on the
-/// loop's own thread, so no libcurl call ever blocks the cooperative pool.
+/// loop's own thread, so no libcurl call ever blocks the cooperative pool. A loop lives as long
+/// as the process: make one per process (`HTTPClient.shared`), not one per request.
 final class CurlLoop: Sendable {
     enum Command: Sendable {
         case add(HTTPClientRequest, TransferState)
@@ -37,6 +38,7 @@ final class CurlLoop: Sendable {
 
     init(name: String = "curl-loop") {
         precondition(Self.globalInit == CURLE_OK, "curl_global_init failed")
+        // With CURLOPT_NOSIGNAL libcurl installs no handler, yet a write to a closed TLS socket still raises SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
         guard let handle = curl_multi_init() else { fatalError("curl_multi_init failed") }
         multi = Multi(handle: handle)
