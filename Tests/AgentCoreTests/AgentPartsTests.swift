@@ -1,24 +1,6 @@
 import Testing
 @testable import AgentCore
 
-@Suite struct ThinkTagSplitterTests {
-    @Test func tagsSplitAcrossPiecesAreRecognised() {
-        var splitter = ThinkTagSplitter()
-        var segments: [ThinkTagSplitter.Segment] = []
-        for piece in ["a<", "thi", "nk>deep", " thought</", "think", ">b <t", "able>"] {
-            segments += splitter.feed(piece)
-        }
-        segments += splitter.finish()
-        #expect(segments == [.text("a"), .thinking("deep"), .thinking(" thought"), .thinkingEnd, .text("b "), .text("<table>")])
-    }
-
-    @Test func unfinishedThinkingIsClosedAtTheEnd() {
-        var splitter = ThinkTagSplitter()
-        let segments = splitter.feed("<think>still going <") + splitter.finish()
-        #expect(segments == [.thinking("still going "), .thinking("<"), .thinkingEnd])
-    }
-}
-
 @Suite struct HistoryRepairTests {
     static let call = ToolCall(id: "1", name: "calculator", arguments: "{}")
     static let call2 = ToolCall(id: "2", name: "calculator", arguments: "{}")

@@ -61,12 +61,13 @@ extension AgentRun {
 
     private func attemptCall(_ request: ChatRequest, streaming: Bool) async throws -> ModelTurn {
         var builder = ChatCompletionBuilder()
-        var splitter = ThinkTagSplitter()
         var thinking = ThinkingBlocks()
         var turn = ModelTurn()
         var streamed = false
         let started = ContinuousClock.now
-        func show(_ segments: [ThinkTagSplitter.Segment]) async {
+        // `<think>` tags in text are split out by the provider decoders, so the model's `.text`
+        // is visible text and `.reasoning` is thinking.
+        func show(_ segments: [ModelSegment]) async {
             for segment in segments {
                 switch segment {
                 case .text(let piece):
@@ -90,14 +91,13 @@ extension AgentRun {
         do {
             for try await delta in model.stream(request) {
                 switch delta {
-                case .text(let piece): await show(splitter.feed(piece))
+                case .text(let piece): await show([.text(piece)])
                 case .reasoning(let piece): await show([.thinking(piece)])
                 default: builder.add(delta)
                 }
                 if Task.isCancelled { break }
             }
         } catch {
-            await show(splitter.finish())
             if let end = thinking.close() { await emit(end) }
             if let tokens = builder.build().usage { record(tokens) }
             if Task.isCancelled {
@@ -107,7 +107,6 @@ extension AgentRun {
             AgentMetrics.modelCall(model: model.modelName, outcome: "error", started: started)
             throw AttemptFailure(error: error, streamedSomething: streamed)
         }
-        await show(splitter.finish())
         if let end = thinking.close() { await emit(end) }
         let completion = builder.build()
         if Task.isCancelled {
@@ -190,4 +189,11 @@ private struct ThinkingBlocks {
         openId = nil
         return .thinkingEnd(thinkId: id)
     }
+}
+
+/// A piece of a model turn as the agent shows it.
+private enum ModelSegment {
+    case text(String)
+    case thinking(String)
+    case thinkingEnd
 }
