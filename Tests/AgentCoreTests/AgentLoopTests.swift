@@ -146,16 +146,23 @@ import Testing
         AgentHarness.expectWellFormed(recorder.events, outcome)
     }
 
-    @Test func reasoningAndThinkTagsBecomeThinkingBlocksWithUniqueIds() async throws {
+    /// Providers hand reasoning over as `.reasoning` (their decoders split `<think>` tags out of
+    /// text); reasoning after visible text opens a new block with a new id.
+    @Test func reasoningBecomesThinkingBlocksWithUniqueIds() async throws {
         let model = ScriptedChatModel(replies: [[
-            .delta(.reasoning("plan ")), .delta(.reasoning("it")), .delta(.text("Intro <thi")), .delta(.text("nk>more</th")),
-            .delta(.text("ink>Answer")), Reply.usage(1, 1), .delta(.finish(.stop)),
+            .delta(.reasoning("plan ")), .delta(.reasoning("it")), .delta(.text("Intro ")), .delta(.reasoning("more")),
+            .delta(.text("Answer")), Reply.usage(1, 1), .delta(.finish(.stop)),
         ]])
         let recorder = RunRecorder()
         let outcome = await AgentHarness.run(Agent(model: model), recorder: recorder)
         #expect(recorder.types == ["thinking_start", "thinking_delta", "thinking_delta", "thinking_end", "text_delta",
                                    "thinking_start", "thinking_delta", "thinking_end", "text_delta",
                                    "thinking", "text", "final"])
+        let thinkIds = Set(recorder.events.compactMap { event -> String? in
+            if case .thinkingStart(let id) = event { return id }
+            return nil
+        })
+        #expect(thinkIds.count == 2, "each thinking block has its own think_id")
         #expect(recorder.events.contains(.thinking(content: "plan itmore")))
         #expect(outcome.history.last == .assistant("Intro Answer", reasoning: "plan itmore"))
         AgentHarness.expectWellFormed(recorder.events, outcome)
