@@ -121,7 +121,8 @@ export class AnswerView {
   reconcileThinking(content) {
     if (!content) return;
     const last = [...this.thinking.values()].at(-1);
-    const block = last && content.startsWith(last.text) ? last : this.thinkingBlock(`whole-${this.thinking.size}`);
+    const continues = last && content.trimEnd().startsWith(last.text.trimEnd());
+    const block = continues ? last : this.thinkingBlock(`whole-${this.thinking.size}`);
     block.text = content;
     block.body.textContent = content;
     if (block !== last) {

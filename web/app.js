@@ -39,6 +39,8 @@ async function refreshSessions() {
     state.sessions = (body?.sessions ?? []).slice()
       .sort((a, b) => String(b.last_used_at ?? b.created_at).localeCompare(String(a.last_used_at ?? a.created_at)));
     renderSessionList();
+    const current = state.sessions.find((session) => session.session_id === state.sessionId);
+    if (current) describeSession({ ...current, usage: state.usage });
   } catch (error) {
     showError(error);
   }

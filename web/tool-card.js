@@ -45,11 +45,12 @@ export class ToolCard {
     if (args === undefined || args === null) return;
     let text;
     if (typeof args === 'string') {
-      try { text = JSON.stringify(JSON.parse(args), null, 2); } catch { text = args; }
+      try { return this.showArgs(JSON.parse(args)); } catch { text = args; }
     } else if (typeof args === 'object' && Object.keys(args).length === 1 && typeof args._raw === 'string') {
       text = args._raw;
     } else {
-      text = JSON.stringify(args, null, 2);
+      text = JSON.stringify(args);
+      if (text.length > 72) text = JSON.stringify(args, null, 2);
     }
     if (text === '{}' || text === '') return;
     this.argsBox.replaceChildren(el(this.doc, 'div', { className: 'tool-label' }, 'Arguments'),
