@@ -102,9 +102,21 @@ async function selectSession(id, { fresh = false } = {}) {
     scrollToBottom(true);
   } catch (error) {
     ui.meta.textContent = '';
+    if (error.status === 404 && state.sessionId === id) forgetSession();
     showError(error);
   }
   updateWelcome();
+}
+
+/** The picked session does not exist (expired, deleted): back to a blank conversation. */
+function forgetSession() {
+  state.sessionId = null;
+  delete document.body.dataset.sessionId;
+  history.replaceState(null, '', location.pathname + location.search);
+  ui.title.textContent = 'New conversation';
+  ui.title.removeAttribute('title');
+  ui.meta.textContent = 'Send a message to start a session.';
+  refreshSessions();
 }
 
 async function loadOlder() {

@@ -45,6 +45,35 @@ ANSWER_SNAPSHOT = """(() => {
   };
 })()"""
 
+# The page's own modules, imported from where the page was served, fed awkward input: the
+# SSE parser with every possible chunk split, and Markdown that tries to inject HTML.
+MODULE_CHECKS = r"""(async () => {
+  const failures = [];
+  const { SSEParser } = await import(new URL('sse.js', document.baseURI));
+  const { renderMarkdown } = await import(new URL('markdown.js', document.baseURI));
+  const wire = 'id: 1\r\ndata: {"a":1}\r\n\r\n: ping\n\nid: 2\ndata: x\ndata:  y\n\r: done\r\r';
+  const expected = JSON.stringify({ events: [{ id: '1', event: 'message', data: '{"a":1}' },
+    { id: '2', event: 'message', data: 'x\n y' }], comments: ['ping', 'done'] });
+  for (let split = 0; split <= wire.length; split++) {
+    const seen = { events: [], comments: [] };
+    const parser = new SSEParser({ onEvent: (e) => seen.events.push(e), onComment: (c) => seen.comments.push(c) });
+    const bytes = new TextEncoder().encode(wire);
+    parser.feedBytes(bytes.slice(0, split));
+    parser.feedBytes(bytes.slice(split));
+    parser.end();
+    if (JSON.stringify(seen) !== expected) { failures.push(`SSE split at ${split}: ${JSON.stringify(seen)}`); break; }
+  }
+  const hostile = '<img src=x onerror="window.__pwned=1"> **bold** `<b>code</b>`\n\n```html\n<script>window.__pwned=1</script>\n```';
+  const box = document.createElement('div');
+  box.append(renderMarkdown(hostile));
+  const tags = [...box.querySelectorAll('*')].map((node) => node.tagName.toLowerCase()).sort().join(',');
+  if (tags !== 'code,code,p,pre,strong') failures.push(`markdown made elements ${tags}`);
+  if (!box.textContent.includes('<img src=x') || !box.textContent.includes('<script>')) failures.push('markdown lost literal HTML text');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  if (window.__pwned) failures.push('markdown ran injected script');
+  return failures;
+})()"""
+
 ENDED = ("completed", "cancelled", "error", "incomplete", "max_iterations", "interrupted")
 
 
@@ -158,6 +187,10 @@ def run(args, page, summary):
     if page.js("!document.getElementById('alert').hidden"):
         failures.append("the page shows an error after loading: " + page.js("document.getElementById('alert-text').textContent"))
 
+    if not args.skip_module_checks:
+        summary["module_check_failures"] = page.js(MODULE_CHECKS)
+        failures += [f"module check: {failure}" for failure in summary["module_check_failures"]]
+
     # A session, created the way a person would.
     if args.system_prompt:
         page.js("document.querySelector('.system-prompt').open = true")
@@ -222,7 +255,10 @@ def cancel_answer(args, page, summary):
         failures.append(f"the second answer ended ({answer['state']}) before Cancel could be clicked; "
                         "use a longer --cancel-message answer")
         return
-    page.click("#cancel-button")
+    if args.cancel_via == "escape":
+        page.key("Escape", "Escape", 27)
+    else:
+        page.click("#cancel-button")
     ended = page.wait_for(f"(() => {{ const a = {ANSWER_SNAPSHOT}; return {json.dumps(list(ENDED))}.includes(a.state) ? a : null; }})()",
                           args.timeout, "the cancelled answer to end")
     record.update({"state": ended["state"], "status_text": ended["status_text"], "chars_final": len(ended["text"]),
@@ -254,7 +290,11 @@ def parse_args(argv):
     parser.add_argument("--cancel-message", default="Write a long answer, please.",
                         help="second message, whose answer must stream long enough to be cancelled")
     parser.add_argument("--cancel-after-chars", type=int, default=1, help="click Cancel once this much text streamed")
+    parser.add_argument("--cancel-via", choices=["button", "escape"], default="button",
+                        help="cancel by clicking the Cancel button or pressing Escape")
     parser.add_argument("--skip-cancel", action="store_true", help="skip the cancel step")
+    parser.add_argument("--skip-module-checks", action="store_true",
+                        help="skip the in-page checks of the SSE parser and Markdown renderer")
     parser.add_argument("--min-snapshots", type=int, default=3,
                         help="distinct text lengths that must be seen while the answer streams")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds for each wait (answer, session, cancel)")
