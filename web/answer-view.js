@@ -152,10 +152,13 @@ export class AnswerView {
   }
 
   final({ content, status }) {
-    if (content && !this.blocks.some((block) => block.kind === 'text' && block.text)) this.reconcileText(content);
-    else if (content) {
-      const last = this.blocks.at(-1);
-      if (last?.kind === 'text' && content.startsWith(last.text)) this.reconcileText(content);
+    // `content` is the last turn's text. Deltas normally delivered it already; fill in only
+    // what they missed (a replay without deltas, an ending that streamed nothing).
+    const last = this.blocks.at(-1);
+    if (content && last?.kind === 'text') {
+      if (content.startsWith(last.text)) this.reconcileText(content);
+    } else if (content && !this.blocks.some((block) => block.kind === 'text' && block.text.trim() === content.trim())) {
+      this.reconcileText(content);
     }
     this.end(status || 'completed', ENDINGS[status] ?? `Ended: ${status}.`);
   }

@@ -154,6 +154,7 @@ async function send() {
   setBusy(true);
   let userElement = null;
   let answer = null;
+  let stream = null;
   try {
     const sessionId = state.sessionId ?? await createSession();
     ui.input.value = '';
@@ -163,7 +164,7 @@ async function send() {
     ui.messages.append(userElement, answer.element);
     updateWelcome();
     scrollToBottom(true);
-    const stream = new QueryStream(api, {
+    stream = new QueryStream(api, {
       sessionId,
       lastSeq: state.lastSeq.get(sessionId) ?? null,
       onEvent: (event) => {
@@ -179,6 +180,7 @@ async function send() {
     await stream.run(text);
     if (stream.lastSeq !== null) state.lastSeq.set(sessionId, stream.lastSeq);
     answer.settle(stream.stopped ? 'Stopped following this answer.' : 'The stream ended without a final answer.');
+    scrollToBottom();
   } catch (error) {
     if (answer && answer.state === 'waiting') {
       // Refused before anything streamed: take the turn back and give the text back.
@@ -191,7 +193,8 @@ async function send() {
     }
     showError(error);
   } finally {
-    finishStream();
+    // A session switch may already have let go of this stream and started another.
+    if (!stream || state.stream === stream) finishStream();
   }
 }
 

@@ -10,7 +10,7 @@ import { renderMarkdown } from './markdown.js';
 /** The messages of one history page plus its cursor for older messages (null: none). */
 export function readHistoryPage(body) {
   const messages = Array.isArray(body) ? body : (body?.messages ?? body?.items ?? []);
-  const cursor = body?.next_before ?? body?.before ?? body?.next_cursor ?? body?.cursor ?? null;
+  const cursor = body?.next_before ?? body?.next_cursor ?? null;
   const more = body?.has_more ?? (cursor !== null && messages.length > 0);
   return { messages: messages.map(normalizeMessage), cursor: more ? cursor : null };
 }

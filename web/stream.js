@@ -1,7 +1,8 @@
 // Runs one query over POST /agent/query-stream-delta and keeps following it when the
 // connection drops: GET /sessions/{id}/events?after=<last seq> (plus Last-Event-ID) replays
 // what was missed and follows the live query. Events are deduplicated by `seq`, so a
-// replay that overlaps what already arrived adds nothing twice. No DOM here.
+// replay that overlaps what already arrived adds nothing twice. `stream=delta` asks the
+// replay for the same event kinds as the delta stream. No DOM here.
 
 import { ApiError } from './api.js';
 import { SSEParser } from './sse.js';
@@ -75,7 +76,7 @@ export class QueryStream {
       const before = this.lastSeq;
       try {
         const response = await this.api.stream('GET', `sessions/${encodeURIComponent(this.sessionId)}/events`, {
-          query: { after }, headers: { 'Last-Event-ID': String(after) }, signal: this.controller.signal,
+          query: { after, stream: 'delta' }, headers: { 'Last-Event-ID': String(after) }, signal: this.controller.signal,
         });
         this.onState('streaming');
         this.ended = false;
