@@ -10,9 +10,18 @@ import { renderMarkdown } from './markdown.js';
 /** The messages of one history page plus its cursor for older messages (null: none). */
 export function readHistoryPage(body) {
   const messages = Array.isArray(body) ? body : (body?.messages ?? body?.items ?? []);
-  const cursor = body?.next_before ?? body?.next_cursor ?? null;
+  let cursor = body?.next_before ?? body?.next_cursor ?? null;
   const more = body?.has_more ?? (cursor !== null && messages.length > 0);
-  return { messages: messages.map(normalizeMessage), cursor: more ? cursor : null };
+  let page = messages.map(normalizeMessage);
+  if (!more) return { messages: page, cursor: null };
+  // A page that starts inside an answer would show it cut in two once older messages load:
+  // leave the leading part to the older page, starting this one at a user message.
+  const firstTurn = page.findIndex((message) => message.role === 'user' || message.role === 'system');
+  if (firstTurn > 0 && Number.isFinite(page[firstTurn].index)) {
+    cursor = page[firstTurn].index;
+    page = page.slice(firstTurn);
+  }
+  return { messages: page, cursor };
 }
 
 export function normalizeMessage(raw) {
@@ -21,6 +30,7 @@ export function normalizeMessage(raw) {
     : (raw?.content ?? '');
   const calls = raw?.tool_calls ?? raw?.toolCalls ?? [];
   return {
+    index: raw?.index,
     role: raw?.role ?? 'assistant',
     content: typeof content === 'string' ? content : JSON.stringify(content),
     reasoning: raw?.reasoning ?? raw?.reasoning_content ?? raw?.thinking ?? null,
