@@ -66,7 +66,7 @@ async function createSession() {
   const created = await api.createSession(prompt || null);
   ui.systemPrompt.value = '';
   ui.systemPrompt.closest('details').open = false;
-  state.lastSeq.set(created.session_id, 0); // a new session has no events yet
+  state.lastSeq.set(created.session_id, -1); // a new session has no events yet
   await selectSession(created.session_id, { fresh: true });
   refreshSessions();
   return created.session_id;
@@ -299,7 +299,10 @@ async function checkHealth() {
   } catch (error) {
     ui.serverStatus.textContent = 'unreachable';
     ui.serverStatus.dataset.status = 'down';
-    showError(error);
+    const hint = error.status === 404 || !error.status
+      ? ` No agent-fcgi API seems to answer at ${api.base.pathname}: if it is mounted elsewhere, set <meta name="agent-api-base"> in index.html.`
+      : '';
+    showError(new ApiError(`${error.message}.${hint}`, { status: error.status }));
   }
 }
 

@@ -14,7 +14,8 @@ export class QueryStream {
    * @param {import('./api.js').Api} api
    * @param {object} options
    * @param {string} options.sessionId
-   * @param {number|null} options.lastSeq  last seq of this session already shown (null: unknown)
+   * @param {number|null} options.lastSeq  last seq of this session already shown (null: unknown,
+   *   -1: the session has no events yet)
    * @param {(event: object) => void} options.onEvent  each new event, in order
    * @param {() => void} options.onChunk  after each network chunk (time to repaint)
    * @param {() => void} options.onReset  a replay is switching to a later query (see follow())
@@ -72,7 +73,7 @@ export class QueryStream {
       // Without a known seq nor query id, the replay starts at the session's beginning: follow
       // every query in it and keep the last one, which is ours (see accept()).
       this.provisional = this.queryId === null && this.lastSeq === null;
-      const after = this.lastSeq ?? 0;
+      const after = Math.max(this.lastSeq ?? 0, 0);
       const before = this.lastSeq;
       try {
         const response = await this.api.stream('GET', `sessions/${encodeURIComponent(this.sessionId)}/events`, {
