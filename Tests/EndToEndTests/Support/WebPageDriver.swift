@@ -122,6 +122,22 @@ struct WebPageDriver {
         return Outcome(status: status, report: report, stdout: output, stderr: errors)
     }
 
+    /// Records every failed check of `outcome` as an issue of the running test (or why the
+    /// script could not run), and attaches the screenshot either way.
+    static func expectPassed(_ outcome: Outcome, sourceLocation: SourceLocation = #_sourceLocation) {
+        attachScreenshot(of: outcome)
+        guard let report = outcome.report else {
+            Issue.record("drive_page.py gave no report. \(outcome.explanation)", sourceLocation: sourceLocation)
+            return
+        }
+        for failure in report.failures {
+            Issue.record("web page: \(failure)", sourceLocation: sourceLocation)
+        }
+        if outcome.status != 0 && report.failures.isEmpty {
+            Issue.record("drive_page.py exited \(outcome.status). \(outcome.explanation)", sourceLocation: sourceLocation)
+        }
+    }
+
     /// Attaches the screenshot to the running test, so it shows in the test output.
     static func attachScreenshot(of outcome: Outcome, named name: String = "web-page.png") {
         guard let path = outcome.report?.screenshot,

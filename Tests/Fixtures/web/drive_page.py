@@ -298,7 +298,8 @@ def parse_args(argv):
     parser.add_argument("--min-snapshots", type=int, default=3,
                         help="distinct text lengths that must be seen while the answer streams")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds for each wait (answer, session, cancel)")
-    parser.add_argument("--load-timeout", type=float, default=30.0, help="seconds for Chromium to start and the page to load")
+    parser.add_argument("--start-timeout", type=float, default=60.0, help="seconds for Chromium to start")
+    parser.add_argument("--load-timeout", type=float, default=30.0, help="seconds for the page to load and be ready")
     parser.add_argument("--poll-ms", type=float, default=25.0, help="DOM snapshot interval")
     parser.add_argument("--color-scheme", choices=["light", "dark"], help="emulate prefers-color-scheme")
     parser.add_argument("--width", type=int, default=1280)
@@ -315,7 +316,7 @@ def main(argv):
     browser, ws, status = None, None, 2
     try:
         browser = Chromium(find_chromium(args.chromium), args.width, args.height)
-        ws = WebSocket(browser.websocket_url(args.load_timeout), timeout=args.load_timeout)
+        ws = WebSocket(browser.websocket_url(args.start_timeout), timeout=args.start_timeout)
         devtools = DevTools(ws)
         summary["chromium"] = devtools.call("Browser.getVersion", browser=True).get("product")
         target = devtools.call("Target.createTarget", {"url": "about:blank"}, browser=True)["targetId"]
