@@ -22,6 +22,7 @@ export async function send() {
   let stream = null;
   try {
     const sessionId = state.sessionId ?? await createSession();
+    await state.historyLoad; // never rejects; the transcript must be in place before the new turn
     ui.input.value = '';
     userElement = userTurn(text);
     answer = new AnswerView();
@@ -38,7 +39,7 @@ export async function send() {
       },
       onChunk: () => { answer.flush(); scrollToBottom(); },
       onReset: () => { answer.element.replaceWith((answer = freshAnswer(answer)).element); },
-      onState: setConnection,
+      onState: (connection, detail) => { if (state.stream === stream) setConnection(connection, detail); },
     });
     state.stream = stream;
     state.answer = answer;

@@ -19,6 +19,7 @@ export const state = {
   sessionId: null,
   sessions: [],
   olderCursor: null,
+  historyLoad: null,  // the picked session's history request, while it runs
   usage: null,       // the session's usage before the running answer: the baseline
   lastSeq: new Map(), // session id → last event seq this page has seen
   stream: null,

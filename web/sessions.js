@@ -49,6 +49,7 @@ export async function createSession() {
 }
 
 export async function selectSession(id, { fresh = false } = {}) {
+  if (id === state.sessionId && state.stream) return; // already showing it, answer and all
   hooks.beforeSwitch();
   state.sessionId = id;
   state.olderCursor = null;
@@ -59,6 +60,7 @@ export async function selectSession(id, { fresh = false } = {}) {
   ui.title.title = id;
   ui.meta.textContent = fresh ? 'New session.' : 'Loading…';
   ui.messages.replaceChildren();
+  ui.loadOlder.hidden = true;
   renderSessionList();
   ui.input.focus();
   if (fresh) {
@@ -66,6 +68,13 @@ export async function selectSession(id, { fresh = false } = {}) {
     updateWelcome();
     return;
   }
+  state.historyLoad = loadHistory(id);
+  await state.historyLoad;
+  updateWelcome();
+}
+
+/** Shows the session's latest history page; a message sent meanwhile waits for it (chat.js). */
+async function loadHistory(id) {
   try {
     const [info, page] = await Promise.all([api.getSession(id), api.messages(id, { limit: HISTORY_PAGE })]);
     if (state.sessionId !== id) return;
@@ -81,7 +90,6 @@ export async function selectSession(id, { fresh = false } = {}) {
     if (error.status === 404 && state.sessionId === id) forgetSession();
     showError(error);
   }
-  updateWelcome();
 }
 
 /** The picked session does not exist (expired, deleted): back to a blank conversation. */
