@@ -296,7 +296,7 @@ def parse_args(argv):
     parser.add_argument("--skip-module-checks", action="store_true",
                         help="skip the in-page checks of the SSE parser and Markdown renderer")
     parser.add_argument("--min-snapshots", type=int, default=3,
-                        help="distinct text lengths that must be seen while the answer streams")
+                        help="snapshots in which the visible text must reach a new length while streaming")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds for each wait (answer, session, cancel)")
     parser.add_argument("--start-timeout", type=float, default=60.0, help="seconds for Chromium to start")
     parser.add_argument("--load-timeout", type=float, default=30.0, help="seconds for the page to load and be ready")
