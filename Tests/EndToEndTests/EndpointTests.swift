@@ -64,7 +64,7 @@ struct EndpointTests {
         defer { stack.stop() }
         let page = try await stack.client.get("/")
         #expect(page.status == 200)
-        #expect(page.text.contains("/diagnostics/stream"))
+        #expect(page.text.contains("<title>agent-fcgi chat</title>"))
         let prefixed = try await stack.client.get("/agent-api/ping")
         #expect(prefixed.status == 200 && prefixed.text == "pong", "\(prefixed.status) \(prefixed.text)")
     }
