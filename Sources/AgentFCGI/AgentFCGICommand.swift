@@ -4,109 +4,97 @@ import CFCGI
 import Foundation
 import Logging
 
-/// `agent-fcgi`: parses flags into `ResponderSettings`, opens the listener, starts the workers and
-/// waits for a signal on the main thread (the only thread that receives them).
+/// `agent-fcgi`: reads the configuration (flags > AGENT_FCGI_* environment > --config file >
+/// defaults), opens the listener, starts the workers and the agent, and waits for a signal on
+/// the main thread (the only thread that receives them).
 struct AgentFCGICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent-fcgi",
         abstract: "An LLM-agent server that runs as a FastCGI responder behind nginx or lighttpd.",
+        discussion: """
+            Every flag has a key in the configuration file (shown in brackets) and an environment \
+            variable AGENT_FCGI_<KEY> with dots as underscores, e.g. AGENT_FCGI_SERVER_WORKERS=64. \
+            Flags win over the environment, which wins over the file.
+            """,
         version: AgentCoreInfo.version)
 
-    @Option(help: "Unix socket to create and listen on (mode 0660).")
+    @Option(help: "Configuration file (YAML); see conf/agent-fcgi.yaml. Also AGENT_FCGI_CONFIG.")
+    var config: String?
+    @Flag(help: "Validate the configuration, print a summary and exit (0 when valid).")
+    var checkConfig = false
+    @Option(help: "Unix socket to create and listen on, mode 0660. [server.socket]")
     var socket: String?
-    @Option(help: "Group to give the unix socket, normally the web server's (e.g. www-data).")
+    @Option(help: "Group to give the unix socket, normally the web server's (e.g. www-data). [server.socket_group]")
     var socketGroup: String?
-    @Option(help: "TCP address to listen on, HOST:PORT; loopback only unless --allow-non-loopback.")
+    @Option(help: "TCP address to listen on, HOST:PORT; loopback only unless --allow-non-loopback. [server.listen]")
     var listen: String?
     @Flag(help: "Allow --listen on a non-loopback address (the FastCGI port must not be reachable by clients).")
     var allowNonLoopback = false
-    @Option(help: "Worker threads; also the ceiling on concurrent streams.")
-    var workers = 256
-    @Option(help: "On TERM/INT/QUIT, seconds in-flight requests and streams get to finish.")
-    var drainSeconds = 30.0
-    @Option(help: "Largest request body accepted; larger gets 413.")
-    var maxBodyBytes = 1 << 20
-    @Option(help: "Path prefix the API is mounted under (e.g. /agent-api); stripped before routing.")
-    var basePath = ""
-    @Option(help: "Seconds of silence on a stream before a ': ping' heartbeat.")
-    var heartbeatSeconds = 15.0
-    @Option(help: "Seconds a write may wait on a client that stopped reading.")
-    var writeTimeoutSeconds = 30.0
-    @Option(help: "Requests slower than this are logged and counted in /status.")
-    var slowRequestSeconds = 5.0
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel = "info"
+    @Option(help: "Worker threads; also the ceiling on concurrent streams (default 256). [server.workers]")
+    var workers: Int?
+    @Option(help: "On TERM/INT/QUIT, seconds in-flight requests and streams get to finish (default 30). [server.drain_seconds]")
+    var drainSeconds: Double?
+    @Option(help: "Largest request body accepted; larger gets 413 (default 1048576). [server.max_body_bytes]")
+    var maxBodyBytes: Int?
+    @Option(help: "Path prefix the API is mounted under (e.g. /agent-api); stripped before routing. [server.base_path]")
+    var basePath: String?
+    @Option(help: "Seconds of silence on a stream before a ': ping' heartbeat (default 15). [server.heartbeat_seconds]")
+    var heartbeatSeconds: Double?
+    @Option(help: "Seconds a write may wait on a client that stopped reading (default 30). [server.write_timeout_seconds]")
+    var writeTimeoutSeconds: Double?
+    @Option(help: "Requests slower than this are logged and counted in /status (default 5). [server.slow_request_seconds]")
+    var slowRequestSeconds: Double?
+    @Option(help: "SQLite file for sessions, history and events (default ./data/agent-fcgi.sqlite). [storage.path]")
+    var storagePath: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info). [logging.level]")
+    var logLevel: String?
 
     func validate() throws {
-        guard workers >= 1, workers <= 10_000 else { throw ValidationError("--workers must be 1...10000, got \(workers)") }
-        guard drainSeconds >= 0 else { throw ValidationError("--drain-seconds must be >= 0") }
-        guard maxBodyBytes >= 0 else { throw ValidationError("--max-body-bytes must be >= 0") }
-        guard heartbeatSeconds > 0 else { throw ValidationError("--heartbeat-seconds must be > 0") }
-        guard writeTimeoutSeconds > 0 else { throw ValidationError("--write-timeout-seconds must be > 0") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard socket == nil || listen == nil else { throw ValidationError("pass --socket or --listen, not both") }
-        _ = try settings()
+        if let workers, !(1...10_000).contains(workers) { throw ValidationError("--workers must be 1...10000, got \(workers)") }
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel)") }
     }
 
-    func settings() throws -> ResponderSettings {
-        var result = ResponderSettings(listener: try listener())
-        result.workers = workers
-        result.drainSeconds = drainSeconds
-        result.maxBodyBytes = maxBodyBytes
-        result.basePath = ResponderSettings.normalizedBasePath(basePath)
-        result.heartbeatSeconds = heartbeatSeconds
-        result.writeTimeoutSeconds = writeTimeoutSeconds
-        result.slowRequestSeconds = slowRequestSeconds
-        return result
+    /// Flags as configuration keys. A listener flag also clears the other listener key, so a
+    /// flag always wins over whatever the file chose.
+    var flagValues: [String: String] {
+        var values: [String: String] = [:]
+        if let socket { values["server.socket"] = socket; values["server.listen"] = "" }
+        if let listen { values["server.listen"] = listen; values["server.socket"] = "" }
+        if allowNonLoopback { values["server.allow_non_loopback"] = "true" }
+        values["server.socket_group"] = socketGroup
+        values["server.workers"] = workers.map(String.init)
+        values["server.drain_seconds"] = drainSeconds.map { String($0) }
+        values["server.max_body_bytes"] = maxBodyBytes.map(String.init)
+        values["server.base_path"] = basePath
+        values["server.heartbeat_seconds"] = heartbeatSeconds.map { String($0) }
+        values["server.write_timeout_seconds"] = writeTimeoutSeconds.map { String($0) }
+        values["server.slow_request_seconds"] = slowRequestSeconds.map { String($0) }
+        values["storage.path"] = storagePath
+        values["logging.level"] = logLevel
+        return values
     }
 
-    private func listener() throws -> ResponderSettings.Listener {
-        if let socket { return .unixSocket(path: socket, group: socketGroup) }
-        guard let listen else { return .inheritedStandardInput }
-        guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]) else {
-            throw ValidationError("--listen wants HOST:PORT, got \(listen)")
-        }
-        let host = String(listen[..<colon])
-        let loopback = host == "localhost" || host.hasPrefix("127.")
-        guard loopback || allowNonLoopback else {
-            throw ValidationError("--listen \(listen) is not loopback; the FastCGI port must be reachable by the web server alone (add --allow-non-loopback to insist)")
-        }
-        return .tcp(host: host, port: port)
+    var loader: ConfigurationLoader {
+        let environment = ProcessInfo.processInfo.environment
+        let file = config ?? environment["AGENT_FCGI_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        return ConfigurationLoader(filePath: file, flagValues: flagValues, environment: environment)
     }
 
     func run() throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "agent-fcgi")
-        let settings = try settings()
-        guard FCGX_Init() == 0 else { throw ValidationError("FCGX_Init failed") }
-        let listenSocket: ListenSocket
+        let loader = self.loader
+        let configuration: ServiceConfiguration
         do {
-            listenSocket = try ListenSocket.open(settings.listener)
+            configuration = try blockingAwait { try await loader.load() }
         } catch {
-            logger.critical("cannot listen", metadata: ["reason": "\(error.description)"])
-            throw ExitCode(1)
+            FileHandle.standardError.write(Data("agent-fcgi: configuration error: \(error)\n".utf8))
+            throw ExitCode(2)
         }
-        let stats = ResponderStats()
-        let signals = SignalDispatcher()
-        // Logs go to stderr, which the supervisor owns; nothing to reopen, but say so when asked.
-        signals.register(SIGUSR1) { logger.notice("SIGUSR1: logging to stderr, nothing to reopen") }
-        signals.register(SIGHUP) { logger.notice("SIGHUP: settings come from flags only, nothing to reload") }
-        let router = APIRoutes.makeRouter(.init(stats: stats, status: ResponderOnlyStatus()))
-        let server = FastCGIServer(settings: settings, router: router, stats: stats, listenSocket: listenSocket)
-        server.start()
-        logger.notice("agent-fcgi \(AgentCoreInfo.version) listening", metadata: [
-            "listener": "\(listenSocket.description)", "workers": "\(settings.workers)",
-            "base_path": "\(settings.basePath)", "max_body_bytes": "\(settings.maxBodyBytes)"])
-        let signal = signals.waitForShutdownSignal()
-        logger.notice("shutting down", metadata: ["signal": "\(SignalDispatcher.name(signal))"])
-        let clean = server.drain()
-        listenSocket.removeSocketFile()
-        logger.notice(clean ? "drained; exiting" : "drain deadline passed with work still running; exiting",
-                      metadata: ["requests_served": "\(stats.requestsServed.load(ordering: .relaxed))"])
+        if checkConfig {
+            try ConfigurationCheck.run(configuration)
+            return
+        }
+        let logging = try LoggingSetup(configuration.logging)
+        try ServerLauncher(configuration: configuration, loader: loader, logging: logging).run()
     }
 }

@@ -59,6 +59,10 @@ public actor SessionManager {
     /// Starts (or queues) a query, looking the session up again if it was evicted meanwhile.
     public func submitQuery(sessionId: String?, owner: String?, message: String, runner: any QueryRunner,
                             defaultSystemPrompt: String?) async throws -> QuerySubscription {
+        // A turn that cannot be saved is not started: the model would be paid for nothing.
+        if let problem = await persistence?.writeProblem() {
+            throw SessionError.storeUnavailable(reason: problem)
+        }
         var id = sessionId
         for _ in 0..<3 {
             let session = try await sessionForQuery(id: id, owner: owner)

@@ -21,6 +21,8 @@ public protocol SessionPersistence: Sendable {
     func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent]
     /// Ids of sessions idle since before `cutoff`, deleted by this call; `excluding` are left alone.
     func expireSessions(idleBefore cutoff: Date, excluding: Set<String>) async throws -> [String]
+    /// Why writes would fail right now, or nil when the store takes writes (a cheap, throttled probe).
+    func writeProblem() async -> String?
 }
 
 public struct SessionHeader: Sendable, Hashable {

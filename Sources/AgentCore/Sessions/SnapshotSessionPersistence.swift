@@ -69,4 +69,9 @@ public struct SnapshotSessionPersistence: SessionPersistence {
     public func expireSessions(idleBefore cutoff: Date, excluding: Set<String>) async throws -> [String] {
         try await store.expireSessions(idleBefore: cutoff, excluding: excluding)
     }
+
+    public func writeProblem() async -> String? {
+        if case .degraded(let reason) = await store.checkHealth() { return reason }
+        return nil
+    }
 }

@@ -13,6 +13,8 @@ struct ConfigSource {
     let fileDescription: String
     /// Keys set by flags, so errors can name the right source.
     let flagKeys: Set<String>
+    /// The environment the configuration was read from (`${VAR}` in headers, error sources).
+    let environment: [String: String]
     let environmentPrefix = "AGENT_FCGI_"
 
     func string(_ key: String) -> String? {
@@ -38,7 +40,10 @@ struct ConfigSource {
     func int(_ key: String) throws -> Int? {
         if let value = reader.int(forKey: ConfigKey(key)) { return value }
         if let text = string(key) {
-            if text.trimmingCharacters(in: .whitespaces).isEmpty { return nil }
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { return nil }
+            // Flags arrive as text; YAML and environment values are already typed by the reader.
+            if let value = Int(trimmed) { return value }
             throw error(key, "expected a whole number, got \(text.debugDescription)")
         }
         return nil
@@ -54,7 +59,9 @@ struct ConfigSource {
         if let value = reader.double(forKey: ConfigKey(key)) { return value }
         if let value = reader.int(forKey: ConfigKey(key)) { return Double(value) }
         if let text = string(key) {
-            if text.trimmingCharacters(in: .whitespaces).isEmpty { return nil }
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { return nil }
+            if let value = Double(trimmed), value.isFinite { return value }
             throw error(key, "expected a number, got \(text.debugDescription)")
         }
         return nil
@@ -101,7 +108,7 @@ struct ConfigSource {
         let source: String
         if flagKeys.contains(key) {
             source = "command line"
-        } else if ProcessInfo.processInfo.environment[environmentName(key)] != nil {
+        } else if environment[environmentName(key)] != nil {
             source = "environment \(environmentName(key))"
         } else {
             source = fileDescription

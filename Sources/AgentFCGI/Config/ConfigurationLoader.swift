@@ -42,7 +42,7 @@ struct ConfigurationLoader {
             }
         }
         let source = ConfigSource(reader: ConfigReader(providers: providers), fileDescription: fileDescription,
-                                  flagKeys: Set(flagValues.keys))
+                                  flagKeys: Set(flagValues.keys), environment: environment)
         return ServiceConfiguration(
             responder: try ResponderSection.read(source),
             model: try ModelSection.read(source, environment: environment),

@@ -42,7 +42,7 @@ enum ToolsSection {
             object["headers"] = try source.stringArray("\(prefix).headers").map { .array($0.map(JSONValue.string)) }
             object["response_cap_bytes"] = try source.int("\(prefix).response_cap_bytes").map { .number(Double($0)) }
             do {
-                tools.httpTools.append(try HTTPToolSpec(json: .object(object.compactMapValues { $0 })))
+                tools.httpTools.append(try HTTPToolSpec(json: .object(object.compactMapValues { $0 }), environment: source.environment))
             } catch {
                 throw source.error(prefix, "\(error)")
             }

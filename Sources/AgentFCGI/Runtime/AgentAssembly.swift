@@ -1,0 +1,40 @@
+import AgentCore
+import Foundation
+import Logging
+
+/// Builds what a query runs with (model client, tools, prices, agent) from the configuration.
+/// Done at start-up and again on each reload; a failure leaves the running profile in place.
+enum AgentAssembly {
+    static func makeProfile(_ configuration: ServiceConfiguration, logger: Logger) throws -> AgentProfile {
+        let model = try ChatModelFactory.make(configuration.model)
+        let agent = Agent(model: model, tools: try makeTools(configuration.tools, logger: logger),
+                          settings: configuration.agent, prices: try loadPrices(configuration.prices),
+                          logger: Logger(label: "agent-fcgi.agent"))
+        return AgentProfile(runner: agent, defaultSystemPrompt: configuration.systemPrompt)
+    }
+
+    static func makeTools(_ tools: ToolsConfiguration, logger: Logger) throws -> ToolRegistry {
+        var registry = try ToolRegistry.configured(builtIns: true, commandTools: tools.commandTools,
+                                                   otherTools: tools.httpTools.map { HTTPTool(spec: $0) })
+        for name in ToolsSection.knownBuiltIns where !tools.builtIns.contains(name) {
+            registry.remove(named: name)
+        }
+        return registry
+    }
+
+    static func loadPrices(_ settings: PriceSettings) throws -> PriceTable {
+        var table = try loadPriceFile(settings.file, key: "prices.file")
+        if let extra = settings.extraFile {
+            table = table.merging(try loadPriceFile(extra, key: "prices.extra_file"))
+        }
+        return table
+    }
+
+    private static func loadPriceFile(_ path: String, key: String) throws -> PriceTable {
+        do {
+            return try PriceTable(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigurationError(source: path, key: key, reason: "cannot load prices: \(error)")
+        }
+    }
+}
