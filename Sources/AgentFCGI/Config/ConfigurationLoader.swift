@@ -53,8 +53,9 @@ struct ConfigurationLoader {
             storage: StorageSettings(path: source.string("storage.path", default: StorageSettings().path),
                                      eventsPerSession: try source.int("storage.events_per_session", default: 10_000,
                                                                       range: 1...10_000_000)),
-            prices: PriceSettings(file: source.string("prices.file", default: PriceSettings().file),
-                                  extraFile: source.nonEmptyString("prices.extra_file")),
+            prices: PriceSettings(file: source.nonEmptyString("prices.file"),
+                                  extraFile: source.nonEmptyString("prices.extra_file"),
+                                  configDirectory: filePath.map { ($0 as NSString).deletingLastPathComponent }),
             logging: try LoggingSection.read(source),
             source: fileDescription)
     }

@@ -28,8 +28,11 @@ struct StorageSettings: Sendable, Hashable {
 }
 
 struct PriceSettings: Sendable, Hashable {
-    var file = "conf/prices.json"
+    /// nil: the shipped table, looked for next to the config file, then in ./conf/.
+    var file: String?
     var extraFile: String?
+    /// Where the configuration file is, for finding the shipped table beside it.
+    var configDirectory: String?
 }
 
 struct LoggingSettings: Sendable, Hashable {

@@ -8,7 +8,7 @@ enum AgentAssembly {
     static func makeProfile(_ configuration: ServiceConfiguration, logger: Logger) throws -> AgentProfile {
         let model = try ChatModelFactory.make(configuration.model)
         let agent = Agent(model: model, tools: try makeTools(configuration.tools, logger: logger),
-                          settings: configuration.agent, prices: try loadPrices(configuration.prices),
+                          settings: configuration.agent, prices: try loadPrices(configuration.prices, logger: logger),
                           logger: Logger(label: "agent-fcgi.agent"))
         return AgentProfile(runner: agent, defaultSystemPrompt: configuration.systemPrompt)
     }
@@ -22,12 +22,26 @@ enum AgentAssembly {
         return registry
     }
 
-    static func loadPrices(_ settings: PriceSettings) throws -> PriceTable {
-        var table = try loadPriceFile(settings.file, key: "prices.file")
+    static func loadPrices(_ settings: PriceSettings, logger: Logger) throws -> PriceTable {
+        var table = PriceTable.empty
+        if let file = settings.file {
+            table = try loadPriceFile(file, key: "prices.file")
+        } else if let shipped = shippedPriceFile(settings) {
+            table = try loadPriceFile(shipped, key: "prices.file")
+        } else {
+            logger.warning("no price table found (set prices.file); every cost will be null")
+        }
         if let extra = settings.extraFile {
             table = table.merging(try loadPriceFile(extra, key: "prices.extra_file"))
         }
         return table
+    }
+
+    /// The table shipped in conf/: beside the config file, or in ./conf/ (a source checkout).
+    static func shippedPriceFile(_ settings: PriceSettings) -> String? {
+        let candidates = [settings.configDirectory.map { ($0 as NSString).appendingPathComponent("prices.json") },
+                          "conf/prices.json"].compactMap { $0 }
+        return candidates.first { FileManager.default.isReadableFile(atPath: $0) }
     }
 
     private static func loadPriceFile(_ path: String, key: String) throws -> PriceTable {

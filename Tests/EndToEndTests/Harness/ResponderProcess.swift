@@ -5,14 +5,16 @@ final class ResponderProcess: Sendable {
     let process: ManagedProcess
     let socketPath: String
 
-    /// `arguments` are added after `--socket`; `environment` is merged into ours.
+    /// `arguments` are added after `--socket` and `--storage-path` (the store lives in `directory`
+    /// unless `arguments` name another); `environment` is merged into ours.
     init(directory: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
         socketPath = directory + "/agent.sock"
+        let storage = arguments.contains("--storage-path") ? [] : ["--storage-path", directory + "/agent.sqlite"]
         let binary = TestEnvironment.responderBinary
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw TestFailure("responder binary missing at \(binary): build first (swift build) or set AGENT_FCGI_BIN")
         }
-        process = try ManagedProcess(binary, ["--socket", socketPath] + arguments, environment: environment,
+        process = try ManagedProcess(binary, ["--socket", socketPath] + storage + arguments, environment: environment,
                                      logPath: directory + "/responder.log")
         let socketPath = self.socketPath
         let process = self.process
