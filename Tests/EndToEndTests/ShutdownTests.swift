@@ -54,7 +54,7 @@ struct ShutdownTests {
         stack.responder.process.signal(SIGUSR1)
         let logged = TestEnvironment.waitUntil(timeout: 5) {
             let log = stack.responder.process.log
-            return log.contains("SIGHUP:") && log.contains("SIGUSR1:")
+            return log.contains("configuration reloaded") && log.contains("SIGUSR1: log file reopened")
         }
         #expect(logged, "\(stack.logs)")
         #expect(try await stack.client.get("/ping").text == "pong")

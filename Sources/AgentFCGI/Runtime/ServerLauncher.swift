@@ -4,8 +4,10 @@ import CFCGI
 import Foundation
 import Logging
 
-/// Start-up and shutdown order: listener first (fail fast on a taken socket), then the store and
-/// agent, then the workers; on a signal, drain the workers, then stop queries and close the store.
+/// Start-up and shutdown order: the store and agent first, then the listener, so that a socket
+/// that accepts connections belongs to a responder that can serve them (supervisors and tests
+/// take a connectable socket as "ready"); on a signal, drain the workers, then stop queries and
+/// close the store.
 struct ServerLauncher {
     let configuration: ServiceConfiguration
     let loader: ConfigurationLoader
@@ -15,19 +17,19 @@ struct ServerLauncher {
         let logger = Logger(label: "agent-fcgi")
         let settings = configuration.responder
         guard FCGX_Init() == 0 else { throw ValidationError("FCGX_Init failed") }
-        let listenSocket: ListenSocket
-        do {
-            listenSocket = try ListenSocket.open(settings.listener)
-        } catch {
-            logger.critical("cannot listen", metadata: ["reason": "\(error.description)"])
-            throw ExitCode(1)
-        }
         let runtime: ServiceRuntime
         do {
             runtime = try ServiceRuntime(configuration: configuration, loader: loader, logging: logging)
         } catch {
             logger.critical("cannot start", metadata: ["reason": "\(error)"])
-            listenSocket.removeSocketFile()
+            throw ExitCode(1)
+        }
+        let listenSocket: ListenSocket
+        do {
+            listenSocket = try ListenSocket.open(settings.listener)
+        } catch {
+            logger.critical("cannot listen", metadata: ["reason": "\(error.description)"])
+            runtime.stop()
             throw ExitCode(1)
         }
         let stats = ResponderStats()
