@@ -66,8 +66,14 @@ extension AgentSession {
         try? await persistence.beginQuery(sessionId: id, queryId: queryId, at: Date())
     }
 
-    private func emit(_ event: AgentEvent, queryId: String) {
+    private func emit(_ event: AgentEvent, queryId: String) async {
         record(event, queryId: queryId)
+        // Bounds what a crash can take from the live stream, which crash recovery relies on
+        // to number its `interrupted` event (EventLogLimits). While the store fails, this is
+        // retried once per bound's worth of events, not per event.
+        if uncommittedEvents.count % EventLogLimits.maxUncommittedEvents == 0 {
+            try? await commit(runningQueryId: queryId)
+        }
     }
 
     private func checkpoint(_ checkpoint: QueryCheckpoint, queryId: String) async throws {

@@ -4,10 +4,13 @@ public struct RecoveredQuery: Sendable, Hashable {
     public var queryId: String
     /// The `final{status:"interrupted"}` event appended to the session's log.
     public var event: StampedEvent
+    /// The `usage` event right after it (the session's usage as of the last committed step).
+    public var usageEvent: StampedEvent
 
-    public init(sessionId: String, queryId: String, event: StampedEvent) {
+    public init(sessionId: String, queryId: String, event: StampedEvent, usageEvent: StampedEvent) {
         self.sessionId = sessionId
         self.queryId = queryId
         self.event = event
+        self.usageEvent = usageEvent
     }
 }

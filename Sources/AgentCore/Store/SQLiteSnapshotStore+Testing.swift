@@ -1,4 +1,4 @@
-/// Hooks for tests: fault injection and proof of what an operation touched.
+/// Fault injection for tests, and proof of what an operation touched.
 extension SQLiteSnapshotStore {
     /// Caps the database at `pages` pages (raised to the current size if lower): a full disk
     /// on demand. Returns the cap in effect.
@@ -6,8 +6,9 @@ extension SQLiteSnapshotStore {
         try await thread.perform { try $0.setMaxPageCount(pages) }
     }
 
-    /// What the connection's statements have done since it opened.
-    func statistics() async throws -> SQLiteStatisticsSnapshot {
+    /// What the connection's statements have done since it opened (the start-up log line
+    /// reports it, so start-up work can be checked against the store's size).
+    public func statistics() async throws -> SQLiteStatisticsSnapshot {
         try await thread.perform { $0.connection.statistics.snapshot }
     }
 }

@@ -152,13 +152,12 @@ public final class SQLiteSnapshotStore: SnapshotStore {
             return true
         }
         guard due else { return health }
-        let degraded = health != .healthy
         do {
-            // A healthy store only checks its file is still there; a degraded one must prove
-            // a write works before it is trusted again.
-            try await thread.perform { database in
-                if degraded { try database.probeWrite() } else { try database.checkFilePresent() }
-            }
+            // A real write, healthy or not: a file made read-only or a disk filled while open
+            // shows only when something is written, and a degraded store must prove a write
+            // works before it is trusted again. Throttled above, so at most one small
+            // transaction per interval.
+            try await thread.perform { try $0.probeWrite() }
             healthState.withLock { $0.failure = nil }
         } catch {
             recordFailure(Self.storeError(error, operation: "health probe"))

@@ -102,8 +102,11 @@ final class SQLiteStatistics {
     }
 }
 
-struct SQLiteStatisticsSnapshot: Sendable, Hashable {
-    var statementsRun: Int
-    var rowsReturned: Int
-    var fullScanSteps: Int
+/// Work a connection's statements did: statements run, rows returned, and steps of full
+/// table scans (`SQLITE_STMTSTATUS_FULLSCAN_STEP`). Counts, so they prove what an operation
+/// touched without timing it.
+public struct SQLiteStatisticsSnapshot: Sendable, Hashable {
+    public var statementsRun: Int
+    public var rowsReturned: Int
+    public var fullScanSteps: Int
 }

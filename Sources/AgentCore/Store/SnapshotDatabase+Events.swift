@@ -84,23 +84,37 @@ extension SnapshotDatabase {
     }
 
     /// Closes every query still marked running (the process died during it): appends
-    /// `final{status:"interrupted"}` with the next seq and clears the marker. History is
-    /// untouched: it is the last committed step. Reads only the marked sessions (partial index).
+    /// `final{status:"interrupted"}` and the session's `usage` (API.md §4.1: every query ends
+    /// final, then usage) and clears the marker. History is untouched: it is the last committed
+    /// step. The final's seq skips `EventLogLimits.maxUncommittedEvents`, the most events the
+    /// dead process may have streamed without committing, so seqs a client saw are never
+    /// reused and a client resuming after any of them still gets the end of the query.
+    /// Reads only the marked sessions (partial index).
     func recoverInterruptedQueries(now: Date) throws -> [RecoveredQuery] {
         try connection.transaction {
             let running = try connection.rows("""
-                SELECT id, running_query_id, last_seq, event_count FROM sessions WHERE running_query_id IS NOT NULL
-                """) { (id: $0.text(0), queryId: $0.text(1), lastSeq: $0.int64(2), events: $0.int(3)) }
+                SELECT id, running_query_id, last_seq, event_count, usage FROM sessions WHERE running_query_id IS NOT NULL
+                """) { (id: $0.text(0), queryId: $0.text(1), lastSeq: $0.int64(2), events: $0.int(3), usage: $0.text(4)) }
             var recovered: [RecoveredQuery] = []
             for session in running {
-                let event = StampedEvent(event: .final(content: "", status: .interrupted), timestamp: now,
-                                         sessionId: session.id, queryId: session.queryId, seq: session.lastSeq + 1)
-                let (lastSeq, eventCount) = try append([StoredEvent(event)], to: session.id, lastSeq: session.lastSeq,
-                                                       eventCount: session.events)
+                let usage: SessionUsage
+                do {
+                    usage = try JSONDecoder().decode(SessionUsage.self, from: Data(session.usage.utf8))
+                } catch {
+                    throw StoreError.undecodable(sessionId: session.id, what: "usage", details: "\(error)")
+                }
+                let finalSeq = session.lastSeq + Int64(EventLogLimits.maxUncommittedEvents) + 1
+                let final = StampedEvent(event: .final(content: "", status: .interrupted), timestamp: now,
+                                         sessionId: session.id, queryId: session.queryId, seq: finalSeq)
+                let usageEvent = StampedEvent(event: .usage(usage), timestamp: now, sessionId: session.id,
+                                              queryId: session.queryId, seq: finalSeq + 1)
+                let (lastSeq, eventCount) = try append([StoredEvent(final), StoredEvent(usageEvent)], to: session.id,
+                                                       lastSeq: session.lastSeq, eventCount: session.events)
                 try connection.run("""
                     UPDATE sessions SET last_seq = ?, event_count = ?, running_query_id = NULL WHERE id = ?
                     """, [.integer(lastSeq), .int(eventCount), .text(session.id)])
-                recovered.append(RecoveredQuery(sessionId: session.id, queryId: session.queryId, event: event))
+                recovered.append(RecoveredQuery(sessionId: session.id, queryId: session.queryId, event: final,
+                                                usageEvent: usageEvent))
             }
             return recovered
         }

@@ -62,14 +62,15 @@ public protocol SnapshotStore: Sendable {
     func expireSessions(idleBefore cutoff: Date, excluding: Set<String>) async throws -> [String]
 
     /// At start-up: closes queries that were running when the process died with
-    /// `final{status:"interrupted"}` (next seq) and clears their marker.
+    /// `final{status:"interrupted"}` and `usage` (seqs above any the dead process may have
+    /// streamed, see `EventLogLimits`) and clears their marker.
     func recoverInterruptedQueries(now: Date) async throws -> [RecoveredQuery]
 
     /// The last known state, without I/O (for `/health` on a hot path).
     var health: StoreHealth { get }
 
-    /// Re-probes: when degraded, tries a real write; when healthy, checks the file is still
-    /// there. Returns and remembers the result.
+    /// Re-probes with a real write (and a check that the file is still there), at most once
+    /// per probe interval; in between it returns the last result. Returns and remembers it.
     func checkHealth() async -> StoreHealth
 
     /// Finishes queued work and closes the database; later calls throw `StoreError.closed`.

@@ -38,7 +38,7 @@ struct ServerLauncher {
             logger.notice(logging.sink.reopen() ? "SIGUSR1: log file reopened" : "SIGUSR1: could not reopen the log file")
         }
         signals.register(SIGHUP) { runtime.reload() }
-        let status = SessionStatusProvider(service: runtime.service, storeHealth: { runtime.store.healthReport })
+        let status = SessionStatusProvider(service: runtime.service, storeHealth: { await runtime.store.probedHealthReport() })
         let router = APIRoutes.makeRouter(.init(stats: stats, status: status, service: runtime.service))
         let server = FastCGIServer(settings: settings, router: router, stats: stats, listenSocket: listenSocket)
         server.start()

@@ -28,13 +28,20 @@ final class ServiceRuntime: Sendable {
                                                                maxEventsPerSession: storage.eventsPerSession))
         }
         self.store = store
-        let recovered = try blockingAwait { try await store.recoverInterruptedQueries(now: Date()) }
+        let (recovered, work) = try blockingAwait {
+            (try await store.recoverInterruptedQueries(now: Date()), try await store.statistics())
+        }
         for query in recovered {
             logger.warning("query was running when the process stopped; marked interrupted",
                            metadata: ["session_id": "\(query.sessionId)", "query_id": "\(query.queryId)"])
         }
+        // Counts, not times: start-up must not read sessions, so these stay the same however
+        // many are stored (the durability tests compare them).
+        logger.info("snapshot store ready", metadata: [
+            "statements": "\(work.statementsRun)", "rows_read": "\(work.rowsReturned)",
+            "full_scan_steps": "\(work.fullScanSteps)", "recovered": "\(recovered.count)"])
         let persistence = SnapshotSessionPersistence(store: store)
-        let sessions = SessionManager(settings: configuration.sessions, persistence: persistence)
+        let sessions = SessionManager(settings: Self.sessionSettings(configuration), persistence: persistence)
         service = AgentService(sessions: sessions, persistence: persistence,
                                profile: try AgentAssembly.makeProfile(configuration, logger: logger))
         cleanup = Task { await sessions.runCleanupLoop() }
@@ -62,11 +69,20 @@ final class ServiceRuntime: Sendable {
         }
         service.replaceProfile(profile)
         let sessions = service.sessions
-        let settings = next.sessions
+        let settings = Self.sessionSettings(next)
         try? blockingAwait { await sessions.update(settings: settings) }
         logging.level.level = next.logging.level
         current.withLock { $0 = next }
         logger.notice("configuration reloaded", metadata: ["source": "\(next.source)", "model": "\(next.model.model)"])
+    }
+
+    /// The session settings, with the events kept in memory for resumption capped by the
+    /// store's per-session bound: a resumed stream shows the same retention in memory and after
+    /// a restart.
+    static func sessionSettings(_ configuration: ServiceConfiguration) -> SessionSettings {
+        var settings = configuration.sessions
+        settings.recentEventsInMemory = min(settings.recentEventsInMemory, configuration.storage.eventsPerSession)
+        return settings
     }
 
     static func restartOnlyChanges(from old: ServiceConfiguration, to new: ServiceConfiguration) -> [String] {

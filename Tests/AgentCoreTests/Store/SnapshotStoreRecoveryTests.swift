@@ -22,27 +22,37 @@ import Testing
             let recovered = try await store.recoverInterruptedQueries(now: restartTime)
             #expect(recovered.map(\.sessionId) == ["s1"])
             let final = try #require(recovered.first?.event)
+            // Seqs up to 4 + maxUncommittedEvents may have been streamed live before the crash.
+            let finalSeq = Int64(4 + EventLogLimits.maxUncommittedEvents + 1)
             #expect(final == StampedEvent(event: .final(content: "", status: .interrupted), timestamp: restartTime,
-                                          sessionId: "s1", queryId: "q1", seq: 5))
+                                          sessionId: "s1", queryId: "q1", seq: finalSeq))
+            #expect(recovered.first?.usageEvent == StampedEvent(event: .usage(F.usage(prompt: 10, completion: 2)),
+                                                                timestamp: restartTime, sessionId: "s1", queryId: "q1",
+                                                                seq: finalSeq + 1),
+                    "the query ends final, then usage (API.md 4.1)")
 
             let log = try await store.events(of: "s1", after: 0, limit: 100)
-            #expect(log.map(\.seq) == [1, 2, 3, 4, 5])
-            #expect(log.last?.json == final.json())
-            #expect(log.last.map { $0.json.contains(#""status":"interrupted""#) } == true)
+            #expect(log.map(\.seq) == [1, 2, 3, 4, finalSeq, finalSeq + 1])
+            #expect(log.dropLast().last?.json == final.json())
+            #expect(log.map(\.type).suffix(2) == ["final", "usage"])
+            #expect(log.dropLast().last.map { $0.json.contains(#""status":"interrupted""#) } == true)
 
             let session = try #require(try await store.loadSession("s1"))
             #expect(session.messages == committed, "history is the last committed step")
             #expect(session.record.runningQueryId == nil)
-            #expect(session.record.lastSeq == 5)
+            #expect(session.record.lastSeq == finalSeq + 1)
             #expect(try await store.recoverInterruptedQueries(now: restartTime).isEmpty, "recovery is done once")
 
             // The session is usable again and seq continues upward.
             try await store.beginQuery("q2", in: "s1")
-            await #expect(throws: StoreError.self) { try await store.appendEvents([F.event(5, query: "q2")], to: "s1") }
+            await #expect(throws: StoreError.self) {
+                try await store.appendEvents([F.event(finalSeq + 1, query: "q2")], to: "s1")
+            }
             try await store.commitStep(StepCommit(history: .appending([.user("again")], at: 3),
-                                                  events: F.events(6...7, query: "q2"), usage: nil, lastUsedAt: restartTime,
-                                                  query: .finished), to: "s1")
-            #expect(try await store.events(of: "s1", after: 5, limit: 10).map(\.seq) == [6, 7])
+                                                  events: F.events((finalSeq + 2)...(finalSeq + 3), query: "q2"), usage: nil,
+                                                  lastUsedAt: restartTime, query: .finished), to: "s1")
+            #expect(try await store.events(of: "s1", after: finalSeq + 1, limit: 10).map(\.seq)
+                    == [finalSeq + 2, finalSeq + 3])
         }
         await crashed.close()
     }
@@ -60,15 +70,18 @@ import Testing
             #expect(try await store.events(of: "s1", after: 0, limit: 100).map(\.seq) == [11, 12, 13, 14, 15])
             #expect(try await store.sessionRecord("s1")?.lastSeq == 15)
 
-            // Recovery's own event also respects the bound, and seq keeps counting past dropped events.
+            // Recovery's own events also respect the bound, and seq keeps counting past dropped events.
             try await store.beginQuery("q9", in: "s1")
             _ = try await store.recoverInterruptedQueries(now: F.start)
-            #expect(try await store.events(of: "s1", after: 0, limit: 100).map(\.seq) == [12, 13, 14, 15, 16])
+            let finalSeq = Int64(15 + EventLogLimits.maxUncommittedEvents + 1)
+            #expect(try await store.events(of: "s1", after: 0, limit: 100).map(\.seq) == [13, 14, 15, finalSeq, finalSeq + 1])
             await #expect(throws: StoreError.self) { try await store.appendEvents([F.event(11)], to: "s1") }
         }
         try await F.withStore(directory, maxEvents: 5) { store in
-            try await store.appendEvents(F.events(17...17), to: "s1")
-            #expect(try await store.events(of: "s1", after: 0, limit: 100).map(\.seq) == [13, 14, 15, 16, 17],
+            let finalSeq = Int64(15 + EventLogLimits.maxUncommittedEvents + 1)
+            try await store.appendEvents(F.events((finalSeq + 2)...(finalSeq + 2)), to: "s1")
+            #expect(try await store.events(of: "s1", after: 0, limit: 100).map(\.seq)
+                    == [14, 15, finalSeq, finalSeq + 1, finalSeq + 2],
                     "the bound holds across reopening")
         }
     }
