@@ -152,12 +152,12 @@ public final class SQLiteSnapshotStore: SnapshotStore {
             return true
         }
         guard due else { return health }
+        let degraded = health != .healthy
         do {
-            // A real write, healthy or not: a file made read-only or a disk filled while open
-            // shows only when something is written, and a degraded store must prove a write
-            // works before it is trusted again. Throttled above, so at most one small
-            // transaction per interval.
-            try await thread.perform { try $0.probeWrite() }
+            // A real write, healthy or not: a file made read-only while open shows only when
+            // something is written. A degraded store must prove a growing write works before
+            // it is trusted again. Throttled above: at most one small transaction per interval.
+            try await thread.perform { try $0.probeWrite(growing: degraded) }
             healthState.withLock { $0.failure = nil }
         } catch {
             recordFailure(Self.storeError(error, operation: "health probe"))

@@ -77,13 +77,20 @@ final class SnapshotDatabase {
         else { throw StoreError.databaseFileMissing(path: path) }
     }
 
-    /// A real write that needs fresh pages (two pages of zeroes, then deleted), committed so
-    /// the WAL is written too: it fails exactly when a growing commit would.
-    func probeWrite() throws {
+    /// A real write, committed so the WAL is written too. With `growing`, it needs fresh pages
+    /// (two pages of zeroes, then deleted): it fails exactly when a growing commit would, which
+    /// is what a degraded store must prove before it is trusted again. Without, it rewrites one
+    /// row in place and allocates nothing: enough to find a file that cannot be written at all,
+    /// without leaving free pages behind that would let a later growing probe pass on a full disk.
+    func probeWrite(growing: Bool) throws {
         try checkFilePresent()
         try reopenIfReadOnly()
         try connection.transaction {
-            try connection.run("INSERT INTO store_probe (payload) VALUES (zeroblob(?))", [.int(pageSize * 2)])
+            if growing {
+                try connection.run("INSERT INTO store_probe (payload) VALUES (zeroblob(?))", [.int(pageSize * 2)])
+            } else {
+                try connection.run("INSERT OR REPLACE INTO store_probe (id, payload) VALUES (1, NULL)")
+            }
             try connection.run("DELETE FROM store_probe")
         }
     }

@@ -1,0 +1,77 @@
+import AgentCore
+import Foundation
+import Testing
+
+/// The store becoming unwritable under a running responder, made so from outside the process:
+/// `chattr +i` on the database and its WAL makes every write fail with EPERM, even for root and
+/// through descriptors already open (the -shm index is left alone: it is memory-mapped).
+@Suite("Durability: store failure")
+struct StoreFailureTests {
+    @Test("unwritable store: /health degraded, 503 before the LLM is called, data intact, service resumes")
+    func unwritableStore() async throws {
+        let stack = try DurableStack()
+        defer { stack.stop() }
+        let first = try await stack.post("/agent/query", ["message": "before", "session_id": "sf-1"])
+        #expect(first.status == 200, "\(first.text)")
+        #expect(try await stack.getJSON("/health")["status"] == "healthy")
+
+        let files = [stack.storePath, stack.storePath + "-wal"]
+        try #require(files.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+        #expect(Self.chattr("+i", files))
+        var immutable = true
+        defer { if immutable { _ = Self.chattr("-i", files) } }
+
+        #expect(try await Self.waitForHealth("degraded", stack), "\(stack.responderLog)")
+        let status = try await stack.getJSON("/status")
+        #expect(status["store"]?["writable"] == false)
+        #expect(status["store"]?["problem"]?.stringValue?.isEmpty == false, "\(status)")
+
+        let requestsBefore = try await stack.llm.requests().count
+        let refused = try await stack.post("/agent/query", ["message": "during", "session_id": "sf-1"])
+        #expect(refused.status == 503, "\(refused.text)")
+        #expect(refused.headers["retry-after"] != nil)
+        let detail = try refused.json()["detail"]?.stringValue ?? ""
+        #expect(detail.contains("store unavailable"), "a clear reason: \(detail)")
+        let refusedStream = try await stack.post("/agent/query-stream", ["message": "new session"])
+        #expect(refusedStream.status == 503, "\(refusedStream.text)")
+        #expect(try await stack.llm.requests().count == requestsBefore, "the LLM must not be called for a turn that cannot be saved")
+
+        // Reads still work, and what was stored is intact.
+        let kept = try await stack.getJSON("/sessions/sf-1/messages")
+        #expect(kept["messages"]?.arrayValue?.compactMap { $0["content"]?.stringValue } == ["before", "echo: before"])
+
+        #expect(Self.chattr("-i", files))
+        immutable = false
+        #expect(try await Self.waitForHealth("healthy", stack), "\(stack.responderLog)")
+        let again = try await stack.post("/agent/query", ["message": "after", "session_id": "sf-1"])
+        #expect(again.status == 200, "\(again.text)")
+        #expect(try again.json()["response"] == "echo: after")
+
+        // And on disk: sound, with both turns, after a restart.
+        try stack.restartResponder()
+        let restored = try await stack.getJSON("/sessions/sf-1/messages")
+        #expect(restored["messages"]?.arrayValue?.compactMap { $0["content"]?.stringValue }
+                == ["before", "echo: before", "after", "echo: after"])
+        stack.stopResponder()
+        #expect(try stack.sqlite("PRAGMA integrity_check") == "ok")
+    }
+
+    /// Polls `/health` (it probes the store at most once a second) until `status`.
+    static func waitForHealth(_ status: String, _ stack: DurableStack, timeout: Double = 15) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try await stack.getJSON("/health")["status"]?.stringValue == status { return true }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return false
+    }
+
+    static func chattr(_ flag: String, _ paths: [String]) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestEnvironment.executable("chattr") ?? "/usr/bin/chattr")
+        process.arguments = [flag] + paths
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}
