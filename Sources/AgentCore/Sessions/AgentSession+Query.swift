@@ -49,7 +49,17 @@ extension AgentSession {
         let baseHistory = (pending.systemPrompt.map { [ChatMessage.system($0)] } ?? []) + history
         let baseUsage = usage
         query.task = Task {
-            await self.markRunning(queryId: queryId)
+            // The manager checked the store moments ago, but it can fail in between: a turn
+            // whose running marker cannot be written could not be saved either, so the model
+            // is not called for it.
+            if let problem = await self.markRunning(queryId: queryId) {
+                let refusal = AgentEvent.error(message: SessionError.storeUnavailable(reason: problem).description,
+                                               code: .internalError)
+                self.record(refusal, queryId: queryId)
+                await self.finish(queryId: queryId,
+                                  outcome: QueryOutcome(history: baseHistory, usage: baseUsage, terminal: refusal))
+                return
+            }
             let outcome = await runner.run(
                 context: QueryContext(sessionId: self.id, owner: self.owner, queryId: queryId),
                 history: baseHistory, userMessage: message, usage: baseUsage,
@@ -60,10 +70,16 @@ extension AgentSession {
         running = query
     }
 
-    private func markRunning(queryId: String) async {
-        guard let persistence else { return }
-        // Best effort: if this write fails, the first checkpoint reports the store failure.
-        try? await persistence.beginQuery(sessionId: id, queryId: queryId, at: Date())
+    /// Marks the query running in the store, so a crash is recovered as `interrupted`.
+    /// Returns why that failed, or nil.
+    private func markRunning(queryId: String) async -> String? {
+        guard let persistence else { return nil }
+        do {
+            try await persistence.beginQuery(sessionId: id, queryId: queryId, at: Date())
+            return nil
+        } catch {
+            return String(describing: error)
+        }
     }
 
     private func emit(_ event: AgentEvent, queryId: String) async {
