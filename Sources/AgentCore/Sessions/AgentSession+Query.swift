@@ -85,9 +85,11 @@ extension AgentSession {
     private func emit(_ event: AgentEvent, queryId: String) async {
         record(event, queryId: queryId)
         // Bounds what a crash can take from the live stream, which crash recovery relies on
-        // to number its `interrupted` event (EventLogLimits). While the store fails, this is
-        // retried once per bound's worth of events, not per event.
-        if uncommittedEvents.count % EventLogLimits.maxUncommittedEvents == 0 {
+        // to number its `interrupted` event (EventLogLimits); and keeps every uncommitted event
+        // among those held in memory, so a resuming follower finds the older ones in the
+        // store. While the store fails, this is retried once per bound's worth of events.
+        let bound = min(EventLogLimits.maxUncommittedEvents, max(1, settings.recentEventsInMemory))
+        if uncommittedEvents.count % bound == 0 {
             try? await commit(runningQueryId: queryId)
         }
     }

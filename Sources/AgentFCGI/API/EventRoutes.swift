@@ -20,7 +20,13 @@ struct EventRoutes {
             let sessionId = session.id
             Task {
                 if let range = follow.storedRange, let persistence {
-                    await EventRoutes.replay(range, of: sessionId, from: persistence, kind: kind, to: stream)
+                    let replayed = await EventRoutes.replay(range, of: sessionId, from: persistence, kind: kind, to: stream)
+                    // Following live after a failed replay would hide a gap from the client.
+                    guard replayed else {
+                        follow.cancel()
+                        stream.finish()
+                        return
+                    }
                 }
                 await AgentRoutes.relay(follow.events, kind: kind, to: stream)
             }
@@ -28,18 +34,29 @@ struct EventRoutes {
         }
     }
 
+    /// Sends the stored events in `range`. False when the store could not be read or the
+    /// client went away; a store failure is named in a comment frame.
     static func replay(_ range: ClosedRange<Int64>, of sessionId: String, from persistence: any SessionPersistence,
-                       kind: AgentRoutes.StreamKind, to stream: EventStream) async {
+                       kind: AgentRoutes.StreamKind, to stream: EventStream) async -> Bool {
         var cursor = range.lowerBound - 1
         while cursor < range.upperBound {
-            guard let batch = try? await persistence.events(sessionId: sessionId, after: cursor, limit: replayBatch),
-                  !batch.isEmpty else { return }
+            let batch: [StoredEvent]
+            do {
+                batch = try await persistence.events(sessionId: sessionId, after: cursor, limit: replayBatch)
+            } catch {
+                let reason = String(describing: error).replacingOccurrences(of: "\n", with: " ")
+                await stream.sendComment("stored events after \(cursor) could not be read (\(reason)); reconnect with Last-Event-ID: \(cursor)")
+                return false
+            }
+            // Fewer stored than the range: the oldest fell out of the retention bound.
+            guard let last = batch.last else { return true }
             for event in batch where event.seq <= range.upperBound {
                 guard kind == .all || kind.includes(typeName: event.type) else { continue }
-                guard await stream.send(data: event.json, id: Int(event.seq)) else { return }
+                guard await stream.send(data: event.json, id: Int(event.seq)) else { return false }
             }
-            cursor = batch.last!.seq
+            cursor = last.seq
         }
+        return true
     }
 
     static func afterSeq(_ request: HTTPRequest) throws(HTTPError) -> Int64 {
