@@ -24,11 +24,13 @@ struct DurabilityTests {
         defer { stack.stop() }
         try await stack.llm.script([Self.toolStep("call_1", "2+3"), Self.toolStep("call_2", "3*4"),
                                     Self.slowText(words: 60, delayMs: 150)])
-        let seen = try await stack.readStream("POST", "/agent/query-stream-delta", body: Self.query("compute", session: "crash-1")) {
-            $0.events.filter { $0.data?.contains(#""type":"text_delta""#) == true }.count >= 3
-        }
+        // The responder dies while the client is still reading, three tokens into the third step.
+        let seen = try await stack.readStream("POST", "/agent/query-stream-delta", body: Self.query("compute", session: "crash-1"),
+                                              until: { $0.events.filter { $0.data?.contains(#""type":"text_delta""#) == true }.count >= 3 },
+                                              whileOpen: { try stack.killResponder() })
         #expect(seen.status == 200)
-        try stack.killResponder()
+        #expect(!seen.endsWithDone && !seen.events.contains { $0.data?.contains(#""type":"final""#) == true },
+                "the client's stream was cut: \(seen.frames.map(\.text).suffix(3))")
         let seenSeqs = seen.seqs
         let maxSeen = try #require(seenSeqs.max())
         #expect(seenSeqs == seenSeqs.sorted() && Set(seenSeqs).count == seenSeqs.count)
@@ -91,7 +93,7 @@ struct DurabilityTests {
     func resumeDroppedStream() async throws {
         let stack = try DurableStack()
         defer { stack.stop() }
-        try await stack.llm.script([Self.toolStep("call_1", "1+1"), Self.slowText(words: 25, delayMs: 120)])
+        try await stack.llm.script([Self.toolStep("call_1", "1+1"), Self.slowText(words: 40, delayMs: 120)])
         let seen = try await stack.readStream("POST", "/agent/query-stream-delta", body: Self.query("go", session: "resume-1")) {
             $0.events.filter { $0.data?.contains(#""type":"text_delta""#) == true }.count >= 3
         }

@@ -86,8 +86,10 @@ final class DurableStack: Sendable {
 
     /// Opens an SSE request and reads frames until `enough` holds, then hangs up (a client
     /// dropping mid-stream). Returns what arrived; the whole stream if it ended first.
+    /// With `whileOpen`, that runs instead of hanging up, and reading goes on to the end.
     func readStream(_ method: String, _ path: String, body: JSONValue? = nil, headers: [(String, String)] = [],
-                    until enough: @escaping @Sendable (HTTPTestStream) -> Bool) async throws -> HTTPTestStream {
+                    until enough: @escaping @Sendable (HTTPTestStream) -> Bool,
+                    whileOpen: (@Sendable () throws -> Void)? = nil) async throws -> HTTPTestStream {
         let port = webServer.port
         let bodyData = body.map { Data($0.serialized().utf8) }
         return try await HTTPTestClient.onThread {
@@ -102,6 +104,10 @@ final class DurableStack: Sendable {
             stream.consume(first, at: 0)
             while !enough(stream), let chunk = try connection.read() {
                 stream.consume(chunk, at: 0)
+            }
+            if let whileOpen {
+                try whileOpen()
+                while let chunk = try connection.read() { stream.consume(chunk, at: 0) }
             }
             return stream
         }
