@@ -53,11 +53,11 @@ extension AgentSession {
             // whose running marker cannot be written could not be saved either, so the model
             // is not called for it.
             if let problem = await self.markRunning(queryId: queryId) {
-                let refusal = AgentEvent.error(message: SessionError.storeUnavailable(reason: problem).description,
-                                               code: .internalError)
-                self.record(refusal, queryId: queryId)
-                await self.finish(queryId: queryId,
-                                  outcome: QueryOutcome(history: baseHistory, usage: baseUsage, terminal: refusal))
+                let refusal = SessionError.storeUnavailable(reason: problem)
+                let event = AgentEvent.error(message: refusal.description, code: .internalError)
+                self.record(event, queryId: queryId)
+                await self.finish(queryId: queryId, outcome: QueryOutcome(history: baseHistory, usage: baseUsage, terminal: event),
+                                  refusal: refusal)
                 return
             }
             let outcome = await runner.run(
@@ -101,7 +101,7 @@ extension AgentSession {
         try await commit(runningQueryId: queryId)
     }
 
-    private func finish(queryId: String, outcome: QueryOutcome) async {
+    private func finish(queryId: String, outcome: QueryOutcome, refusal: SessionError? = nil) async {
         history = Self.withoutLeadingSystemPrompt(outcome.history)
         usage = outcome.usage
         lastUsedAt = Date()
@@ -118,7 +118,7 @@ extension AgentSession {
         running = nil
         resultWaiters.removeValue(forKey: queryId)?.resolve(
             QueryResult(queryId: queryId, terminal: outcome.terminal, usage: outcome.usage,
-                        persistenceError: persistenceError))
+                        persistenceError: persistenceError, refusal: refusal))
         finishFollowersIfIdle()
         startNextQueued()
     }

@@ -8,12 +8,17 @@ public struct QueryResult: Sendable, Hashable {
     public var usage: SessionUsage
     /// Set when the turn could not be written to the store: the answer exists but is not durable.
     public var persistenceError: String?
+    /// Set when the query was refused before the model was called (the store failed between
+    /// the admission check and the query's first write): the blocking endpoint answers with it.
+    public var refusal: SessionError?
 
-    public init(queryId: String, terminal: AgentEvent, usage: SessionUsage, persistenceError: String?) {
+    public init(queryId: String, terminal: AgentEvent, usage: SessionUsage, persistenceError: String?,
+                refusal: SessionError? = nil) {
         self.queryId = queryId
         self.terminal = terminal
         self.usage = usage
         self.persistenceError = persistenceError
+        self.refusal = refusal
     }
 
     public var responseText: String {

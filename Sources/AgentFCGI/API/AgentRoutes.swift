@@ -26,6 +26,7 @@ struct AgentRoutes {
                 try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, message: query.message)
             }
             let result = await subscription.result()
+            if let refusal = result.refusal { throw refusal.httpError }
             if case .error(let message, _) = result.terminal {
                 throw HTTPError.internalError(message)
             }
