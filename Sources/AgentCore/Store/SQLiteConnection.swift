@@ -129,6 +129,20 @@ final class SQLiteConnection {
         handle.map { Int(sqlite3_changes($0)) } ?? 0
     }
 
+    /// Pages the connection has fetched through its cache (hits and misses) since it opened:
+    /// how much of the file an operation touched, as a count rather than a time.
+    var pageFetches: Int {
+        guard let handle else { return 0 }
+        var total = 0
+        for op in [SQLITE_DBSTATUS_CACHE_HIT, SQLITE_DBSTATUS_CACHE_MISS] {
+            var current: Int32 = 0
+            var highwater: Int32 = 0
+            sqlite3_db_status(handle, op, &current, &highwater, 0)
+            total += Int(current)
+        }
+        return total
+    }
+
     /// True when SQLite opened the file read-only (e.g. it could not open it for writing).
     var isReadOnly: Bool {
         handle.map { sqlite3_db_readonly($0, "main") == 1 } ?? true

@@ -11,4 +11,9 @@ extension SQLiteSnapshotStore {
     public func statistics() async throws -> SQLiteStatisticsSnapshot {
         try await thread.perform { $0.connection.statistics.snapshot }
     }
+
+    /// Pages fetched since the connection opened (see `SQLiteConnection.pageFetches`).
+    func pageFetches() async throws -> Int {
+        try await thread.perform { $0.connection.pageFetches }
+    }
 }

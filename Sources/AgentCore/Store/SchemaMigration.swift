@@ -7,7 +7,7 @@ struct SchemaMigration: Sendable {
     var script: String
 
     /// Every migration, oldest first; the last one's version is the current schema.
-    static let all: [SchemaMigration] = [initial, runningQueryMarker]
+    static let all: [SchemaMigration] = [initial, runningQueryMarker, sessionCounts]
 
     static var currentVersion: Int { all.last?.version ?? 0 }
 
@@ -50,5 +50,22 @@ struct SchemaMigration: Sendable {
     static let runningQueryMarker = SchemaMigration(version: 2, name: "running query marker", script: """
         ALTER TABLE sessions ADD COLUMN running_query_id TEXT;
         CREATE INDEX sessions_running ON sessions (running_query_id) WHERE running_query_id IS NOT NULL;
+        """)
+
+    /// v3: session counts kept by triggers, so `/health`'s `active_sessions` reads one row
+    /// instead of counting the table on every probe. Key `*` counts every session, `o:<owner>`
+    /// an owner's, `-` those without one. Counting the existing rows happens once, here.
+    static let sessionCounts = SchemaMigration(version: 3, name: "session counts", script: """
+        CREATE TABLE session_counts (key TEXT PRIMARY KEY NOT NULL, n INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO session_counts (key, n) SELECT '*', count(*) FROM sessions;
+        INSERT INTO session_counts (key, n) SELECT coalesce('o:' || owner, '-'), count(*) FROM sessions GROUP BY owner;
+        CREATE TRIGGER sessions_counted AFTER INSERT ON sessions BEGIN
+            INSERT INTO session_counts (key, n) VALUES ('*', 1) ON CONFLICT (key) DO UPDATE SET n = n + 1;
+            INSERT INTO session_counts (key, n) VALUES (coalesce('o:' || NEW.owner, '-'), 1)
+                ON CONFLICT (key) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER sessions_uncounted AFTER DELETE ON sessions BEGIN
+            UPDATE session_counts SET n = n - 1 WHERE key IN ('*', coalesce('o:' || OLD.owner, '-'));
+        END;
         """)
 }

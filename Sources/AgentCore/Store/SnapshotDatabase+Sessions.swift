@@ -55,11 +55,10 @@ extension SnapshotDatabase {
         return (rows, hasMore)
     }
 
+    /// One row of the trigger-kept counts, whatever the size of the store.
     func countSessions(owner: String?) throws -> Int {
-        if let owner {
-            return try connection.row("SELECT count(*) FROM sessions WHERE owner = ?", [.text(owner)]) { $0.int(0) } ?? 0
-        }
-        return try connection.row("SELECT count(*) FROM sessions") { $0.int(0) } ?? 0
+        let key = owner.map { "o:" + $0 } ?? "*"
+        return try connection.row("SELECT n FROM session_counts WHERE key = ?", [.text(key)]) { $0.int(0) } ?? 0
     }
 
     /// Empties history and usage. Events and `last_seq` stay: seqs are never reused and a

@@ -50,8 +50,8 @@ public protocol SnapshotStore: Sendable {
     /// `owner` nil lists every session; otherwise only that owner's.
     func listSessions(owner: String?, limit: Int, after cursor: SessionCursor?) async throws -> SessionPage
 
-    /// Number of stored sessions (of `owner`, or all when nil). Counts rows: call it for a
-    /// status page, not per request.
+    /// Number of stored sessions (of `owner`, or all when nil). Cheap: the count is kept as
+    /// sessions are created and deleted, not counted per call.
     func countSessions(owner: String?) async throws -> Int
 
     /// Up to `limit` stored events with seq above `seq`, oldest first (stream replay).

@@ -40,10 +40,18 @@ import Testing
             // The v2 column works on the upgraded data.
             try await store.beginQuery("q2", in: "old")
             #expect(try await store.recoverInterruptedQueries(now: F.start).map(\.queryId) == ["q2"])
+            // v3 counted the sessions already there, and keeps counting.
+            #expect(try await store.countSessions(owner: nil) == 1)
+            #expect(try await store.countSessions(owner: "alice") == 1)
+            try await store.createSession(F.record("new"))
+            #expect(try await store.countSessions(owner: nil) == 2)
+            #expect(try await store.deleteSession("old"))
+            #expect(try await store.countSessions(owner: "alice") == 0)
+            #expect(try await store.countSessions(owner: nil) == 1)
         }
         let after = try await F.withRawConnection(directory.databasePath) { try SchemaMigrator().version(of: $0) }
         #expect(after == SchemaMigration.currentVersion)
-        #expect(SchemaMigration.currentVersion == 2)
+        #expect(SchemaMigration.currentVersion == 3)
     }
 
     @Test func migrationsAreOrderedAndStartAtOne() {
