@@ -8,8 +8,8 @@ struct ShutdownTests {
         let stack = try TestStack()
         defer { stack.stop() }
         async let streamed = stack.client.stream("/diagnostics/stream?events=6&interval_ms=250")
-        // Two or so frames in, the operator stops the service.
-        try await Task.sleep(for: .milliseconds(400))
+        // Once the stream is being served, the operator stops the service.
+        try await Self.waitForActiveStream(stack)
         stack.responder.process.signal(SIGTERM)
         try await Task.sleep(for: .milliseconds(200))
         let refused = try await stack.client.get("/ping")
@@ -29,7 +29,8 @@ struct ShutdownTests {
         let stack = try TestStack(responderArguments: ["--drain-seconds", "1"])
         defer { stack.stop() }
         async let streamed = stack.client.stream("/diagnostics/stream?events=100&interval_ms=200")
-        try await Task.sleep(for: .milliseconds(600))
+        try await Self.waitForActiveStream(stack)
+        try await Task.sleep(for: .milliseconds(300))
         stack.responder.process.signal(SIGTERM)
         let stream = try await streamed
         #expect(stream.events.count > 1 && stream.events.count < 100, "events: \(stream.events.count)")
@@ -59,5 +60,16 @@ struct ShutdownTests {
         #expect(logged, "\(stack.logs)")
         #expect(try await stack.client.get("/ping").text == "pong")
         #expect(stack.responder.process.isRunning)
+    }
+
+    /// Polls `/status` until the responder is writing a stream, so a signal lands mid-stream
+    /// however slowly a loaded machine starts the request.
+    static func waitForActiveStream(_ stack: TestStack) async throws {
+        for _ in 0..<200 {
+            let status = try await stack.client.get("/status")
+            if let active = try status.json()["active_streams"]?.intValue, active >= 1 { return }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw TestFailure("no stream became active within 5 s; \(stack.logs)")
     }
 }
