@@ -32,6 +32,7 @@ struct ChatREPL {
                 sessionTokens = try? await api.usage(of: session)["total_tokens"]?.intValue
             } else {
                 session = try await api.createSession()
+                sessionTokens = 0
             }
         } catch {
             output.line(output.red("agent-fcgi chat: \(error)"))
@@ -90,7 +91,7 @@ struct ChatREPL {
                 return true
             case .interrupt where !cancelRequested:
                 cancelRequested = true
-                output.line(output.dim("^C cancelling… (Ctrl-C again to quit)"))
+                output.line(output.dim("cancelling… (Ctrl-C again to quit)"))
                 do {
                     _ = try await api.cancel(session)
                 } catch {

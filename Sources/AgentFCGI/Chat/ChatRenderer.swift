@@ -1,4 +1,5 @@
 import AgentCore
+import Foundation
 
 /// Turns one answer's token-level events (API.md 1.2) into terminal output as they arrive:
 /// text as is, thinking dimmed, each tool call on one line
@@ -33,13 +34,15 @@ struct ChatRenderer {
                 output.write(output.dim("thinking: "))
                 thinking = true
             }
-            output.write(output.dim(ChatFormatting.oneLine(event["delta"]?.stringValue ?? "", limit: .max)))
+            // Kept on one dimmed line: deltas split words anywhere, so only line breaks change.
+            output.write(output.dim((event["delta"]?.stringValue ?? "").replacingOccurrences(of: "\n", with: " ")))
         case "thinking_end":
             endThinking(&output)
         case "tool_call":
             endThinking(&output)
             output.breakLine()
-            let name = event["display_name"]?.stringValue ?? event["tool"]?.stringValue ?? "tool"
+            // The tool's own name, as a call is written, rather than its display name.
+            let name = event["tool"]?.stringValue ?? event["display_name"]?.stringValue ?? "tool"
             output.write(output.cyan("⚙ \(name)") + "(\(ChatFormatting.arguments(event["args"])))")
         case "tool_result":
             let result = ChatFormatting.oneLine(event["result"]?.stringValue ?? "")

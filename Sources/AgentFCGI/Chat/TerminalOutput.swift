@@ -5,15 +5,23 @@ import Foundation
 /// ANSI styling only on a terminal, and never with NO_COLOR set.
 struct TerminalOutput {
     let styled: Bool
+    private let sink: @Sendable (String) -> Void
     private(set) var atLineStart = true
 
-    init(styled: Bool = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil) {
+    init(styled: Bool = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil,
+         sink: @escaping @Sendable (String) -> Void = TerminalOutput.writeToStandardOutput) {
         self.styled = styled
+        self.sink = sink
     }
 
     mutating func write(_ text: String) {
         guard !text.isEmpty else { return }
-        // Straight to the descriptor: unbuffered, and no shared C `stdout` state to guard.
+        sink(text)
+        atLineStart = text.hasSuffix("\n")
+    }
+
+    /// Straight to the descriptor: unbuffered, and no shared C `stdout` state to guard.
+    static func writeToStandardOutput(_ text: String) {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
             let written = bytes.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
@@ -21,7 +29,6 @@ struct TerminalOutput {
             guard written > 0 else { break }
             bytes = bytes.dropFirst(written)
         }
-        atLineStart = text.hasSuffix("\n")
     }
 
     /// Ends the current line if something is on it.

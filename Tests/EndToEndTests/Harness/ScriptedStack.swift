@@ -34,10 +34,10 @@ final class ScriptedStack: Sendable {
         return (1...count).map { "word\($0)" }.joined(separator: " ")
     }
 
-    /// A first answer with one calculator call, streamed word by word, then a long answer for
+    /// A first answer with reasoning and one calculator call, streamed word by word, then a long answer for
     /// the cancel step (10 s at 50 ms a word).
     static let clientScript: [JSONValue] = [
-        ["text": "Let me compute that.", "token_delay_ms": 60,
+        ["reasoning": "The user wants a sum.", "text": "Let me compute that.", "token_delay_ms": 60,
          "tool_calls": [["name": "calculator", "arguments": ["expression": "2+3"]]]],
         ["text": "The sum of two and three is 5, as the calculator confirmed just now for you.", "token_delay_ms": 60],
         ["text": .string(longText(seconds: 10, delayMs: 50)), "token_delay_ms": 50],

@@ -11,13 +11,13 @@ STEPS.json is a list of steps, each optional fields, done in order:
    "expect": "regex",           # wait until the output since this step began matches
    "timeout": 10,               # seconds for "expect" / "exit" (default 10)
    "exit": true}                # wait for the command to exit
-Output is matched with ANSI escapes removed. The report:
+Output is matched with ANSI escapes removed and CRLF read as LF. The report:
   {"ok", "failures": [...], "exit_code": int|null,
    "steps": [{"name", "matched", "output", "chunks": [[seconds since step start, text]...]}],
    "transcript": all output}
 Exit status 0 when every step matched, 1 otherwise. Standard library only."""
 
-import argparse, json, os, pty, re, select, signal, sys, time
+import argparse, codecs, json, os, pty, re, select, signal, sys, time
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -34,6 +34,8 @@ class Terminal:
             finally:
                 os._exit(127)
         self.transcript = ""
+        # Reads may end inside a multi-byte character (⚙, →); decode across them.
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self.exit_code = None
         self.closed = False
 
@@ -52,7 +54,8 @@ class Terminal:
         if not data:
             self.closed = True
             return ""
-        text = ANSI.sub("", data.decode("utf-8", "replace"))
+        # The terminal turns each "\n" into "\r\n" (ONLCR); report lines as the program wrote them.
+        text = ANSI.sub("", self.decoder.decode(data)).replace("\r\n", "\n")
         self.transcript += text
         return text
 
