@@ -8,8 +8,7 @@ import Testing
 @Suite struct WebPageTests {
     @Test func chatsStreamsShowsToolCardsAndCancels() async throws {
         guard TestEnvironment.executable("chromium") != nil else {
-            Issue.record("Debian's chromium is not installed (scripts/install-deps installs it)")
-            return
+            try Test.cancel("skipped: Debian's chromium is not installed (scripts/install-deps installs it)")
         }
         let stack = try ScriptedStack()
         defer { stack.stop() }
@@ -26,8 +25,7 @@ import Testing
         let outcome = try await WebPageDriver.run(options, workDirectory: output)
         print("web page screenshot: \(options.screenshot!.path) (driver output in \(output.path))")
         if outcome.status == 2, outcome.report?.failures.contains(where: { $0.contains("could not drive the page") }) == true {
-            Issue.record("Chromium could not run here: \(outcome.explanation)")
-            return
+            try Test.cancel("skipped: Chromium cannot run here: \(outcome.explanation)")
         }
         WebPageDriver.expectPassed(outcome)
         let report = try #require(outcome.report, "\(outcome.explanation)\n\(stack.stack.logs)")
@@ -35,6 +33,7 @@ import Testing
         #expect(answer.newHighsWhileStreaming >= 3, "the text did not grow while streaming")
         #expect(answer.toolCards.contains { $0.tool == "calculator" && $0.status == "completed" && $0.durationMs != nil })
         #expect(!answer.usage.isEmpty)
+        #expect(answer.thinkingBlocks == 1, "the scripted reasoning should show as one (collapsed) thinking block")
         #expect(report.cancel?.state == "cancelled")
         // The cancel reached the model: the responder hung up on the long answer.
         let requests = try await stack.model.waitForRequests { $0.count >= 3 && $0[2]["closed_early"]?.boolValue == true }
