@@ -35,7 +35,7 @@ struct ChatREPL {
                 sessionTokens = 0
             }
         } catch {
-            output.line(output.red("agent-fcgi chat: \(error)"))
+            FileHandle.standardError.write(Data("agent-fcgi chat: \(error)\n".utf8))
             return 1
         }
         sessionID = session
