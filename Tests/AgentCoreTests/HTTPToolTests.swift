@@ -17,14 +17,7 @@ import Testing
         process.standardOutput = output
         try process.run()
         defer { kill(process.processIdentifier, SIGKILL) }
-        let handle = output.fileHandleForReading
-        let line: String = await withCheckedContinuation { continuation in
-            Thread {
-                var bytes: [UInt8] = []
-                while let byte = try? handle.read(upToCount: 1), let first = byte.first, first != 0x0A { bytes.append(first) }
-                continuation.resume(returning: String(decoding: bytes, as: UTF8.self))
-            }.start()
-        }
+        let line = await readFirstLine(of: output.fileHandleForReading)
         let port = try #require(Int(line), "echo_http.py printed \(line.debugDescription)")
         return try await body("http://127.0.0.1:\(port)")
     }
