@@ -11,11 +11,17 @@ struct DrainQueriesTests {
         let scripted = try ScriptedStack()
         defer { scripted.stop() }
         let stack = scripted.stack
-        try await scripted.model.script([["text": .string(ScriptedStack.longText(seconds: 1.5, delayMs: 50)), "token_delay_ms": 50]])
+        try await scripted.model.script([["text": .string(ScriptedStack.longText(seconds: 4, delayMs: 50)), "token_delay_ms": 50]])
         let body = Data(#"{"message":"long answer","session_id":"drained"}"#.utf8)
-        // A client that gives up after a moment and hangs up (its read times out).
-        _ = try? await stack.client.request("POST", "/agent/query-stream-delta",
-                                            headers: [("Content-Type", "application/json")], body: body, timeout: 0.3)
+        // A client that reads the response head and hangs up.
+        let port = stack.webServer.port
+        try await HTTPTestClient.onThread {
+            let connection = try RawConnection(port: port, timeout: 10)
+            try connection.send("POST /agent/query-stream-delta HTTP/1.0\r\nHost: 127.0.0.1\r\n"
+                                + "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
+            connection.sendIgnoringReset(body)
+            _ = try connection.readHead()
+        }
         _ = try await scripted.model.waitForRequests { !$0.isEmpty }
         stack.responder.process.signal(SIGTERM)
         #expect(stack.responder.process.waitForExit(timeout: 20) == 0, "\(stack.logs)")
