@@ -7,9 +7,10 @@ struct ShutdownTests {
     func termDrainsStreams() async throws {
         let stack = try TestStack()
         defer { stack.stop() }
-        async let streamed = stack.client.stream("/diagnostics/stream?events=6&interval_ms=250")
-        // Two or so frames in, the operator stops the service.
-        try await Task.sleep(for: .milliseconds(400))
+        // Long enough (5 s) that a slow, loaded machine still catches it while it runs.
+        async let streamed = stack.client.stream("/diagnostics/stream?events=20&interval_ms=250")
+        // Once the stream is being served, the operator stops the service.
+        try await Self.waitForActiveStream(stack)
         stack.responder.process.signal(SIGTERM)
         try await Task.sleep(for: .milliseconds(200))
         let refused = try await stack.client.get("/ping")
@@ -17,7 +18,7 @@ struct ShutdownTests {
         #expect(refused.text == #"{"detail":"Server is shutting down"}"#)
         #expect(refused.headers["retry-after"] != nil)
         let stream = try await streamed
-        #expect(stream.events.map(\.id) == [1, 2, 3, 4, 5, 6], "\(stack.logs)")
+        #expect(stream.events.map(\.id) == Array(1...20), "\(stack.logs)")
         #expect(stream.comments.last == ": done")
         let code = stack.responder.process.waitForExit(timeout: 10)
         #expect(code == 0, "exit code \(String(describing: code)); \(stack.logs)")
@@ -29,7 +30,8 @@ struct ShutdownTests {
         let stack = try TestStack(responderArguments: ["--drain-seconds", "1"])
         defer { stack.stop() }
         async let streamed = stack.client.stream("/diagnostics/stream?events=100&interval_ms=200")
-        try await Task.sleep(for: .milliseconds(600))
+        try await Self.waitForActiveStream(stack)
+        try await Task.sleep(for: .milliseconds(300))
         stack.responder.process.signal(SIGTERM)
         let stream = try await streamed
         #expect(stream.events.count > 1 && stream.events.count < 100, "events: \(stream.events.count)")
@@ -59,5 +61,17 @@ struct ShutdownTests {
         #expect(logged, "\(stack.logs)")
         #expect(try await stack.client.get("/ping").text == "pong")
         #expect(stack.responder.process.isRunning)
+    }
+
+    /// Polls `/status` until the responder is writing a stream, so a signal lands mid-stream
+    /// however slowly a loaded machine starts the request.
+    static func waitForActiveStream(_ stack: TestStack) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let status = try await stack.client.get("/status")
+            if let active = try status.json()["active_streams"]?.intValue, active >= 1 { return }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw TestFailure("no stream became active within 30 s; \(stack.logs)")
     }
 }

@@ -45,6 +45,17 @@ extension SessionManager {
         }
     }
 
+    /// Waits until no query runs or waits in any session held in memory, or until `deadline`.
+    /// Returns whether everything finished. (Queries whose client left still run under
+    /// `on_disconnect: continue`; a drain gives them the same deadline as requests.)
+    public func waitUntilQueriesFinish(deadline: ContinuousClock.Instant) async -> Bool {
+        while sessions.values.contains(where: { $0.info.isBusy }) {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return true
+    }
+
     /// Cancels every query still running (after the drain deadline) and waits for their commits.
     public func stopAll(reason: String) async {
         for session in sessions.values {

@@ -1,12 +1,14 @@
 import Dispatch
 import Foundation
 import Logging
+import Synchronization
 
 /// One worker OS thread's loop: accept → copy params → read body → run the async handler and
 /// block on its result → write (or stream) the response → finish. Owns its `FastCGIConnection`.
 struct FastCGIWorker {
     let context: FastCGIServer.Context
     private let logger = Logger(label: "agent-fcgi.worker")
+    private let executor = WorkerExecutor()
 
     init(context: FastCGIServer.Context) {
         self.context = context
@@ -44,14 +46,21 @@ struct FastCGIWorker {
         record(outcome, request: request, response: response, started: started)
     }
 
-    /// Runs the router on the cooperative pool and blocks this thread until it answers. If the
+    /// Runs the router's task on this thread (see `WorkerExecutor`) until it answers. If the
     /// drain deadline passes first, the client gets a 503 rather than a cut connection.
     private func respond(to request: HTTPRequest) -> HTTPResponse {
-        let slot = BlockingSlot<HTTPResponse>()
+        let answer = Mutex<HTTPResponse?>(nil)
         let router = context.router
-        Task { slot.fulfil(await router.respond(to: request)) }
-        return slot.wait(shouldGiveUp: { context.drain.deadlinePassed })
-            ?? HTTPError.unavailable("Server is shutting down", retryAfterSeconds: context.settings.retryAfterSeconds).response
+        Task(executorPreference: executor) {
+            let response = await router.respond(to: request)
+            answer.withLock { $0 = response }
+        }
+        let finished = executor.run(until: { answer.withLock { $0 != nil } }, pollSeconds: 0.5,
+                                    shouldGiveUp: { context.drain.deadlinePassed })
+        guard finished, let response = answer.withLock({ $0 }) else {
+            return HTTPError.unavailable("Server is shutting down", retryAfterSeconds: context.settings.retryAfterSeconds).response
+        }
+        return response
     }
 
     private enum Outcome {

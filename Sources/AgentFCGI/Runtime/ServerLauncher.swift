@@ -47,8 +47,9 @@ struct ServerLauncher {
             "model": "\(configuration.model.model)", "storage": "\(configuration.storage.path)"])
         let signal = signals.waitForShutdownSignal()
         logger.notice("shutting down", metadata: ["signal": "\(SignalDispatcher.name(signal))"])
+        let deadline = ContinuousClock.now + .milliseconds(Int(settings.drainSeconds * 1000))
         let clean = server.drain()
-        runtime.stop()
+        runtime.stop(deadline: deadline)
         listenSocket.removeSocketFile()
         logger.notice(clean ? "drained; exiting" : "drain deadline passed with work still running; exiting",
                       metadata: ["requests_served": "\(stats.requestsServed.load(ordering: .relaxed))"])

@@ -94,13 +94,17 @@ final class ServiceRuntime: Sendable {
         return keys
     }
 
-    /// After the responder drained: stops queries still running without a client (their turns
-    /// are committed as cancelled), then closes the store.
-    func stop() {
+    /// After the responder drained: lets queries still running without a client finish until
+    /// `deadline`, cancels the rest (their turns are committed as cancelled), closes the store.
+    func stop(deadline: ContinuousClock.Instant = .now) {
         cleanup.cancel()
         let sessions = service.sessions
         let store = self.store
+        let logger = self.logger
         try? blockingAwait {
+            if await !sessions.waitUntilQueriesFinish(deadline: deadline) {
+                logger.notice("drain deadline passed with queries still running; cancelling them")
+            }
             await sessions.stopAll(reason: "the server is shutting down")
             await store.close()
         }

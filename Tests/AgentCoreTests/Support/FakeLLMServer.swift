@@ -27,19 +27,7 @@ final class FakeLLMServer: @unchecked Sendable {
         let output = Pipe()
         process.standardOutput = output
         try process.run()
-        let handle = output.fileHandleForReading
-        // The first stdout line is the port; read it on a plain thread, not the cooperative pool.
-        let line: String = await withCheckedContinuation { continuation in
-            Thread {
-                var bytes: [UInt8] = []
-                while true {
-                    let byte = handle.readData(ofLength: 1)
-                    if byte.isEmpty || byte.first == 0x0A { break }
-                    bytes.append(byte[byte.startIndex])
-                }
-                continuation.resume(returning: String(decoding: bytes, as: UTF8.self))
-            }.start()
-        }
+        let line = await readFirstLine(of: output.fileHandleForReading)
         guard let port = Int(line.trimmingCharacters(in: .whitespaces)) else {
             kill(process.processIdentifier, SIGKILL)
             throw FakeServerError(message: "fake_llm.py did not print its port (got \(line.debugDescription))")

@@ -41,7 +41,7 @@ enum LocalModelServer {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         do { try process.run() } catch { return .unavailable("cannot start \(script): \(error)") }
-        let line = await readLine(output.fileHandleForReading)
+        let line = await readFirstLine(of: output.fileHandleForReading)
         guard let port = Int(line.trimmingCharacters(in: .whitespaces)) else {
             return .unavailable("local-llm serve printed no port (got \(line.debugDescription))")
         }
@@ -74,20 +74,6 @@ enum LocalModelServer {
                 } catch {
                     continuation.resume(returning: (-1, "\(error)"))
                 }
-            }.start()
-        }
-    }
-
-    private static func readLine(_ handle: FileHandle) async -> String {
-        await withCheckedContinuation { continuation in
-            Thread {
-                var bytes: [UInt8] = []
-                while true {
-                    let byte = handle.readData(ofLength: 1)
-                    if byte.isEmpty || byte.first == 0x0A { break }
-                    bytes.append(byte[byte.startIndex])
-                }
-                continuation.resume(returning: String(decoding: bytes, as: UTF8.self))
             }.start()
         }
     }

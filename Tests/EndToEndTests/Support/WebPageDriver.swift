@@ -54,6 +54,7 @@ struct WebPageDriver {
         var text: String
         var newHighsWhileStreaming: Int
         var toolCards: [ToolCard]
+        var thinkingBlocks: Int?
         var usage: String
     }
 

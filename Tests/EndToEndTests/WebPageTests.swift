@@ -1,0 +1,49 @@
+import AgentCore
+import Foundation
+import Testing
+
+/// The chat page (web/) in a real headless Chromium, served by nginx from the project conf next
+/// to the API, against the real responder and the scripted fake model: streamed text, a tool
+/// card, usage, and Cancel.
+@Suite struct WebPageTests {
+    @Test func chatsStreamsShowsToolCardsAndCancels() async throws {
+        guard TestEnvironment.executable("chromium") != nil else {
+            try Test.cancel("skipped: Debian's chromium is not installed (scripts/install-deps installs it)")
+        }
+        let stack = try ScriptedStack()
+        defer { stack.stop() }
+        try await stack.model.script(ScriptedStack.clientScript)
+        let output = try Self.outputDirectory()
+        var options = WebPageDriver.Options(baseURL: stack.baseURL + "/")
+        options.screenshot = output.appendingPathComponent("web-page.png")
+        options.message = "What is 2+3?"
+        options.expectText = "is 5"
+        options.expectTool = "calculator"
+        options.cancelMessage = "Write a long answer, please."
+        options.timeoutSeconds = 30
+        options.loadTimeoutSeconds = 30
+        let outcome = try await WebPageDriver.run(options, workDirectory: output)
+        print("web page screenshot: \(options.screenshot!.path) (driver output in \(output.path))")
+        if outcome.status == 2, outcome.report?.failures.contains(where: { $0.contains("could not drive the page") }) == true {
+            try Test.cancel("skipped: Chromium cannot run here: \(outcome.explanation)")
+        }
+        WebPageDriver.expectPassed(outcome)
+        let report = try #require(outcome.report, "\(outcome.explanation)\n\(stack.stack.logs)")
+        let answer = try #require(report.answer)
+        #expect(answer.newHighsWhileStreaming >= 3, "the text did not grow while streaming")
+        #expect(answer.toolCards.contains { $0.tool == "calculator" && $0.status == "completed" && $0.durationMs != nil })
+        #expect(!answer.usage.isEmpty)
+        #expect(answer.thinkingBlocks == 1, "the scripted reasoning should show as one (collapsed) thinking block")
+        #expect(report.cancel?.state == "cancelled")
+        // The cancel reached the model: the responder hung up on the long answer.
+        let requests = try await stack.model.waitForRequests { $0.count >= 3 && $0[2]["closed_early"]?.boolValue == true }
+        #expect(requests.count == 3 && requests[2]["closed_early"]?.boolValue == true, "\(requests)")
+    }
+
+    /// Kept after the test (the screenshot is its output): .build/test-output/web-page-<uuid>.
+    static func outputDirectory() throws -> URL {
+        let directory = TestEnvironment.packageRoot.appendingPathComponent(".build/test-output/web-page-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+}
