@@ -45,8 +45,9 @@ struct StoreHealthReport: Sendable {
     var problem: String?
 }
 
-/// Counting stored sessions is a table scan; load balancers poll `/health` often, so the count
-/// is reused for a couple of seconds.
+/// The stored-session count is one kept row (schema v3), but reading it waits its turn on the
+/// SQLite thread behind step commits; load balancers poll `/health` often, so the count is
+/// reused for a couple of seconds.
 final class StoredCountCache: Sendable {
     private let cached = Mutex<(count: Int, at: Date)?>(nil)
     static let maxAge: TimeInterval = 2
