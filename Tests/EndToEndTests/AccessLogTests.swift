@@ -97,4 +97,43 @@ struct AccessLogTests {
         #expect(!log.contains(key), "the API key is in the log:\n\(log)")
         #expect(!log.contains(String(key.dropFirst(7).prefix(12))), "part of the API key is in the log")
     }
+
+    @Test("logging.format json writes each access line as one JSON object")
+    func jsonFormat() async throws {
+        let stack = try FakeLLMStack(environment: ["AGENT_FCGI_LOGGING_FORMAT": "json"])
+        defer { stack.stop() }
+        _ = try await stack.client.get("/ping")
+        var line: JSONValue?
+        _ = TestEnvironment.waitUntil(timeout: 5) {
+            line = stack.responder.log.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }
+                .first { $0["logger"]?.stringValue == "agent-fcgi.access" }
+            return line != nil
+        }
+        let access = try #require(line, "\(stack.responder.log)")
+        #expect(access["msg"] == "request" && access["level"] == "info")
+        #expect(access["method"] == "GET" && access["path"] == "/ping" && access["status"] == "200" && access["bytes"] == "4")
+        #expect(!stack.responder.log.contains("level=info"), "a logfmt line slipped through")
+    }
+
+    @Test("logging.file gets every line, and SIGUSR1 after a rotation starts a new file")
+    func logFileReopensAfterRotation() async throws {
+        let stack = try FakeLLMStack(config: "logging:\n  file: @DIR@/agent.log\n")
+        defer { stack.stop() }
+        let current = stack.directory + "/agent.log"
+        let rotated = current + ".1"
+        func fileHas(_ path: String, _ text: String) -> Bool {
+            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").contains(text)
+        }
+        _ = try await stack.client.get("/ping")
+        #expect(TestEnvironment.waitUntil(timeout: 5) { fileHas(current, "path=/ping") }, "\(stack.logs)")
+        try FileManager.default.moveItem(atPath: current, toPath: rotated)
+        _ = try await stack.client.get("/status")
+        #expect(TestEnvironment.waitUntil(timeout: 5) { fileHas(rotated, "path=/status") }, "before USR1 the old file is still written")
+        stack.responder.signal(SIGUSR1)
+        #expect(TestEnvironment.waitUntil(timeout: 5) { fileHas(current, "SIGUSR1: log file reopened") }, "\(stack.logs)")
+        _ = try await stack.client.get("/health")
+        #expect(TestEnvironment.waitUntil(timeout: 5) { fileHas(current, "path=/health") })
+        #expect(!fileHas(rotated, "path=/health"))
+        #expect(stack.responder.log.contains("path=/health"), "stderr keeps getting every line too")
+    }
 }

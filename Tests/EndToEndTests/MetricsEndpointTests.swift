@@ -84,3 +84,41 @@ struct MetricsEndpointTests {
         #expect(!labels.contains(sessionId), "a session id became a label value")
     }
 }
+
+@Suite("The Prometheus text checker used by the /metrics tests")
+struct PrometheusTextCheckerTests {
+    static let valid = """
+        # HELP requests_total Requests.
+        # TYPE requests_total counter
+        requests_total{route="/a",status="200"} 3
+        requests_total{route="/b\\"c",status="404"} 1
+        # TYPE latency_seconds histogram
+        latency_seconds_bucket{le="0.1"} 1
+        latency_seconds_bucket{le="+Inf"} 2
+        latency_seconds_sum 0.35
+        latency_seconds_count 2
+
+        """
+
+    @Test("a well-formed exposition parses, with label values unescaped")
+    func acceptsValid() throws {
+        let parsed = try PrometheusText(parsing: Self.valid)
+        #expect(parsed.value("requests_total", ["route": "/b\"c", "status": "404"]) == 1)
+        #expect(parsed.value("latency_seconds_count") == 2)
+    }
+
+    @Test("malformed expositions are rejected", arguments: [
+        "requests_total 1\n",                                                       // no TYPE
+        "# TYPE a counter\na{route=\"x\"}\n",                                        // no value
+        "# TYPE a counter\na{route=x} 1\n",                                          // unquoted label
+        "# TYPE a counter\na 1\n# TYPE a counter\n",                                 // TYPE twice / after samples
+        "# TYPE a counter\na -1\n",                                                  // negative counter
+        "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n", // not cumulative
+        "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n",            // no +Inf
+        "# HELP x only help\n",                                                      // HELP without TYPE
+        "# TYPE 1bad gauge\n",                                                       // bad name
+    ])
+    func rejectsMalformed(text: String) {
+        #expect(throws: TestFailure.self) { _ = try PrometheusText(parsing: text) }
+    }
+}

@@ -13,7 +13,8 @@ final class FakeLLMStack: Sendable {
     var configPath: String { directory + "/agent-fcgi.yaml" }
 
     /// - Parameters:
-    ///   - config: YAML for `--config` (nil: no file); `@LLM@` is replaced by the fake's base URL.
+    ///   - config: YAML for `--config` (nil: no file); `@LLM@` is replaced by the fake's base URL,
+    ///     `@DIR@` by this stack's directory.
     ///   - makeHTTPExtra: nginx `http {}` directives, given this stack's directory (for htpasswd files).
     init(config: String? = nil, arguments: [String] = [], environment: [String: String] = [:],
          makeHTTPExtra: (String) throws -> String = { _ in "" }) throws {
@@ -27,7 +28,7 @@ final class FakeLLMStack: Sendable {
         do {
             var arguments = arguments
             if let config {
-                try Self.write(config, llm: llm, to: directory + "/agent-fcgi.yaml")
+                try Self.write(config, llm: llm, directory: directory, to: directory + "/agent-fcgi.yaml")
                 arguments = ["--config", directory + "/agent-fcgi.yaml"] + arguments
             }
             let environment = ["OPENAI_BASE_URL": llm.openAIBaseURL].merging(environment) { $1 }
@@ -52,11 +53,12 @@ final class FakeLLMStack: Sendable {
 
     /// Replaces the config file (atomically, as an editor or deploy tool would).
     func writeConfig(_ yaml: String) throws {
-        try Self.write(yaml, llm: llm, to: configPath)
+        try Self.write(yaml, llm: llm, directory: directory, to: configPath)
     }
 
-    private static func write(_ yaml: String, llm: FakeLLMProcess, to path: String) throws {
-        try yaml.replacingOccurrences(of: "@LLM@", with: llm.openAIBaseURL).write(toFile: path, atomically: true, encoding: .utf8)
+    private static func write(_ yaml: String, llm: FakeLLMProcess, directory: String, to path: String) throws {
+        try yaml.replacingOccurrences(of: "@LLM@", with: llm.openAIBaseURL).replacingOccurrences(of: "@DIR@", with: directory)
+            .write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     /// Sends SIGHUP and waits until the log has one more line containing `marker` than before.
