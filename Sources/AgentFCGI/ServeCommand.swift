@@ -95,6 +95,6 @@ struct ServeCommand: ParsableCommand {
             return
         }
         let logging = try LoggingSetup(configuration.logging)
-        try ServerLauncher(configuration: configuration, loader: loader, logging: logging).run()
+        try ServerLauncher(configuration: configuration, loader: loader, logging: logging, metrics: MetricsSetup()).run()
     }
 }

@@ -1,8 +1,9 @@
 import CoreMetrics
 import Foundation
 
-/// What the agent loop reports through swift-metrics (the executable bootstraps Prometheus).
-/// Labels are bounded: model and tool names come from configuration, never from clients.
+/// What AgentCore reports through swift-metrics (the executable bootstraps Prometheus): the
+/// agent loop, model retries and store commits. Labels are bounded: model and tool names come
+/// from configuration, never from clients; reasons and outcomes are fixed sets.
 enum AgentMetrics {
     static func modelCall(model: String, outcome: String, started: ContinuousClock.Instant) {
         Timer(label: "agent_llm_call_duration_seconds", dimensions: [("model", model), ("outcome", outcome)])
@@ -24,6 +25,32 @@ enum AgentMetrics {
     static func toolCall(tool: String, status: StepStatus, started: ContinuousClock.Instant) {
         Timer(label: "agent_tool_call_duration_seconds", dimensions: [("tool", tool), ("status", status.rawValue)])
             .recordNanoseconds(nanoseconds(since: started))
+    }
+
+    /// A failed model call about to be tried again: by the transport wrapper
+    /// (`RetryingChatModel`) or by the agent loop.
+    static func retry(model: String, layer: String, error: LLMError) {
+        Counter(label: "agent_llm_retries_total",
+                dimensions: [("model", model), ("layer", layer), ("reason", reason(error))]).increment()
+    }
+
+    static func storeCommit(outcome: String, started: ContinuousClock.Instant) {
+        Timer(label: "agent_store_commit_duration_seconds", dimensions: [("outcome", outcome)])
+            .recordNanoseconds(nanoseconds(since: started))
+    }
+
+    static func reason(_ error: LLMError) -> String {
+        switch error {
+        case .authentication: return "authentication"
+        case .rateLimited: return "rate_limited"
+        case .server: return "server"
+        case .badRequest: return "bad_request"
+        case .contextOverflow: return "context_overflow"
+        case .timeout: return "timeout"
+        case .connection: return "connection"
+        case .badResponse: return "bad_response"
+        case .cancelled: return "cancelled"
+        }
     }
 
     static func compaction(forced: Bool) {

@@ -39,6 +39,7 @@ extension AgentRun {
                 }
                 let delay = retryDelay(attempt: attempt, error: llmError)
                 attempt += 1
+                AgentMetrics.retry(model: model.modelName, layer: "agent", error: llmError)
                 logger.warning("model call failed, retrying", metadata: [
                     "session_id": "\(context.sessionId)", "model": "\(model.modelName)", "attempt": "\(attempt)",
                     "error": "\(llmError)"])

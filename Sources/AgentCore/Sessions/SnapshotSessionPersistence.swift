@@ -35,9 +35,16 @@ public struct SnapshotSessionPersistence: SessionPersistence {
         case .replace(let messages): history = .replacingAll(with: messages)
         }
         let query: StepCommit.QueryMark = commit.runningQueryId.map { .running(queryId: $0) } ?? .finished
-        try await store.commitStep(StepCommit(history: history, events: commit.events, usage: commit.usage,
-                                              lastUsedAt: commit.lastUsedAt, query: query),
-                                   to: commit.sessionId)
+        let started = ContinuousClock.now
+        do {
+            try await store.commitStep(StepCommit(history: history, events: commit.events, usage: commit.usage,
+                                                  lastUsedAt: commit.lastUsedAt, query: query),
+                                       to: commit.sessionId)
+        } catch {
+            AgentMetrics.storeCommit(outcome: "error", started: started)
+            throw error
+        }
+        AgentMetrics.storeCommit(outcome: "ok", started: started)
     }
 
     public func deleteSession(id: String) async throws {

@@ -40,11 +40,12 @@ public struct CommandTool: Tool {
             stdin: Array((arguments.serialized() + "\n").utf8), timeout: spec.timeout, outputCap: spec.outputCap)
         let stdout = String(decoding: result.stdout, as: UTF8.self)
         let stderr = String(decoding: result.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        var metadata: Logger.Metadata = ["tool": "\(spec.name)", "session_id": "\(context.sessionId)",
+        let metadata: Logger.Metadata = ["tool": "\(spec.name)", "session_id": "\(context.sessionId)",
                                          "tool_call_id": "\(context.toolCallId)"]
         if !stderr.isEmpty {
-            metadata["stderr"] = "\(stderr)"
-            logger.info("command tool wrote to stderr", metadata: metadata)
+            // stderr may echo the arguments, i.e. what the user wrote: its text only at debug.
+            logger.info("command tool wrote to stderr", metadata: metadata.merging(["stderr_bytes": "\(result.stderr.count)"]) { $1 })
+            logger.debug("command tool stderr", metadata: metadata.merging(["stderr": "\(stderr)"]) { $1 })
         }
         if result.cancelled {
             throw CancellationError()

@@ -8,6 +8,8 @@ enum APIRoutes {
         let status: any ServiceStatusProvider
         /// The agent API; nil serves the responder's own endpoints only (tests of the responder).
         var service: AgentService?
+        /// `/metrics`; nil leaves it out (tests that need no metrics).
+        var metrics: MetricsRoutes?
     }
 
     static func makeRouter(_ dependencies: Dependencies) -> Router {
@@ -15,6 +17,7 @@ enum APIRoutes {
         HealthRoutes(provider: dependencies.status).register(on: &router)
         StatusRoutes(stats: dependencies.stats, provider: dependencies.status).register(on: &router)
         DiagnosticsRoutes().register(on: &router)
+        dependencies.metrics?.register(on: &router)
         if let service = dependencies.service {
             SessionRoutes(service: service).register(on: &router)
             AgentRoutes(service: service).register(on: &router)

@@ -33,9 +33,11 @@ struct AgentRoutes {
             if let failure = result.persistenceError {
                 throw HTTPError.internalError("the answer could not be saved, so it is not returned as a success: \(failure)")
             }
-            return .json(fields: [("session_id", .string(subscription.sessionId)),
-                                  ("response", .string(result.responseText)),
-                                  ("usage", result.usage.json)])
+            var response = HTTPResponse.json(fields: [("session_id", .string(subscription.sessionId)),
+                                                      ("response", .string(result.responseText)),
+                                                      ("usage", result.usage.json)])
+            response.sessionId = subscription.sessionId
+            return response
         }
         router.post("/agent/query-stream") { request in
             try await Self.stream(request, kind: .step, service: service)

@@ -14,8 +14,10 @@ struct SessionRoutes {
             let session = try await mappingSessionErrors {
                 try await service.sessions.create(owner: request.remoteUser, systemPrompt: systemPrompt)
             }
-            return .json(fields: [("session_id", .string(session.id)),
-                                  ("created_at", .string(Timestamp.rfc3339Millis(session.createdAt)))])
+            var response = HTTPResponse.json(fields: [("session_id", .string(session.id)),
+                                                      ("created_at", .string(Timestamp.rfc3339Millis(session.createdAt)))])
+            response.sessionId = session.id
+            return response
         }
         router.get("/sessions") { request in
             let limit = try request.integerQuery("limit", default: 1000, range: 1...10_000)

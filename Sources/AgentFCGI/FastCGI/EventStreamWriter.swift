@@ -8,8 +8,22 @@ struct EventStreamWriter {
     let heartbeatSeconds: Double
     let drain: DrainState
 
-    /// nil when the stream ran to `: done`, otherwise why it stopped.
-    func run(_ stream: EventStream) -> EventStream.EndReason? {
+    /// What was written, for the access log and metrics.
+    struct Summary: Equatable {
+        /// nil when the stream ran to `: done`, otherwise why it stopped.
+        var endReason: EventStream.EndReason?
+        /// Event frames written (comments such as pings do not count).
+        var events = 0
+        var bytes = 0
+    }
+
+    func run(_ stream: EventStream) -> Summary {
+        var summary = Summary()
+        summary.endReason = write(stream, tally: &summary)
+        return summary
+    }
+
+    private func write(_ stream: EventStream, tally: inout Summary) -> EventStream.EndReason? {
         var lastWrite = DispatchTime.now()
         while true {
             let sinceWrite = Double(DispatchTime.now().uptimeNanoseconds - lastWrite.uptimeNanoseconds) / 1e9
@@ -17,28 +31,30 @@ struct EventStreamWriter {
             if let left = drain.secondsLeft { wait = min(wait, left) }
             switch stream.next(timeout: wait) {
             case .frame(let frame):
-                if let reason = send(frame, ending: stream) { return reason }
+                if let reason = send(frame, ending: stream, tally: &tally) { return reason }
+                if !frame.hasPrefix(":") { tally.events += 1 }
                 lastWrite = DispatchTime.now()
             case .finished:
-                return send(SSEFrame.done, ending: stream)
+                return send(SSEFrame.done, ending: stream, tally: &tally)
             case nil:
                 if drain.deadlinePassed {
                     // Draining and out of time: end the stream cleanly rather than cut it.
                     stream.end(.shutdown)
-                    _ = send(SSEFrame.done, ending: stream)
+                    _ = send(SSEFrame.done, ending: stream, tally: &tally)
                     return .shutdown
                 }
-                if let reason = send(SSEFrame.ping, ending: stream) { return reason }
+                if let reason = send(SSEFrame.ping, ending: stream, tally: &tally) { return reason }
                 lastWrite = DispatchTime.now()
             }
         }
     }
 
-    private func send(_ frame: String, ending stream: EventStream) -> EventStream.EndReason? {
+    private func send(_ frame: String, ending stream: EventStream, tally: inout Summary) -> EventStream.EndReason? {
         var result = connection.write(frame)
         if result == .ok { result = connection.flush() }
         switch result {
         case .ok:
+            tally.bytes += frame.utf8.count
             return nil
         case .timedOut:
             stream.end(.writeTimeout)

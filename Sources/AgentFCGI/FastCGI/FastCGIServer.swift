@@ -13,6 +13,8 @@ final class FastCGIServer: Sendable {
         let router: Router
         let stats: ResponderStats
         let drain: DrainState
+        let metrics: RequestMetrics
+        let accessLog: AccessLog
     }
 
     let context: Context
@@ -20,8 +22,10 @@ final class FastCGIServer: Sendable {
     private let exited = DispatchSemaphore(value: 0)
     private let logger = Logger(label: "agent-fcgi.server")
 
-    init(settings: ResponderSettings, router: Router, stats: ResponderStats, listenSocket: ListenSocket) {
-        context = Context(listenFD: listenSocket.fd, settings: settings, router: router, stats: stats, drain: DrainState())
+    init(settings: ResponderSettings, router: Router, stats: ResponderStats, listenSocket: ListenSocket,
+         metrics: RequestMetrics) {
+        context = Context(listenFD: listenSocket.fd, settings: settings, router: router, stats: stats, drain: DrainState(),
+                          metrics: metrics, accessLog: AccessLog())
         self.listenSocket = listenSocket
     }
 

@@ -42,8 +42,8 @@ struct FastCGIWorker {
         }
         defer { context.drain.leaveWork() }
         let response = body.data == nil ? HTTPError.bodyTooLarge.response : respond(to: request)
-        let outcome = write(response, for: request, to: connection)
-        record(outcome, request: request, response: response, started: started)
+        let delivery = write(response, for: request, to: connection)
+        record(delivery, request: request, response: response, started: started)
     }
 
     /// Runs the router's task on this thread (see `WorkerExecutor`) until it answers. If the
@@ -67,9 +67,26 @@ struct FastCGIWorker {
         case complete
         case failed(FastCGIConnection.WriteResult)
         case streamEnded(EventStream.EndReason)
+
+        /// The access log's `end` field.
+        var name: String {
+            switch self {
+            case .complete: return "complete"
+            case .failed(.timedOut), .streamEnded(.writeTimeout): return "write_timeout"
+            case .failed, .streamEnded(.clientGone): return "client_gone"
+            case .streamEnded(.shutdown): return "shutdown"
+            }
+        }
     }
 
-    private func write(_ response: HTTPResponse, for request: HTTPRequest, to connection: FastCGIConnection) -> Outcome {
+    /// How a response went out: its outcome, body bytes and stream events written.
+    private struct Delivery {
+        var outcome: Outcome
+        var bytes = 0
+        var events = 0
+    }
+
+    private func write(_ response: HTTPResponse, for request: HTTPRequest, to connection: FastCGIConnection) -> Delivery {
         var head = "Status: \(response.status) \(HTTPResponse.reason(for: response.status))\r\n"
         for header in response.headers {
             // A line break in a header (say, an id echoed back) would let it forge headers.
@@ -78,10 +95,12 @@ struct FastCGIWorker {
         switch response.body {
         case .bytes(let data):
             head += "Content-Length: \(data.count)\r\n\r\n"
+            let sendsBody = request.method != "HEAD"
             var result = connection.write(head)
-            if result == .ok, request.method != "HEAD" { result = connection.write(data) }
+            if result == .ok, sendsBody { result = connection.write(data) }
             if result == .ok { result = connection.flush() }
-            return result == .ok ? .complete : .failed(result)
+            guard result == .ok else { return Delivery(outcome: .failed(result)) }
+            return Delivery(outcome: .complete, bytes: sendsBody ? data.count : 0)
         case .eventStream(let stream):
             context.stats.activeStreams.add(1, ordering: .relaxed)
             defer { context.stats.activeStreams.subtract(1, ordering: .relaxed) }
@@ -89,33 +108,49 @@ struct FastCGIWorker {
             if result == .ok { result = connection.flush() }
             guard result == .ok else {
                 stream.end(result == .timedOut ? .writeTimeout : .clientGone)
-                return .failed(result)
+                return Delivery(outcome: .failed(result))
             }
             if request.method == "HEAD" {
                 stream.end(.clientGone)
-                return .complete
+                return Delivery(outcome: .complete)
             }
             let writer = EventStreamWriter(connection: connection, heartbeatSeconds: context.settings.heartbeatSeconds, drain: context.drain)
-            return writer.run(stream).map { .streamEnded($0) } ?? .complete
+            let summary = writer.run(stream)
+            return Delivery(outcome: summary.endReason.map { .streamEnded($0) } ?? .complete,
+                            bytes: summary.bytes, events: summary.events)
         }
     }
 
-    private func record(_ outcome: Outcome, request: HTTPRequest, response: HTTPResponse, started: DispatchTime) {
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        let metadata: Logger.Metadata = ["method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)",
-                                         "seconds": "\(String(format: "%.3f", seconds))"]
-        switch outcome {
+    /// After the response: the access-log line, the request metrics, and the counters and
+    /// warnings `/status` reports (slow requests, aborts, write timeouts).
+    private func record(_ delivery: Delivery, request: HTTPRequest, response: HTTPResponse, started: DispatchTime) {
+        let nanoseconds = DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds
+        let seconds = Double(nanoseconds) / 1e9
+        let match = context.router.match(method: request.method, path: request.path)
+        let route = match?.template ?? Router.unmatchedRoute
+        let sessionId = match?.parameters["id"] ?? response.sessionId ?? response.header("X-Session-Id")
+        context.accessLog.log(AccessLog.Entry(
+            method: request.method, path: request.path, route: route, status: response.status, bytes: delivery.bytes,
+            seconds: seconds, sessionId: sessionId, owner: request.remoteUser, events: delivery.events,
+            end: delivery.outcome.name))
+        context.metrics.record(method: request.method, route: route, status: response.status, nanoseconds: nanoseconds,
+                               streamEvents: delivery.events)
+        var metadata: Logger.Metadata = ["method": "\(request.method)", "route": "\(route)", "status": "\(response.status)",
+                                         "duration": "\(String(format: "%.3f", seconds))"]
+        if let sessionId { metadata["session_id"] = "\(sessionId)" }
+        switch delivery.outcome {
         case .complete:
             if case .bytes = response.body, seconds >= context.settings.slowRequestSeconds {
                 context.stats.slowRequests.add(1, ordering: .relaxed)
-                logger.warning("slow request", metadata: metadata)
+                logger.warning("slow request", metadata: metadata.merging(
+                    ["slow_request_seconds": "\(context.settings.slowRequestSeconds)"]) { $1 })
             }
         case .failed(.timedOut), .streamEnded(.writeTimeout):
             context.stats.writeTimeouts.add(1, ordering: .relaxed)
             logger.notice("client stopped reading; write timed out", metadata: metadata)
         case .failed, .streamEnded(.clientGone):
+            // The access line says `end=client_gone`; nothing more to tell at info.
             context.stats.clientAborts.add(1, ordering: .relaxed)
-            logger.info("client went away before the response ended", metadata: metadata)
         case .streamEnded(.shutdown):
             logger.notice("stream ended by the drain deadline", metadata: metadata)
         }

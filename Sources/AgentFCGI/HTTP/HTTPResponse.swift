@@ -12,6 +12,9 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: Body
+    /// The session the request acted on when the path does not name it (a created session, a
+    /// blocking query): written to the access log, never sent.
+    public var sessionId: String?
 
     public init(status: Int = 200, headers: [(name: String, value: String)] = [], body: Body = .bytes(Data())) {
         self.status = status

@@ -14,6 +14,16 @@ public struct Router: Sendable {
         let handler: HTTPHandler
     }
 
+    /// The route a path falls under, for metrics and logs: its template (never the raw path,
+    /// which would make one metric series per session id) and the parameter values.
+    public struct RouteMatch: Sendable, Equatable {
+        public let template: String
+        public let parameters: [String: String]
+    }
+
+    /// The metric label of requests no route knows: a fixed value keeps the label set bounded.
+    public static let unmatchedRoute = "unmatched"
+
     public enum Resolution: Sendable {
         case matched(HTTPHandler, parameters: [String: String])
         case methodNotAllowed(allow: [String])
@@ -47,6 +57,19 @@ public struct Router: Sendable {
             }
         }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allow: allowed)
+    }
+
+    /// The route for `method` on `path`, or, for a wrong method, the first route with that path
+    /// (a 405 is still "this route"); nil when no route has the path.
+    public func match(method: String, path: String) -> RouteMatch? {
+        var samePath: RouteMatch?
+        for route in routes {
+            guard let parameters = route.pattern.match(path) else { continue }
+            let found = RouteMatch(template: route.pattern.description, parameters: parameters)
+            if route.method == method || (method == "HEAD" && route.method == "GET") { return found }
+            if samePath == nil { samePath = found }
+        }
+        return samePath
     }
 
     /// Routes and runs the request; every error becomes a response here and nowhere else.

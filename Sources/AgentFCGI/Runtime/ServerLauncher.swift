@@ -12,6 +12,7 @@ struct ServerLauncher {
     let configuration: ServiceConfiguration
     let loader: ConfigurationLoader
     let logging: LoggingSetup
+    let metrics: MetricsSetup
 
     func run() throws {
         let logger = Logger(label: "agent-fcgi")
@@ -39,8 +40,11 @@ struct ServerLauncher {
         }
         signals.register(SIGHUP) { runtime.reload() }
         let status = SessionStatusProvider(service: runtime.service, storeHealth: { await runtime.store.probedHealthReport() })
-        let router = APIRoutes.makeRouter(.init(stats: stats, status: status, service: runtime.service))
-        let server = FastCGIServer(settings: settings, router: router, stats: stats, listenSocket: listenSocket)
+        let scrapeTime = ScrapeTimeMetrics(stats: stats, sessions: runtime.service.sessions, factory: metrics.factory)
+        let router = APIRoutes.makeRouter(.init(stats: stats, status: status, service: runtime.service,
+                                                metrics: MetricsRoutes(registry: metrics.registry, scrapeTime: scrapeTime)))
+        let server = FastCGIServer(settings: settings, router: router, stats: stats, listenSocket: listenSocket,
+                                   metrics: RequestMetrics(factory: metrics.factory))
         server.start()
         logger.notice("agent-fcgi \(AgentCoreInfo.version) listening", metadata: [
             "listener": "\(listenSocket.description)", "workers": "\(settings.workers)", "config": "\(configuration.source)",

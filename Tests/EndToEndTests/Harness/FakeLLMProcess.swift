@@ -68,6 +68,15 @@ final class FakeLLMProcess: Sendable {
         }
     }
 
+    /// The system message of the model request at `index` (negative counts from the end).
+    func systemPrompt(ofRequest index: Int) async throws -> String? {
+        let all = try await requests()
+        let position = index < 0 ? all.count + index : index
+        guard all.indices.contains(position) else { return nil }
+        let messages = all[position]["body"]?["messages"]?.arrayValue ?? []
+        return messages.first { $0["role"]?.stringValue == "system" }?["content"]?.stringValue
+    }
+
     private func control(_ method: String, _ path: String, body: JSONValue?) async throws -> JSONValue {
         let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)", method: method,
                                         headers: [HTTPHeader("Content-Type", "application/json")],

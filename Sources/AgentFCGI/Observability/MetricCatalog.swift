@@ -1,0 +1,83 @@
+/// Every metric the process exports, with the help text `/metrics` prints for it and, for
+/// histograms, the buckets. One list, so each series is documented once (docs/DEPLOYMENT.md
+/// names the same ones) and a name can never be registered with two different help texts,
+/// which swift-prometheus treats as a fatal error.
+///
+/// Labels are bounded by construction: routes are templates, models and tools come from the
+/// configuration, outcomes and statuses are small fixed sets.
+enum MetricCatalog {
+    struct Entry: Sendable {
+        let name: String
+        let help: String
+        var buckets: [Duration]? = nil
+    }
+
+    /// Request latency: fast JSON answers up to whole streams (an hour, nginx's stream timeout).
+    static let requestBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100),
+                                             .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500),
+                                             .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300),
+                                             .seconds(3600)]
+    /// Model calls take seconds to minutes.
+    static let modelCallBuckets: [Duration] = [.milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+                                               .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30),
+                                               .seconds(60), .seconds(120), .seconds(300), .seconds(600)]
+    /// Tools run from milliseconds (built-ins) to their timeout (a minute by default).
+    static let toolCallBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100),
+                                              .milliseconds(500), .seconds(1), .seconds(5), .seconds(15),
+                                              .seconds(30), .seconds(60), .seconds(300)]
+    /// SQLite commits in WAL mode: sub-millisecond normally, seconds when the disk struggles.
+    static let storeBuckets: [Duration] = [.microseconds(250), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+                                           .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                                           .milliseconds(250), .seconds(1), .seconds(5)]
+
+    static let all: [Entry] = [
+        // Responder (AgentFCGI).
+        Entry(name: "agent_fcgi_http_requests_total",
+              help: "Requests answered, by method, route template and status."),
+        Entry(name: "agent_fcgi_http_request_duration_seconds",
+              help: "Time from accept to the last byte written (whole stream for SSE), by method, route and status.",
+              buckets: requestBuckets),
+        Entry(name: "agent_fcgi_http_requests_in_flight", help: "Requests being handled right now."),
+        Entry(name: "agent_fcgi_workers_busy", help: "Worker threads handling a request."),
+        Entry(name: "agent_fcgi_workers_idle", help: "Worker threads waiting for a request."),
+        Entry(name: "agent_fcgi_workers_all_busy_total",
+              help: "Times a request took the last idle worker (the next one would have queued)."),
+        Entry(name: "agent_fcgi_active_streams", help: "Server-sent event streams being written."),
+        Entry(name: "agent_fcgi_stream_events_total", help: "Server-sent events written to clients, by route."),
+        Entry(name: "agent_fcgi_client_aborts_total", help: "Responses the client went away from before their end."),
+        Entry(name: "agent_fcgi_write_timeouts_total",
+              help: "Clients cut off after they stopped reading for write_timeout_seconds."),
+        Entry(name: "agent_fcgi_slow_requests_total",
+              help: "Non-streaming requests slower than slow_request_seconds."),
+        Entry(name: "agent_fcgi_uptime_seconds", help: "Seconds since the process started."),
+        Entry(name: "agent_fcgi_build_info", help: "Always 1; the version label says which build runs."),
+        // Agent (AgentCore).
+        Entry(name: "agent_llm_call_duration_seconds",
+              help: "Model calls by model and outcome (ok, error, cancelled); _count is the number of calls.",
+              buckets: modelCallBuckets),
+        Entry(name: "agent_llm_retries_total",
+              help: "Model calls retried, by model, layer (transport, agent) and reason."),
+        Entry(name: "agent_llm_tokens_total", help: "Tokens by model and kind (prompt, prompt_cached, completion)."),
+        Entry(name: "agent_llm_cost_dollars_total", help: "Cost in dollars by model, from the price table."),
+        Entry(name: "agent_tool_call_duration_seconds",
+              help: "Tool calls by tool and status; _count is the number of calls.", buckets: toolCallBuckets),
+        Entry(name: "agent_compactions_total", help: "History compactions, forced (context overflow) or not."),
+        // Sessions and store.
+        Entry(name: "agent_sessions_in_memory", help: "Sessions held in memory."),
+        Entry(name: "agent_sessions_stored", help: "Sessions in the snapshot store."),
+        Entry(name: "agent_sessions_created_total", help: "Sessions created."),
+        Entry(name: "agent_sessions_loaded_total", help: "Sessions loaded back from the store into memory."),
+        Entry(name: "agent_sessions_evicted_total",
+              help: "Idle sessions unloaded from memory to stay under max_sessions (they stay stored)."),
+        Entry(name: "agent_sessions_expired_total", help: "Sessions deleted after session_timeout_minutes idle."),
+        Entry(name: "agent_store_commit_duration_seconds",
+              help: "Snapshot store step commits (one transaction each), by outcome.", buckets: storeBuckets),
+    ]
+
+    static let byName: [String: Entry] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+
+    /// Help for a name; empty (no HELP line) for a metric a dependency registers on its own.
+    static func help(_ name: String) -> String { byName[name]?.help ?? "" }
+
+    static func buckets(_ name: String) -> [Duration] { byName[name]?.buckets ?? requestBuckets }
+}

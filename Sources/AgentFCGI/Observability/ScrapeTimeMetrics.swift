@@ -1,0 +1,63 @@
+import AgentCore
+import CoreMetrics
+import Synchronization
+
+/// Series read from the counters `/status` already keeps, brought up to date when `/metrics` is
+/// scraped: gauges are set to the current value; counters advance by what their atomic moved
+/// since the last scrape. So `/status` and `/metrics` can never disagree, and the hot paths
+/// that bump those atomics stay as cheap as they are.
+///
+/// Threading: `update()` may run from concurrent scrapes; the mirror's lock keeps each
+/// counter's advance exact.
+final class ScrapeTimeMetrics: Sendable {
+    let stats: ResponderStats
+    let sessions: SessionManager?
+    let factory: any MetricsFactory
+    private let mirrored = Mutex<[String: Int]>([:])
+
+    init(stats: ResponderStats, sessions: SessionManager?, factory: any MetricsFactory) {
+        self.stats = stats
+        self.sessions = sessions
+        self.factory = factory
+    }
+
+    func update() async {
+        let total = stats.totalWorkers.load(ordering: .relaxed)
+        let busy = stats.busyWorkers.load(ordering: .relaxed)
+        gauge("agent_fcgi_workers_busy", busy)
+        gauge("agent_fcgi_workers_idle", max(0, total - busy))
+        gauge("agent_fcgi_http_requests_in_flight", stats.inFlight.load(ordering: .relaxed))
+        gauge("agent_fcgi_active_streams", stats.activeStreams.load(ordering: .relaxed))
+        Gauge(label: "agent_fcgi_uptime_seconds", factory: factory).record(stats.uptimeSeconds)
+        Gauge(label: "agent_fcgi_build_info", dimensions: [("version", AgentCoreInfo.version)], factory: factory).record(1)
+        mirror("agent_fcgi_workers_all_busy_total", stats.timesAllBusy.load(ordering: .relaxed))
+        mirror("agent_fcgi_client_aborts_total", stats.clientAborts.load(ordering: .relaxed))
+        mirror("agent_fcgi_write_timeouts_total", stats.writeTimeouts.load(ordering: .relaxed))
+        mirror("agent_fcgi_slow_requests_total", stats.slowRequests.load(ordering: .relaxed))
+        guard let sessions else { return }
+        let counters = sessions.counters
+        gauge("agent_sessions_in_memory", sessions.inMemoryCountSnapshot)
+        if let stored = try? await sessions.totalCount() {
+            gauge("agent_sessions_stored", stored)
+        }
+        mirror("agent_sessions_created_total", counters.created.load(ordering: .relaxed))
+        mirror("agent_sessions_loaded_total", counters.loaded.load(ordering: .relaxed))
+        mirror("agent_sessions_evicted_total", counters.evicted.load(ordering: .relaxed))
+        mirror("agent_sessions_expired_total", counters.expired.load(ordering: .relaxed))
+    }
+
+    private func gauge(_ name: String, _ value: Int) {
+        Gauge(label: name, factory: factory).record(value)
+    }
+
+    /// Advances the counter `name` to `value`. Registered even at zero, so a dashboard sees the
+    /// series before the first event instead of "no data".
+    private func mirror(_ name: String, _ value: Int) {
+        mirrored.withLock { last in
+            let counter = Counter(label: name, factory: factory)
+            let delta = value - (last[name] ?? 0)
+            if delta > 0 { counter.increment(by: delta) }
+            last[name] = max(value, last[name] ?? 0)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import AgentCore
+import Foundation
+import Testing
+@testable import AgentFCGI
+
+@Suite("Route templates, access-log fields and the command line")
+struct ObservabilityTests {
+    func router() -> Router {
+        var router = Router()
+        router.get("/ping") { _ in .text("pong") }
+        router.get("/sessions/{id}") { _ in .text("get") }
+        router.delete("/sessions/{id}") { _ in .text("delete") }
+        router.get("/sessions/{id}/events") { _ in .text("events") }
+        return router
+    }
+
+    @Test("a path resolves to its route template and parameters; a wrong method keeps the template; unknown is nil")
+    func routeTemplates() {
+        let router = router()
+        #expect(router.match(method: "GET", path: "/sessions/abc") == .init(template: "/sessions/{id}", parameters: ["id": "abc"]))
+        #expect(router.match(method: "DELETE", path: "/sessions/abc")?.template == "/sessions/{id}")
+        #expect(router.match(method: "HEAD", path: "/sessions/x/events")?.template == "/sessions/{id}/events")
+        #expect(router.match(method: "PUT", path: "/sessions/abc")?.template == "/sessions/{id}")
+        #expect(router.match(method: "GET", path: "/sessions/abc/other") == nil)
+        #expect(router.match(method: "GET", path: "/") == nil)
+    }
+
+    @Test("the access line has every field, leaves out an absent session and owner, and cuts long paths")
+    func accessLogFields() {
+        var entry = AccessLog.Entry(method: "POST", path: "/agent/query-stream", route: "/agent/query-stream", status: 200,
+                                    bytes: 1834, seconds: 2.4116, sessionId: "s-1", owner: "alice", events: 14, end: "complete")
+        let metadata = AccessLog.metadata(entry)
+        let expected: [String: String] = ["method": "POST", "path": "/agent/query-stream", "route": "/agent/query-stream",
+                                          "status": "200", "bytes": "1834", "duration": "2.412", "session_id": "s-1",
+                                          "owner": "alice", "events": "14", "end": "complete"]
+        #expect(metadata.mapValues { $0.description } == expected)
+        entry.sessionId = nil
+        entry.owner = nil
+        entry.path = "/" + String(repeating: "x", count: 5000)
+        let short = AccessLog.metadata(entry)
+        #expect(short["session_id"] == nil && short["owner"] == nil)
+        #expect(short["path"]!.description.count == AccessLog.maxPathLength + 1)
+    }
+
+    @Test("--help names every option and flag the command declares")
+    func helpListsEveryFlag() {
+        let help = AgentFCGICommand.helpMessage(columns: 200)
+        let declared = Mirror(reflecting: AgentFCGICommand()).children.compactMap(\.label).map { label in
+            // `_socketGroup` → `--socket-group`
+            "--" + label.dropFirst().reduce(into: "") { name, character in
+                if character.isUppercase { name += "-" + character.lowercased() } else { name.append(character) }
+            }
+        }
+        #expect(declared.count >= 15, "\(declared)")
+        for flag in declared {
+            #expect(help.contains(flag), "--help does not list \(flag)")
+        }
+        #expect(help.contains("--version") && help.contains("--help"))
+    }
+
+    @Test("the systemd unit's ExecStart and ExecReload flags are ones agent-fcgi accepts")
+    func unitFlagsParse() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let unit = try String(contentsOf: root.appendingPathComponent("conf/agent-fcgi.service"), encoding: .utf8)
+            .replacingOccurrences(of: "\\\n", with: " ")
+        let commands = unit.split(separator: "\n").filter { $0.hasPrefix("ExecStart=") || $0.hasPrefix("ExecReload=") }
+            .map { $0.split(separator: "=", maxSplits: 1)[1].split(separator: " ").map(String.init) }
+            .filter { $0.first == "/usr/local/bin/agent-fcgi" }
+        #expect(commands.count == 2, "\(commands)")
+        for command in commands {
+            #expect(throws: Never.self, "\(command)") { _ = try AgentFCGICommand.parse(Array(command.dropFirst())) }
+        }
+    }
+}
