@@ -5,7 +5,7 @@ import Testing
 @Suite("Command-line flags over the configuration")
 struct CommandTests {
     func responder(_ arguments: [String]) async throws -> ResponderSettings {
-        var loader = try ServeCommand.parse(arguments).loader
+        var loader = try AgentFCGICommand.parse(arguments).loader
         loader.environment = [:]
         return try await loader.load().responder
     }
@@ -32,19 +32,18 @@ struct CommandTests {
         await #expect(throws: ConfigurationError.self) { _ = try await responder(["--listen", "0.0.0.0:9000"]) }
         #expect(try await responder(["--listen", "0.0.0.0:9000", "--allow-non-loopback"]).listener
             == .tcp(host: "0.0.0.0", port: 9000))
-        #expect(throws: (any Error).self) { try ServeCommand.parse(["--socket", "/a", "--listen", "127.0.0.1:1"]) }
-        #expect(throws: (any Error).self) { try ServeCommand.parse(["--workers", "0"]) }
+        #expect(throws: (any Error).self) { try AgentFCGICommand.parse(["--socket", "/a", "--listen", "127.0.0.1:1"]) }
+        #expect(throws: (any Error).self) { try AgentFCGICommand.parse(["--workers", "0"]) }
         await #expect(throws: ConfigurationError.self) { _ = try await responder(["--listen", "127.0.0.1"]) }
     }
 }
 
 @Suite("Subcommands")
 struct SubcommandTests {
-    @Test("plain flags still mean serve; chat is its own subcommand")
+    @Test("plain flags run the responder; chat is its own subcommand")
     func routing() throws {
         let serve = try AgentFCGICommand.parseAsRoot(["--socket", "/tmp/a.sock", "--workers", "4"])
-        #expect((serve as? ServeCommand)?.socket == "/tmp/a.sock")
-        #expect((try AgentFCGICommand.parseAsRoot(["serve", "--listen", "127.0.0.1:1"]) as? ServeCommand)?.listen == "127.0.0.1:1")
+        #expect((serve as? AgentFCGICommand)?.socket == "/tmp/a.sock")
         let chat = try #require(try AgentFCGICommand.parseAsRoot(["chat", "--url", "http://127.0.0.1:8080/", "--session", "s1"]) as? ChatCommand)
         #expect(chat.url == "http://127.0.0.1:8080/" && chat.session == "s1")
         #expect(throws: (any Error).self) { try AgentFCGICommand.parseAsRoot(["chat", "--url", "ftp://x"]) }

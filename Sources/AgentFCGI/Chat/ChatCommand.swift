@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Threads: the main thread waits for the REPL task; stdin is read on its own thread and
 /// SIGINT/TERM/HUP are taken by a `sigwait` thread (main.swift blocked them before any thread
-/// started, exactly as for `serve`), so nothing blocking ever runs on the cooperative pool.
+/// started, exactly as for the responder), so nothing blocking ever runs on the cooperative pool.
 struct ChatCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chat",
