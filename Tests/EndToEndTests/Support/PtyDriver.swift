@@ -51,34 +51,9 @@ struct PtyDriver {
     static func run(_ command: [String], steps: [Step], workDirectory: String) async throws -> Outcome {
         let stepsPath = workDirectory + "/steps.json"
         try JSONValue.array(steps.map(\.json)).serialized().write(toFile: stepsPath, atomically: true, encoding: .utf8)
-        let stdoutPath = workDirectory + "/drive_pty.stdout.json"
-        let stderrPath = workDirectory + "/drive_pty.stderr.log"
-        for path in [stdoutPath, stderrPath] where !FileManager.default.createFile(atPath: path, contents: nil) {
-            throw TestFailure("cannot create \(path)")
-        }
-        let stdout = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
-        let stderr = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
-        defer {
-            try? stdout.close()
-            try? stderr.close()
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--steps", stepsPath, "--"] + command
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        let output = (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
-        let errors = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
-        return Outcome(status: status, report: try? JSONValue.parse(output), stdout: output, stderr: errors)
+        let result = try await PythonScript.run(script, ["--steps", stepsPath, "--"] + command,
+                                                workDirectory: workDirectory, name: "drive_pty")
+        return Outcome(status: result.status, report: try? JSONValue.parse(result.stdout), stdout: result.stdout,
+                       stderr: result.stderr)
     }
 }

@@ -32,16 +32,6 @@ struct WebPageDriver {
         }
     }
 
-    enum DriverError: Error, CustomStringConvertible {
-        case cannotCreate(String)
-
-        var description: String {
-            switch self {
-            case .cannotCreate(let path): return "cannot create \(path) for drive_page.py's output"
-            }
-        }
-    }
-
     struct ToolCard: Decodable, Sendable {
         var tool: String?
         var name: String?
@@ -89,38 +79,13 @@ struct WebPageDriver {
 
     /// Runs the script with `options`; `workDirectory` receives its output files.
     static func run(_ options: Options, workDirectory: URL) async throws -> Outcome {
-        let stdoutURL = workDirectory.appendingPathComponent("drive_page.stdout.json")
-        let stderrURL = workDirectory.appendingPathComponent("drive_page.stderr.log")
-        for url in [stdoutURL, stderrURL] where !FileManager.default.createFile(atPath: url.path, contents: nil) {
-            throw DriverError.cannotCreate(url.path)
-        }
-        let stdout = try FileHandle(forWritingTo: stdoutURL)
-        let stderr = try FileHandle(forWritingTo: stderrURL)
-        defer {
-            try? stdout.close()
-            try? stderr.close()
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path] + options.arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        let output = (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? ""
-        let errors = (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? ""
+        let result = try await PythonScript.run(script.path, options.arguments, workDirectory: workDirectory.path,
+                                                name: "drive_page")
+        let output = result.stdout
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let report = try? decoder.decode(Report.self, from: Data(output.utf8))
-        return Outcome(status: status, report: report, stdout: output, stderr: errors)
+        return Outcome(status: result.status, report: report, stdout: output, stderr: result.stderr)
     }
 
     /// Records every failed check of `outcome` as an issue of the running test (or why the
