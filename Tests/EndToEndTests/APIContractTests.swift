@@ -249,8 +249,9 @@ struct APIContractTests {
         #expect(bad.status == 422)
     }
 
+    /// Nothing spent is a known cost: 0, not null (null is for calls to an unpriced model).
     static let zeroUsage: JSONValue = [
         "total_tokens": 0, "total_prompt_tokens": 0, "total_prompt_cached_tokens": 0, "total_completion_tokens": 0,
-        "total_cost": .null, "by_model": [:],
+        "total_cost": 0, "by_model": [:],
     ]
 }

@@ -22,7 +22,8 @@ struct OwnerScopingTests {
         }
         let file = directory + "/htpasswd"
         try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
-        return "auth_basic \"agent\";\n    auth_basic_user_file \(file);"
+        // One line: the placeholder also appears in a comment of the template.
+        return "auth_basic \"agent\"; auth_basic_user_file \(file);"
     }
 
     @Test("one user cannot see, query, clear or delete another's session; lists are per user")
