@@ -38,7 +38,7 @@ struct APIContractTests {
         let usage = try await agent.client.get("/agent/usage/\(id)")
         #expect(try usage.json() == ["session_id": .string(id), "usage": Self.zeroUsage])
 
-        let cleared = try await agent.client.request("POST", "/sessions/\(id)/clear")
+        let cleared = try await agent.client.request("POST", "/sessions/\(id)/clear", body: Data("not json".utf8))
         #expect(cleared.status == 200)
         #expect(cleared.text == #"{"session_id":"\#(id)","cleared":true}"#)
 
@@ -246,6 +246,35 @@ struct APIContractTests {
         let older = try await agent.client.get("/sessions/paged/messages?limit=2&before=\(before)").json()
         #expect(older["messages"]?.arrayValue?.compactMap { $0["content"]?.stringValue } == ["two", "echo: two"])
         let bad = try await agent.client.get("/sessions/paged/messages?limit=0")
+        #expect(bad.status == 422)
+    }
+
+    @Test("GET /sessions/{id}/events replays after a seq (query or Last-Event-ID) and follows a running query")
+    func eventReplayAndFollow() async throws {
+        let agent = try AgentStack()
+        defer { agent.stop() }
+        let first = try await agent.query("one", session: "replayed")
+        let all = try QueryStream(try await agent.client.stream("/sessions/replayed/events"))
+        // The log has every event (deltas too); the step stream showed a subset of them.
+        #expect(all.seqs == Array(1...(first.seqs.last ?? 0)) && Set(first.seqs).isSubset(of: Set(all.seqs)),
+                "stored \(all.seqs), streamed \(first.seqs)")
+        #expect(all.raw.frames.last?.text == ": done")
+        let cut = 2
+        let after = try QueryStream(try await agent.client.stream("/sessions/replayed/events?after=\(cut)"))
+        #expect(after.seqs == all.seqs.filter { $0 > cut })
+        let resumed = try QueryStream(try await agent.client.stream("/sessions/replayed/events", headers: [("Last-Event-ID", "\(cut)")]))
+        #expect(resumed.seqs == after.seqs)
+        let stepOnly = try QueryStream(try await agent.client.stream("/sessions/replayed/events?stream=step"))
+        #expect(!stepOnly.types.contains("text_delta") && stepOnly.types.contains("text"), "\(stepOnly.types)")
+
+        try await agent.llm.script(["text": "a b c d e f g h", "token_delay_ms": 80])
+        let running = Task { try await agent.query("two", session: "replayed") }
+        _ = try await agent.llm.waitForRequests(timeout: 10) { $0.count == 2 }
+        let followed = try QueryStream(try await agent.client.stream("/sessions/replayed/events?after=\(first.seqs.last!)"))
+        let live = try await running.value
+        #expect(Set(live.seqs).isSubset(of: Set(followed.seqs)), "the follower saw the running query to its end: \(followed.types)")
+        #expect(Array(followed.types.suffix(2)) == ["final", "usage"] && followed.raw.frames.last?.text == ": done")
+        let bad = try await agent.client.get("/sessions/replayed/events?after=x")
         #expect(bad.status == 422)
     }
 

@@ -119,6 +119,43 @@ struct QueryStreamTests {
         #expect(next.seqs.first! > cut.seqs.last! && cut.seqs.first! > stream.seqs.last!)
     }
 
+    @Test("reasoning is 'thinking' on the step stream and thinking_start/delta/end on the delta stream")
+    func reasoningConversation() async throws {
+        let agent = try AgentStack()
+        defer { agent.stop() }
+        try await agent.llm.script(["reasoning": "let me think", "text": "Answer."],
+                                   ["reasoning": "think again", "text": "Answer two."],
+                                   ["text": "<think>inline thought</think>Visible."])
+        let step = try await agent.query("q1", session: "thinker")
+        #expect(step.contractViolations.isEmpty, "\(step.contractViolations)")
+        #expect(step.types == ["thinking", "text", "final", "usage"])
+        #expect(step.first("thinking")?["content"] == "let me think")
+
+        let delta = try await agent.query("q2", session: "thinker", delta: true)
+        #expect(delta.contractViolations.isEmpty, "\(delta.contractViolations)")
+        let thinking = delta.types.filter { $0.hasPrefix("thinking") }
+        #expect(thinking.first == "thinking_start" && thinking.last == "thinking_end" && thinking.contains("thinking_delta"), "\(delta.types)")
+        let ids = Set(delta.events.filter { $0["type"]?.stringValue?.hasPrefix("thinking") == true }.compactMap { $0["think_id"]?.stringValue })
+        #expect(ids.count == 1, "one think_id for the block: \(ids)")
+        #expect(delta.all("thinking_delta").compactMap { $0["delta"]?.stringValue }.joined() == "think again")
+        #expect(delta.types.lastIndex(of: "thinking_end")! < delta.types.firstIndex(of: "text_delta")!)
+
+        let inline = try await agent.query("q3", session: "thinker")
+        #expect(inline.first("thinking")?["content"] == "inline thought", "\(inline.events)")
+        #expect(inline.first("final")?["content"] == "Visible.")
+    }
+
+    @Test("a query stream waiting on a slow model gets ': ping' heartbeats")
+    func heartbeatsWhileTheModelThinks() async throws {
+        let agent = try AgentStack(arguments: ["--heartbeat-seconds", "0.3"])
+        defer { agent.stop() }
+        try await agent.llm.script(["text": "late answer", "delay_ms": 1200])
+        let stream = try await agent.query("wait")
+        #expect(stream.contractViolations.isEmpty, "\(stream.contractViolations)")
+        let pings = stream.raw.frames.prefix { !$0.isComment || $0.text == ": ping" }.filter { $0.text == ": ping" }
+        #expect(pings.count >= 2, "frames: \(stream.raw.frames.map(\.text))")
+    }
+
     @Test("token deltas arrive spread over time", arguments: WebServerInstance.Kind.allCases)
     func deltasArriveIncrementally(kind: WebServerInstance.Kind) async throws {
         let agent = try AgentStack(kind)

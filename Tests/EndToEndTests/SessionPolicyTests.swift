@@ -36,6 +36,24 @@ struct SessionPolicyTests {
         #expect(contents.suffix(3) == ["slow", "s1 s2 s3 s4 s5 s6 s7 s8", "next"], "\(contents)")
     }
 
+    @Test("queue: past max_queue_per_session waiting queries, the next one is a 409")
+    func queueIsBounded() async throws {
+        let agent = try AgentStack(environment: ["AGENT_FCGI_SESSIONS_MAX_QUEUE_PER_SESSION": "1"])
+        defer { agent.stop() }
+        try await agent.llm.script(Self.slowText(words: 10))
+        let first = try await Self.startSlowQuery(agent, session: "crowded")
+        // Three more at once: one takes the only queue place, the other two are refused.
+        async let a = agent.query("second", session: "crowded")
+        async let b = agent.query("third", session: "crowded")
+        async let c = agent.query("fourth", session: "crowded")
+        let others = try await [a, b, c]
+        #expect(others.map(\.raw.status).sorted() == [200, 409, 409], "\(others.map(\.raw.status))")
+        let firstStream = try await first.value
+        #expect(firstStream.contractViolations.isEmpty)
+        let queued = try #require(others.first { $0.raw.status == 200 })
+        #expect(queued.contractViolations.isEmpty && queued.seqs.first! > firstStream.seqs.last!)
+    }
+
     @Test("reject: a second query on a busy session is a 409 naming the running query")
     func rejectGives409() async throws {
         let agent = try AgentStack(environment: ["AGENT_FCGI_SESSIONS_CONCURRENCY": "reject"])
