@@ -197,13 +197,17 @@ struct QueryStreamTests {
     func disconnectCancels() async throws {
         let agent = try AgentStack(environment: ["AGENT_FCGI_SESSIONS_ON_DISCONNECT": "cancel"])
         defer { agent.stop() }
-        let text = (1...60).map { "t\($0)" }.joined(separator: " ")
+        let text = (1...200).map { "t\($0)" }.joined(separator: " ")
         try await agent.llm.script(["text": .string(text), "token_delay_ms": 50])
         _ = try await Self.hangUpAfterFirstDelta(agent, session: "cancel-me")
-        let hungUp = Date()
-        let seen = try await agent.llm.waitForRequests(timeout: 1) { $0.first?["closed_early"] == true }
-        #expect(seen.first?["closed_early"] == true,
-                "the model request was not abandoned within a second (\(Date().timeIntervalSince(hungUp)) s): \(seen)\n\(agent.logs)")
+        let seen = try await agent.llm.waitForRequests(timeout: 5) { $0.first?["closed_early"] == true }
+        #expect(seen.first?["closed_early"] == true && seen.first?["completed"] == false,
+                "the model request was not abandoned (the answer would take 10 s): \(seen)\n\(agent.logs)")
+        // Within a second of the responder learning that its client is gone (when nginx tells it
+        // depends on the machine's load; what follows is ours: session, agent, curl).
+        let closedAt = try #require(seen.first?["closed_at"]?.doubleValue)
+        let noticed = try #require(Self.clientGoneTime(agent.stack.responder.process.log), "\(agent.logs)")
+        #expect(closedAt - noticed.timeIntervalSince1970 < 1.0, "model connection closed \(closedAt - noticed.timeIntervalSince1970) s after the client was gone")
         var session: JSONValue = .null
         for _ in 0..<100 {
             session = try await agent.client.get("/sessions/cancel-me").json()
@@ -216,6 +220,13 @@ struct QueryStreamTests {
         let contents = sent.compactMap { $0["content"]?.stringValue }
         #expect(contents.contains("go"), "the cancelled turn's message is kept: \(contents)")
         #expect(sent.last?["content"] == "still there?")
+    }
+
+    /// When the responder logged that the streaming client went away.
+    static func clientGoneTime(_ log: String) -> Date? {
+        guard let line = log.split(separator: "\n").first(where: { $0.contains("client went away") }),
+              let stamp = line.split(separator: " ").first(where: { $0.hasPrefix("ts=") }) else { return nil }
+        return Timestamp.parse(String(stamp.dropFirst(3)))
     }
 
     /// Starts a delta stream with message "go" and hangs up once the first text_delta arrived.

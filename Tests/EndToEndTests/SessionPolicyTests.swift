@@ -1,5 +1,6 @@
 import AgentCore
 import Foundation
+import Synchronization
 import Testing
 
 /// API.md §2: concurrency per session, reads that never wait, expiry, the memory cap, and
@@ -40,17 +41,26 @@ struct SessionPolicyTests {
     func queueIsBounded() async throws {
         let agent = try AgentStack(environment: ["AGENT_FCGI_SESSIONS_MAX_QUEUE_PER_SESSION": "1"])
         defer { agent.stop() }
-        try await agent.llm.script(Self.slowText(words: 10))
+        try await agent.llm.script(Self.slowText(words: 40))
         let first = try await Self.startSlowQuery(agent, session: "crowded")
-        // Three more at once: one takes the only queue place, the other two are refused.
-        async let a = agent.query("second", session: "crowded")
-        async let b = agent.query("third", session: "crowded")
-        async let c = agent.query("fourth", session: "crowded")
-        let others = try await [a, b, c]
-        #expect(others.map(\.raw.status).sorted() == [200, 409, 409], "\(others.map(\.raw.status))")
+        // Three more at once: one takes the only queue place, the other two are refused at once.
+        let answered = Counter()
+        let others = ["second", "third", "fourth"].map { message in
+            Task {
+                defer { answered.value.add(1, ordering: .relaxed) }
+                return try await agent.query(message, session: "crowded")
+            }
+        }
+        for _ in 0..<500 where answered.value.load(ordering: .relaxed) < 2 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        _ = try await agent.client.request("POST", "/sessions/crowded/cancel")
+        var streams: [QueryStream] = []
+        for task in others { streams.append(try await task.value) }
+        #expect(streams.map(\.raw.status).sorted() == [200, 409, 409], "\(streams.map(\.raw.status))")
         let firstStream = try await first.value
         #expect(firstStream.contractViolations.isEmpty)
-        let queued = try #require(others.first { $0.raw.status == 200 })
+        let queued = try #require(streams.first { $0.raw.status == 200 })
         #expect(queued.contractViolations.isEmpty && queued.seqs.first! > firstStream.seqs.last!)
     }
 
@@ -58,7 +68,7 @@ struct SessionPolicyTests {
     func rejectGives409() async throws {
         let agent = try AgentStack(environment: ["AGENT_FCGI_SESSIONS_CONCURRENCY": "reject"])
         defer { agent.stop() }
-        try await agent.llm.script(Self.slowText(words: 10))
+        try await agent.llm.script(Self.slowText(words: 40))
         let first = try await Self.startSlowQuery(agent, session: "busy")
         for path in ["/agent/query", "/agent/query-stream", "/agent/query-stream-delta"] {
             let response = try await agent.postJSON(path, ["message": "me too", "session_id": "busy"])
@@ -66,6 +76,7 @@ struct SessionPolicyTests {
             let detail = try response.json()["detail"]?.stringValue ?? ""
             #expect(detail.contains("busy") && detail.contains("q-"), "\(detail)")
         }
+        _ = try await agent.client.request("POST", "/sessions/busy/cancel")
         let stream = try await first.value
         #expect(stream.contractViolations.isEmpty)
         #expect(try await agent.postJSON("/agent/query", ["message": "now", "session_id": "busy"]).status == 200)
@@ -138,7 +149,7 @@ struct SessionPolicyTests {
                                                  "AGENT_FCGI_SESSIONS_CLEANUP_INTERVAL_SECONDS": "0.1"])
         defer { agent.stop() }
         _ = try await agent.postJSON("/agent/query", ["message": "short-lived", "session_id": "ephemeral"])
-        try await agent.llm.script(Self.slowText(words: 20, delayMs: 100))
+        try await agent.llm.script(Self.slowText(words: 100, delayMs: 100))
         let busy = try await Self.startSlowQuery(agent, session: "long-runner", requestsBefore: 1)
         var status = 0
         for _ in 0..<100 {
@@ -148,6 +159,7 @@ struct SessionPolicyTests {
         }
         #expect(status == 404, "the idle session should have expired after 0.6 s")
         #expect(try await agent.client.get("/sessions/long-runner").status == 200, "a running query keeps its session")
+        _ = try await agent.client.request("POST", "/sessions/long-runner/cancel")
         let stream = try await busy.value
         #expect(stream.contractViolations.isEmpty)
         let counters = try await agent.client.get("/status").json()["sessions"]
@@ -181,4 +193,8 @@ struct SessionPolicyTests {
         _ = try await (a.value, b.value)
         #expect(try await agent.postJSON("/agent/query", ["message": "room now", "session_id": "s4"]).status == 200)
     }
+}
+
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
 }
