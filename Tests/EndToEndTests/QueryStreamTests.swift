@@ -86,12 +86,22 @@ struct QueryStreamTests {
         let stream = try await agent.query("compute things")
         #expect(stream.contractViolations.isEmpty, "\(stream.contractViolations)")
         #expect(stream.all("step_start").compactMap { $0["step_number"]?.intValue } == [1, 2, 3])
+        // §1.2: per tool call, its four events together, even when calls of one turn run in parallel.
+        let stepEvents = stream.events.filter { ["step_start", "tool_call", "tool_result", "step_complete"].contains($0["type"]?.stringValue ?? "") }
+        let groups = stride(from: 0, to: stepEvents.count, by: 4).map { Array(stepEvents[$0..<min($0 + 4, stepEvents.count)]) }
+        for group in groups {
+            #expect(group.map { $0["type"]?.stringValue ?? "" } == ["step_start", "tool_call", "tool_result", "step_complete"], "\(stream.types)")
+            #expect(Set(group.map { $0["step_id"] ?? $0["tool_call_id"] ?? .null }).count == 1, "one call's events: \(group)")
+        }
         #expect(stream.all("tool_result").count == 3)
         let raw = stream.all("tool_call").last
         #expect(raw?["args"] == ["_raw": "{not json"], "unparsable arguments are passed as _raw: \(String(describing: raw))")
         #expect(stream.all("tool_result").last?["is_error"] == true)
+        #expect(stream.all("step_complete").compactMap { $0["status"]?.stringValue } == ["completed", "completed", "error"])
         #expect(stream.first("final")?["content"] == "Done: 42.")
         #expect(stream.first("text")?["content"] == "Let me compute.")
+        #expect(stream.types.firstIndex(of: "text")! < stream.types.firstIndex(of: "step_start")!, "a turn's text precedes its tool calls: \(stream.types)")
+        #expect(stream.all("text").last?["content"] == "Done: 42." && stream.types.suffix(3) == ["text", "final", "usage"])
     }
 
     @Test("a model failing mid-query ends the stream with error, usage, ': done', and history stays valid")
