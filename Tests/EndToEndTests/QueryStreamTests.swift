@@ -11,8 +11,10 @@ struct QueryStreamTests {
     func framingIsByteExact() async throws {
         let agent = try AgentStack()
         defer { agent.stop() }
-        try await agent.llm.script(["text": "Hello world"])
+        // Line breaks and non-ASCII in the content must not break the one-line data framing.
+        try await agent.llm.script(["text": "Hello\nworld\r\n\u{00FC}n\u{00EF}c\u{00F6}de \u{2028}end"])
         let stream = try await agent.query("hi")
+        #expect(stream.first("final")?["content"] == "Hello\nworld\r\n\u{00FC}n\u{00EF}c\u{00F6}de \u{2028}end")
         #expect(stream.raw.headers["content-type"] == "text/event-stream; charset=utf-8")
         #expect(stream.raw.headers["cache-control"] == "no-cache, no-transform")
         #expect(stream.raw.headers["x-accel-buffering"] == nil, "nginx consumes X-Accel-Buffering")
