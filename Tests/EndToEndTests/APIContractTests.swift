@@ -276,6 +276,13 @@ struct APIContractTests {
         #expect(Array(followed.types.suffix(2)) == ["final", "usage"] && followed.raw.frames.last?.text == ": done")
         let bad = try await agent.client.get("/sessions/replayed/events?after=x")
         #expect(bad.status == 422)
+        // The largest seq a client may send replays nothing (it once overflowed and crashed the responder).
+        for headers in [[], [("Last-Event-ID", String(Int64.max))]] {
+            let path = headers.isEmpty ? "/sessions/replayed/events?after=\(Int64.max)" : "/sessions/replayed/events"
+            let beyond = try await agent.client.stream(path, headers: headers, timeout: 10)
+            #expect(beyond.status == 200 && beyond.events.isEmpty && beyond.frames.last?.text == ": done", "\(beyond.frames.map(\.text))")
+        }
+        #expect(agent.stack.responder.process.isRunning, "\(agent.logs)")
     }
 
     /// Nothing spent is a known cost: 0, not null (null is for calls to an unpriced model).
