@@ -51,7 +51,7 @@ struct OpenAPITests {
 
     @Test("the live API conforms to openapi.yaml (schemathesis), and stream events match StreamEvent")
     func liveResponsesConform() async throws {
-        let agent = try AgentStack(environment: ["AGENT_FCGI_SESSIONS_MAX_QUEUE_PER_SESSION": "100"])
+        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_MAX_QUEUE_PER_SESSION": "100"])
         defer { agent.stop() }
         // Record events of every kind the fake can produce: text, reasoning, tool calls, errors.
         try await agent.llm.script(

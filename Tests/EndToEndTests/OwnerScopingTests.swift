@@ -30,7 +30,8 @@ struct OwnerScopingTests {
     func usersAreIsolated() async throws {
         let authDirectory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-auth")
         defer { try? FileManager.default.removeItem(atPath: authDirectory) }
-        let agent = try AgentStack(nginxHTTPExtra: try Self.makeAuth(in: authDirectory))
+        let auth = try await HTTPTestClient.onThread { try Self.makeAuth(in: authDirectory) }
+        let agent = try await AgentStack.start(nginxHTTPExtra: auth)
         defer { agent.stop() }
         let alice = Self.basic("alice"), bob = Self.basic("bob")
 

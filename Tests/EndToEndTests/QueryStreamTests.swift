@@ -9,7 +9,7 @@ struct QueryStreamTests {
 
     @Test("frames are 'id: N' + 'data: <one-line JSON>', headers as the contract says, ': done' last")
     func framingIsByteExact() async throws {
-        let agent = try AgentStack()
+        let agent = try await AgentStack.start()
         defer { agent.stop() }
         // Line breaks and non-ASCII in the content must not break the one-line data framing.
         try await agent.llm.script(["text": "Hello\nworld\r\n\u{00FC}n\u{00EF}c\u{00F6}de \u{2028}end"])
@@ -33,7 +33,7 @@ struct QueryStreamTests {
 
     @Test("text only: the step stream has text then final; the delta stream text_deltas then final")
     func textOnlyConversation() async throws {
-        let agent = try AgentStack()
+        let agent = try await AgentStack.start()
         defer { agent.stop() }
         try await agent.llm.script(["text": "one two three"], ["text": "four five six"])
         let step = try await agent.query("hi", session: "text-only")
@@ -54,7 +54,7 @@ struct QueryStreamTests {
 
     @Test("a tool call: step_start, tool_call, tool_result, step_complete, then the answer", arguments: [false, true])
     func toolCallConversation(delta: Bool) async throws {
-        let agent = try AgentStack()
+        let agent = try await AgentStack.start()
         defer { agent.stop() }
         try await agent.llm.script(Self.calculatorCall, ["text": "The answer is 5."])
         let stream = try await agent.query("what is 2+3?", delta: delta)
@@ -78,7 +78,7 @@ struct QueryStreamTests {
 
     @Test("several steps over several model turns number their steps across the query")
     func multiStepConversation() async throws {
-        let agent = try AgentStack()
+        let agent = try await AgentStack.start()
         defer { agent.stop() }
         try await agent.llm.script(
             ["text": "Let me compute.", "tool_calls": [["name": "calculator", "arguments": ["expression": "6*7"]],
@@ -108,7 +108,7 @@ struct QueryStreamTests {
 
     @Test("a model failing mid-query ends the stream with error, usage, ': done', and history stays valid")
     func modelErrorMidway() async throws {
-        let agent = try AgentStack()
+        let agent = try await AgentStack.start()
         defer { agent.stop() }
         try await agent.llm.script(Self.calculatorCall, ["status": 500, "error": "boom"])
         let stream = try await agent.query("fail later", session: "broken")
@@ -133,7 +133,7 @@ struct QueryStreamTests {
 
     @Test("reasoning is 'thinking' on the step stream and thinking_start/delta/end on the delta stream")
     func reasoningConversation() async throws {
-        let agent = try AgentStack()
+        let agent = try await AgentStack.start()
         defer { agent.stop() }
         try await agent.llm.script(["reasoning": "let me think", "text": "Answer."],
                                    ["reasoning": "think again", "text": "Answer two."],
@@ -159,7 +159,7 @@ struct QueryStreamTests {
 
     @Test("a query stream waiting on a slow model gets ': ping' heartbeats")
     func heartbeatsWhileTheModelThinks() async throws {
-        let agent = try AgentStack(arguments: ["--heartbeat-seconds", "0.3"])
+        let agent = try await AgentStack.start(arguments: ["--heartbeat-seconds", "0.3"])
         defer { agent.stop() }
         try await agent.llm.script(["text": "late answer", "delay_ms": 1200])
         let stream = try await agent.query("wait")
@@ -170,7 +170,7 @@ struct QueryStreamTests {
 
     @Test("token deltas arrive spread over time", arguments: WebServerInstance.Kind.allCases)
     func deltasArriveIncrementally(kind: WebServerInstance.Kind) async throws {
-        let agent = try AgentStack(kind)
+        let agent = try await AgentStack.start(kind)
         defer { agent.stop() }
         let text = (1...12).map { "w\($0)" }.joined(separator: " ")
         try await agent.llm.script(["text": .string(text), "token_delay_ms": 50])
@@ -185,7 +185,7 @@ struct QueryStreamTests {
 
     @Test("a client gone mid-stream under 'continue': the turn completes and is in history")
     func disconnectContinues() async throws {
-        let agent = try AgentStack()
+        let agent = try await AgentStack.start()
         defer { agent.stop() }
         let text = (1...10).map { "t\($0)" }.joined(separator: " ")
         try await agent.llm.script(["text": .string(text), "token_delay_ms": 50])
@@ -207,7 +207,7 @@ struct QueryStreamTests {
 
     @Test("a client gone mid-stream under 'cancel': the model connection closes within a second, history stays valid")
     func disconnectCancels() async throws {
-        let agent = try AgentStack(environment: ["AGENT_FCGI_SESSIONS_ON_DISCONNECT": "cancel"])
+        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_ON_DISCONNECT": "cancel"])
         defer { agent.stop() }
         let text = (1...200).map { "t\($0)" }.joined(separator: " ")
         try await agent.llm.script(["text": .string(text), "token_delay_ms": 50])

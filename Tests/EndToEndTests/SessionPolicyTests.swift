@@ -22,7 +22,7 @@ struct SessionPolicyTests {
 
     @Test("queue: a second query on a busy session waits its turn and sees the first turn")
     func queueSerialises() async throws {
-        let agent = try AgentStack()
+        let agent = try await AgentStack.start()
         defer { agent.stop() }
         try await agent.llm.script(Self.slowText(words: 20, delayMs: 50), ["text": "second answer"])
         let first = try await Self.startSlowQuery(agent, session: "queued")
@@ -40,7 +40,7 @@ struct SessionPolicyTests {
 
     @Test("queue: past max_queue_per_session waiting queries, the next one is a 409")
     func queueIsBounded() async throws {
-        let agent = try AgentStack(environment: ["AGENT_FCGI_SESSIONS_MAX_QUEUE_PER_SESSION": "1"])
+        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_MAX_QUEUE_PER_SESSION": "1"])
         defer { agent.stop() }
         try await agent.llm.script(Self.slowText(words: 40))
         let first = try await Self.startSlowQuery(agent, session: "crowded")
@@ -67,7 +67,7 @@ struct SessionPolicyTests {
 
     @Test("reject: a second query on a busy session is a 409 naming the running query")
     func rejectGives409() async throws {
-        let agent = try AgentStack(environment: ["AGENT_FCGI_SESSIONS_CONCURRENCY": "reject"])
+        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_CONCURRENCY": "reject"])
         defer { agent.stop() }
         try await agent.llm.script(Self.slowText(words: 40))
         let first = try await Self.startSlowQuery(agent, session: "busy")
@@ -85,7 +85,7 @@ struct SessionPolicyTests {
 
     @Test("reads of a session answer while a query runs on it")
     func readsDoNotWait() async throws {
-        let agent = try AgentStack()
+        let agent = try await AgentStack.start()
         defer { agent.stop() }
         _ = try await agent.postJSON("/agent/query", ["message": "warm up", "session_id": "reading"])
         try await agent.llm.script(Self.slowText(words: 100))
@@ -105,7 +105,7 @@ struct SessionPolicyTests {
 
     @Test("cancel stops a running query; the stream ends well-formed and the session works on")
     func cancelRunningQuery() async throws {
-        let agent = try AgentStack()
+        let agent = try await AgentStack.start()
         defer { agent.stop() }
         try await agent.llm.script(Self.slowText(words: 50))
         let running = try await Self.startSlowQuery(agent, session: "stop-me")
@@ -123,7 +123,7 @@ struct SessionPolicyTests {
 
     @Test("clear and DELETE on a busy session cancel its query first", arguments: ["clear", "delete"])
     func clearAndDeleteCancel(operation: String) async throws {
-        let agent = try AgentStack()
+        let agent = try await AgentStack.start()
         defer { agent.stop() }
         try await agent.llm.script(Self.slowText(words: 50))
         let running = try await Self.startSlowQuery(agent, session: "doomed")
@@ -146,7 +146,7 @@ struct SessionPolicyTests {
 
     @Test("idle sessions expire and are then 404; a busy one is kept")
     func expiry() async throws {
-        let agent = try AgentStack(environment: ["AGENT_FCGI_SESSIONS_SESSION_TIMEOUT_MINUTES": "0.01",
+        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_SESSION_TIMEOUT_MINUTES": "0.01",
                                                  "AGENT_FCGI_SESSIONS_CLEANUP_INTERVAL_SECONDS": "0.1"])
         defer { agent.stop() }
         _ = try await agent.postJSON("/agent/query", ["message": "short-lived", "session_id": "ephemeral"])
@@ -169,7 +169,7 @@ struct SessionPolicyTests {
 
     @Test("past max_sessions idle sessions leave memory but come back; all busy is a 503 with Retry-After")
     func evictionAndCapacity() async throws {
-        let agent = try AgentStack(environment: ["AGENT_FCGI_SESSIONS_MAX_SESSIONS": "2"])
+        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_MAX_SESSIONS": "2"])
         defer { agent.stop() }
         for id in ["s1", "s2", "s3"] {
             let answer = try await agent.postJSON("/agent/query", ["message": .string("hi \(id)"), "session_id": .string(id)])

@@ -32,6 +32,15 @@ final class AgentStack: Sendable {
         }
     }
 
+    /// Starts the stack on a thread of its own: starting waits (polls) for three processes, and
+    /// that wait must not hold one of the cooperative pool's few threads while other tests need it.
+    static func start(_ kind: WebServerInstance.Kind = .nginx, arguments: [String] = [], environment: [String: String] = [:],
+                      nginxHTTPExtra: String = "") async throws -> AgentStack {
+        try await HTTPTestClient.onThread {
+            try AgentStack(kind, arguments: arguments, environment: environment, nginxHTTPExtra: nginxHTTPExtra)
+        }
+    }
+
     deinit {
         stop()
     }
