@@ -28,7 +28,8 @@ extension AgentSession {
         let (stream, continuation) = AsyncStream<StampedEvent>.makeStream()
         var storedRange: ClosedRange<Int64>?
         let oldestInMemory = recentEvents.first?.seq ?? (lastSeq + 1)
-        if seq + 1 < oldestInMemory {
+        // Compared as `seq < oldest - 1`, not `seq + 1 < oldest`: a client may send Int64.max.
+        if seq < oldestInMemory - 1 {
             storedRange = (seq + 1)...(oldestInMemory - 1)
         }
         for event in recentEvents where event.seq > seq {

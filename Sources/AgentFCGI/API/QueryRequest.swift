@@ -16,6 +16,11 @@ struct QueryRequest: Sendable {
         if let stream = body["stream"], !Self.isLaxBool(stream) {
             issues.append(.boolType(["body", "stream"], input: stream))
         }
+        // Validated here, not by the session layer, so the 422 names the body field (as pydantic
+        // would) and comes with the other issues of the same body.
+        if let id = sessionId, !id.isEmpty, !SessionID.isValid(id) {
+            issues.append(.patternMismatch(["body", "session_id"], pattern: SessionIDRules.pattern, input: id))
+        }
         guard issues.isEmpty else { throw .unprocessable(issues) }
         self.message = message
         if sessionId?.isEmpty == true { sessionId = nil }

@@ -49,6 +49,10 @@ final class FakeLLMProcess: Sendable {
     var openAIBaseURL: String { "http://127.0.0.1:\(port)/v1" }
 
     /// Queues responses (see Tests/Fixtures/fake-llm/README.md), one per model request.
+    func script(_ responses: JSONValue...) async throws {
+        try await script(responses)
+    }
+
     func script(_ responses: [JSONValue]) async throws {
         _ = try await control("POST", "/_control/script", body: .array(responses))
     }

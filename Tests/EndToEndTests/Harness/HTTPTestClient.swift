@@ -26,17 +26,22 @@ struct HTTPTestClient: Sendable {
     }
 
     /// Reads an SSE response to its end, timestamping each frame when its last byte arrived.
-    func stream(_ path: String, headers: [(String, String)] = [], timeout: Double = 60) async throws -> HTTPTestStream {
+    /// With `stopWhen`, hangs up as soon as the frames so far satisfy it (a client going away).
+    func stream(_ path: String, method: String = "GET", headers: [(String, String)] = [], body: Data? = nil,
+                timeout: Double = 60, stopWhen: (@Sendable (HTTPTestStream) -> Bool)? = nil) async throws -> HTTPTestStream {
         let port = self.port
         return try await Self.onThread {
             let started = Date()
             let connection = try RawConnection(port: port, timeout: timeout)
-            try connection.send(Self.requestHead("GET", path, headers: headers, bodyLength: nil))
+            try connection.send(Self.requestHead(method, path, headers: headers, bodyLength: body?.count))
+            if let body { connection.sendIgnoringReset(body) }
             let (head, firstBody) = try connection.readHead()
             var stream = HTTPTestStream(head: head)
             stream.consume(firstBody, at: Date().timeIntervalSince(started))
+            if let stopWhen, stopWhen(stream) { return stream }
             while let chunk = try connection.read() {
                 stream.consume(chunk, at: Date().timeIntervalSince(started))
+                if let stopWhen, stopWhen(stream) { return stream }
             }
             return stream
         }

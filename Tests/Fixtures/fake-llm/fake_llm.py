@@ -238,6 +238,7 @@ class Handler(BaseHTTPRequestHandler):
             entry["completed"] = True
         except ClientGone:
             entry["closed_early"] = True
+            entry["closed_at"] = time.time()
             self.close_connection = True
         finally:
             STATE.leave()
