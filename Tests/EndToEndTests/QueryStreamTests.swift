@@ -234,9 +234,10 @@ struct QueryStreamTests {
         #expect(sent.last?["content"] == "still there?")
     }
 
-    /// When the responder logged that the streaming client went away.
+    /// When the responder logged that the streaming client went away (its access-log line for
+    /// the stream, written as the worker gives the request up).
     static func clientGoneTime(_ log: String) -> Date? {
-        guard let line = log.split(separator: "\n").first(where: { $0.contains("client went away") }),
+        guard let line = log.split(separator: "\n").first(where: { $0.contains("end=client_gone") }),
               let stamp = line.split(separator: " ").first(where: { $0.hasPrefix("ts=") }) else { return nil }
         return Timestamp.parse(String(stamp.dropFirst(3)))
     }
