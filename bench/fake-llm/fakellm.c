@@ -6,7 +6,8 @@
 //
 // The script comes from the request body: the LAST "FAKE[t=100,d=20,tools=2]" in it (the newest
 // user message) sets tokens, inter-token delay in ms and how many tool-call turns precede the
-// answer. Tool turns already taken are the "tool_call_id"s after that directive. Defaults: -t/-d.
+// answer, and par=N makes each tool turn N parallel calls. Tool results already in the conversation
+// are the "tool_call_id"s after that directive. Defaults: -t/-d.
 // HTTP/1.1 keep-alive gets chunked encoding (as OpenAI does); HTTP/1.0 or "Connection: close"
 // gets a raw body ended by close.
 #define _GNU_SOURCE
@@ -28,7 +29,7 @@
 #define MAXREQ (4 << 20)
 
 typedef struct conn {
-    int fd, chunked, keepalive, stream, tokens, delay, tool_turn, sent, closing;
+    int fd, chunked, keepalive, stream, tokens, delay, tool_turn, parallel, sent, closing;
     long due, t0; // token k is due at t0 + k * delay: no drift accumulates
     char *in; size_t inlen, incap;
     char *out; size_t outlen, outoff, outcap;
@@ -98,7 +99,7 @@ static void body(conn *c, const char *s, size_t n) {
 }
 
 static void sse(conn *c, const char *json) {
-    char buf[1024]; int n = snprintf(buf, sizeof buf, "data: %s\n\n", json);
+    char buf[8400]; int n = snprintf(buf, sizeof buf, "data: %s\n\n", json);
     body(c, buf, (size_t)n);
 }
 
@@ -115,14 +116,21 @@ static void usage_json(conn *c, char *buf, size_t cap, const char *finish) {
              seq, c->model, finish, 50, completion, 50 + completion);
 }
 
-static const char *TOOL_CALL = "[{\"index\":0,\"id\":\"call_%ld\",\"type\":\"function\",\"function\":"
-    "{\"name\":\"calculator\",\"arguments\":\"{\\\"expression\\\":\\\"(2+3)*4\\\"}\"}}]";
+// The tool calls of one turn, as a JSON array: `parallel` calculator calls.
+static void tool_calls(conn *c, char *buf, size_t cap) {
+    size_t off = (size_t)snprintf(buf, cap, "[");
+    for (int i = 0; i < c->parallel && off < cap - 160; i++)
+        off += (size_t)snprintf(buf + off, cap - off, "%s{\"index\":%d,\"id\":\"call_%ld_%d\",\"type\":\"function\","
+                                "\"function\":{\"name\":\"calculator\",\"arguments\":\"{\\\"expression\\\":\\\"(2+3)*%d\\\"}\"}}",
+                                i ? "," : "", i, seq, i, i + 1);
+    snprintf(buf + off, cap - off, "]");
+}
 
 // Streams the next frame of a streamed response; schedules the one after.
 static void stream_step(conn *c) {
-    char json[1024], calls[256];
+    char json[8192], calls[6144];
     if (c->tool_turn) {
-        snprintf(calls, sizeof calls, TOOL_CALL, seq);
+        tool_calls(c, calls, sizeof calls);
         snprintf(json, sizeof json, "{\"id\":\"chatcmpl-%ld\",\"object\":\"chat.completion.chunk\",\"created\":0,"
                  "\"model\":\"%s\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,"
                  "\"tool_calls\":%s},\"finish_reason\":null}]}", seq, c->model, calls);
@@ -143,9 +151,9 @@ static void stream_step(conn *c) {
 }
 
 static void whole_response(conn *c) {
-    char json[2048], content[1024], calls[256], head[256];
+    char json[8192], content[6400], calls[6144], head[256];
     if (c->tool_turn) {
-        snprintf(calls, sizeof calls, TOOL_CALL, seq);
+        tool_calls(c, calls, sizeof calls);
         snprintf(content, sizeof content, "\"content\":null,\"tool_calls\":%s", calls);
     } else {
         size_t off = (size_t)snprintf(content, sizeof content, "\"content\":\"");
@@ -192,8 +200,10 @@ static void start(conn *c, size_t header_len, size_t body_len) {
         c->tokens = int_after(dir, dend, "t=", c->tokens);
         c->delay = int_after(dir, dend, "d=", c->delay);
         tools = int_after(dir, dend, "tools=", 0);
+        c->parallel = int_after(dir, dend, "par=", 1);
     }
-    c->tool_turn = count(dir ? dir : b, end, "tool_call_id") < tools;
+    if (c->parallel < 1 || c->parallel > 32) c->parallel = 1;
+    c->tool_turn = count(dir ? dir : b, end, "tool_call_id") < tools * c->parallel;
     const char *m = memmem(b, body_len, "\"model\"", 7);
     snprintf(c->model, sizeof c->model, "fake");
     if (m) {

@@ -1,0 +1,106 @@
+"""ADAPTER: everything the bench knows about agent-fcgi itself. Nothing else in the driver does.
+
+When agent-fcgi's flags, config keys or nginx conf change, this is the only file to touch.
+"""
+import os
+import shutil
+import urllib.request
+
+from procs import Service
+
+# agent-fcgi's build product; `make bench` builds release first.
+CANDIDATES = [os.environ.get("AGENT_FCGI_BIN", ""), ".build/release/agent-fcgi"]
+# Worker threads are agent-fcgi's ceiling on concurrent streams: size them for the 4,000-stream ramp.
+WORKERS = int(os.environ.get("BENCH_AGENT_WORKERS", "4200"))
+
+
+def binary(repo: str) -> str | None:
+    for candidate in CANDIDATES:
+        path = candidate if os.path.isabs(candidate) else os.path.join(repo, candidate)
+        if candidate and os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def config_text(fake_port: int, data_dir: str) -> str:
+    return f"""# written by the benchmark driver
+model:
+  provider: openai
+  base_url: http://127.0.0.1:{fake_port}/v1
+  name: fake
+  api_key_env: OPENAI_API_KEY
+sessions:
+  max_sessions: 200000
+  session_timeout_minutes: 1440
+store:
+  path: {data_dir}/agent-fcgi.sqlite
+"""
+
+
+def start(repo: str, workdir: str, fake_port: int, data_dir: str, name: str = "agent-fcgi") -> Service:
+    """Starts agent-fcgi on a unix socket; the caller waits for /health through nginx."""
+    path = binary(repo)
+    if path is None:
+        raise FileNotFoundError("agent-fcgi binary not built")
+    os.makedirs(data_dir, exist_ok=True)
+    config = os.path.join(workdir, "agent-fcgi.yaml")
+    with open(config, "w") as f:
+        f.write(config_text(fake_port, data_dir))
+    socket_path = os.path.join(workdir, "agent.sock")
+    env = dict(os.environ, OPENAI_BASE_URL=f"http://127.0.0.1:{fake_port}/v1", OPENAI_API_KEY="bench",
+               AGENT_FCGI_STORE_PATH=f"{data_dir}/agent-fcgi.sqlite")
+    argv = [path, "--socket", socket_path, "--workers", str(WORKERS), "--config", config, "--log-level", "warning"]
+    return Service(name, argv, os.path.join(workdir, f"{name}.log"), env=env)
+
+
+def socket_path(workdir: str) -> str:
+    return os.path.join(workdir, "agent.sock")
+
+
+def nginx_server_block(repo: str, port: int, workdir: str) -> str:
+    """agent-fcgi's own shipped nginx conf, placeholders filled, as users would deploy it."""
+    with open(os.path.join(repo, "conf", "nginx-fastcgi.conf")) as f:
+        text = f.read()
+    webroot = os.path.join(repo, "web") if os.path.isdir(os.path.join(repo, "web")) else workdir
+    return (text.replace("@PORT@", str(port)).replace("@SOCKET@", socket_path(workdir))
+            .replace("@WEBROOT@", webroot))
+
+
+def snapshot_step_latency(nginx_port: int) -> dict | None:
+    """Snapshot write latency per step, from agent-fcgi's Prometheus histogram if it exports one."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{nginx_port}/metrics", timeout=5) as r:
+            text = r.read().decode()
+    except Exception:  # noqa: BLE001 - no metrics endpoint: report n/a
+        return None
+    buckets, total, count = [], 0.0, 0
+    for line in text.splitlines():
+        if line.startswith("#") or "snapshot" not in line and "store_commit" not in line:
+            continue
+        name = line.split("{")[0].split(" ")[0]
+        if name.endswith("_bucket") and 'le="' in line:
+            le = line.split('le="')[1].split('"')[0]
+            buckets.append((float("inf") if le == "+Inf" else float(le), float(line.rsplit(" ", 1)[1])))
+        elif name.endswith("_sum"):
+            total += float(line.rsplit(" ", 1)[1])
+        elif name.endswith("_count"):
+            count += int(float(line.rsplit(" ", 1)[1]))
+    if not count:
+        return None
+    buckets.sort()
+
+    def quantile(q):
+        for le, c in buckets:
+            if c >= q * count:
+                return le
+        return None
+    return {"count": count, "mean_ms": total / count * 1000, "p50_le_ms": _ms(quantile(0.5)),
+            "p99_le_ms": _ms(quantile(0.99))}
+
+
+def _ms(seconds):
+    return None if seconds is None else seconds * 1000
+
+
+def copy_store(src_dir: str, dst_dir: str) -> None:
+    shutil.copytree(src_dir, dst_dir, dirs_exist_ok=True)
