@@ -104,3 +104,29 @@ def _ms(seconds):
 
 def copy_store(src_dir: str, dst_dir: str) -> None:
     shutil.copytree(src_dir, dst_dir, dirs_exist_ok=True)
+
+
+def store_path(data_dir: str) -> str:
+    return os.path.join(data_dir, "agent-fcgi.sqlite")
+
+
+def grow_store(data_dir: str, prefix: str, copies: int) -> int:
+    """Adds `copies` copies of every stored session whose id starts with `prefix` (ids
+    `<id>-c<k>`), rows and history and events alike, straight in SQLite: 100k sessions through the
+    API would take longer than the whole bench. Run only while agent-fcgi is stopped.
+    Returns the number of sessions stored afterwards."""
+    import sqlite3
+    db = sqlite3.connect(store_path(data_dir))
+    try:
+        keyed = {"sessions": "id", "messages": "session_id", "events": "session_id"}
+        columns = {t: [row[1] for row in db.execute(f"PRAGMA table_info({t})")] for t in keyed}
+        with db:
+            for k in range(1, copies + 1):
+                for table, key in keyed.items():
+                    cols = columns[table]
+                    select = ", ".join(f"{key} || '-c{k}'" if c == key else c for c in cols)
+                    db.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {select} FROM {table} "
+                               f"WHERE {key} LIKE ? AND {key} NOT LIKE '%-c%'", (prefix + "%",))
+        return db.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    finally:
+        db.close()

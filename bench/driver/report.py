@@ -283,21 +283,28 @@ def sessions_section(rows, plots):
            "Fresh process, 64 warm-up sessions, then N sessions each made by one query whose history is 20 messages "
            "(user, an assistant turn with 17 calculator calls, 17 results, the answer). RSS growth ÷ N.", "",
            "![sessions](bench/sessions.png)", "",
-           "| contender | sessions | KiB per idle session | RSS before → after (MiB) | time to create (s) | "
+           "| contender | sessions | KiB per idle session | RSS before → after (MiB) | how they were made | "
            "snapshot write per step | start-up with them stored |", "|---|---|---|---|---|---|---|"]
     for r in found:
         snap = r.get("snapshot")
+        if r.get("loaded_by"):
+            snap = None
         snap_text = (f"mean {snap['mean_ms']:.2f} ms, p50 ≤ {snap['p50_le_ms']} ms, p99 ≤ {snap['p99_le_ms']} ms "
                      f"({snap['count']} commits)") if snap else (
             "n/a (not persisted)" if r["contender"].startswith("python") else "not exported")
         start = f"{r['startup_s']:.2f} s" if r.get("startup_s") is not None else (
             "n/a (sessions lost on restart)" if r["contender"].startswith("python") else "–")
+        made = ("store grown by SQL copies, each loaded by one GET" if r.get("loaded_by")
+                else f"{r['seconds']:.0f} s through the API")
         out.append(f"| {r['contender']} | {r['param']:,} ({r['ok']:,} ok) | {r['bytes_per_session'] / 1024:.1f} | "
-                   f"{r['rss_before'] / 2**20:.0f} → {r['rss_after'] / 2**20:.0f} | {r['seconds']:.0f} | {snap_text} "
+                   f"{r['rss_before'] / 2**20:.0f} → {r['rss_after'] / 2**20:.0f} | {made} | {snap_text} "
                    f"| {start} |")
+    params = sorted({r["param"] for r in found})
+    names = [c for c in ORDER if any(r["contender"] == c for r in found)]
     bar_plot(os.path.join(plots, "sessions.png"), "Memory per idle session, 20-message history", "KiB per session",
-             [f"{found[0]['param']:,} sessions"],
-             {r["contender"]: [(r["bytes_per_session"] / 1024,) * 3] for r in found})
+             [f"{p:,} sessions" for p in params],
+             {n: [next(((r["bytes_per_session"] / 1024,) * 3 for r in found if r["contender"] == n and r["param"] == p),
+                       None) for p in params] for n in names})
     return out + [""]
 
 

@@ -14,11 +14,11 @@ class Settings:
     def __init__(self, quick: bool):
         self.quick = quick
         self.rounds = 1 if quick else 3
-        self.wrk_seconds = 3 if quick else 8
+        self.wrk_seconds = 3 if quick else 6
         self.health_conns = [16, 256]
         self.stream_counts = [1, 100] if quick else [1, 100, 1000]
         self.held_steps = [100, 400] if quick else [250, 500, 1000, 2000, 3000, 4000]
-        self.held_script = "FAKE[t=10,d=300]" if quick else "FAKE[t=20,d=500]"  # 3 s / 10 s per stream
+        self.held_script = "FAKE[t=10,d=300]" if quick else "FAKE[t=20,d=400]"  # 3 s / 8 s per stream
         self.session_count = 1000 if quick else 10000
 
 
@@ -66,8 +66,8 @@ def post_script(work: str, name: str, body: str) -> str:
 
 def loadclient(stack, port: int, path: str, body: str, streams: int, marker: str = "", end: str = "",
                delay_ms: float = 0, timeout: float = 120, ramp_ms: float = 0, concurrency: int = 0,
-               sample=None) -> dict:
-    argv = [stack.tools["loadclient"], "--port", str(port), "--path", path, "--body", body,
+               sample=None, method: str = "POST") -> dict:
+    argv = [stack.tools["loadclient"], "--port", str(port), "--method", method, "--path", path, "--body", body,
             "--streams", str(streams), "--marker", marker, "--end-marker", end, "--delay-ms", str(delay_ms),
             "--timeout", str(timeout), "--ramp-ms", str(ramp_ms), "--concurrency", str(concurrency)]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
@@ -192,6 +192,33 @@ def sessions(stack, cfg: Settings, log, adapter) -> list[dict]:
             stack.stop_agent()
             row["startup_s"] = stack.start_agent()
         log(f"sessions {name}: {res['ok']} ok, {row['bytes_per_session'] / 1024:.1f} KiB/session, "
-            f"{res['seconds']:.0f} s; {row.get('startup_s', '')}")
+            f"{res['seconds']:.0f} s; start-up {row.get('startup_s', '')}")
         rows.append(row)
+        if name == "agent-fcgi":
+            rows.append(sessions_large(stack, cfg, log, adapter))
     return rows
+
+
+def sessions_large(stack, cfg: Settings, log, adapter) -> dict:
+    """agent-fcgi at 10x the sessions: the store grown by copies of the sessions just made, start-up
+    timed with all of them stored, then every session read once (GET /sessions/{id} loads it into
+    memory) and the RSS growth divided by their number."""
+    n = cfg.session_count
+    stack.stop_agent()
+    stored = adapter.grow_store(stack.agent_data, "bench-s-", 9)
+    startup = stack.start_agent()
+    time.sleep(1)
+    rss0 = rss_bytes(stack.server_pids("agent-fcgi"))
+    touched = 0
+    for k in range(10):
+        suffix = "" if k == 0 else f"-c{k}"
+        res = loadclient(stack, stack.ports["agent-fcgi"], f"/sessions/bench-s-{{i}}{suffix}", "", n,
+                         end='"message_count"', timeout=600, concurrency=32, method="GET")
+        touched += res["ok"]
+    time.sleep(3)
+    rss1 = rss_bytes(stack.server_pids("agent-fcgi"))
+    log(f"sessions agent-fcgi x10: {stored} stored, start-up {startup:.2f} s, {touched} loaded, "
+        f"{(rss1 - rss0) / max(touched, 1) / 1024:.1f} KiB/session")
+    return {"scenario": "sessions", "contender": "agent-fcgi", "round": 0, "param": 10 * n, "ok": touched,
+            "errors": 10 * n - touched, "seconds": 0, "rss_before": rss0, "rss_after": rss1, "stored": stored,
+            "bytes_per_session": (rss1 - rss0) / max(touched, 1), "startup_s": startup, "loaded_by": "GET"}

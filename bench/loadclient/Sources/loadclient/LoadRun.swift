@@ -23,9 +23,11 @@ final class LoadRun {
         self.options = options
         let template = options.body
         let path = options.path
+        let method = options.method
         request = { index in
-            let body = Array(template.replacingOccurrences(of: "{i}", with: String(index)).utf8)
-            let head = "POST \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            let body = method == "GET" ? [] : Array(template.replacingOccurrences(of: "{i}", with: String(index)).utf8)
+            let target = path.replacingOccurrences(of: "{i}", with: String(index))
+            let head = "\(method) \(target) HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 + "Accept: text/event-stream\r\nContent-Length: \(body.count)\r\n\r\n"
             return Array(head.utf8) + body
         }

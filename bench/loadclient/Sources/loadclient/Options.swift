@@ -3,6 +3,8 @@ import Foundation
 /// Command line of the load client. Every run is bounded by `--streams` and `--timeout`.
 struct Options {
     var port: UInt16 = 0
+    var method = "POST"
+    /// `{i}` becomes the stream's index here too (GET /sessions/bench-{i}).
     var path = "/"
     /// Request body; `{i}` becomes the stream's index (for per-stream session ids).
     var body = ""
@@ -26,6 +28,7 @@ struct Options {
             switch flag {
             case "--port": options.port = try number(value, flag)
             case "--path": options.path = value
+            case "--method": options.method = value
             case "--body": options.body = value
             case "--streams": options.streams = try number(value, flag)
             case "--concurrency": options.concurrency = try number(value, flag)

@@ -7,7 +7,7 @@ let options: Options
 do {
     options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
 } catch {
-    let usage = "loadclient: \(error)\nflags: --port P --path /x --body JSON --streams N [--concurrency C] "
+    let usage = "loadclient: \(error)\nflags: --port P [--method GET|POST] --path /x --body JSON --streams N [--concurrency C] "
         + "[--marker S] [--end-marker S] [--delay-ms D] [--timeout S] [--ramp-ms R]\n"
     _ = usage.withCString { write(2, $0, strlen($0)) }
     exit(2)
