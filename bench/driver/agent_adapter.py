@@ -49,8 +49,21 @@ def start(repo: str, workdir: str, fake_port: int, data_dir: str, name: str = "a
     socket_path = os.path.join(workdir, "agent.sock")
     env = dict(os.environ, OPENAI_BASE_URL=f"http://127.0.0.1:{fake_port}/v1", OPENAI_API_KEY="bench",
                AGENT_FCGI_STORE_PATH=f"{data_dir}/agent-fcgi.sqlite")
-    argv = [path, "--socket", socket_path, "--workers", str(WORKERS), "--config", config, "--log-level", "warning"]
+    argv = [path, "--socket", socket_path, "--workers", str(WORKERS)]
+    # Pass only the flags this build knows (an older responder-only build has no --config).
+    known = _help(path)
+    for flag, value in (("--config", config), ("--log-level", "warning")):
+        if flag in known:
+            argv += [flag, value]
     return Service(name, argv, os.path.join(workdir, f"{name}.log"), env=env)
+
+
+def _help(path: str) -> str:
+    import subprocess
+    try:
+        return subprocess.run([path, "--help"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
 
 
 def socket_path(workdir: str) -> str:

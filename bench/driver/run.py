@@ -5,6 +5,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -36,6 +37,9 @@ def main() -> int:
         with open(os.path.join(out_dir, "bench.log"), "a") as f:
             f.write(line + "\n")
 
+    # TERM/HUP end the run through the `finally` below, so every started process is stopped.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: sys.exit(1))
     tools = build(repo, work)
     stack = Stack(repo, work, tools, with_agent=True)
     if not stack.with_agent:
