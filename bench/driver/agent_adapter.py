@@ -72,7 +72,8 @@ def socket_path(workdir: str) -> str:
 
 def nginx_server_block(repo: str, port: int, workdir: str) -> str:
     """agent-fcgi's own shipped nginx conf, placeholders filled, as users would deploy it."""
-    with open(os.path.join(repo, "conf", "nginx-fastcgi.conf")) as f:
+    conf = os.environ.get("BENCH_AGENT_NGINX_CONF") or os.path.join(repo, "conf", "nginx-fastcgi.conf")
+    with open(conf) as f:
         text = f.read()
     webroot = os.path.join(repo, "web") if os.path.isdir(os.path.join(repo, "web")) else workdir
     return (text.replace("@PORT@", str(port)).replace("@SOCKET@", socket_path(workdir))

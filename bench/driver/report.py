@@ -174,7 +174,7 @@ def health_section(rows, plots):
 
 
 def query_section(rows, plots):
-    names = contenders_of(rows, "query")
+    names = [n for n in contenders_of(rows, "query") if n != "direct"]
     if not names:
         return []
     out = ["## 2. POST /agent/query (16 connections, a new session per query)", "",
@@ -331,8 +331,11 @@ def cpu_section(rows, plots):
 
 def fake_section(rows):
     direct = [r for r in rows if r["scenario"] == "streaming" and r["contender"] == "direct"]
-    query = [r for r in rows if r["scenario"] == "query"]
+    query = [r for r in rows if r["scenario"] == "query" and r["contender"] != "direct"]
     out = ["## The fake LLM is not the bottleneck", ""]
+    calls = stat(values(rows, "query", "instant", "direct", "rps"))
+    if calls:
+        out.append(f"- Asked directly for the `instant` completion (streamed, 16 connections, wrk): {fmt(calls)} calls/s.")
     for c in params_of(rows, "streaming"):
         ds = [r for r in direct if r["param"] == c]
         if ds:

@@ -108,7 +108,12 @@ def query(stack, cfg: Settings, log) -> list[dict]:
     scripts = {"instant": post_script(stack.work, "q-instant", stream_body("FAKE[t=5,d=0]")),
                "3-step": post_script(stack.work, "q-3step", stream_body("FAKE[t=5,d=0,tools=2]"))}
     fake = stack.procs["fake-llm"]
+    direct = post_script(stack.work, "q-direct", direct_body("FAKE[t=5,d=0]"))
     for r in range(cfg.rounds):
+        # The fake LLM's own ceiling for the same call, read directly (it must dwarf the servers').
+        res = wrk(f"http://127.0.0.1:{stack.fake_port}/v1/chat/completions", 16, cfg.wrk_seconds, direct)
+        log(f"query direct fake LLM: {res['rps']:.0f} calls/s p99 {res['p99_ms']} ms errors {res['errors']}")
+        rows.append({"scenario": "query", "contender": "direct", "round": r, "param": "instant", **res})
         for kind, script in scripts.items():
             for name in rotate(names, r):
                 cpu0, t0 = cpu_seconds(fake.pids()), time.monotonic()
