@@ -135,7 +135,10 @@ def write(repo, meta, rows):
              "- **c-libfcgi**: `bench/c-responder/responder.c`, libfcgi, 4 threads, same JSON, same nginx.",
              "- **python-1w / python-4w**: `bench/python-server/app.py`, API.md §1 in FastAPI on uvicorn[standard] "
              "(uvloop, httptools) with 1 and 4 workers, the `openai` client streaming every call, behind the same "
-             "nginx (`proxy_pass` to a unix socket, upstream keep-alive, buffering off).",
+             "nginx (`proxy_pass` to a unix socket, upstream keep-alive, buffering off). Its only tuning: the httpx pool "
+             "opened to 10,000 connections. With 4 workers each process has its own in-memory sessions, so a "
+             "session's next query can land on a worker that does not know it (the history is silently lost); "
+             "the scenarios here create a session per query, which hides that.",
              "- **direct**: the load client reading the fake LLM itself (the baseline for added latency).",
              "- Fake LLM: `bench/fake-llm/fakellm.c`, one epoll thread, OpenAI-compatible SSE with usage and "
              "tool-call turns scripted by a `FAKE[t=…,d=…,tools=…,par=…]` directive in the user message.",
