@@ -17,4 +17,10 @@ static inline CURLcode agent_curl_easy_getinfo_pointer(CURL *h, CURLINFO i, void
 static inline CURLMcode agent_curl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
 static inline CURLSHcode agent_curl_share_setopt_long(CURLSH *s, CURLSHoption o, long v) { return curl_share_setopt(s, o, v); }
 static inline CURLcode agent_curl_easy_setopt_share(CURL *h, CURLSH *s) { return curl_easy_setopt(h, CURLOPT_SHARE, s); }
+
+// Macros that Swift cannot import (they are expressions, or reach into a union).
+static inline CURLcode agent_curl_global_init_all(void) { return curl_global_init(CURL_GLOBAL_ALL); }
+static inline size_t agent_curl_writefunc_pause(void) { return CURL_WRITEFUNC_PAUSE; }
+static inline CURLcode agent_curl_easy_unpause(CURL *h) { return curl_easy_pause(h, CURLPAUSE_CONT); }
+static inline CURLcode agent_curl_msg_result(const CURLMsg *m) { return m->data.result; }
 #endif

@@ -48,7 +48,9 @@ public protocol QueryRunner: Sendable {
     /// The tools the model may call, for `GET /tools`.
     var toolDefinitions: [ToolDefinition] { get }
 
+    /// `context` says which session, owner and query the run belongs to (tools receive it).
     func run(
+        context: QueryContext,
         history: [ChatMessage],
         userMessage: String,
         usage: SessionUsage,

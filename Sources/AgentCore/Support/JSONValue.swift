@@ -19,6 +19,12 @@ extension JSONValue {
         return nil
     }
 
+    /// An array element, nil out of range or when not an array.
+    public subscript(index: Int) -> JSONValue? {
+        if case .array(let array) = self, array.indices.contains(index) { return array[index] }
+        return nil
+    }
+
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil

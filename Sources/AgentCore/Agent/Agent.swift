@@ -1,0 +1,81 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// The agent loop behind every session: calls the model with the tools, streams its events,
+/// runs tool calls, and keeps the history valid however a query ends.
+///
+/// Threading: a value type, shared by all sessions; each `run` is one query in the caller's task
+/// (its tool calls in child tasks). Nothing here blocks a thread.
+public struct Agent: QueryRunner {
+    public let model: any ChatModel
+    public let tools: ToolRegistry
+    public let settings: AgentSettings
+    public let prices: PriceTable
+    let logger: Logger
+
+    public init(model: any ChatModel, tools: ToolRegistry = .builtIn(), settings: AgentSettings = AgentSettings(),
+                prices: PriceTable = .empty, logger: Logger = Logger(label: "agent-fcgi.agent")) {
+        self.model = model
+        self.tools = tools
+        self.settings = settings
+        self.prices = prices
+        self.logger = logger
+    }
+
+    /// The registry's tools, plus `done` when `requireDoneTool` is on (unless the operator
+    /// registered their own tool by that name).
+    var offeredTools: [any Tool] {
+        if settings.requireDoneTool, tools.tool(named: DoneTool.name) == nil {
+            return tools.tools + [DoneTool()]
+        }
+        return tools.tools
+    }
+
+    public var toolDefinitions: [ToolDefinition] { offeredTools.map(\.definition) }
+
+    public func run(
+        context: QueryContext,
+        history: [ChatMessage],
+        userMessage: String,
+        usage: SessionUsage,
+        emit: @escaping @Sendable (AgentEvent) async -> Void,
+        checkpoint: @escaping @Sendable (QueryCheckpoint) async throws -> Void
+    ) async -> QueryOutcome {
+        // The query deadline cancels the loop like a client cancel would; the flag tells the
+        // loop to report it as `error{code:"timeout"}` instead of `final{status:"cancelled"}`.
+        let deadline = DeadlineFlag()
+        return await withTaskGroup(of: QueryOutcome?.self) { group in
+            group.addTask {
+                let run = AgentRun(agent: self, context: context, history: history, usage: usage, emit: emit,
+                                   checkpoint: checkpoint, timedOut: { deadline.passed })
+                return await run.execute(userMessage: userMessage)
+            }
+            if let limit = settings.queryTimeout {
+                group.addTask {
+                    guard (try? await Task.sleep(for: limit)) != nil else { return nil }
+                    deadline.pass()
+                    return nil
+                }
+            }
+            var outcome: QueryOutcome?
+            for await value in group {
+                if let value {
+                    outcome = value
+                }
+                // Either the run ended (stop the timer) or the deadline passed (stop the run).
+                group.cancelAll()
+            }
+            return outcome!
+        }
+    }
+}
+
+/// Set once when a query's deadline passes.
+final class DeadlineFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    var passed: Bool { value.load(ordering: .acquiring) }
+
+    func pass() { value.store(true, ordering: .releasing) }
+}

@@ -1,0 +1,37 @@
+import CoreMetrics
+import Foundation
+
+/// What the agent loop reports through swift-metrics (the executable bootstraps Prometheus).
+/// Labels are bounded: model and tool names come from configuration, never from clients.
+enum AgentMetrics {
+    static func modelCall(model: String, outcome: String, started: ContinuousClock.Instant) {
+        Timer(label: "agent_llm_call_duration_seconds", dimensions: [("model", model), ("outcome", outcome)])
+            .recordNanoseconds(nanoseconds(since: started))
+    }
+
+    static func tokens(model: String, usage: TokenUsage, cost: Double?) {
+        Counter(label: "agent_llm_tokens_total", dimensions: [("model", model), ("kind", "prompt")])
+            .increment(by: usage.promptTokens)
+        Counter(label: "agent_llm_tokens_total", dimensions: [("model", model), ("kind", "prompt_cached")])
+            .increment(by: usage.cachedPromptTokens)
+        Counter(label: "agent_llm_tokens_total", dimensions: [("model", model), ("kind", "completion")])
+            .increment(by: usage.completionTokens)
+        if let cost {
+            FloatingPointCounter(label: "agent_llm_cost_dollars_total", dimensions: [("model", model)]).increment(by: cost)
+        }
+    }
+
+    static func toolCall(tool: String, status: StepStatus, started: ContinuousClock.Instant) {
+        Timer(label: "agent_tool_call_duration_seconds", dimensions: [("tool", tool), ("status", status.rawValue)])
+            .recordNanoseconds(nanoseconds(since: started))
+    }
+
+    static func compaction(forced: Bool) {
+        Counter(label: "agent_compactions_total", dimensions: [("forced", forced ? "true" : "false")]).increment()
+    }
+
+    private static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {
+        let (seconds, attoseconds) = start.duration(to: .now).components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Logging
+
+/// One query's loop. Lives in the query's task only (not shared, hence not Sendable); tool
+/// calls fan out into child tasks that get only Sendable values.
+final class AgentRun {
+    let model: any ChatModel
+    let tools: [any Tool]
+    let settings: AgentSettings
+    let prices: PriceTable
+    let context: QueryContext
+    let logger: Logger
+    let emit: @Sendable (AgentEvent) async -> Void
+    let checkpointSink: @Sendable (QueryCheckpoint) async throws -> Void
+    let timedOut: @Sendable () -> Bool
+
+    var history: [ChatMessage]
+    var usage: SessionUsage
+    /// Prompt tokens of the last model call with the full context: drives compaction.
+    var lastPromptTokens: Int?
+    var stepNumber = 0
+    private var warnedUnpricedBudget = false
+
+    init(agent: Agent, context: QueryContext, history: [ChatMessage], usage: SessionUsage,
+         emit: @escaping @Sendable (AgentEvent) async -> Void,
+         checkpoint: @escaping @Sendable (QueryCheckpoint) async throws -> Void,
+         timedOut: @escaping @Sendable () -> Bool) {
+        self.model = agent.model
+        self.tools = agent.offeredTools
+        self.settings = agent.settings
+        self.prices = agent.prices
+        self.context = context
+        self.logger = agent.logger
+        self.history = history
+        self.usage = usage
+        self.emit = emit
+        self.checkpointSink = checkpoint
+        self.timedOut = timedOut
+    }
+
+    func execute(userMessage: String) async -> QueryOutcome {
+        history.append(.user(userMessage))
+        do {
+            var iterations = 0
+            while true {
+                if Task.isCancelled { throw RunStop.cancelled(partialText: "") }
+                if iterations >= settings.maxIterations {
+                    return try await finishWithSummary()
+                }
+                try await compactIfNeeded()
+                let turn = try await callModel(streaming: true, allowOverflowRecovery: true) { [self] in
+                    ChatRequest(messages: ModelContext.messages(for: history, tools: tools),
+                                tools: tools.map(\.definition),
+                                toolChoice: settings.requireDoneTool ? .required : .auto,
+                                options: settings.chatOptions)
+                }
+                iterations += 1
+                await emitTurnSummary(turn)
+                if turn.toolCalls.isEmpty {
+                    // With require_done_tool the request demanded a tool call; a provider that
+                    // answers in text anyway has still answered, so that text is the answer.
+                    history.append(.assistant(turn.text, reasoning: turn.reasoningForHistory))
+                    try await checkpoint()
+                    return await finish(.final(content: turn.text, status: .completed))
+                }
+                history.append(.assistant(turn.text, toolCalls: turn.toolCalls, reasoning: turn.reasoningForHistory))
+                let doneMessage = await runToolCalls(turn.toolCalls)
+                if Task.isCancelled { throw RunStop.cancelled(partialText: "") }
+                if let doneMessage {
+                    history.append(.assistant(doneMessage))
+                    try await checkpoint()
+                    await emit(.text(content: doneMessage))
+                    return await finish(.final(content: doneMessage, status: .completed))
+                }
+                try await checkpoint()
+            }
+        } catch let stop as RunStop {
+            return await end(stop)
+        } catch {
+            return await end(.internalError("\(error)"))
+        }
+    }
+
+    /// `max_iterations`: one last call without tools asking what was done, then stop.
+    private func finishWithSummary() async throws -> QueryOutcome {
+        let instruction = """
+            You have reached the maximum number of steps for this request and cannot call tools any more. \
+            Summarise for the user what you did, what you found, and what is still left to do.
+            """
+        let turn = try await callModel(streaming: true, allowOverflowRecovery: false) { [self] in
+            // Tools stay declared (some providers require it when the history holds tool calls),
+            // but the model may not use them; the instruction lives in this request only.
+            ChatRequest(messages: ModelContext.messages(for: history, tools: tools) + [.user(instruction)],
+                        tools: tools.map(\.definition), toolChoice: .none, options: settings.chatOptions)
+        }
+        await emitTurnSummary(turn)
+        history.append(.assistant(turn.text, reasoning: turn.reasoningForHistory))
+        try await checkpoint()
+        return await finish(.final(content: turn.text, status: .maxIterations))
+    }
+
+    func checkpoint() async throws {
+        do {
+            try await checkpointSink(QueryCheckpoint(history: history, usage: usage))
+        } catch is CancellationError where Task.isCancelled {
+            // A store that honours cancellation: the query was cancelled, nothing broke.
+            throw RunStop.cancelled(partialText: "")
+        } catch {
+            throw RunStop.internalError("saving the session failed: \(error)")
+        }
+    }
+
+    private func emitTurnSummary(_ turn: ModelTurn) async {
+        if !turn.reasoning.isEmpty { await emit(.thinking(content: turn.reasoning)) }
+        if !turn.text.isEmpty { await emit(.text(content: turn.text)) }
+    }
+
+    private func finish(_ terminal: AgentEvent) async -> QueryOutcome {
+        await emit(terminal)
+        return QueryOutcome(history: history, usage: usage, terminal: terminal)
+    }
+
+    /// Every non-answer ending: repair the history (see `HistoryRepair`), emit the one terminal event.
+    private func end(_ stop: RunStop) async -> QueryOutcome {
+        history = HistoryRepair.fillMissingToolResults(history, reason: stop.unansweredReason)
+        let terminal: AgentEvent
+        let note: String
+        switch stop {
+        case .cancelled(let partialText) where timedOut():
+            terminal = .error(message: "the query timed out after \(CommandTool.seconds(settings.queryTimeout ?? .zero))s",
+                              code: .timeout)
+            note = partialText.isEmpty ? "(No answer: the query timed out.)" : partialText
+        case .cancelled(let partialText):
+            if !partialText.isEmpty { await emit(.text(content: partialText)) }
+            terminal = .final(content: partialText, status: .cancelled)
+            note = partialText.isEmpty ? "(No answer: the request was cancelled.)" : partialText
+        case .llm(let message):
+            terminal = .error(message: message, code: .llmError)
+            note = "(No answer: the model call failed: \(message))"
+        case .budget(let message):
+            terminal = .error(message: message, code: .budgetExceeded)
+            note = "(No answer: \(message).)"
+        case .internalError(let message):
+            logger.error("query failed", metadata: ["session_id": "\(context.sessionId)", "query_id": "\(context.queryId)",
+                                                    "error": "\(message)"])
+            terminal = .error(message: message, code: .internalError)
+            note = "(No answer: an internal error ended the request.)"
+        }
+        history = HistoryRepair.closingTurn(history, note: note)
+        return await finish(terminal)
+    }
+
+    /// Before each model call: nil when the budget allows it, else the reason.
+    func budgetExhaustion() -> String? {
+        if settings.budget.maxCost != nil, usage.totalCost == nil, !usage.byModel.isEmpty, !warnedUnpricedBudget {
+            warnedUnpricedBudget = true
+            logger.warning("cost budget not enforced: a model used by this session has no price",
+                           metadata: ["session_id": "\(context.sessionId)", "model": "\(model.modelName)"])
+        }
+        return settings.budget.exhaustion(of: usage)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// When and how the agent summarises old history to stay inside the model's context window.
+public struct CompactionSettings: Sendable, Hashable {
+    /// Default true.
+    public var enabled: Bool
+    /// Compact when the last call's prompt tokens pass this share of the context window. Default 0.8.
+    public var thresholdRatio: Double
+    /// Turns kept verbatim at the end (a turn is a user message, or an assistant message with its
+    /// tool results). Default 4.
+    public var keepRecentTurns: Int
+
+    public init(enabled: Bool = true, thresholdRatio: Double = 0.8, keepRecentTurns: Int = 4) {
+        self.enabled = enabled
+        self.thresholdRatio = thresholdRatio
+        self.keepRecentTurns = keepRecentTurns
+    }
+}
+
+/// How an `Agent` runs its loop. Every default is safe for a production server.
+public struct AgentSettings: Sendable, Hashable {
+    /// Model calls with tools per query before the agent stops and asks for a summary. Default 50.
+    public var maxIterations: Int
+    /// Offer a `done` tool and require tool calls each turn; calling `done` ends the query with
+    /// its message. Default false (a turn without tool calls ends the query).
+    public var requireDoneTool: Bool
+    /// Tool calls of one turn that run at the same time. Default 4.
+    public var maxConcurrentTools: Int
+    /// Deadline of a tool call whose tool sets none. Default 60 s.
+    public var defaultToolTimeout: Duration
+    /// Deadline of a whole query; past it the query ends with `error{code:"timeout"}`. Default none.
+    public var queryTimeout: Duration?
+    /// Retries of a model call that failed with a retryable error before anything of it was
+    /// streamed to the client (after that a retry would repeat deltas). Default 2.
+    public var modelRetries: Int
+    /// First retry delay, doubled each time; a provider's Retry-After wins when longer (capped at 30 s). Default 0.5 s.
+    public var retryBaseDelay: Duration
+    public var compaction: CompactionSettings
+    /// Per-session limit on tokens and cost. Default unlimited.
+    public var budget: Budget
+    /// Sampling options sent with every call.
+    public var chatOptions: ChatOptions
+
+    public init(maxIterations: Int = 50, requireDoneTool: Bool = false, maxConcurrentTools: Int = 4,
+                defaultToolTimeout: Duration = .seconds(60), queryTimeout: Duration? = nil, modelRetries: Int = 2,
+                retryBaseDelay: Duration = .milliseconds(500), compaction: CompactionSettings = CompactionSettings(),
+                budget: Budget = .unlimited, chatOptions: ChatOptions = ChatOptions()) {
+        self.maxIterations = maxIterations
+        self.requireDoneTool = requireDoneTool
+        self.maxConcurrentTools = maxConcurrentTools
+        self.defaultToolTimeout = defaultToolTimeout
+        self.queryTimeout = queryTimeout
+        self.modelRetries = modelRetries
+        self.retryBaseDelay = retryBaseDelay
+        self.compaction = compaction
+        self.budget = budget
+        self.chatOptions = chatOptions
+    }
+}

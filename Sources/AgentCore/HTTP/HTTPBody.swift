@@ -1,0 +1,33 @@
+/// The body of an `HTTPClientResponse` as an async sequence of byte chunks.
+///
+/// Chunks are whatever arrived since the last read (never empty). When the last copy of the
+/// body and its iterator is dropped before the end, the transfer is aborted.
+public struct HTTPBody: AsyncSequence, Sendable {
+    public typealias Element = [UInt8]
+
+    final class Owner: Sendable {
+        let state: TransferState
+        init(state: TransferState) { self.state = state }
+        deinit { state.cancel() }
+    }
+
+    private let owner: Owner
+
+    init(state: TransferState) {
+        owner = Owner(state: state)
+    }
+
+    var host: String { owner.state.host }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        fileprivate let owner: Owner
+
+        public mutating func next() async throws -> [UInt8]? {
+            try await owner.state.next()
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(owner: owner)
+    }
+}

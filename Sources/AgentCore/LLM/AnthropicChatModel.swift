@@ -1,0 +1,109 @@
+import Foundation
+
+/// A model behind Anthropic's Messages API (`/v1/messages`), always streamed.
+public struct AnthropicChatModel: ChatModel {
+    public static let defaultVersion = "2023-06-01"
+    /// Anthropic requires `max_tokens`; used when the request leaves it open.
+    public static let defaultMaxTokens = 4096
+
+    public let configuration: ModelConfiguration
+    private let apiKey: String?
+    private let client: HTTPClient
+
+    public init(configuration: ModelConfiguration, client: HTTPClient = .shared) throws {
+        self.configuration = configuration
+        self.apiKey = try configuration.resolveAPIKey()
+        self.client = client
+    }
+
+    public var modelName: String { configuration.model }
+    public var contextWindow: Int? { configuration.contextWindow }
+
+    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatDelta, Error> {
+        let host = URLComponents(string: configuration.baseURL)?.host ?? configuration.baseURL
+        return ProviderStream.run(client: client, request: httpRequest(request), decoder: AnthropicStreamDecoder(host: host))
+    }
+
+    func httpRequest(_ request: ChatRequest) -> HTTPClientRequest {
+        let base = configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
+        var headers = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "text/event-stream"),
+                       HTTPHeader("anthropic-version", configuration.apiVersion ?? Self.defaultVersion)]
+        if let apiKey { headers.append(HTTPHeader("x-api-key", apiKey)) }
+        headers += configuration.extraHeaders.sorted { $0.key < $1.key }.map { HTTPHeader($0.key, $0.value) }
+        return HTTPClientRequest(url: base + "/v1/messages", method: "POST", headers: headers,
+                                 body: Array(Self.body(request, model: configuration.model).serialized().utf8),
+                                 timeouts: configuration.timeouts)
+    }
+
+    static func body(_ request: ChatRequest, model: String) -> JSONValue {
+        let options = request.options
+        var maxTokens = options.maxTokens ?? defaultMaxTokens
+        var body: [String: JSONValue] = ["model": .string(model), "stream": true]
+        let system = request.messages.filter { $0.role == .system }.map(\.content).joined(separator: "\n\n")
+        if !system.isEmpty { body["system"] = .string(system) }
+        body["messages"] = .array(messages(request.messages))
+        if !request.tools.isEmpty {
+            body["tools"] = .array(request.tools.map { tool in
+                ["name": .string(tool.name), "description": .string(tool.description), "input_schema": tool.parameters]
+            })
+            switch request.toolChoice {
+            case .auto: body["tool_choice"] = ["type": "auto"]
+            case .none: body["tool_choice"] = ["type": "none"]
+            case .required: body["tool_choice"] = ["type": "any"]
+            case .tool(let name): body["tool_choice"] = ["type": "tool", "name": .string(name)]
+            }
+        }
+        if let budget = options.thinkingBudgetTokens, !continuesToolUse(request.messages) {
+            // The budget counts against max_tokens, and thinking rejects a changed temperature.
+            maxTokens = max(maxTokens, budget + 1024)
+            body["thinking"] = ["type": "enabled", "budget_tokens": .number(Double(budget))]
+        } else {
+            if let temperature = options.temperature { body["temperature"] = .number(temperature) }
+            if let topP = options.topP { body["top_p"] = .number(topP) }
+        }
+        body["max_tokens"] = .number(Double(maxTokens))
+        if !options.stop.isEmpty { body["stop_sequences"] = .array(options.stop.map(JSONValue.string)) }
+        return .object(body)
+    }
+
+    /// True when the request answers the model's own tool calls. With thinking on, Anthropic wants
+    /// that turn to start with its signed thinking block, which the neutral history does not keep,
+    /// so such continuations are sent without thinking (the API allows turning it off there).
+    static func continuesToolUse(_ history: [ChatMessage]) -> Bool {
+        guard let lastAssistant = history.lastIndex(where: { $0.role == .assistant }) else { return false }
+        return !history[lastAssistant].toolCalls.isEmpty && history[(lastAssistant + 1)...].allSatisfy { $0.role == .tool }
+    }
+
+    /// Provider-neutral history as Anthropic turns: tool results become `tool_result` blocks of a
+    /// user turn, and consecutive turns of one role are merged (the API wants them alternating).
+    static func messages(_ history: [ChatMessage]) -> [JSONValue] {
+        var turns: [(role: String, blocks: [JSONValue])] = []
+        for message in history where message.role != .system {
+            let role = message.role == .assistant ? "assistant" : "user"
+            var blocks: [JSONValue] = []
+            switch message.role {
+            case .system: continue
+            case .user:
+                blocks.append(["type": "text", "text": .string(message.content)])
+            case .assistant:
+                if !message.content.isEmpty { blocks.append(["type": "text", "text": .string(message.content)]) }
+                for call in message.toolCalls {
+                    let input = (try? JSONValue.parse(call.arguments)).flatMap { $0.objectValue != nil ? $0 : nil } ?? [:]
+                    blocks.append(["type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": input])
+                }
+                if blocks.isEmpty { blocks.append(["type": "text", "text": "(no answer)"]) }
+            case .tool:
+                var block: [String: JSONValue] = ["type": "tool_result", "tool_use_id": .string(message.toolCallId ?? ""),
+                                                  "content": .string(message.content)]
+                if message.isError { block["is_error"] = true }
+                blocks.append(.object(block))
+            }
+            if let last = turns.last, last.role == role {
+                turns[turns.count - 1].blocks += blocks
+            } else {
+                turns.append((role, blocks))
+            }
+        }
+        return turns.map { ["role": .string($0.role), "content": .array($0.blocks)] }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Synchronization
+
+/// What a new query runs with: the agent (model, tools, limits) and the default system prompt.
+/// Replaced as a whole on config reload; a running query keeps the profile it started with.
+public struct AgentProfile: Sendable {
+    public var runner: any QueryRunner
+    public var defaultSystemPrompt: String?
+
+    public init(runner: any QueryRunner, defaultSystemPrompt: String?) {
+        self.runner = runner
+        self.defaultSystemPrompt = defaultSystemPrompt
+    }
+}
+
+/// The agent side of the server as the HTTP layer sees it: sessions plus the current profile.
+public final class AgentService: Sendable {
+    public let sessions: SessionManager
+    public let persistence: (any SessionPersistence)?
+    private let currentProfile: Mutex<AgentProfile>
+
+    public init(sessions: SessionManager, persistence: (any SessionPersistence)?, profile: AgentProfile) {
+        self.sessions = sessions
+        self.persistence = persistence
+        self.currentProfile = Mutex(profile)
+    }
+
+    public var profile: AgentProfile {
+        currentProfile.withLock { $0 }
+    }
+
+    /// Config reload: new queries use the new profile.
+    public func replaceProfile(_ profile: AgentProfile) {
+        currentProfile.withLock { $0 = profile }
+    }
+
+    /// Starts (or queues) a query with the current profile.
+    public func submitQuery(sessionId: String?, owner: String?, message: String) async throws -> QuerySubscription {
+        let profile = self.profile
+        return try await sessions.submitQuery(sessionId: sessionId, owner: owner, message: message,
+                                              runner: profile.runner, defaultSystemPrompt: profile.defaultSystemPrompt)
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+
+extension AgentSession {
+    /// Starts a query now, or queues it behind the running one (policy `queue`).
+    /// Throws `SessionError.busy` under `reject`, or when the queue is full.
+    public func submit(message: String, runner: any QueryRunner, defaultSystemPrompt: String?) throws -> QuerySubscription {
+        if isRetired { throw SessionRetired() }
+        if running != nil || !queued.isEmpty {
+            switch settings.concurrencyPolicy {
+            case .reject:
+                throw SessionError.busy(id: id, runningQueryId: running?.queryId, reason: "a query is running")
+            case .queue where queued.count >= settings.maxQueuePerSession:
+                throw SessionError.busy(id: id, runningQueryId: running?.queryId,
+                                        reason: "\(queued.count) queries already queued")
+            case .queue:
+                break
+            }
+        }
+        let queryId = "q-" + UUID().uuidString.lowercased()
+        let subscriberId = UUID()
+        let (events, continuation) = AsyncStream<StampedEvent>.makeStream()
+        let pending = PendingQuery(queryId: queryId, message: message, systemPrompt: systemPrompt ?? defaultSystemPrompt,
+                                   runner: runner, subscriberId: subscriberId, subscriber: continuation)
+        let resultBox = QueryResultBox()
+        resultWaiters[queryId] = resultBox
+        if running == nil {
+            start(pending)
+        } else {
+            queued.append(pending)
+            publishInfo()
+        }
+        return QuerySubscription(
+            sessionId: id, queryId: queryId, events: events,
+            onClientGone: { [weak self] in
+                guard let self else { return }
+                Task { await self.clientGone(queryId: queryId, subscriberId: subscriberId) }
+            },
+            result: { await resultBox.value() })
+    }
+
+    private func start(_ pending: PendingQuery) {
+        var query = RunningQuery(queryId: pending.queryId, task: nil, subscribers: [pending.subscriberId: pending.subscriber])
+        running = query
+        lastUsedAt = Date()
+        publishInfo()
+        let queryId = pending.queryId
+        let runner = pending.runner
+        let message = pending.message
+        let baseHistory = (pending.systemPrompt.map { [ChatMessage.system($0)] } ?? []) + history
+        let baseUsage = usage
+        query.task = Task {
+            await self.markRunning(queryId: queryId)
+            let outcome = await runner.run(
+                context: QueryContext(sessionId: self.id, owner: self.owner, queryId: queryId),
+                history: baseHistory, userMessage: message, usage: baseUsage,
+                emit: { event in await self.emit(event, queryId: queryId) },
+                checkpoint: { checkpoint in try await self.checkpoint(checkpoint, queryId: queryId) })
+            await self.finish(queryId: queryId, outcome: outcome)
+        }
+        running = query
+    }
+
+    private func markRunning(queryId: String) async {
+        guard let persistence else { return }
+        // Best effort: if this write fails, the first checkpoint reports the store failure.
+        try? await persistence.beginQuery(sessionId: id, queryId: queryId, at: Date())
+    }
+
+    private func emit(_ event: AgentEvent, queryId: String) {
+        record(event, queryId: queryId)
+    }
+
+    private func checkpoint(_ checkpoint: QueryCheckpoint, queryId: String) async throws {
+        history = Self.withoutLeadingSystemPrompt(checkpoint.history)
+        usage = checkpoint.usage
+        lastUsedAt = Date()
+        try await commit(runningQueryId: queryId)
+    }
+
+    private func finish(queryId: String, outcome: QueryOutcome) async {
+        history = Self.withoutLeadingSystemPrompt(outcome.history)
+        usage = outcome.usage
+        lastUsedAt = Date()
+        record(.usage(outcome.usage), queryId: queryId)
+        var persistenceError: String?
+        do {
+            try await commit(runningQueryId: nil)
+        } catch {
+            persistenceError = String(describing: error)
+        }
+        if let running, running.queryId == queryId {
+            for continuation in running.subscribers.values { continuation.finish() }
+        }
+        running = nil
+        resultWaiters.removeValue(forKey: queryId)?.resolve(
+            QueryResult(queryId: queryId, terminal: outcome.terminal, usage: outcome.usage,
+                        persistenceError: persistenceError))
+        finishFollowersIfIdle()
+        startNextQueued()
+    }
+
+    private func startNextQueued() {
+        guard running == nil, !queued.isEmpty else {
+            publishInfo()
+            return
+        }
+        let next = queued.removeFirst()
+        start(next)
+    }
+
+    private func clientGone(queryId: String, subscriberId: UUID) {
+        if var query = running, query.queryId == queryId {
+            query.subscribers.removeValue(forKey: subscriberId)?.finish()
+            if settings.onDisconnect == .cancel, !query.cancelRequested {
+                query.cancelRequested = true
+                query.task?.cancel()
+            }
+            running = query
+        } else if let index = queued.firstIndex(where: { $0.queryId == queryId }) {
+            if settings.onDisconnect == .cancel {
+                abandonQueued(at: index, reason: "the client went away before the query started")
+            } else {
+                queued[index].subscriber.finish()
+            }
+        }
+    }
+
+    /// Ends a queued query that never ran with an `error` event, so its stream stays well-formed.
+    private func abandonQueued(at index: Int, reason: String) {
+        let pending = queued.remove(at: index)
+        let error = AgentEvent.error(message: "query cancelled: \(reason)", code: .cancelled)
+        let stamped = record(error, queryId: pending.queryId)
+        let usageEvent = record(.usage(usage), queryId: pending.queryId)
+        pending.subscriber.yield(stamped)
+        pending.subscriber.yield(usageEvent)
+        pending.subscriber.finish()
+        resultWaiters.removeValue(forKey: pending.queryId)?.resolve(
+            QueryResult(queryId: pending.queryId, terminal: error, usage: usage, persistenceError: nil))
+        publishInfo()
+    }
+
+    /// Cancels the running query (idempotent). Returns whether one was running.
+    @discardableResult
+    public func cancelRunning() -> Bool {
+        guard var query = running else { return false }
+        query.cancelRequested = true
+        query.task?.cancel()
+        running = query
+        return true
+    }
+
+    /// Cancels everything queued and running, and waits until the running query has ended.
+    func stopAllQueries(reason: String) async {
+        while !queued.isEmpty { abandonQueued(at: 0, reason: reason) }
+        if let task = running?.task {
+            cancelRunning()
+            await task.value
+        }
+        while !queued.isEmpty { abandonQueued(at: 0, reason: reason) }
+        try? await commit(runningQueryId: nil)
+    }
+
+    /// `POST /sessions/{id}/clear`: cancels what runs, then empties the history. Usage and the
+    /// event sequence are kept: tokens already spent stay billed and `seq` is never reused.
+    public func clear() async throws {
+        await stopAllQueries(reason: "the session was cleared")
+        history = []
+        lastUsedAt = Date()
+        try await commit(runningQueryId: nil)
+    }
+
+    static func withoutLeadingSystemPrompt(_ messages: [ChatMessage]) -> [ChatMessage] {
+        guard let first = messages.first, first.role == .system else { return messages }
+        return Array(messages.dropFirst())
+    }
+}
+
+/// Thrown when a request reaches a session that was evicted or deleted meanwhile; the manager
+/// looks the session up again.
+struct SessionRetired: Error {}

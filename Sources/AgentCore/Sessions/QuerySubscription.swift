@@ -1,0 +1,64 @@
+import Foundation
+
+/// How a query ended, as `/agent/query` reports it.
+public struct QueryResult: Sendable, Hashable {
+    public var queryId: String
+    /// The `final` or `error` event.
+    public var terminal: AgentEvent
+    public var usage: SessionUsage
+    /// Set when the turn could not be written to the store: the answer exists but is not durable.
+    public var persistenceError: String?
+
+    public init(queryId: String, terminal: AgentEvent, usage: SessionUsage, persistenceError: String?) {
+        self.queryId = queryId
+        self.terminal = terminal
+        self.usage = usage
+        self.persistenceError = persistenceError
+    }
+
+    public var responseText: String {
+        if case .final(let content, _) = terminal { return content }
+        return ""
+    }
+}
+
+/// A client's view of one query: its events as they happen, and its result.
+///
+/// The event stream ends after the query's `usage` event, once the turn is committed.
+/// Threading: consumed by one task; `clientGone()` may be called from any thread.
+public final class QuerySubscription: Sendable {
+    public let sessionId: String
+    public let queryId: String
+    public let events: AsyncStream<StampedEvent>
+    private let onClientGone: @Sendable () -> Void
+    private let resultProvider: @Sendable () async -> QueryResult
+
+    init(sessionId: String, queryId: String, events: AsyncStream<StampedEvent>,
+         onClientGone: @escaping @Sendable () -> Void, result: @escaping @Sendable () async -> QueryResult) {
+        self.sessionId = sessionId
+        self.queryId = queryId
+        self.events = events
+        self.onClientGone = onClientGone
+        self.resultProvider = result
+    }
+
+    /// The client disconnected: stop delivering, and cancel the query when the policy says so.
+    public func clientGone() {
+        onClientGone()
+    }
+
+    /// Waits for the query to end and its turn to be committed.
+    public func result() async -> QueryResult {
+        await resultProvider()
+    }
+}
+
+/// A replay of stored events followed by live ones (`GET /sessions/{id}/events`).
+public struct EventFollow: Sendable {
+    /// Events the session no longer holds in memory: read them from the store before `events`.
+    public var storedRange: ClosedRange<Int64>?
+    /// Events held in memory after the requested seq, then live ones until the running query ends.
+    public var events: AsyncStream<StampedEvent>
+    /// Stops live delivery (client gone).
+    public var cancel: @Sendable () -> Void
+}

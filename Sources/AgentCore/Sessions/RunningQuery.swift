@@ -1,0 +1,47 @@
+import Foundation
+import Synchronization
+
+/// A query waiting for the session to be free.
+struct PendingQuery: Sendable {
+    var queryId: String
+    var message: String
+    var systemPrompt: String?
+    var runner: any QueryRunner
+    var subscriberId: UUID
+    var subscriber: AsyncStream<StampedEvent>.Continuation
+}
+
+/// The query the session is running, and who listens to it.
+struct RunningQuery: Sendable {
+    var queryId: String
+    var task: Task<Void, Never>?
+    var subscribers: [UUID: AsyncStream<StampedEvent>.Continuation]
+    /// Set once the query's originating client went away under the `cancel` policy.
+    var cancelRequested = false
+}
+
+/// The result of one query, for whoever waits on it; resolved exactly once.
+final class QueryResultBox: Sendable {
+    private let state = Mutex<(result: QueryResult?, waiters: [CheckedContinuation<QueryResult, Never>])>((nil, []))
+
+    func resolve(_ result: QueryResult) {
+        let waiters = state.withLock { state -> [CheckedContinuation<QueryResult, Never>] in
+            guard state.result == nil else { return [] }
+            state.result = result
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: result) }
+    }
+
+    func value() async -> QueryResult {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> QueryResult? in
+                if let result = state.result { return result }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// Why a session operation could not be done. Each case maps to one HTTP answer (API.md §1).
+public enum SessionError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// 404 `Session <id> not found` — also for a session owned by another principal.
+    case notFound(id: String)
+    /// 422: the id does not match `^[A-Za-z0-9._:-]{1,128}$`.
+    case invalidId(id: String)
+    /// 409 under the `reject` policy, or when the queue is full.
+    case busy(id: String, runningQueryId: String?, reason: String)
+    /// 503 + Retry-After: every session held in memory is busy.
+    case capacity(retryAfterSeconds: Int)
+    /// 422: a `cursor` that no listing handed out.
+    case invalidCursor(String)
+    /// 503: the store cannot take writes, so nothing is started that could not be persisted.
+    case storeUnavailable(reason: String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let id): return "Session \(id) not found"
+        case .invalidId(let id): return "invalid session id \(id.debugDescription): must match ^[A-Za-z0-9._:-]{1,128}$"
+        case .busy(let id, let queryId, let reason):
+            return "Session \(id) is busy\(queryId.map { " with query \($0)" } ?? ""): \(reason)"
+        case .capacity: return "All sessions held in memory are busy; try again shortly"
+        case .invalidCursor(let cursor): return "invalid cursor \(cursor.debugDescription)"
+        case .storeUnavailable(let reason): return "Session store unavailable: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+extension SessionManager {
+    /// Deletes sessions idle longer than `session_timeout` from memory and the store.
+    /// A busy session is never expired, however long its query runs.
+    @discardableResult
+    public func expireIdleSessions(now: Date = Date()) async -> [String] {
+        let cutoff = now.addingTimeInterval(-Self.seconds(settings.sessionTimeout))
+        var expired: [String] = []
+        for info in sessions.values.map(\.info) where info.lastUsedAt < cutoff && !info.isBusy {
+            guard let session = sessions[info.id], await session.retireIfIdle() else { continue }
+            sessions.removeValue(forKey: info.id)
+            do {
+                try await persistence?.deleteSession(id: info.id)
+            } catch {
+                logger.warning("could not delete expired session from the store; it will be retried",
+                               metadata: ["session_id": "\(info.id)", "error": "\(error)"])
+            }
+            expired.append(info.id)
+        }
+        if let persistence {
+            do {
+                let stored = try await persistence.expireSessions(idleBefore: cutoff, excluding: Set(sessions.keys))
+                expired.append(contentsOf: stored)
+            } catch {
+                logger.warning("expiring stored sessions failed", metadata: ["error": "\(error)"])
+            }
+        }
+        if !expired.isEmpty {
+            counters.expired.add(expired.count, ordering: .relaxed)
+            logger.info("expired idle sessions", metadata: ["count": "\(expired.count)"])
+        }
+        return expired
+    }
+
+    /// Runs expiry every `cleanup_interval` until the task is cancelled.
+    public func runCleanupLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: settings.cleanupInterval)
+            } catch {
+                return
+            }
+            await expireIdleSessions()
+        }
+    }
+
+    /// Cancels every query still running (after the drain deadline) and waits for their commits.
+    public func stopAll(reason: String) async {
+        for session in sessions.values {
+            await session.retire(reason: reason)
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// What a second query on a busy session does.
+public enum ConcurrencyPolicy: String, Sendable, Hashable, CaseIterable {
+    /// Wait for the running query (the reference's behaviour), bounded by `maxQueuePerSession`.
+    case queue
+    /// Answer 409 at once.
+    case reject
+}
+
+/// What a running query does when its streaming client goes away.
+public enum DisconnectPolicy: String, Sendable, Hashable, CaseIterable {
+    /// Finish the turn and persist it, so the client can resume (default).
+    case `continue`
+    /// Stop at the next token or tool boundary.
+    case cancel
+}
+
+public struct SessionSettings: Sendable, Hashable {
+    /// Idle sessions older than this are deleted (memory and store).
+    public var sessionTimeout: Duration = .seconds(60 * 60)
+    public var cleanupInterval: Duration = .seconds(300)
+    /// Sessions held in memory; the least recently used idle one is evicted past it.
+    public var maxSessions: Int = 1000
+    public var concurrencyPolicy: ConcurrencyPolicy = .queue
+    /// Queries waiting behind a running one on the same session, past which a new one gets 409.
+    public var maxQueuePerSession: Int = 8
+    public var onDisconnect: DisconnectPolicy = .continue
+    /// Used when a session is created without its own system prompt.
+    public var defaultSystemPrompt: String?
+    /// Events of recent queries kept in memory per session for stream resumption.
+    public var recentEventsInMemory: Int = 2000
+
+    public init() {}
+}

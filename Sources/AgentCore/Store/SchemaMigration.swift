@@ -1,0 +1,54 @@
+/// One forward step of the snapshot schema. Migrations run in order, each in its own
+/// transaction together with the version bump, so a crash mid-upgrade leaves the previous
+/// version intact. Never edit a released migration: add the next one.
+struct SchemaMigration: Sendable {
+    var version: Int
+    var name: String
+    var script: String
+
+    /// Every migration, oldest first; the last one's version is the current schema.
+    static let all: [SchemaMigration] = [initial, runningQueryMarker]
+
+    static var currentVersion: Int { all.last?.version ?? 0 }
+
+    /// v1: sessions, their history and their event log. Times are seconds since 1970 (REAL,
+    /// exact for `Date`); messages, usage and events are JSON text.
+    static let initial = SchemaMigration(version: 1, name: "initial", script: """
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY NOT NULL,
+            owner TEXT,
+            created_at REAL NOT NULL,
+            last_used_at REAL NOT NULL,
+            system_prompt TEXT,
+            usage TEXT NOT NULL,
+            message_count INTEGER NOT NULL DEFAULT 0,
+            last_seq INTEGER NOT NULL DEFAULT 0,
+            event_count INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX sessions_by_creation ON sessions (created_at, id);
+        CREATE INDEX sessions_by_owner ON sessions (owner, created_at, id);
+        CREATE INDEX sessions_by_last_use ON sessions (last_used_at);
+        CREATE TABLE messages (
+            session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            json TEXT NOT NULL,
+            PRIMARY KEY (session_id, idx)
+        ) WITHOUT ROWID;
+        CREATE TABLE events (
+            session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            query_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            json TEXT NOT NULL,
+            PRIMARY KEY (session_id, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE store_probe (id INTEGER PRIMARY KEY, payload BLOB);
+        """)
+
+    /// v2: the running-query marker crash recovery looks for. The partial index keeps
+    /// start-up recovery proportional to the queries that were running, not to the store.
+    static let runningQueryMarker = SchemaMigration(version: 2, name: "running query marker", script: """
+        ALTER TABLE sessions ADD COLUMN running_query_id TEXT;
+        CREATE INDEX sessions_running ON sessions (running_query_id) WHERE running_query_id IS NOT NULL;
+        """)
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// A stored session without its history: what listings, `GET /sessions/{id}` and the
+/// session layer's bookkeeping need.
+public struct SessionRecord: Sendable, Hashable {
+    public var id: String
+    /// The principal (`REMOTE_USER`) that created it; nil in the shared namespace.
+    public var owner: String?
+    public var createdAt: Date
+    public var lastUsedAt: Date
+    /// The session's own system prompt (nil: the configured default).
+    public var systemPrompt: String?
+    public var usage: SessionUsage
+    /// Number of stored history messages.
+    public var messageCount: Int
+    /// Highest event seq ever stored for this session (0: none). Survives `clear` and event
+    /// retention, so seqs are never reused.
+    public var lastSeq: Int64
+    /// The query that was running at the last commit; set by `beginQuery`, cleared by `endQuery`.
+    public var runningQueryId: String?
+
+    public init(id: String, owner: String?, createdAt: Date, lastUsedAt: Date? = nil, systemPrompt: String?,
+                usage: SessionUsage = SessionUsage(), messageCount: Int = 0, lastSeq: Int64 = 0,
+                runningQueryId: String? = nil) {
+        self.id = id
+        self.owner = owner
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt ?? createdAt
+        self.systemPrompt = systemPrompt
+        self.usage = usage
+        self.messageCount = messageCount
+        self.lastSeq = lastSeq
+        self.runningQueryId = runningQueryId
+    }
+}

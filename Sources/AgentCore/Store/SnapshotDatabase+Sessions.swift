@@ -1,0 +1,110 @@
+import Foundation
+
+/// Session rows: create, read, list, clear, delete, expire.
+extension SnapshotDatabase {
+    private static let selectSession = "SELECT \(SessionRow.columns) FROM sessions WHERE id = ?"
+    private static let pageAll = """
+        SELECT \(SessionRow.columns) FROM sessions WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?
+        """
+    private static let pageOwned = """
+        SELECT \(SessionRow.columns) FROM sessions WHERE owner = ? AND (created_at, id) > (?, ?)
+        ORDER BY owner, created_at, id LIMIT ?
+        """
+
+    func createSession(_ record: SessionRecord, usageJSON: String) throws {
+        try connection.transaction {
+            let exists = try connection.row("SELECT 1 FROM sessions WHERE id = ?", [.text(record.id)]) { _ in true }
+            if exists == true { throw StoreError.sessionExists(record.id) }
+            try connection.run("""
+                INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt, usage, running_query_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [.text(record.id), .optionalText(record.owner), .real(record.createdAt.timeIntervalSince1970),
+                      .real(record.lastUsedAt.timeIntervalSince1970), .optionalText(record.systemPrompt),
+                      .text(usageJSON), .optionalText(record.runningQueryId)])
+        }
+    }
+
+    func session(_ id: String) throws -> SessionRow? {
+        try connection.row(Self.selectSession, [.text(id)]) { SessionRow($0) }
+    }
+
+    /// The record and every message's JSON in order. The one connection runs one job at a
+    /// time, so no commit can land between the two reads.
+    func loadSession(_ id: String) throws -> (SessionRow, [String])? {
+        guard let row = try session(id) else { return nil }
+        let messages = try connection.rows("SELECT json FROM messages WHERE session_id = ? ORDER BY idx",
+                                           [.text(id)]) { $0.text(0) }
+        return (row, messages)
+    }
+
+    /// Up to `limit` sessions after the keyset position, plus whether more follow.
+    func listSessions(owner: String?, limit: Int, after cursor: SessionCursor?) throws -> ([SessionRow], Bool) {
+        let createdAfter = cursor?.createdAt.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude
+        let idAfter = cursor?.id ?? ""
+        let fetch = SQLiteValue.int(max(0, limit) + 1)
+        var rows: [SessionRow]
+        if let owner {
+            rows = try connection.rows(Self.pageOwned, [.text(owner), .real(createdAfter), .text(idAfter), fetch]) {
+                SessionRow($0)
+            }
+        } else {
+            rows = try connection.rows(Self.pageAll, [.real(createdAfter), .text(idAfter), fetch]) { SessionRow($0) }
+        }
+        let hasMore = rows.count > max(0, limit)
+        if hasMore { rows.removeLast() }
+        return (rows, hasMore)
+    }
+
+    func countSessions(owner: String?) throws -> Int {
+        if let owner {
+            return try connection.row("SELECT count(*) FROM sessions WHERE owner = ?", [.text(owner)]) { $0.int(0) } ?? 0
+        }
+        return try connection.row("SELECT count(*) FROM sessions") { $0.int(0) } ?? 0
+    }
+
+    /// Empties history and usage. Events and `last_seq` stay: seqs are never reused and a
+    /// client resuming a stream still finds what it missed.
+    func clearSession(_ id: String, usageJSON: String, at date: Date) throws -> Bool {
+        try connection.transaction {
+            try connection.run("""
+                UPDATE sessions SET message_count = 0, usage = ?, last_used_at = ? WHERE id = ?
+                """, [.text(usageJSON), .real(date.timeIntervalSince1970), .text(id)])
+            guard connection.changes > 0 else { return false }
+            try connection.run("DELETE FROM messages WHERE session_id = ?", [.text(id)])
+            return true
+        }
+    }
+
+    /// Deletes the session, its history and its events (foreign-key cascade).
+    func deleteSession(_ id: String) throws -> Bool {
+        try connection.transaction {
+            try connection.run("DELETE FROM sessions WHERE id = ?", [.text(id)])
+            return connection.changes > 0
+        }
+    }
+
+    func touchSession(_ id: String, at date: Date) throws -> Bool {
+        try connection.run("UPDATE sessions SET last_used_at = ? WHERE id = ?", [.real(date.timeIntervalSince1970), .text(id)])
+        return connection.changes > 0
+    }
+
+    func markRunningQuery(_ queryId: String?, in id: String) throws {
+        try connection.run("UPDATE sessions SET running_query_id = ? WHERE id = ?", [.optionalText(queryId), .text(id)])
+        guard connection.changes > 0 else { throw StoreError.sessionNotFound(id) }
+    }
+
+    /// Deletes sessions idle since before `cutoff`, except `excluded` (held in memory, where
+    /// their own idleness is known better); returns the ids deleted.
+    func expireSessions(idleBefore cutoff: Date, excluding excluded: Set<String>) throws -> [String] {
+        try connection.transaction {
+            let idle = try connection.rows("SELECT id FROM sessions WHERE last_used_at < ? ORDER BY last_used_at",
+                                           [.real(cutoff.timeIntervalSince1970)]) { $0.text(0) }
+            var deleted: [String] = []
+            for id in idle where !excluded.contains(id) {
+                try connection.run("DELETE FROM sessions WHERE id = ?", [.text(id)])
+                deleted.append(id)
+            }
+            return deleted
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a child process ended, and what it wrote.
+public struct ChildProcessResult: Sendable, Hashable {
+    /// The exit status when the process exited on its own.
+    public var exitStatus: Int32?
+    /// The signal that ended it, when one did.
+    public var signal: Int32?
+    public var stdout: [UInt8]
+    /// The last bytes of stderr (at most `ChildProcess.stderrTail`).
+    public var stderr: [UInt8]
+    /// stdout passed the cap: the process group was killed and `stdout` holds the first `cap` bytes.
+    public var stdoutTruncated: Bool
+    public var timedOut: Bool
+    public var cancelled: Bool
+}
+
+public struct ChildProcessError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// Runs one program with posix_spawn in its own process group, feeding stdin and collecting
+/// stdout/stderr.
+///
+/// Threading: everything that blocks (spawn, poll, read, write, waitpid) runs on a dedicated
+/// thread per run, never on the cooperative pool; the calling task just awaits a continuation.
+/// Cancelling that task wakes the thread through a pipe, and the thread kills the whole group.
+/// SIGPIPE is blocked on that thread so a child that closes stdin early gives EPIPE, not a dead server.
+public enum ChildProcess {
+    public static let stderrTail = 16 * 1024
+
+    public static func run(argv: [String], environment: [String: String], workingDirectory: String?,
+                           stdin: [UInt8], timeout: Duration, outputCap: Int) async throws -> ChildProcessResult {
+        guard let program = argv.first, !program.isEmpty else { throw ChildProcessError(message: "empty argv") }
+        let wakeup = try WakeupPipe()
+        let job = Job(argv: argv, environment: environment.map { "\($0.key)=\($0.value)" }.sorted(),
+                      workingDirectory: workingDirectory, stdin: stdin,
+                      deadline: ContinuousClock.now.advanced(by: timeout), outputCap: max(outputCap, 0))
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ChildProcessResult, Error>) in
+                let thread = Thread {
+                    continuation.resume(with: Result { try job.execute(wakeup: wakeup) })
+                    wakeup.close()
+                }
+                thread.name = "child:\(program)"
+                thread.start()
+            }
+        } onCancel: {
+            wakeup.signal()
+        }
+    }
+
+    /// A self-pipe that lets the cancellation handler wake the polling thread. The lock keeps a
+    /// late `signal()` from writing to a descriptor number that was closed and reused.
+    final class WakeupPipe: Sendable {
+        private let state: Mutex<(signalled: Bool, readFD: Int32, writeFD: Int32)>
+
+        init() throws {
+            let fds = try ChildProcess.makePipe()
+            for fd in [fds.read, fds.write] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+            state = Mutex((false, fds.read, fds.write))
+        }
+
+        var readFD: Int32 { state.withLock { $0.readFD } }
+        var isSignalled: Bool { state.withLock { $0.signalled } }
+
+        func signal() {
+            state.withLock { state in
+                state.signalled = true
+                if state.writeFD >= 0 {
+                    var byte: UInt8 = 1
+                    _ = Glibc.write(state.writeFD, &byte, 1)
+                }
+            }
+        }
+
+        func close() {
+            state.withLock { state in
+                if state.readFD >= 0 { _ = Glibc.close(state.readFD) }
+                if state.writeFD >= 0 { _ = Glibc.close(state.writeFD) }
+                state.readFD = -1
+                state.writeFD = -1
+            }
+        }
+    }
+
+    struct Job: Sendable {
+        var argv: [String]
+        var environment: [String]
+        var workingDirectory: String?
+        var stdin: [UInt8]
+        var deadline: ContinuousClock.Instant
+        var outputCap: Int
+
+        func execute(wakeup: WakeupPipe) throws -> ChildProcessResult {
+            var blockPipe = sigset_t()
+            sigemptyset(&blockPipe)
+            sigaddset(&blockPipe, SIGPIPE)
+            pthread_sigmask(SIG_BLOCK, &blockPipe, nil)
+
+            var pipes: [(read: Int32, write: Int32)] = []
+            let pid: pid_t
+            do {
+                for _ in 0..<3 { pipes.append(try ChildProcess.makePipe()) }
+                pid = try ChildSpawner.spawn(argv: argv, environment: environment, workingDirectory: workingDirectory,
+                                             stdin: pipes[0].read, stdout: pipes[1].write, stderr: pipes[2].write)
+            } catch {
+                for pipe in pipes {
+                    Glibc.close(pipe.read)
+                    Glibc.close(pipe.write)
+                }
+                throw error
+            }
+            let stdinPipe = pipes[0], stdoutPipe = pipes[1], stderrPipe = pipes[2]
+            Glibc.close(stdinPipe.read)
+            Glibc.close(stdoutPipe.write)
+            Glibc.close(stderrPipe.write)
+            var io = ChildIO(pid: pid, stdinFD: stdin.isEmpty ? -1 : stdinPipe.write, stdoutFD: stdoutPipe.read,
+                             stderrFD: stderrPipe.read, input: stdin, outputCap: outputCap)
+            if stdin.isEmpty { Glibc.close(stdinPipe.write) }
+            return io.pump(deadline: deadline, wakeup: wakeup)
+        }
+    }
+
+    /// A close-on-exec pipe. (Swift's Glibc module lacks pipe2; the window between pipe and
+    /// fcntl only matters for a concurrent spawn, and `ChildSpawner` closes stray descriptors.)
+    static func makePipe() throws -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else {
+            throw ChildProcessError(message: "pipe failed: \(String(cString: strerror(errno)))")
+        }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return (fds[0], fds[1])
+    }
+}

@@ -1,0 +1,68 @@
+import AgentCore
+import Foundation
+
+/// `/agent/query` (blocking), `/agent/query-stream` (step events) and `/agent/query-stream-delta`
+/// (token events), API.md §1 and §1.2.
+struct AgentRoutes {
+    let service: AgentService
+
+    enum StreamKind: Sendable {
+        case step, delta, all
+
+        func includes(_ event: AgentEvent) -> Bool {
+            switch self {
+            case .step: return event.belongsToStepStream
+            case .delta: return event.belongsToDeltaStream
+            case .all: return true
+            }
+        }
+    }
+
+    func register(on router: inout Router) {
+        let service = self.service
+        router.post("/agent/query") { request in
+            let query = try QueryRequest(request)
+            let subscription = try await mappingSessionErrors {
+                try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, message: query.message)
+            }
+            let result = await subscription.result()
+            if case .error(let message, _) = result.terminal {
+                throw HTTPError.internalError(message)
+            }
+            if let failure = result.persistenceError {
+                throw HTTPError.internalError("the answer could not be saved, so it is not returned as a success: \(failure)")
+            }
+            return .json(fields: [("session_id", .string(subscription.sessionId)),
+                                  ("response", .string(result.responseText)),
+                                  ("usage", result.usage.json)])
+        }
+        router.post("/agent/query-stream") { request in
+            try await Self.stream(request, kind: .step, service: service)
+        }
+        router.post("/agent/query-stream-delta") { request in
+            try await Self.stream(request, kind: .delta, service: service)
+        }
+    }
+
+    static func stream(_ request: HTTPRequest, kind: StreamKind, service: AgentService) async throws -> HTTPResponse {
+        let query = try QueryRequest(request)
+        let subscription = try await mappingSessionErrors {
+            try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, message: query.message)
+        }
+        let stream = EventStream()
+        stream.onEnd { _ in subscription.clientGone() }
+        Task {
+            await relay(subscription.events, kind: kind, to: stream)
+        }
+        return .eventStream(stream, headers: [("X-Session-Id", subscription.sessionId),
+                                              ("X-Query-Id", subscription.queryId)])
+    }
+
+    /// Writes each event of the kind as one frame; the stream ends (`: done`) after `usage`.
+    static func relay(_ events: AsyncStream<StampedEvent>, kind: StreamKind, to stream: EventStream) async {
+        for await event in events where kind.includes(event.event) {
+            guard await stream.send(data: event.json(), id: Int(event.seq)) else { break }
+        }
+        stream.finish()
+    }
+}

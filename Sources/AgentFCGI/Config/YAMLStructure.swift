@@ -1,0 +1,54 @@
+import Yams
+
+/// The shape of the YAML file as written (keys and nesting), read with Yams to check keys and
+/// to find the names of operator-defined tools; values are read through swift-configuration.
+struct YAMLStructure {
+    /// Dotted paths of every scalar or sequence in the file.
+    private(set) var leafKeys: [String] = []
+    private(set) var toolNames: [String: [String]] = ["command": [], "http": []]
+    /// Variable names under `tools.command.NAME.env`, by tool name.
+    private(set) var commandToolEnvironmentKeys: [String: [String]] = [:]
+
+    init(text: String, file: String) throws {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError(source: file, key: "(file)", reason: "not valid YAML: \(error)")
+        }
+        guard let node else { return }
+        guard case .mapping = node else {
+            throw ConfigurationError(source: file, key: "(file)", reason: "the top level must be a mapping of sections")
+        }
+        walk(node, path: [], file: file)
+        if let tools = node.mapping?["tools"]?.mapping {
+            for kind in ["command", "http"] {
+                toolNames[kind] = tools[kind]?.mapping?.keys.compactMap(\.string) ?? []
+            }
+            for name in toolNames["command"] ?? [] {
+                commandToolEnvironmentKeys[name] =
+                    tools["command"]?.mapping?[name]?.mapping?["env"]?.mapping?.keys.compactMap(\.string) ?? []
+            }
+        }
+    }
+
+    private mutating func walk(_ node: Node, path: [String], file: String) {
+        switch node {
+        case .mapping(let mapping):
+            if mapping.isEmpty, !path.isEmpty { leafKeys.append(path.joined(separator: ".")) }
+            for (key, value) in mapping {
+                walk(value, path: path + [key.string ?? "\(key)"], file: file)
+            }
+        case .scalar, .sequence, .alias:
+            leafKeys.append(path.joined(separator: "."))
+        }
+    }
+
+    func validateKeys(file: String) throws {
+        for key in leafKeys {
+            if let problem = ConfigurationKeys.problem(with: key) {
+                throw ConfigurationError(source: file, key: key, reason: problem)
+            }
+        }
+    }
+}

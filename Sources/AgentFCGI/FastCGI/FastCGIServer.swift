@@ -1,0 +1,63 @@
+import CFCGI
+import Dispatch
+import Foundation
+import Logging
+
+/// The worker threads and their shutdown. Threads, not tasks: each blocks in libfcgi calls, and
+/// a stream pins its thread for its whole life, so `workers` caps concurrent requests.
+final class FastCGIServer: Sendable {
+    /// What every worker shares; all of it is immutable or thread-safe.
+    struct Context: Sendable {
+        let listenFD: Int32
+        let settings: ResponderSettings
+        let router: Router
+        let stats: ResponderStats
+        let drain: DrainState
+    }
+
+    let context: Context
+    private let listenSocket: ListenSocket
+    private let exited = DispatchSemaphore(value: 0)
+    private let logger = Logger(label: "agent-fcgi.server")
+
+    init(settings: ResponderSettings, router: Router, stats: ResponderStats, listenSocket: ListenSocket) {
+        context = Context(listenFD: listenSocket.fd, settings: settings, router: router, stats: stats, drain: DrainState())
+        self.listenSocket = listenSocket
+    }
+
+    func start() {
+        context.stats.totalWorkers.store(context.settings.workers, ordering: .relaxed)
+        for index in 0..<context.settings.workers {
+            let context = self.context
+            let exited = self.exited
+            let thread = Thread {
+                FastCGIWorker(context: context).run()
+                exited.signal()
+            }
+            thread.name = "fcgi-worker-\(index)"
+            thread.stackSize = context.settings.workerStackBytes
+            thread.start()
+        }
+    }
+
+    /// Answers new requests with 503 while in-flight requests and streams finish, until the
+    /// drain deadline (at which streams end with `: done`); then stops accepting and returns
+    /// whether everything finished in time.
+    func drain() -> Bool {
+        context.drain.begin(seconds: context.settings.drainSeconds)
+        logger.notice("draining", metadata: ["in_flight": "\(context.drain.workingCount)",
+                                             "deadline_seconds": "\(context.settings.drainSeconds)"])
+        while context.drain.workingCount > 0, !context.drain.deadlinePassed {
+            usleep(20_000)
+        }
+        let finished = context.drain.workingCount == 0
+        FCGX_ShutdownPending()
+        listenSocket.shutdownAccepting()
+        // Workers leave accept() at once; allow for a last write and libfcgi's lingering close.
+        let limit = DispatchTime.now() + 3
+        for _ in 0..<context.settings.workers where exited.wait(timeout: limit) == .timedOut {
+            return false
+        }
+        return finished
+    }
+}

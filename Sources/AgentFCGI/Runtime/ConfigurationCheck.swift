@@ -1,0 +1,27 @@
+import AgentCore
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `agent-fcgi --check-config`: builds everything a start would build, without listening.
+enum ConfigurationCheck {
+    static func run(_ configuration: ServiceConfiguration) throws {
+        do {
+            let profile = try AgentAssembly.makeProfile(configuration, logger: Logger(label: "agent-fcgi.check"))
+            let tools = profile.runner.toolDefinitions.map(\.name).joined(separator: ", ")
+            print("""
+                configuration OK (\(configuration.source))
+                  listener: \(configuration.responder.listener)
+                  workers: \(configuration.responder.workers)
+                  model: \(configuration.model)
+                  tools: \(tools)
+                  sessions: max \(configuration.sessions.maxSessions) in memory, \
+                \(configuration.sessions.concurrencyPolicy.rawValue) policy, on disconnect \(configuration.sessions.onDisconnect.rawValue)
+                  storage: \(configuration.storage.path)
+                """)
+        } catch {
+            FileHandle.standardError.write(Data("agent-fcgi: configuration error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}

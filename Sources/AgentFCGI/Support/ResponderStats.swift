@@ -1,0 +1,39 @@
+import Foundation
+import Synchronization
+
+/// Counters of the responder, read by `/status`. Lock-free: workers bump them on every request.
+public final class ResponderStats: Sendable {
+    public let startedAt = Date()
+    private let started = ContinuousClock.now
+
+    public let totalWorkers = Atomic<Int>(0)
+    public let busyWorkers = Atomic<Int>(0)
+    /// How many times a request took the last idle worker (the next one would queue).
+    public let timesAllBusy = Atomic<Int>(0)
+    public let requestsServed = Atomic<Int>(0)
+    public let inFlight = Atomic<Int>(0)
+    public let activeStreams = Atomic<Int>(0)
+    public let clientAborts = Atomic<Int>(0)
+    public let writeTimeouts = Atomic<Int>(0)
+    /// Non-streaming requests slower than `--slow-request-seconds`.
+    public let slowRequests = Atomic<Int>(0)
+
+    public init() {}
+
+    public var uptimeSeconds: Double {
+        let elapsed = ContinuousClock.now - started
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    /// A worker picked up a request.
+    func workerBecameBusy() {
+        let busy = busyWorkers.add(1, ordering: .relaxed).newValue
+        if busy >= totalWorkers.load(ordering: .relaxed) {
+            timesAllBusy.add(1, ordering: .relaxed)
+        }
+    }
+
+    func workerBecameIdle() {
+        busyWorkers.subtract(1, ordering: .relaxed)
+    }
+}

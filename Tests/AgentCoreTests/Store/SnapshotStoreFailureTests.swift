@@ -1,0 +1,137 @@
+import CSQLite
+import Foundation
+import Testing
+@testable import AgentCore
+
+@Suite struct SnapshotStoreFailureTests {
+    typealias F = StoreFixtures
+
+    private static let bigMessage = ChatMessage.user(String(repeating: "x", count: 256 * 1024))
+
+    @Test func fullDiskFailsWritesKeepsDataDegradesAndRecovers() async throws {
+        let directory = try TemporaryDirectory()
+        try await F.withStore(directory) { store in
+            try await store.createSession(F.record("s1"))
+            let before: [ChatMessage] = [.user("kept")] + F.toolStep(1)
+            try await store.commitStep(StepCommit(history: .appending(before, at: 0), events: F.events(1...2),
+                                                  usage: F.usage(prompt: 1, completion: 1), lastUsedAt: F.start), to: "s1")
+            #expect(await store.checkHealth() == .healthy)
+
+            // The file may not grow past its current size: the disk is "full".
+            _ = try await store.setMaxPageCount(1)
+            let growing = StepCommit(history: .appending([Self.bigMessage], at: 3), events: F.events(3...3),
+                                     usage: F.usage(prompt: 2, completion: 2), lastUsedAt: F.start)
+            do {
+                try await store.commitStep(growing, to: "s1")
+                Issue.record("a commit that needs new pages must fail on a full disk")
+            } catch let error as StoreError {
+                guard case .sqlite(let operation, let code, _, _, _) = error else {
+                    Issue.record("expected an SQLite failure, got \(error)")
+                    return
+                }
+                #expect(code & 0xFF == SQLITE_FULL, "expected SQLITE_FULL, got \(code)")
+                #expect(operation == "commitStep(s1)")
+                #expect(error.isStorageFailure)
+                #expect(error.description.contains("commitStep(s1)"), "the message names the operation: \(error)")
+            }
+            guard case .degraded(let reason) = store.health else {
+                Issue.record("health must be degraded after a storage failure")
+                return
+            }
+            #expect(reason.contains("full"), "reason: \(reason)")
+            #expect(await store.checkHealth() != .healthy, "the probe's write fails while the disk is full")
+
+            let intact = try #require(try await store.loadSession("s1"))
+            #expect(intact.messages == before, "nothing already stored is damaged")
+            #expect(intact.record.lastSeq == 2)
+            #expect(intact.record.usage == F.usage(prompt: 1, completion: 1))
+
+            // Space comes back: the probe proves it and writes work again.
+            _ = try await store.setMaxPageCount(1_073_741_823)
+            #expect(await store.checkHealth() == .healthy)
+            try await store.commitStep(growing, to: "s1")
+            #expect(try await store.loadSession("s1")?.messages == before + [Self.bigMessage])
+        }
+        // And the file is sound afterwards.
+        try await F.withStore(directory) { store in
+            let record = try await store.sessionRecord("s1")
+            #expect(record?.lastSeq == 3)
+        }
+    }
+
+    @Test func successfulWriteAloneRestoresHealth() async throws {
+        let directory = try TemporaryDirectory()
+        try await F.withStore(directory) { store in
+            try await store.createSession(F.record("s1"))
+            _ = try await store.setMaxPageCount(1)
+            await #expect(throws: StoreError.self) {
+                try await store.commitStep(StepCommit(history: .appending([Self.bigMessage], at: 0), usage: nil,
+                                                      lastUsedAt: F.start), to: "s1")
+            }
+            #expect(!store.health.isHealthy)
+            // A write that needs no new page still succeeds on a full disk, and says so.
+            try await store.touchSession("s1", at: F.start.addingTimeInterval(1))
+            #expect(store.health == .healthy)
+        }
+    }
+
+    @Test func deletedDatabaseFileDegradesAndRefusesWrites() async throws {
+        let directory = try TemporaryDirectory()
+        try await F.withStore(directory) { store in
+            try await store.createSession(F.record("s1"))
+            for suffix in ["", "-wal", "-shm"] {
+                try? FileManager.default.removeItem(atPath: directory.databasePath + suffix)
+            }
+            guard case .degraded(let reason) = await store.checkHealth() else {
+                Issue.record("health must notice the file is gone")
+                return
+            }
+            #expect(reason.contains(directory.databasePath))
+            do {
+                try await store.appendEvents(F.events(1...1), to: "s1")
+                Issue.record("writing to a deleted database must fail, not vanish into an unlinked file")
+            } catch StoreError.databaseFileMissing(let path) {
+                #expect(path == directory.databasePath)
+            }
+        }
+    }
+
+    /// As root, permission bits do not stop writes; the immutable attribute does.
+    @Test func readOnlyFileStartsDegradedServesReadsAndResumesWhenWritable() async throws {
+        let directory = try TemporaryDirectory()
+        try await F.withStore(directory) { store in try await store.createSession(F.record("s1")) }
+        try #require(Self.chattr("+i", directory.databasePath), "chattr +i makes a file read-only even for root")
+        var immutable = true
+        defer { if immutable { _ = Self.chattr("-i", directory.databasePath) } }
+        try await F.withStore(directory) { store in
+            #expect(store.health == .degraded(reason: StoreError.readOnly(path: directory.databasePath).description),
+                    "a read-only store is degraded from the start, before any write fails")
+            let record = try await store.sessionRecord("s1")
+            #expect(record != nil, "stored data stays readable")
+            do {
+                try await store.touchSession("s1", at: F.start.addingTimeInterval(5))
+                Issue.record("a write to a read-only file must fail")
+            } catch let error as StoreError {
+                #expect(error.isStorageFailure)
+                #expect(error.description.contains("readonly"), "got: \(error)")
+            }
+            #expect(await store.checkHealth() != .healthy)
+
+            #expect(Self.chattr("-i", directory.databasePath))
+            immutable = false
+            #expect(await store.checkHealth() == .healthy, "the probe reopens the file once it is writable")
+            #expect(try await store.touchSession("s1", at: F.start.addingTimeInterval(5)))
+            let touched = try await store.sessionRecord("s1")
+            #expect(touched?.lastUsedAt == F.start.addingTimeInterval(5))
+        }
+    }
+
+    private static func chattr(_ flag: String, _ path: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
+        process.arguments = [flag, path]
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import AgentCore
+
+@Suite struct SnapshotStoreMigrationTests {
+    typealias F = StoreFixtures
+
+    /// A database as the first release wrote it: schema v1, one session with history and events.
+    private func makeVersion1Database(at path: String) async throws {
+        let message = String(decoding: try JSONEncoder().encode(ChatMessage.user("from v1")), as: UTF8.self)
+        let usage = String(decoding: try JSONEncoder().encode(F.usage(prompt: 7, completion: 3)), as: UTF8.self)
+        let event = F.event(1, session: "old", .final(content: "v1 answer", status: .completed))
+        try await F.withRawConnection(path) { connection in
+            try SchemaMigrator(migrations: [.initial]).migrate(connection)
+            try connection.run("""
+                INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt, usage, message_count, last_seq,
+                                      event_count)
+                VALUES ('old', 'alice', ?, ?, 'v1 prompt', ?, 1, 1, 1)
+                """, [.real(F.start.timeIntervalSince1970), .real(F.start.timeIntervalSince1970 + 1), .text(usage)])
+            try connection.run("INSERT INTO messages (session_id, idx, json) VALUES ('old', 0, ?)", [.text(message)])
+            try connection.run("INSERT INTO events (session_id, seq, query_id, type, json) VALUES ('old', 1, 'q1', 'final', ?)",
+                               [.text(event.json())])
+        }
+    }
+
+    @Test func version1DatabaseIsUpgradedWithItsDataIntact() async throws {
+        let directory = try TemporaryDirectory()
+        try await makeVersion1Database(at: directory.databasePath)
+        let before = try await F.withRawConnection(directory.databasePath) { try SchemaMigrator().version(of: $0) }
+        #expect(before == 1)
+
+        try await F.withStore(directory) { store in
+            let stored = try #require(try await store.loadSession("old"), "the v1 session must survive the upgrade")
+            #expect(stored.messages == [.user("from v1")])
+            #expect(stored.record == SessionRecord(id: "old", owner: "alice", createdAt: F.start,
+                                                   lastUsedAt: F.start.addingTimeInterval(1), systemPrompt: "v1 prompt",
+                                                   usage: F.usage(prompt: 7, completion: 3), messageCount: 1, lastSeq: 1,
+                                                   runningQueryId: nil))
+            #expect(try await store.events(of: "old", after: 0, limit: 10).map(\.type) == ["final"])
+            // The v2 column works on the upgraded data.
+            try await store.beginQuery("q2", in: "old")
+            #expect(try await store.recoverInterruptedQueries(now: F.start).map(\.queryId) == ["q2"])
+        }
+        let after = try await F.withRawConnection(directory.databasePath) { try SchemaMigrator().version(of: $0) }
+        #expect(after == SchemaMigration.currentVersion)
+        #expect(SchemaMigration.currentVersion == 2)
+    }
+
+    @Test func migrationsAreOrderedAndStartAtOne() {
+        #expect(SchemaMigration.all.map(\.version) == Array(1...SchemaMigration.all.count))
+    }
+
+    @Test func databaseFromANewerVersionIsRefused() async throws {
+        let directory = try TemporaryDirectory()
+        try await F.withStore(directory) { _ in }
+        try await F.withRawConnection(directory.databasePath) { try $0.run("UPDATE schema_version SET version = 99") }
+        do {
+            _ = try await SQLiteSnapshotStore(configuration: F.configuration(directory))
+            Issue.record("opening a v99 database must fail")
+        } catch StoreError.schemaTooNew(_, let found, let supported) {
+            #expect(found == 99 && supported == SchemaMigration.currentVersion)
+        }
+    }
+
+    @Test func corruptFileIsRefusedWithAClearError() async throws {
+        let directory = try TemporaryDirectory()
+        let garbage = Data((0..<16_384).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
+        #expect(FileManager.default.createFile(atPath: directory.databasePath, contents: garbage))
+        do {
+            _ = try await SQLiteSnapshotStore(configuration: F.configuration(directory))
+            Issue.record("opening a corrupt file must fail")
+        } catch let error as StoreError {
+            guard case .corrupt(let path, _) = error else {
+                Issue.record("expected .corrupt, got \(error)")
+                return
+            }
+            #expect(path == directory.databasePath)
+            #expect(error.description.contains("quick_check"))
+        }
+    }
+
+    @Test func damagedPageIsFoundByQuickCheckAtOpen() async throws {
+        let directory = try TemporaryDirectory()
+        try await F.withStore(directory) { store in
+            for n in 0..<300 { try await store.createSession(F.record("session-\(n)")) }
+        }
+        // Overwrite the cell-pointer array of page 3 (a b-tree page): the header stays valid,
+        // so only the integrity check can tell.
+        let handle = try #require(FileHandle(forUpdatingAtPath: directory.databasePath))
+        try handle.seek(toOffset: 4096 * 2 + 8)
+        try handle.write(contentsOf: Data(repeating: 0xFF, count: 200))
+        try handle.close()
+        do {
+            _ = try await SQLiteSnapshotStore(configuration: F.configuration(directory))
+            Issue.record("opening a damaged database must fail")
+        } catch StoreError.corrupt(let path, let details) {
+            #expect(path == directory.databasePath)
+            #expect(!details.isEmpty && details != "ok")
+        }
+    }
+}

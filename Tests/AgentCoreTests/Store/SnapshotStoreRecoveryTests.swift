@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import AgentCore
+
+@Suite struct SnapshotStoreRecoveryTests {
+    typealias F = StoreFixtures
+
+    @Test func queryRunningAtCrashEndsInterruptedWithHistoryOfLastStep() async throws {
+        let directory = try TemporaryDirectory()
+        let committed: [ChatMessage] = [.user("do it")] + F.toolStep(1)
+        // The "crashed" process: its store is never closed and never ends the query. A second
+        // store on the same file is the restarted process, reading what the first left in the WAL.
+        let crashed = try await SQLiteSnapshotStore(configuration: F.configuration(directory))
+        try await crashed.createSession(F.record("s1"))
+        try await crashed.createSession(F.record("idle"))
+        try await crashed.beginQuery("q1", in: "s1")
+        try await crashed.commitStep(StepCommit(history: .appending(committed, at: 0), events: F.events(1...4),
+                                                usage: F.usage(prompt: 10, completion: 2), lastUsedAt: F.start), to: "s1")
+
+        let restartTime = F.start.addingTimeInterval(3600)
+        try await F.withStore(directory) { store in
+            let recovered = try await store.recoverInterruptedQueries(now: restartTime)
+            #expect(recovered.map(\.sessionId) == ["s1"])
+            let final = try #require(recovered.first?.event)
+            #expect(final == StampedEvent(event: .final(content: "", status: .interrupted), timestamp: restartTime,
+                                          sessionId: "s1", queryId: "q1", seq: 5))
+
+            let log = try await store.events(of: "s1", after: 0, limit: 100)
+            #expect(log.map(\.seq) == [1, 2, 3, 4, 5])
+            #expect(log.last?.json == final.json())
+            #expect(log.last.map { $0.json.contains(#""status":"interrupted""#) } == true)
+
+            let session = try #require(try await store.loadSession("s1"))
+            #expect(session.messages == committed, "history is the last committed step")
+            #expect(session.record.runningQueryId == nil)
+            #expect(session.record.lastSeq == 5)
+            #expect(try await store.recoverInterruptedQueries(now: restartTime).isEmpty, "recovery is done once")
+
+            // The session is usable again and seq continues upward.
+            try await store.beginQuery("q2", in: "s1")
+            await #expect(throws: StoreError.self) { try await store.appendEvents([F.event(5, query: "q2")], to: "s1") }
+            try await store.commitStep(StepCommit(history: .appending([.user("again")], at: 3),
+                                                  events: F.events(6...7, query: "q2"), usage: nil, lastUsedAt: restartTime,
+                                                  query: .finished), to: "s1")
+            #expect(try await store.events(of: "s1", after: 5, limit: 10).map(\.seq) == [6, 7])
+        }
+        await crashed.close()
+    }
+
+    @Test func eventLogKeepsOnlyTheNewestWithinTheBound() async throws {
+        let directory = try TemporaryDirectory()
+        try await F.withStore(directory, maxEvents: 5) { store in
+            try await store.createSession(F.record("s1"))
+            try await store.appendEvents(F.events(1...3), to: "s1")
+            try await store.appendEvents(F.events(4...7), to: "s1")
+            #expect(try await store.events(of: "s1", after: 0, limit: 100).map(\.seq) == [3, 4, 5, 6, 7])
+            // One batch larger than the bound.
+            try await store.commitStep(StepCommit(history: nil, events: F.events(8...15), usage: nil, lastUsedAt: F.start),
+                                       to: "s1")
+            #expect(try await store.events(of: "s1", after: 0, limit: 100).map(\.seq) == [11, 12, 13, 14, 15])
+            #expect(try await store.sessionRecord("s1")?.lastSeq == 15)
+
+            // Recovery's own event also respects the bound, and seq keeps counting past dropped events.
+            try await store.beginQuery("q9", in: "s1")
+            _ = try await store.recoverInterruptedQueries(now: F.start)
+            #expect(try await store.events(of: "s1", after: 0, limit: 100).map(\.seq) == [12, 13, 14, 15, 16])
+            await #expect(throws: StoreError.self) { try await store.appendEvents([F.event(11)], to: "s1") }
+        }
+        try await F.withStore(directory, maxEvents: 5) { store in
+            try await store.appendEvents(F.events(17...17), to: "s1")
+            #expect(try await store.events(of: "s1", after: 0, limit: 100).map(\.seq) == [13, 14, 15, 16, 17],
+                    "the bound holds across reopening")
+        }
+    }
+}

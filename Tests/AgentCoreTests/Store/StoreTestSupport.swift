@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import AgentCore
+
+/// A unique directory under the system temp dir, removed when released.
+final class TemporaryDirectory: Sendable {
+    let path: String
+
+    init(function: String = #function) throws {
+        let name = "agent-fcgi-store-\(function.prefix(while: { $0 != "(" }))-\(UUID().uuidString)"
+        path = (NSTemporaryDirectory() as NSString).appendingPathComponent(name)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    var databasePath: String { (path as NSString).appendingPathComponent("store.sqlite") }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+enum StoreFixtures {
+    static let start = Date(timeIntervalSince1970: 1_790_000_000.125)
+
+    static func configuration(_ directory: TemporaryDirectory, maxEvents: Int = 10_000) -> SQLiteSnapshotStore.Configuration {
+        SQLiteSnapshotStore.Configuration(path: directory.databasePath, maxEventsPerSession: maxEvents,
+                                          busyTimeout: .seconds(2), healthProbeInterval: .zero)
+    }
+
+    /// Opens a store on the directory's database, runs `body`, and closes the store whatever happens.
+    static func withStore<T>(_ directory: TemporaryDirectory, maxEvents: Int = 10_000,
+                             _ body: (SQLiteSnapshotStore) async throws -> T) async throws -> T {
+        let store = try await SQLiteSnapshotStore(configuration: configuration(directory, maxEvents: maxEvents))
+        do {
+            let result = try await body(store)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
+    /// Raw SQL against a database file, on its own thread like the store (tests build old
+    /// schemas and bulk data with it).
+    static func withRawConnection<T: Sendable>(_ path: String,
+                                               _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        let thread = try await SQLiteThread(name: "test-sqlite") { try SQLiteConnection(path: path) }
+        do {
+            let result = try await thread.perform(body)
+            await thread.stop { $0.close() }
+            return result
+        } catch {
+            await thread.stop { $0.close() }
+            throw error
+        }
+    }
+
+    static func record(_ id: String, owner: String? = nil, createdAt: Date = start) -> SessionRecord {
+        SessionRecord(id: id, owner: owner, createdAt: createdAt, systemPrompt: "be brief")
+    }
+
+    static func usage(prompt: Int, completion: Int) -> SessionUsage {
+        var model = ModelUsage(model: "gpt-test")
+        model.promptTokens = prompt
+        model.completionTokens = completion
+        model.invocations = 1
+        model.cost = 0.25
+        var usage = SessionUsage()
+        usage.byModel["gpt-test"] = model
+        return usage
+    }
+
+    static func event(_ seq: Int64, session: String = "s1", query: String = "q1",
+                      _ event: AgentEvent = .text(content: "hello")) -> StampedEvent {
+        StampedEvent(event: event, timestamp: start.addingTimeInterval(Double(seq)), sessionId: session, queryId: query,
+                     seq: seq)
+    }
+
+    static func events(_ seqs: ClosedRange<Int64>, session: String = "s1", query: String = "q1") -> [StampedEvent] {
+        seqs.map { event($0, session: session, query: query, .text(content: "event \($0)")) }
+    }
+
+    /// A step as the agent loop produces it: an assistant tool call and its result.
+    static func toolStep(_ n: Int) -> [ChatMessage] {
+        [.assistant("", toolCalls: [ToolCall(id: "call\(n)", name: "read", arguments: #"{"path":"f\#(n)"}"#)],
+                    reasoning: "thinking \(n)"),
+         .toolResult(callId: "call\(n)", name: "read", content: "contents \(n)", isError: n % 2 == 1)]
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// nginx or lighttpd started from the project's conf files, templated into a temp directory.
+final class WebServerInstance: Sendable {
+    enum Kind: String, Sendable, CaseIterable, CustomStringConvertible {
+        case nginx, lighttpd
+        var description: String { rawValue }
+    }
+
+    let kind: Kind
+    let port: UInt16
+    let process: ManagedProcess
+
+    /// `httpExtra` goes into nginx's `http {}` block (e.g. `auth_basic` lines); lighttpd ignores it.
+    /// `spawnArguments` (lighttpd only) switches to the `bin-path` form: lighttpd starts the
+    /// responder itself with these flags and the listening socket as fd 0.
+    init(_ kind: Kind, directory: String, socketPath: String, httpExtra: String = "", spawnArguments: [String]? = nil) throws {
+        self.kind = kind
+        port = try TestEnvironment.freePort()
+        let values = ["PORT": String(port), "SOCKET": socketPath, "STATE": directory, "HTTP_EXTRA": httpExtra,
+                      "WEBROOT": TestEnvironment.packageRoot.appendingPathComponent("web").path,
+                      "BINARY": TestEnvironment.responderBinary, "USER": getuid() == 0 ? "user root;" : ""]
+        switch kind {
+        case .nginx:
+            for file in ["fastcgi_params", "mime.types"] {
+                try FileManager.default.copyItem(atPath: "/etc/nginx/\(file)", toPath: "\(directory)/\(file)")
+            }
+            try TestEnvironment.template("nginx-fastcgi.conf", to: "\(directory)/nginx-fastcgi.conf", values: values)
+            try TestEnvironment.template("nginx-standalone.conf", to: "\(directory)/nginx.conf", values: values)
+            guard let nginx = TestEnvironment.executable("nginx") else { throw TestFailure("nginx is not installed (make test installs it)") }
+            process = try ManagedProcess(nginx, ["-p", directory, "-c", "\(directory)/nginx.conf"], logPath: "\(directory)/nginx.log")
+        case .lighttpd:
+            try TestEnvironment.template("lighttpd.conf", to: "\(directory)/lighttpd.conf", values: values)
+            if let spawnArguments {
+                try Self.enableBinPath("\(directory)/lighttpd.conf", command: ([TestEnvironment.responderBinary] + spawnArguments).joined(separator: " "))
+            }
+            guard let lighttpd = TestEnvironment.executable("lighttpd") else { throw TestFailure("lighttpd is not installed (make test installs it)") }
+            process = try ManagedProcess(lighttpd, ["-D", "-f", "\(directory)/lighttpd.conf"], logPath: "\(directory)/lighttpd.log")
+        }
+        let port = self.port
+        let process = self.process
+        guard TestEnvironment.waitUntil(timeout: 15, { TestEnvironment.canConnect(port: port) || !process.isRunning }),
+              process.isRunning else {
+            process.stop()
+            throw TestFailure("\(kind) did not start on 127.0.0.1:\(port); log:\n\(process.log)")
+        }
+    }
+
+    /// Adds `bin-path` to the active (external socket) form of the templated lighttpd.conf.
+    private static func enableBinPath(_ path: String, command: String) throws {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let socketLine = "\n            \"socket\" =>"
+        guard let range = text.range(of: socketLine) else { throw TestFailure("lighttpd.conf has no active socket line") }
+        let spawn = "\n            \"bin-path\" => \"\(command)\", \"max-procs\" => 1,"
+        try text.replacingCharacters(in: range, with: spawn + socketLine).write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    func stop() {
+        // nginx: QUIT is its graceful stop; lighttpd takes TERM. stop() falls back to KILL.
+        if kind == .nginx { process.signal(SIGQUIT) }
+        process.stop(gracePeriod: 5)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+@Suite("Graceful shutdown")
+struct ShutdownTests {
+    @Test("SIGTERM during a stream: new requests get 503, the stream finishes, exit 0, socket removed")
+    func termDrainsStreams() async throws {
+        let stack = try TestStack()
+        defer { stack.stop() }
+        async let streamed = stack.client.stream("/diagnostics/stream?events=6&interval_ms=250")
+        // Two or so frames in, the operator stops the service.
+        try await Task.sleep(for: .milliseconds(400))
+        stack.responder.process.signal(SIGTERM)
+        try await Task.sleep(for: .milliseconds(200))
+        let refused = try await stack.client.get("/ping")
+        #expect(refused.status == 503, "a request during the drain: \(refused.status) \(refused.text)")
+        #expect(refused.text == #"{"detail":"Server is shutting down"}"#)
+        #expect(refused.headers["retry-after"] != nil)
+        let stream = try await streamed
+        #expect(stream.events.map(\.id) == [1, 2, 3, 4, 5, 6], "\(stack.logs)")
+        #expect(stream.comments.last == ": done")
+        let code = stack.responder.process.waitForExit(timeout: 10)
+        #expect(code == 0, "exit code \(String(describing: code)); \(stack.logs)")
+        #expect(!FileManager.default.fileExists(atPath: stack.responder.socketPath))
+    }
+
+    @Test("the drain deadline ends a long stream cleanly with ': done' and exit 0")
+    func drainDeadlineEndsStreams() async throws {
+        let stack = try TestStack(responderArguments: ["--drain-seconds", "1"])
+        defer { stack.stop() }
+        async let streamed = stack.client.stream("/diagnostics/stream?events=100&interval_ms=200")
+        try await Task.sleep(for: .milliseconds(600))
+        stack.responder.process.signal(SIGTERM)
+        let stream = try await streamed
+        #expect(stream.events.count > 1 && stream.events.count < 100, "events: \(stream.events.count)")
+        #expect(stream.comments.last == ": done")
+        #expect(stack.responder.process.waitForExit(timeout: 10) == 0, "\(stack.logs)")
+    }
+
+    @Test("an idle responder exits 0 promptly on SIGTERM")
+    func idleExit() async throws {
+        let stack = try TestStack()
+        defer { stack.stop() }
+        #expect(try await stack.client.get("/ping").status == 200)
+        stack.responder.process.signal(SIGTERM)
+        #expect(stack.responder.process.waitForExit(timeout: 5) == 0, "\(stack.logs)")
+    }
+
+    @Test("HUP and USR1 go to their handlers and do not stop the responder")
+    func hangupAndUser1AreDispatched() async throws {
+        let stack = try TestStack()
+        defer { stack.stop() }
+        stack.responder.process.signal(SIGHUP)
+        stack.responder.process.signal(SIGUSR1)
+        let logged = TestEnvironment.waitUntil(timeout: 5) {
+            let log = stack.responder.process.log
+            return log.contains("configuration reloaded") && log.contains("SIGUSR1: log file reopened")
+        }
+        #expect(logged, "\(stack.logs)")
+        #expect(try await stack.client.get("/ping").text == "pong")
+        #expect(stack.responder.process.isRunning)
+    }
+}
