@@ -23,17 +23,23 @@ def binary(repo: str) -> str | None:
 
 
 def config_text(fake_port: int, data_dir: str) -> str:
+    """conf/agent-fcgi.yaml's keys; everything not named keeps the shipped default."""
     return f"""# written by the benchmark driver
 model:
   provider: openai
   base_url: http://127.0.0.1:{fake_port}/v1
   name: fake
   api_key_env: OPENAI_API_KEY
+tools:
+  builtin: [calculator]
 sessions:
-  max_sessions: 200000
+  # Hold every bench session in memory (the RSS-per-session scenario needs them all resident).
+  max_sessions: 250000
   session_timeout_minutes: 1440
-store:
-  path: {data_dir}/agent-fcgi.sqlite
+storage:
+  path: {store_path(data_dir)}
+logging:
+  level: warning
 """
 
 
@@ -47,8 +53,7 @@ def start(repo: str, workdir: str, fake_port: int, data_dir: str, name: str = "a
     with open(config, "w") as f:
         f.write(config_text(fake_port, data_dir))
     socket_path = os.path.join(workdir, "agent.sock")
-    env = dict(os.environ, OPENAI_BASE_URL=f"http://127.0.0.1:{fake_port}/v1", OPENAI_API_KEY="bench",
-               AGENT_FCGI_STORE_PATH=f"{data_dir}/agent-fcgi.sqlite")
+    env = dict(os.environ, OPENAI_API_KEY="bench")
     argv = [path, "--socket", socket_path, "--workers", str(WORKERS)]
     # Pass only the flags this build knows (an older responder-only build has no --config).
     known = _help(path)
