@@ -152,6 +152,10 @@ def write(repo, meta, rows):
     lines += cpu_section(rows, plots)
     lines += fake_section(rows)
     lines += verdict(rows, meta)
+    notes = os.path.join(repo, "bench", "notes.md")
+    if os.path.exists(notes):  # hand-written analysis (profiles, causes) kept apart from the generated tables
+        with open(notes) as f:
+            lines += ["", f.read().strip()]
     with open(os.path.join(docs, "BENCHMARKS.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
