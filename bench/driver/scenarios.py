@@ -147,9 +147,10 @@ def streaming(stack, cfg: Settings, log) -> list[dict]:
                 tokens = max(res["tokens"], 1)
                 res["cpu_us_per_token"], res["nginx_cpu_us_per_token"], res["fake_cpu_us_per_token"] = \
                     [(a - b) / tokens * 1e6 for a, b in zip(after, before)]
-                late = res["lateness_us"] or {}
-                log(f"stream n={count} {name}: ok {res['ok']}/{count} tokens {res['tokens']} lateness p50 "
-                    f"{late.get('p50')} p99 {late.get('p99')} us, cpu {res['cpu_us_per_token']:.1f} us/token")
+                relay, first = res["relay_us"] or {}, res["first_token_us"] or {}
+                log(f"stream n={count} {name}: ok {res['ok']}/{count} tokens {res['tokens']} per-token p50 "
+                    f"{relay.get('p50')} p99 {relay.get('p99')} us, first token p50 {first.get('p50')} us, "
+                    f"cpu {res['cpu_us_per_token']:.1f} us/token")
                 rows.append({"scenario": "streaming", "contender": name, "round": r, "param": count, **res})
     return rows
 

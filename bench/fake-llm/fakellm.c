@@ -8,6 +8,8 @@
 // user message) sets tokens, inter-token delay in ms and how many tool-call turns precede the
 // answer, and par=N makes each tool turn N parallel calls. Tool results already in the conversation
 // are the "tool_call_id"s after that directive. Defaults: -t/-d.
+// Each streamed token's text is "~T<CLOCK_MONOTONIC microseconds>~ ", the moment it was sent: a
+// reader on this machine subtracts it from its arrival time to get the relay's delay per token.
 // HTTP/1.1 keep-alive gets chunked encoding (as OpenAI does); HTTP/1.0 or "Connection: close"
 // gets a raw body ended by close.
 #define _GNU_SOURCE
@@ -45,6 +47,11 @@ static long active_timers, last_tick, seq;
 static long now_ms(void) {
     struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static long now_us(void) {
+    struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000L + ts.tv_nsec / 1000L;
 }
 
 static void wheel_del(conn *c) {
@@ -140,8 +147,8 @@ static void stream_step(conn *c) {
     }
     if (c->sent < c->tokens) {
         snprintf(json, sizeof json, "{\"id\":\"chatcmpl-%ld\",\"object\":\"chat.completion.chunk\",\"created\":0,"
-                 "\"model\":\"%s\",\"choices\":[{\"index\":0,\"delta\":{%s\"content\":\"tok%d \"},\"finish_reason\":null}]}",
-                 seq, c->model, c->sent == 0 ? "\"role\":\"assistant\"," : "", c->sent);
+                 "\"model\":\"%s\",\"choices\":[{\"index\":0,\"delta\":{%s\"content\":\"~T%ld~ \"},\"finish_reason\":null}]}",
+                 seq, c->model, c->sent == 0 ? "\"role\":\"assistant\"," : "", now_us());
         sse(c, json); c->sent++;
         if (c->sent < c->tokens && c->delay > 0) { wheel_add(c, c->t0 + (long)c->sent * c->delay); return; }
         if (c->sent < c->tokens) { stream_step(c); return; }

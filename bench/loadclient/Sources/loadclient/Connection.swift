@@ -14,6 +14,7 @@ final class Connection {
     private var statusBytes: [UInt8] = []
     var tokenScanner: MarkerScanner
     var endScanner: MarkerScanner
+    var stampScanner = StampScanner()
 
     init(fd: Int32, index: Int, marker: String, endMarker: String) {
         self.fd = fd

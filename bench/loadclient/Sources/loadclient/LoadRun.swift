@@ -9,6 +9,8 @@ final class LoadRun {
     let request: (Int) -> [UInt8]
     var lateness = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
     var firstToken = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+    /// Per token: arrival - the moment the fake LLM sent it (its "~T<us>~" stamp, same clock).
+    var relay = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
     var latency = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
     var outcomes: [Connection.Outcome: Int] = [:]
     var tokens = 0
@@ -131,6 +133,7 @@ final class LoadRun {
             if connection.endScanner.scan(bytes) > 0 { connection.sawEnd = true }
             let found = connection.tokenScanner.scan(bytes)
             for _ in 0..<found { recordToken(connection, at: arrived) }
+            for stamp in connection.stampScanner.scan(bytes) where stamp <= arrived { relay.record(arrived - stamp) }
         }
     }
 

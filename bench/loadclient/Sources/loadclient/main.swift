@@ -32,4 +32,4 @@ let ok = load.outcomes[.ok, default: 0]
 print("{\"seconds\":\(seconds),\"streams\":\(options.streams),\"ok\":\(ok),\"errors\":\(options.streams - ok),"
     + "\"outcomes\":{\(outcomes)},\"tokens\":\(load.tokens),\"max_open\":\(load.maxOpen),"
     + "\"lateness_us\":\(percentiles(load.lateness)),\"first_token_us\":\(percentiles(load.firstToken)),"
-    + "\"latency_us\":\(percentiles(load.latency))}")
+    + "\"relay_us\":\(percentiles(load.relay)),\"latency_us\":\(percentiles(load.latency))}")
