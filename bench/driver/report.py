@@ -128,7 +128,9 @@ def write(repo, meta, rows):
              f"{meta['rounds']} round(s) per comparison, contenders interleaved and rotated each round, "
              f"{meta.get('minutes', 0):.1f} minutes in all. Cells are **median (min–max)** over the rounds. "
              "Everything ran on one 2-core machine shared with other work: read ratios and ranges, "
-             "not absolute figures.", "", "## Machine and versions", ""] + machine(repo) + ["", "## Contenders", "",
+             "not absolute figures." + (" Some scenarios were re-run and merged into the previous run's rows "
+             "(BENCH_MERGE=1); the date is the re-run's." if meta.get("merged") else ""),
+             "", "## Machine and versions", ""] + machine(repo) + ["", "## Contenders", "",
              "- **agent-fcgi** behind nginx over a unix socket, with the nginx conf it ships "
              "(`conf/nginx-fastcgi.conf`), " + f"`--workers {agent_adapter.WORKERS}`.",
              "- **nginx-return**: nginx's own `return 200` with the /health JSON (the ceiling).",

@@ -45,8 +45,14 @@ def main() -> int:
     if not stack.with_agent:
         log("agent-fcgi is not built: running the other contenders only")
     rows: list[dict] = []
+    previous = os.path.join(out_dir, "results.json")
+    if only and os.environ.get("BENCH_MERGE") == "1" and os.path.exists(previous):
+        # Re-run some scenarios and keep the others' rows from the last run (the report says so).
+        with open(previous) as f:
+            rows = [r for r in json.load(f)["rows"] if r["scenario"] not in only]
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "quick": quick, "rounds": cfg.rounds, "work": work}
+            "quick": quick, "rounds": cfg.rounds, "work": work,
+            "merged": bool(only and os.environ.get("BENCH_MERGE") == "1")}
     try:
         stack.start()
         log(f"contenders up: {', '.join(stack.contenders())} (work dir {work})")

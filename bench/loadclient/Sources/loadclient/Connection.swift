@@ -15,6 +15,9 @@ final class Connection {
     var tokenScanner: MarkerScanner
     var endScanner: MarkerScanner
     var stampScanner = StampScanner()
+    /// Stamps only grow within a stream; the final event repeats the whole text, and its old stamps
+    /// are not token arrivals.
+    var lastStamp: UInt64 = 0
 
     init(fd: Int32, index: Int, marker: String, endMarker: String) {
         self.fd = fd

@@ -133,7 +133,10 @@ final class LoadRun {
             if connection.endScanner.scan(bytes) > 0 { connection.sawEnd = true }
             let found = connection.tokenScanner.scan(bytes)
             for _ in 0..<found { recordToken(connection, at: arrived) }
-            for stamp in connection.stampScanner.scan(bytes) where stamp <= arrived { relay.record(arrived - stamp) }
+            for stamp in connection.stampScanner.scan(bytes) where stamp > connection.lastStamp && stamp <= arrived {
+                relay.record(arrived - stamp)
+                connection.lastStamp = stamp
+            }
         }
     }
 
