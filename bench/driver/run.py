@@ -46,13 +46,19 @@ def main() -> int:
         log("agent-fcgi is not built: running the other contenders only")
     rows: list[dict] = []
     previous = os.path.join(out_dir, "results.json")
+    prior_meta: dict = {}
     if only and os.environ.get("BENCH_MERGE") == "1" and os.path.exists(previous):
         # Re-run some scenarios and keep the others' rows from the last run (the report says so).
         with open(previous) as f:
-            rows = [r for r in json.load(f)["rows"] if r["scenario"] not in only]
+            old = json.load(f)
+        rows = [r for r in old["rows"] if r["scenario"] not in only]
+        prior_meta = old["meta"]
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "quick": quick, "rounds": cfg.rounds, "work": work,
             "merged": bool(only and os.environ.get("BENCH_MERGE") == "1")}
+    if meta["merged"]:
+        meta.update(rerun=only, rerun_rounds=cfg.rounds, rounds=prior_meta["rounds"], date=prior_meta["date"],
+                    minutes_before=prior_meta.get("minutes", 0))
     try:
         stack.start()
         log(f"contenders up: {', '.join(stack.contenders())} (work dir {work})")

@@ -13,7 +13,7 @@ PY = ["python-1w", "python-4w"]
 class Settings:
     def __init__(self, quick: bool):
         self.quick = quick
-        self.rounds = 1 if quick else 3
+        self.rounds = int(os.environ.get("BENCH_ROUNDS", "0")) or (1 if quick else 3)
         self.wrk_seconds = 3 if quick else 6
         self.health_conns = [16, 256]
         self.stream_counts = [1, 100] if quick else [1, 100, 1000]
