@@ -401,6 +401,12 @@ def verdict(rows, meta):
             b = stat(values(rows, "streaming", c, n, "cpu_us_per_token"))
             if a and b and a[0] > b[0]:
                 notes.append(f"- CPU per token at {c} streams: {a[0]:.1f} µs vs {b[0]:.1f} µs for {n}.")
+    api_made = {r["contender"]: r for r in rows if r["scenario"] == "sessions" and not r.get("loaded_by")}
+    a = api_made.get("agent-fcgi")
+    for n, b in api_made.items():
+        if a and n != "agent-fcgi" and a["bytes_per_session"] > b["bytes_per_session"]:
+            notes.append(f"- Memory per idle session made through the API ({a['param']:,} sessions): "
+                         f"{a['bytes_per_session'] / 1024:.1f} KiB vs {b['bytes_per_session'] / 1024:.1f} KiB for {n}.")
     errors = [r for r in rows if r["contender"] == "agent-fcgi" and r.get("errors")]
     for r in errors:
         notes.append(f"- {r['scenario']} {r['param']}: {r['errors']} errors.")
