@@ -319,7 +319,9 @@ def sessions_section(rows, plots):
     params = sorted({r["param"] for r in found})
     names = [c for c in ORDER if any(r["contender"] == c for r in found)]
     bar_plot(os.path.join(plots, "sessions.png"), "Memory per idle session, 20-message history", "KiB per session",
-             [f"{p:,} sessions" for p in params],
+             [f"{p:,} sessions" + (" (loaded from the store)" if any(r["param"] == p and r.get("loaded_by")
+                                                                       for r in found) else " (made via the API)")
+              for p in params],
              {n: [next(((r["bytes_per_session"] / 1024,) * 3 for r in found if r["contender"] == n and r["param"] == p),
                        None) for p in params] for n in names})
     return out + [""]
