@@ -39,47 +39,31 @@ public struct HTTPToolSpec: Sendable, Hashable {
     /// Reads the snake_case config fields: name, description, parameters, method, url, headers
     /// ("Name: value" lines), timeout_seconds, response_cap_bytes, ephemeral, display_name.
     public init(json: JSONValue, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        func fail(_ message: String) -> ToolRegistryError {
-            ToolRegistryError(message: "HTTP tool \(json["name"]?.stringValue.map { "\"\($0)\"" } ?? "(unnamed)"): \(message)")
-        }
-        guard let name = json["name"]?.stringValue else { throw fail("\"name\" must be a string") }
-        guard let description = json["description"]?.stringValue else { throw fail("\"description\" must be a string") }
+        let fields = ToolSpecFields(json: json, kind: "HTTP tool")
+        let name = try fields.requiredString("name")
+        let description = try fields.requiredString("description")
         guard let url = json["url"]?.stringValue, let scheme = URLComponents(string: url.replacingOccurrences(of: "{", with: "")
             .replacingOccurrences(of: "}", with: ""))?.scheme, ["http", "https"].contains(scheme) else {
-            throw fail("\"url\" must be an http(s) URL")
+            throw fields.fail("\"url\" must be an http(s) URL")
         }
         self.init(name: name, description: description, urlTemplate: url)
-        if let method = json["method"]?.stringValue?.uppercased() {
+        if let method = try fields.optionalString("method")?.uppercased() {
             guard Self.methods.contains(method) else {
-                throw fail("\"method\" must be one of \(Self.methods.sorted().joined(separator: ", "))")
+                throw fields.fail("\"method\" must be one of \(Self.methods.sorted().joined(separator: ", "))")
             }
             self.method = method
         }
-        if let parameters = json["parameters"] {
-            guard parameters.objectValue != nil else { throw fail("\"parameters\" must be a JSON Schema object") }
-            self.parameters = parameters
-        }
-        for line in json["headers"]?.arrayValue ?? [] {
-            guard let text = line.stringValue, let colon = text.firstIndex(of: ":") else {
-                throw fail("each header is \"Name: value\"")
-            }
-            let value = String(text[text.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
-            headers.append(HTTPHeader(String(text[..<colon]).trimmingCharacters(in: .whitespaces),
+        if let parameters = try fields.parameters() { self.parameters = parameters }
+        for line in try fields.stringList("headers", "a list of \"Name: value\" lines") ?? [] {
+            guard let colon = line.firstIndex(of: ":") else { throw fields.fail("each header is \"Name: value\"") }
+            let value = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+            headers.append(HTTPHeader(String(line[..<colon]).trimmingCharacters(in: .whitespaces),
                                       Self.expandEnvironment(value, environment)))
         }
-        if let seconds = json["timeout_seconds"] {
-            guard let value = seconds.doubleValue, value > 0 else { throw fail("\"timeout_seconds\" must be a positive number") }
-            timeout = .milliseconds(Int64(value * 1000))
-        }
-        if let cap = json["response_cap_bytes"] {
-            guard let value = cap.intValue, value > 0 else { throw fail("\"response_cap_bytes\" must be a positive integer") }
-            responseCap = value
-        }
-        if let keep = json["ephemeral"] {
-            guard let value = keep.intValue, value >= 0 else { throw fail("\"ephemeral\" must be a whole number >= 0") }
-            ephemeral = value
-        }
-        displayName = json["display_name"]?.stringValue
+        if let timeout = try fields.timeout() { self.timeout = timeout }
+        if let cap = try fields.positiveInt("response_cap_bytes") { responseCap = cap }
+        ephemeral = try fields.ephemeral()
+        displayName = try fields.optionalString("display_name")
     }
 
     /// `${VAR}` comes from the server's environment, so secrets stay out of the config file.
