@@ -35,7 +35,7 @@ struct PathPrefixExampleTests {
             server.signal(SIGQUIT)
             server.stop(gracePeriod: 5)
         }
-        guard TestEnvironment.waitUntil(timeout: 15, { TestEnvironment.canConnect(port: port) || !server.isRunning }), server.isRunning else {
+        guard TestEnvironment.waitUntil(timeout: 15, { TestEnvironment.isListening(port: port, pid: server.pid) || !server.isRunning }), server.isRunning else {
             throw TestFailure("nginx did not start with the guide's prefix example:\n\(server.log)")
         }
         let client = HTTPTestClient(port: port)

@@ -23,20 +23,63 @@ enum TestEnvironment {
         return String(cString: created)
     }
 
-    /// A port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+    /// A port on 127.0.0.1 for a test server. Ports come from one counter per test process, below
+    /// the kernel's ephemeral range: parallel tests never get the same one, and no fake LLM
+    /// (bound to port 0) or outgoing connection can take it between our pick and the server's bind.
+    /// A port some other program holds is skipped.
     static func freePort() throws -> UInt16 {
+        for _ in 0..<portPool.count {
+            let port = portPool.next()
+            if canBind(port: port) { return port }
+        }
+        throw TestFailure("no free port in \(portPool.range)")
+    }
+
+    private static let portPool = PortPool()
+
+    private static func canBind(port: UInt16) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
+        var reuse: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        address.sin_port = port.bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        guard ok else { throw TestFailure("could not find a free port") }
-        return UInt16(bigEndian: address.sin_port)
+    }
+
+    /// True once `pid` itself holds the socket listening on 127.0.0.1:`port`. A plain connect
+    /// is not proof: it also succeeds when someone else got the port and our server failed to bind.
+    static func isListening(port: UInt16, pid: pid_t) -> Bool {
+        guard let table = readProcFile("/proc/net/tcp") else { return false }
+        let local = String(format: "0100007F:%04X", port)
+        let inodes = table.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            guard fields.count > 9, fields[1] == local, fields[3] == "0A" else { return nil }
+            return "socket:[\(fields[9])]"
+        }
+        guard !inodes.isEmpty, let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { return false }
+        return fds.contains { fd in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")).map(inodes.contains) ?? false
+        }
+    }
+
+    /// procfs files report size 0, and a read sized from that stops after the first page.
+    private static func readProcFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = read(fd, &chunk, chunk.count)
+            if count <= 0 { break }
+            bytes += chunk[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Polls `condition` every 20 ms for up to `timeout` seconds.
@@ -60,18 +103,6 @@ enum TestEnvironment {
         }
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
-        }
-    }
-
-    static func canConnect(port: UInt16) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = port.bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
     }
 

@@ -39,7 +39,7 @@ final class WebServerInstance: Sendable {
         }
         let port = self.port
         let process = self.process
-        guard TestEnvironment.waitUntil(timeout: 15, { TestEnvironment.canConnect(port: port) || !process.isRunning }),
+        guard TestEnvironment.waitUntil(timeout: 15, { TestEnvironment.isListening(port: port, pid: process.pid) || !process.isRunning }),
               process.isRunning else {
             process.stop()
             throw TestFailure("\(kind) did not start on 127.0.0.1:\(port); log:\n\(process.log)")
