@@ -1,5 +1,7 @@
 import AgentCore
 import Foundation
+import Logging
+import Synchronization
 import Testing
 @testable import AgentFCGI
 
@@ -70,5 +72,45 @@ struct ObservabilityTests {
         for command in commands {
             #expect(throws: Never.self, "\(command)") { _ = try AgentFCGICommand.parse(Array(command.dropFirst())) }
         }
+    }
+
+    @Test("the shared log level round-trips every level")
+    func logLevelBox() {
+        let box = LogLevelBox(.warning)
+        #expect(box.level == .warning)
+        for level in Logger.Level.allCases {
+            box.level = level
+            #expect(box.level == level)
+        }
+    }
+
+    @Test("the stored-session count answers concurrent /health calls, is reused while fresh, and a failed fetch is nil")
+    func storedCountCache() async {
+        let cache = StoredCountCache()
+        final class Fetches: Sendable {
+            let count = Atomic<Int>(0)
+            func add() { count.add(1, ordering: .relaxed) }
+            var value: Int { count.load(ordering: .relaxed) }
+        }
+        let fetches = Fetches()
+        let counts = await withTaskGroup(of: Int?.self) { group in
+            for _ in 0..<50 {
+                group.addTask {
+                    await cache.value {
+                        fetches.add()
+                        try await Task.sleep(for: .milliseconds(50))
+                        return 7
+                    }
+                }
+            }
+            return await group.reduce(into: [Int?]()) { $0.append($1) }
+        }
+        // Before any count exists, callers that lose the race to refresh fetch for themselves.
+        #expect(counts.allSatisfy { $0 == 7 })
+        let before = fetches.value
+        #expect(await cache.value { fetches.add(); return 8 } == 7)
+        #expect(fetches.value == before, "a fresh count is reused")
+        let failed = StoredCountCache()
+        #expect(await failed.value { throw CancellationError() } == nil)
     }
 }

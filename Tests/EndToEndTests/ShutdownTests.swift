@@ -14,7 +14,7 @@ struct ShutdownTests {
         stack.responder.process.signal(SIGTERM)
         try await Task.sleep(for: .milliseconds(200))
         let refused = try await stack.client.get("/ping")
-        #expect(refused.status == 503, "a request during the drain: \(refused.status) \(refused.text)")
+        #expect(refused.status == 503, "a request during the drain: \(refused.status) \(refused.text)\n\(stack.logs)")
         #expect(refused.text == #"{"detail":"Server is shutting down"}"#)
         #expect(refused.headers["retry-after"] != nil)
         let stream = try await streamed

@@ -3,7 +3,6 @@
 // (prepared statements, transactions, typed errors) around a connection it confines to one
 // thread anyway.
 import Foundation
-import Synchronization
 
 /// `SnapshotStore` on one SQLite file in WAL mode. Every SQLite call runs on one dedicated
 /// thread (`SQLiteThread`); callers await. JSON encoding and decoding happen in the caller's
@@ -11,12 +10,7 @@ import Synchronization
 public final class SQLiteSnapshotStore: SnapshotStore {
     public let configuration: Configuration
     let thread: SQLiteThread<SnapshotDatabase>
-    private let healthState = Mutex(HealthState())
-
-    private struct HealthState {
-        var failure: String?
-        var lastProbe: ContinuousClock.Instant?
-    }
+    private let healthState = StoreHealthState()
 
     /// Opens (creating when missing), runs `PRAGMA quick_check` and migrates. Does not read
     /// sessions: opening costs the same for an empty store and a huge one, apart from the
@@ -141,24 +135,18 @@ public final class SQLiteSnapshotStore: SnapshotStore {
     // MARK: Health
 
     public var health: StoreHealth {
-        healthState.withLock { state in state.failure.map { .degraded(reason: $0) } ?? .healthy }
+        healthState.current
     }
 
     public func checkHealth() async -> StoreHealth {
-        let now = ContinuousClock.now
-        let due = healthState.withLock { state -> Bool in
-            if let last = state.lastProbe, now - last < configuration.healthProbeInterval { return false }
-            state.lastProbe = now
-            return true
-        }
-        guard due else { return health }
+        guard healthState.claimProbe(interval: configuration.healthProbeInterval) else { return health }
         let degraded = health != .healthy
         do {
             // A real write, healthy or not: a file made read-only while open shows only when
             // something is written. A degraded store must prove a growing write works before
             // it is trusted again. Throttled above: at most one small transaction per interval.
             try await thread.perform { try $0.probeWrite(growing: degraded) }
-            healthState.withLock { $0.failure = nil }
+            healthState.recordSuccess()
         } catch {
             recordFailure(Self.storeError(error, operation: "health probe"))
         }
@@ -185,7 +173,7 @@ public final class SQLiteSnapshotStore: SnapshotStore {
                 try database.checkFilePresent()
                 return try work(database)
             }
-            healthState.withLock { $0.failure = nil }
+            healthState.recordSuccess()
             return result
         } catch {
             let storeError = Self.storeError(error, operation: operation)
@@ -196,7 +184,7 @@ public final class SQLiteSnapshotStore: SnapshotStore {
 
     private func recordFailure(_ error: StoreError) {
         guard error.isStorageFailure else { return }
-        healthState.withLock { $0.failure = error.description }
+        healthState.recordFailure(error.description)
     }
 
     private static func storeError(_ error: any Error, operation: String) -> StoreError {

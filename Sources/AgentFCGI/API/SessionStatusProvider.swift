@@ -47,15 +47,26 @@ struct StoreHealthReport: Sendable {
 
 /// The stored-session count is one kept row (schema v3), but reading it waits its turn on the
 /// SQLite thread behind step commits; load balancers poll `/health` often, so the count is
-/// reused for a couple of seconds.
+/// reused for a couple of seconds. Lock-free on a hit, which is nearly every `/health`: one
+/// refresher at a time, and the others answer with the count they have meanwhile.
 final class StoredCountCache: Sendable {
-    private let cached = Mutex<(count: Int, at: Date)?>(nil)
-    static let maxAge: TimeInterval = 2
+    private let count = Atomic<Int>(0)
+    /// Uptime nanoseconds of the last refresh that succeeded; 0 = none yet.
+    private let refreshedAt = Atomic<UInt64>(0)
+    private let refreshing = Atomic<Bool>(false)
+    static let maxAgeNanoseconds: UInt64 = 2_000_000_000
 
-    func value(_ count: () async throws -> Int) async -> Int? {
-        if let hit = cached.withLock({ $0 }), Date().timeIntervalSince(hit.at) < Self.maxAge { return hit.count }
-        guard let fresh = try? await count() else { return nil }
-        cached.withLock { $0 = (fresh, Date()) }
-        return fresh
+    func value(_ fetch: () async throws -> Int) async -> Int? {
+        let at = refreshedAt.load(ordering: .acquiring)
+        let fresh = at != 0 && DispatchTime.now().uptimeNanoseconds - at < Self.maxAgeNanoseconds
+        if fresh { return count.load(ordering: .relaxed) }
+        guard refreshing.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            return at != 0 ? count.load(ordering: .relaxed) : try? await fetch()
+        }
+        defer { refreshing.store(false, ordering: .releasing) }
+        guard let fetched = try? await fetch() else { return nil }
+        count.store(fetched, ordering: .relaxed)
+        refreshedAt.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
+        return fetched
     }
 }

@@ -33,10 +33,12 @@ final class FastCGIConnection {
     func params() -> [String: String] {
         var params: [String: String] = [:]
         guard var cursor = request.pointee.envp else { return params }
+        // Split on the byte: a String index search walks grapheme clusters, and this runs for
+        // every param of every request.
         while let entry = cursor.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                params[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            if let equals = strchr(entry, 0x3D) {
+                let name = UnsafeRawBufferPointer(start: entry, count: entry.distance(to: equals))
+                params[String(decoding: name, as: UTF8.self)] = String(cString: equals + 1)
             }
             cursor += 1
         }

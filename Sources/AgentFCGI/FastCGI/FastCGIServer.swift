@@ -1,4 +1,5 @@
 import CFCGI
+import CoreMetrics
 import Dispatch
 import Foundation
 import Logging
@@ -13,7 +14,8 @@ final class FastCGIServer: Sendable {
         let router: Router
         let stats: ResponderStats
         let drain: DrainState
-        let metrics: RequestMetrics
+        /// Each worker records its requests through a `RequestMetrics` of its own made from this.
+        let metricsFactory: any MetricsFactory
         let accessLog: AccessLog
     }
 
@@ -23,9 +25,9 @@ final class FastCGIServer: Sendable {
     private let logger = Logger(label: "agent-fcgi.server")
 
     init(settings: ResponderSettings, router: Router, stats: ResponderStats, listenSocket: ListenSocket,
-         metrics: RequestMetrics) {
+         metricsFactory: any MetricsFactory) {
         context = Context(listenFD: listenSocket.fd, settings: settings, router: router, stats: stats, drain: DrainState(),
-                          metrics: metrics, accessLog: AccessLog())
+                          metricsFactory: metricsFactory, accessLog: AccessLog())
         self.listenSocket = listenSocket
     }
 

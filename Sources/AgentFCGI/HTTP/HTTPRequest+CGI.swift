@@ -32,12 +32,23 @@ extension HTTPRequest {
         var headers: [String: String] = [:]
         for (name, value) in params {
             if name.hasPrefix("HTTP_") {
-                headers[name.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")] = value
+                headers[headerName(name.utf8.dropFirst(5))] = value
             } else if name == "CONTENT_TYPE" || name == "CONTENT_LENGTH", !value.isEmpty {
-                headers[name.lowercased().replacingOccurrences(of: "_", with: "-")] = value
+                headers[headerName(name.utf8[...])] = value
             }
         }
         return headers
+    }
+
+    /// `X_FOO` → `x-foo`, byte by byte (CGI names are ASCII).
+    private static func headerName(_ cgiName: Substring.UTF8View) -> String {
+        String(decoding: cgiName.map { byte in
+            switch byte {
+            case UInt8(ascii: "_"): return UInt8(ascii: "-")
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): return byte + 32
+            default: return byte
+            }
+        }, as: UTF8.self)
     }
 
     static func strip(basePath: String, from path: String) -> String {

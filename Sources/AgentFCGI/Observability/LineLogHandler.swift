@@ -54,16 +54,18 @@ struct LineLogHandler: LogHandler {
     }
 }
 
-/// The process-wide log level, changed by config reload.
+/// The process-wide log level, changed by config reload. Read by every log call on every
+/// thread (even the ones the level drops), so it is an atomic, not a lock.
 final class LogLevelBox: Sendable {
-    private let current: Mutex<Logger.Level>
+    private static let levels = Logger.Level.allCases
+    private let current: Atomic<Int>
 
     init(_ level: Logger.Level) {
-        current = Mutex(level)
+        current = Atomic(Self.levels.firstIndex(of: level) ?? 0)
     }
 
     var level: Logger.Level {
-        get { current.withLock { $0 } }
-        set { current.withLock { $0 = newValue } }
+        get { Self.levels[current.load(ordering: .relaxed)] }
+        set { current.store(Self.levels.firstIndex(of: newValue) ?? 0, ordering: .relaxed) }
     }
 }

@@ -1,17 +1,17 @@
 import CoreMetrics
-import Synchronization
 
 /// Per-request series, recorded by the worker thread after each response: a counter and a
 /// latency histogram by method, route template and status, and the stream events written.
 ///
-/// Threading: any thread; the metric handles are thread-safe. The factory is passed in (the
-/// bootstrapped one in the server) so tests can record into a registry of their own.
-final class RequestMetrics: Sendable {
+/// Threading: one instance per worker thread, used only there. Each keeps its own handles by
+/// series: creating one goes through the factory's registry lock and builds label strings,
+/// which cost more than the rest of a small request, and a cache shared by every worker would
+/// put all of them behind one lock again. Handles for the same series are the same metric in
+/// the registry. The factory is passed in so tests can record into a registry of their own.
+final class RequestMetrics {
     let factory: any MetricsFactory
-    /// Handles by series: creating one goes through the factory's registry lock and builds label
-    /// strings, which cost more than the rest of a small request; the set of series is bounded.
-    private let handles = Mutex<[String: (requests: Counter, duration: Timer)]>([:])
-    private let streamEvents = Mutex<[String: Counter]>([:])
+    private var handles: [String: (requests: Counter, duration: Timer)] = [:]
+    private var streamEvents: [String: Counter] = [:]
 
     init(factory: any MetricsFactory) {
         self.factory = factory
@@ -27,23 +27,21 @@ final class RequestMetrics: Sendable {
     func record(method: String, route: String, status: Int, nanoseconds: UInt64, streamEvents events: Int) {
         let methodLabel = Self.methodLabel(method)
         let key = "\(methodLabel) \(status) \(route)"
-        let series = handles.withLock { handles in
-            if let known = handles[key] { return known }
+        let series = handles[key] ?? {
             let dimensions = [("method", methodLabel), ("route", route), ("status", String(status))]
-            let created = (Counter(label: "agent_fcgi_http_requests_total", dimensions: dimensions, factory: factory),
-                           Timer(label: "agent_fcgi_http_request_duration_seconds", dimensions: dimensions, factory: factory))
+            let created = (requests: Counter(label: "agent_fcgi_http_requests_total", dimensions: dimensions, factory: factory),
+                           duration: Timer(label: "agent_fcgi_http_request_duration_seconds", dimensions: dimensions, factory: factory))
             handles[key] = created
             return created
-        }
+        }()
         series.requests.increment()
         series.duration.recordNanoseconds(Int64(clamping: nanoseconds))
         if events > 0 {
-            let counter = streamEvents.withLock { counters in
-                if let known = counters[route] { return known }
+            let counter = streamEvents[route] ?? {
                 let created = Counter(label: "agent_fcgi_stream_events_total", dimensions: [("route", route)], factory: factory)
-                counters[route] = created
+                streamEvents[route] = created
                 return created
-            }
+            }()
             counter.increment(by: events)
         }
     }

@@ -44,7 +44,7 @@ struct ServerLauncher {
         let router = APIRoutes.makeRouter(.init(stats: stats, status: status, service: runtime.service,
                                                 metrics: MetricsRoutes(registry: metrics.registry, scrapeTime: scrapeTime)))
         let server = FastCGIServer(settings: settings, router: router, stats: stats, listenSocket: listenSocket,
-                                   metrics: RequestMetrics(factory: metrics.factory))
+                                   metricsFactory: metrics.factory)
         server.start()
         logger.notice("agent-fcgi \(AgentCoreInfo.version) listening", metadata: [
             "listener": "\(listenSocket.description)", "workers": "\(settings.workers)", "config": "\(configuration.source)",
