@@ -167,4 +167,30 @@ import Testing
         #expect(outcome.history.last == .assistant("Intro Answer", reasoning: "plan itmore"))
         AgentHarness.expectWellFormed(recorder.events, outcome)
     }
+
+    /// Through the real Anthropic client and the fake server: a tool-use turn made with thinking
+    /// on is continued with thinking still on and the signed block echoed first, unchanged.
+    @Test func anthropicThinkingIsEchoedWhileAToolUseTurnContinues() async throws {
+        try await FakeLLMServer.with { server in
+            try await server.script(
+                ["reasoning": "I should compute", "tool_calls": [["id": "toolu_1", "name": "calculator",
+                                                                  "arguments": ["expression": "6*7"]]]],
+                ["reasoning": "now answer", "text": "42"])
+            let settings = AgentSettings(chatOptions: ChatOptions(thinkingBudgetTokens: 1024))
+            let outcome = await AgentHarness.run(Agent(model: try server.anthropic(), settings: settings))
+            #expect(outcome.terminal == .final(content: "42", status: .completed))
+            let requests = try await server.requests()
+            #expect(requests.count == 2)
+            let second = try #require(requests.last?["body"])
+            #expect(second["thinking"] == ["type": "enabled", "budget_tokens": 1024])
+            let turn = try #require(second["messages"]?[1]?["content"]?.arrayValue)
+            #expect(turn.first?["type"] == "thinking" && turn.first?["thinking"] == "I should compute", "\(turn)")
+            let signature = turn.first?["signature"]?.stringValue ?? ""
+            #expect(signature.hasPrefix("sig-"), "the signature the fake signed the thinking with: \(signature)")
+            #expect(turn.last?["type"] == "tool_use")
+            let toolTurn = try #require(outcome.history.first { !$0.toolCalls.isEmpty })
+            #expect(toolTurn.reasoningBlocks == [ReasoningBlock(thinking: "I should compute", signature: signature)])
+            #expect(outcome.history.last?.reasoningBlocks == nil, "a final answer keeps no blocks")
+        }
+    }
 }

@@ -77,14 +77,69 @@ import Testing
         }
     }
 
-    @Test func thinkingIsLeftOffWhenAnsweringToolCalls() {
+    @Test func thinkingIsLeftOffOnlyWhenAToolTurnKeptNoSignedThinking() {
         let call = ToolCall(id: "t1", name: "calculator", arguments: "{}")
         let options = ChatOptions(thinkingBudgetTokens: 1024)
-        let continuing = ChatRequest(messages: [.user("x"), .assistant("", toolCalls: [call]),
-                                                .toolResult(callId: "t1", name: "calculator", content: "5")], options: options)
-        #expect(AnthropicChatModel.body(continuing, model: "m")["thinking"] == nil)
-        let fresh = ChatRequest(messages: continuing.messages + [.assistant("5"), .user("again")], options: options)
+        let result = ChatMessage.toolResult(callId: "t1", name: "calculator", content: "5")
+        let unsigned = ChatRequest(messages: [.user("x"), .assistant("", toolCalls: [call]), result], options: options)
+        #expect(AnthropicChatModel.body(unsigned, model: "m")["thinking"] == nil)
+        let fresh = ChatRequest(messages: unsigned.messages + [.assistant("5"), .user("again")], options: options)
         #expect(AnthropicChatModel.body(fresh, model: "m")["thinking"] == ["type": "enabled", "budget_tokens": 1024])
+
+        let blocks = [ReasoningBlock(thinking: "use the tool", signature: "sig-1"), ReasoningBlock(redactedData: "opaque")]
+        let signed = ChatRequest(messages: [.user("x"), .assistant("", toolCalls: [call], reasoningBlocks: blocks), result],
+                                 options: options)
+        let body = AnthropicChatModel.body(signed, model: "m")
+        #expect(body["thinking"] == ["type": "enabled", "budget_tokens": 1024])
+        #expect(body["messages"]?[1]?["content"] == [
+            ["type": "thinking", "thinking": "use the tool", "signature": "sig-1"],
+            ["type": "redacted_thinking", "data": "opaque"],
+            ["type": "tool_use", "id": "t1", "name": "calculator", "input": [:]],
+        ], "the signed thinking leads the turn, unchanged, before its tool calls")
+    }
+
+    @Test func signedAndRedactedThinkingAreKeptAsBlocks() async throws {
+        try await FakeLLMServer.with { server in
+            try await server.script(["events": [
+                ["event": "message_start", "data": ["type": "message_start", "message": ["usage": ["input_tokens": 3]]]],
+                ["event": "content_block_start",
+                 "data": ["type": "content_block_start", "index": 0, "content_block": ["type": "thinking", "thinking": ""]]],
+                ["event": "content_block_delta",
+                 "data": ["type": "content_block_delta", "index": 0, "delta": ["type": "thinking_delta", "thinking": "first "]]],
+                ["event": "content_block_delta",
+                 "data": ["type": "content_block_delta", "index": 0, "delta": ["type": "thinking_delta", "thinking": "idea"]]],
+                ["event": "content_block_delta",
+                 "data": ["type": "content_block_delta", "index": 0, "delta": ["type": "signature_delta", "signature": "EqQB"]]],
+                ["event": "content_block_stop", "data": ["type": "content_block_stop", "index": 0]],
+                ["event": "content_block_start", "data": ["type": "content_block_start", "index": 1,
+                                                          "content_block": ["type": "redacted_thinking", "data": "EmwK"]]],
+                ["event": "content_block_stop", "data": ["type": "content_block_stop", "index": 1]],
+                ["event": "content_block_start",
+                 "data": ["type": "content_block_start", "index": 2, "content_block": ["type": "text", "text": ""]]],
+                ["event": "content_block_delta",
+                 "data": ["type": "content_block_delta", "index": 2, "delta": ["type": "text_delta", "text": "Done."]]],
+                ["event": "content_block_stop", "data": ["type": "content_block_stop", "index": 2]],
+                ["event": "message_delta", "data": ["type": "message_delta", "delta": ["stop_reason": "end_turn"],
+                                                    "usage": ["output_tokens": 7]]],
+                ["event": "message_stop", "data": ["type": "message_stop"]],
+            ]])
+            let completion = try await server.anthropic().complete(ChatRequest(messages: [.user("think")]))
+            #expect(completion.reasoning == "first idea")
+            #expect(completion.reasoningBlocks == [ReasoningBlock(thinking: "first idea", signature: "EqQB"),
+                                                   ReasoningBlock(redactedData: "EmwK")])
+            #expect(completion.text == "Done.")
+            #expect(completion.assistantMessage.reasoningBlocks == completion.reasoningBlocks)
+        }
+    }
+
+    @Test func aStoredMessageWithoutReasoningBlocksStillDecodes() throws {
+        let stored = #"{"role":"assistant","content":"hi","toolCalls":[],"isError":false,"reasoning":"r"}"#
+        let message = try JSONDecoder().decode(ChatMessage.self, from: Data(stored.utf8))
+        #expect(message == .assistant("hi", reasoning: "r"))
+        #expect(message.reasoningBlocks == nil)
+        let kept = ChatMessage.assistant("", toolCalls: [ToolCall(id: "t", name: "n", arguments: "{}")],
+                                         reasoningBlocks: [ReasoningBlock(thinking: "x", signature: "s")])
+        #expect(try JSONDecoder().decode(ChatMessage.self, from: JSONEncoder().encode(kept)) == kept)
     }
 
     @Test func errorEventIsMapped() async throws {

@@ -5,6 +5,7 @@ import Logging
 struct ModelTurn {
     var text = ""
     var reasoning = ""
+    var reasoningBlocks: [ReasoningBlock] = []
     var toolCalls: [ToolCall] = []
 
     var reasoningForHistory: String? { reasoning.isEmpty ? nil : reasoning }
@@ -91,10 +92,13 @@ extension AgentRun {
         }
         do {
             for try await delta in model.stream(request) {
+                // The builder sees every delta (it pairs thinking with its signature); text and
+                // thinking are also shown as they come.
+                builder.add(delta)
                 switch delta {
                 case .text(let piece): await show([.text(piece)])
                 case .reasoning(let piece): await show([.thinking(piece)])
-                default: builder.add(delta)
+                default: break
                 }
                 if Task.isCancelled { break }
             }
@@ -122,6 +126,7 @@ extension AgentRun {
             if call.id.isEmpty { call.id = "call_\(context.queryId)_\(stepNumber + index + 1)" }
             return call
         }
+        turn.reasoningBlocks = completion.reasoningBlocks
         record(completion.usage ?? TokenUsage())
         return turn
     }

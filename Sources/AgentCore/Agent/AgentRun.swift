@@ -63,7 +63,10 @@ final class AgentRun {
                     try await checkpoint()
                     return await finish(.final(content: turn.text, status: .completed))
                 }
-                history.append(.assistant(turn.text, toolCalls: turn.toolCalls, reasoning: turn.reasoningForHistory))
+                // Signed thinking is kept with the tool calls: Anthropic wants it echoed while the
+                // turn continues. Final answers drop it (later turns need no earlier thinking).
+                history.append(.assistant(turn.text, toolCalls: turn.toolCalls, reasoning: turn.reasoningForHistory,
+                                          reasoningBlocks: turn.reasoningBlocks))
                 let doneMessage = await runToolCalls(turn.toolCalls)
                 if Task.isCancelled { throw RunStop.cancelled(partialText: "") }
                 if let doneMessage {

@@ -53,7 +53,7 @@ public struct AnthropicChatModel: ChatModel {
             case .tool(let name): body["tool_choice"] = ["type": "tool", "name": .string(name)]
             }
         }
-        if let budget = options.thinkingBudgetTokens, !continuesToolUse(request.messages) {
+        if let budget = options.thinkingBudgetTokens, canThink(request.messages) {
             // The budget counts against max_tokens, and thinking rejects a changed temperature.
             maxTokens = max(maxTokens, budget + 1024)
             body["thinking"] = ["type": "enabled", "budget_tokens": .number(Double(budget))]
@@ -66,12 +66,15 @@ public struct AnthropicChatModel: ChatModel {
         return .object(body)
     }
 
-    /// True when the request answers the model's own tool calls. With thinking on, Anthropic wants
-    /// that turn to start with its signed thinking block, which the neutral history does not keep,
-    /// so such continuations are sent without thinking (the API allows turning it off there).
-    static func continuesToolUse(_ history: [ChatMessage]) -> Bool {
-        guard let lastAssistant = history.lastIndex(where: { $0.role == .assistant }) else { return false }
-        return !history[lastAssistant].toolCalls.isEmpty && history[(lastAssistant + 1)...].allSatisfy { $0.role == .tool }
+    /// Thinking stays on for a request that answers the model's own tool calls only when that
+    /// assistant turn kept its signed thinking: Anthropic wants the turn to start with it, echoed
+    /// unchanged. A turn without it (stored before blocks were kept, or made by another model) is
+    /// continued without thinking, which resumes on the next user turn.
+    static func canThink(_ history: [ChatMessage]) -> Bool {
+        guard let lastAssistant = history.lastIndex(where: { $0.role == .assistant }) else { return true }
+        let continuesToolUse = !history[lastAssistant].toolCalls.isEmpty
+            && history[(lastAssistant + 1)...].allSatisfy { $0.role == .tool }
+        return !continuesToolUse || history[lastAssistant].reasoningBlocks?.isEmpty == false
     }
 
     /// Provider-neutral history as Anthropic turns: tool results become `tool_result` blocks of a
@@ -86,12 +89,15 @@ public struct AnthropicChatModel: ChatModel {
             case .user:
                 blocks.append(["type": "text", "text": .string(message.content)])
             case .assistant:
+                blocks += (message.reasoningBlocks ?? []).map(reasoningBlock)
                 if !message.content.isEmpty { blocks.append(["type": "text", "text": .string(message.content)]) }
                 for call in message.toolCalls {
                     let input = (try? JSONValue.parse(call.arguments)).flatMap { $0.objectValue != nil ? $0 : nil } ?? [:]
                     blocks.append(["type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": input])
                 }
-                if blocks.isEmpty { blocks.append(["type": "text", "text": "(no answer)"]) }
+                if blocks.allSatisfy({ $0["type"] != "text" && $0["type"] != "tool_use" }) {
+                    blocks.append(["type": "text", "text": "(no answer)"])
+                }
             case .tool:
                 var block: [String: JSONValue] = ["type": "tool_result", "tool_use_id": .string(message.toolCallId ?? ""),
                                                   "content": .string(message.content)]
@@ -105,5 +111,11 @@ public struct AnthropicChatModel: ChatModel {
             }
         }
         return turns.map { ["role": .string($0.role), "content": .array($0.blocks)] }
+    }
+
+    /// A kept thinking block, echoed exactly as it came.
+    static func reasoningBlock(_ block: ReasoningBlock) -> JSONValue {
+        if let data = block.redactedData { return ["type": "redacted_thinking", "data": .string(data)] }
+        return ["type": "thinking", "thinking": .string(block.thinking ?? ""), "signature": .string(block.signature ?? "")]
     }
 }

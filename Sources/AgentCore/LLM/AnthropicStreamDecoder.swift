@@ -32,6 +32,9 @@ struct AnthropicStreamDecoder: ChatStreamDecoder {
             // Text and thinking blocks normally start empty, but a start may carry a first piece.
             if let text = block["text"]?.stringValue, !text.isEmpty { return [.text(text)] }
             if let thinking = block["thinking"]?.stringValue, !thinking.isEmpty { return [.reasoning(thinking)] }
+            if block["type"]?.stringValue == "redacted_thinking" {
+                return [.redactedReasoning(block["data"]?.stringValue ?? "")]
+            }
             guard block["type"]?.stringValue == "tool_use", let index = payload["index"]?.intValue else { return [] }
             let toolIndex = toolBlocks.count
             toolBlocks[index] = toolIndex
@@ -68,6 +71,9 @@ struct AnthropicStreamDecoder: ChatStreamDecoder {
         case "thinking_delta":
             guard let thinking = delta["thinking"]?.stringValue, !thinking.isEmpty else { return [] }
             return [.reasoning(thinking)]
+        case "signature_delta":
+            guard let signature = delta["signature"]?.stringValue, !signature.isEmpty else { return [] }
+            return [.reasoningSignature(signature)]
         case "input_json_delta":
             guard let index = payload["index"]?.intValue, let toolIndex = toolBlocks[index],
                   let fragment = delta["partial_json"]?.stringValue, !fragment.isEmpty else { return [] }

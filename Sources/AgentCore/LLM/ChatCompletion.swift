@@ -4,21 +4,24 @@ import Foundation
 public struct ChatCompletion: Sendable, Hashable {
     public var text: String
     public var reasoning: String
+    /// Signed and redacted thinking blocks (Anthropic), in the order they came.
+    public var reasoningBlocks: [ReasoningBlock]
     public var toolCalls: [ToolCall]
     public var usage: TokenUsage?
     public var finishReason: FinishReason?
 
-    public init(text: String = "", reasoning: String = "", toolCalls: [ToolCall] = [], usage: TokenUsage? = nil,
-                finishReason: FinishReason? = nil) {
+    public init(text: String = "", reasoning: String = "", reasoningBlocks: [ReasoningBlock] = [], toolCalls: [ToolCall] = [],
+                usage: TokenUsage? = nil, finishReason: FinishReason? = nil) {
         self.text = text
         self.reasoning = reasoning
+        self.reasoningBlocks = reasoningBlocks
         self.toolCalls = toolCalls
         self.usage = usage
         self.finishReason = finishReason
     }
 
     public var assistantMessage: ChatMessage {
-        .assistant(text, toolCalls: toolCalls, reasoning: reasoning.isEmpty ? nil : reasoning)
+        .assistant(text, toolCalls: toolCalls, reasoning: reasoning.isEmpty ? nil : reasoning, reasoningBlocks: reasoningBlocks)
     }
 }
 
@@ -26,6 +29,9 @@ public struct ChatCompletion: Sendable, Hashable {
 public struct ChatCompletionBuilder: Sendable {
     private var text = ""
     private var reasoning = ""
+    private var reasoningBlocks: [ReasoningBlock] = []
+    /// Where in `reasoning` the thinking not yet closed by a signature starts.
+    private var unsignedReasoningStart: String.Index?
     private var calls: [Int: ToolCall] = [:]
     private var usage: TokenUsage?
     private var finishReason: FinishReason?
@@ -35,7 +41,15 @@ public struct ChatCompletionBuilder: Sendable {
     public mutating func add(_ delta: ChatDelta) {
         switch delta {
         case .text(let piece): text += piece
-        case .reasoning(let piece): reasoning += piece
+        case .reasoning(let piece):
+            if unsignedReasoningStart == nil { unsignedReasoningStart = reasoning.endIndex }
+            reasoning += piece
+        case .reasoningSignature(let signature):
+            let thinking = unsignedReasoningStart.map { String(reasoning[$0...]) } ?? ""
+            reasoningBlocks.append(ReasoningBlock(thinking: thinking, signature: signature))
+            unsignedReasoningStart = nil
+        case .redactedReasoning(let data):
+            reasoningBlocks.append(ReasoningBlock(redactedData: data))
         case .toolCallStart(let index, let id, let name):
             var call = calls[index] ?? ToolCall(id: id, name: name, arguments: "")
             if !id.isEmpty { call.id = id }
@@ -50,6 +64,7 @@ public struct ChatCompletionBuilder: Sendable {
 
     public func build() -> ChatCompletion {
         let ordered = calls.keys.sorted().compactMap { calls[$0] }
-        return ChatCompletion(text: text, reasoning: reasoning, toolCalls: ordered, usage: usage, finishReason: finishReason)
+        return ChatCompletion(text: text, reasoning: reasoning, reasoningBlocks: reasoningBlocks, toolCalls: ordered,
+                              usage: usage, finishReason: finishReason)
     }
 }

@@ -18,6 +18,22 @@ public struct ToolCall: Sendable, Hashable, Codable {
     }
 }
 
+/// A thinking block exactly as a provider returned it, for providers that verify it when it is
+/// sent back (Anthropic signs thinking; a tool-use turn must echo it unchanged).
+public struct ReasoningBlock: Sendable, Hashable, Codable {
+    /// Readable thinking and its signature; nil for a redacted block.
+    public var thinking: String?
+    public var signature: String?
+    /// The encrypted content of a redacted block.
+    public var redactedData: String?
+
+    public init(thinking: String? = nil, signature: String? = nil, redactedData: String? = nil) {
+        self.thinking = thinking
+        self.signature = signature
+        self.redactedData = redactedData
+    }
+}
+
 /// A message of a conversation, provider-neutral. The stored history of a session is a list of these.
 public struct ChatMessage: Sendable, Hashable, Codable {
     public var role: ChatRole
@@ -31,9 +47,13 @@ public struct ChatMessage: Sendable, Hashable, Codable {
     public var isError: Bool
     /// Assistant messages only: the reasoning the provider returned, kept for providers that need it back.
     public var reasoning: String?
+    /// Assistant messages only: the provider's signed or redacted thinking blocks, in order.
+    /// Optional so that histories stored before it existed still decode.
+    public var reasoningBlocks: [ReasoningBlock]?
 
     public init(role: ChatRole, content: String, toolCalls: [ToolCall] = [], toolCallId: String? = nil,
-                toolName: String? = nil, isError: Bool = false, reasoning: String? = nil) {
+                toolName: String? = nil, isError: Bool = false, reasoning: String? = nil,
+                reasoningBlocks: [ReasoningBlock]? = nil) {
         self.role = role
         self.content = content
         self.toolCalls = toolCalls
@@ -41,12 +61,14 @@ public struct ChatMessage: Sendable, Hashable, Codable {
         self.toolName = toolName
         self.isError = isError
         self.reasoning = reasoning
+        self.reasoningBlocks = reasoningBlocks?.isEmpty == true ? nil : reasoningBlocks
     }
 
     public static func system(_ content: String) -> ChatMessage { ChatMessage(role: .system, content: content) }
     public static func user(_ content: String) -> ChatMessage { ChatMessage(role: .user, content: content) }
-    public static func assistant(_ content: String, toolCalls: [ToolCall] = [], reasoning: String? = nil) -> ChatMessage {
-        ChatMessage(role: .assistant, content: content, toolCalls: toolCalls, reasoning: reasoning)
+    public static func assistant(_ content: String, toolCalls: [ToolCall] = [], reasoning: String? = nil,
+                                 reasoningBlocks: [ReasoningBlock]? = nil) -> ChatMessage {
+        ChatMessage(role: .assistant, content: content, toolCalls: toolCalls, reasoning: reasoning, reasoningBlocks: reasoningBlocks)
     }
     public static func toolResult(callId: String, name: String, content: String, isError: Bool = false) -> ChatMessage {
         ChatMessage(role: .tool, content: content, toolCallId: callId, toolName: name, isError: isError)
