@@ -203,8 +203,13 @@ def run(args, page, summary):
     if not page.js("document.activeElement === document.getElementById('composer-input')"):
         failures.append("focus did not move to the message box after creating the session")
 
-    # The streamed answer.
+    # The streamed answer. Its usage event follows the final one, so the footer may appear a
+    # moment after the answer shows as ended.
     answer, snapshots = send_and_watch(page, args.message, args.timeout)
+    usage_deadline = time.monotonic() + 5
+    while not answer["usage"] and time.monotonic() < usage_deadline:
+        time.sleep(page.poll)
+        answer = dict(answer, usage=page.answer().get("usage", ""))
     growing = [s["chars"] for s in snapshots if s["state"] in ("waiting", "streaming") and s["chars"] > 0]
     summary["answer"] = {"state": answer["state"], "text": answer["text"], "chars": len(answer["text"]),
                          "distinct_lengths_while_streaming": len(set(growing)), "snapshots": snapshots,
