@@ -22,6 +22,10 @@ struct RetentionTests {
         let inMemory = try await stack.eventLog("ret-a")
         #expect(inMemory.seqs == expected, "\(inMemory.seqs)")
         #expect(try inMemory.eventObjects().last?["type"] == "usage")
+        let dropped = ": events 1-\(lastSeq - 30) are no longer kept (storage.events_per_session); replay starts after them"
+        #expect(inMemory.comments.first == dropped, "a replay from before the bound says what it missed: \(inMemory.comments)")
+        let resumedInside = try await stack.eventLog("ret-a", query: "after=\(lastSeq - 5)")
+        #expect(resumedInside.comments.allSatisfy { !$0.contains("no longer kept") }, "\(resumedInside.comments)")
 
         // Two more sessions push ret-a out of memory (max_sessions 2).
         for id in ["ret-b", "ret-c"] {

@@ -109,6 +109,9 @@ extension AgentSession {
         var persistenceError: String?
         do {
             try await commit(runningQueryId: nil)
+            // Everything is in the store now, which serves resumption from here on as it does
+            // for a session loaded back from it; an idle session then holds only its history.
+            if persistence != nil, uncommittedEvents.isEmpty { recentEvents = [] }
         } catch {
             persistenceError = String(describing: error)
         }

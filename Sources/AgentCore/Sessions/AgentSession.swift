@@ -24,6 +24,8 @@ public actor AgentSession {
     var lastUsedAt: Date
     var running: RunningQuery?
     var queued: [PendingQuery] = []
+    /// Events kept for resumption while a query runs (and, without a store, the latest ones);
+    /// with a store they are dropped once a query's end is committed (the store serves them).
     var recentEvents: [StampedEvent] = []
     var uncommittedEvents: [StampedEvent] = []
     var followers: [UUID: AsyncStream<StampedEvent>.Continuation] = [:]

@@ -28,7 +28,8 @@ public struct SessionSettings: Sendable, Hashable {
     public var onDisconnect: DisconnectPolicy = .continue
     /// Used when a session is created without its own system prompt.
     public var defaultSystemPrompt: String?
-    /// Events of recent queries kept in memory per session for stream resumption.
+    /// Events kept in memory per session for stream resumption while a query runs (the bound
+    /// for a long one); with a store, older and finished ones are read from it.
     public var recentEventsInMemory: Int = 2000
 
     public init() {}

@@ -48,7 +48,12 @@ struct EventRoutes {
                 await stream.sendComment("stored events after \(cursor) could not be read (\(reason)); reconnect with Last-Event-ID: \(cursor)")
                 return false
             }
-            // Fewer stored than the range: the oldest fell out of the retention bound.
+            // Fewer stored than asked for: the oldest fell out of the retention bound
+            // (`storage.events_per_session`). Say so once, so a resuming client knows it missed them.
+            let kept = batch.first.map { min($0.seq, range.upperBound + 1) } ?? (range.upperBound + 1)
+            if cursor == range.lowerBound - 1, kept > range.lowerBound {
+                await stream.sendComment("events \(range.lowerBound)-\(kept - 1) are no longer kept (storage.events_per_session); replay starts after them")
+            }
             guard let last = batch.last else { return true }
             for event in batch where event.seq <= range.upperBound {
                 guard kind == .all || kind.includes(typeName: event.type) else { continue }

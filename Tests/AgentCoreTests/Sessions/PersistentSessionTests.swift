@@ -59,18 +59,20 @@ import Testing
         }
     }
 
-    @Test func eventsOlderThanMemoryAreLeftToTheStore() async throws {
+    @Test func aFinishedQuerysEventsAreLeftToTheStore() async throws {
         let directory = try TemporaryDirectory()
-        try await withManager(directory, settings: sessionSettings { $0.recentEventsInMemory = 3 }) { manager, _ in
+        try await withManager(directory, settings: sessionSettings { $0.recentEventsInMemory = 3 }) { manager, store in
             let runner = ScriptedRunner()
             _ = await collect(try await manager.submitQuery(sessionId: "s", owner: nil, message: "a", runner: runner,
                                                             defaultSystemPrompt: nil))
             let session = try await manager.session(id: "s", owner: nil)
+            #expect(await session.recentEvents.isEmpty, "an idle session holds its history, not its events")
             let follow = await session.follow(after: 0)
-            #expect(follow.storedRange == 1...2)
+            #expect(follow.storedRange == 1...5)
             var live: [Int64] = []
             for await event in follow.events { live.append(event.seq) }
-            #expect(live == [3, 4, 5])
+            #expect(live == [])
+            #expect(try await store.events(of: "s", after: 0, limit: 10).map(\.seq) == [1, 2, 3, 4, 5])
         }
     }
 
