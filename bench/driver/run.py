@@ -55,7 +55,8 @@ def main() -> int:
         prior_meta = old["meta"]
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "quick": quick, "rounds": cfg.rounds, "work": work,
-            "merged": bool(only and os.environ.get("BENCH_MERGE") == "1")}
+            # Merging needs an earlier run to merge into; without one this is a partial run.
+            "merged": bool(prior_meta)}
     if meta["merged"]:
         meta.update(rerun=only, rerun_rounds=cfg.rounds, rounds=prior_meta["rounds"], date=prior_meta["date"],
                     minutes_before=prior_meta.get("minutes", 0))
