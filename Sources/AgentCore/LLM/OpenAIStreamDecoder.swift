@@ -15,7 +15,9 @@ struct OpenAIStreamDecoder: ChatStreamDecoder {
     }
 
     mutating func decode(_ event: SSEEvent) throws -> [ChatDelta] {
-        let data = event.data.trimmingCharacters(in: .whitespaces)
+        // JSON parsing skips surrounding whitespace itself; only `[DONE]` needs it trimmed. A byte
+        // scan, not Foundation's trimming: this runs for every chunk of every stream.
+        let data = Self.trimmedOfSpaces(event.data)
         if data == "[DONE]" {
             isDone = true
             return []
@@ -23,7 +25,7 @@ struct OpenAIStreamDecoder: ChatStreamDecoder {
         if data.isEmpty { return [] }
         let chunk: JSONValue
         do {
-            chunk = try JSONValue.parse(data)
+            chunk = try JSONValue.parse(Array(data.utf8))
         } catch {
             throw LLMError.badResponse(message: "\(host): stream chunk is not JSON (\(error)): \(data.prefix(200))")
         }
@@ -85,5 +87,13 @@ struct OpenAIStreamDecoder: ChatStreamDecoder {
         case "content_filter": return .contentFilter
         default: return .other
         }
+    }
+
+    static func trimmedOfSpaces(_ text: String) -> Substring {
+        let isSpace = { (character: Character) in character == " " || character == "\t" }
+        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return text[first...last]
     }
 }

@@ -5,6 +5,10 @@ public enum SSEFrame {
     public static func event(id: Int?, data: String) -> String {
         var frame = ""
         if let id { frame += "id: \(id)\n" }
+        // Our JSON payloads never hold a raw line break: skip the split for them.
+        if !data.utf8.contains(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
+            return frame + "data: " + data + "\n\n"
+        }
         // "\r\n" is a single Character in Swift, so it is listed as a separator of its own.
         let lines = data.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
         for line in lines {
