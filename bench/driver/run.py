@@ -58,7 +58,9 @@ def main() -> int:
             # Merging needs an earlier run to merge into; without one this is a partial run.
             "merged": bool(prior_meta)}
     if meta["merged"]:
-        meta.update(rerun=only, rerun_rounds=cfg.rounds, rounds=prior_meta["rounds"], date=prior_meta["date"],
+        # Merges accumulate: the report names every scenario re-run since the full run.
+        rerun = list(dict.fromkeys(prior_meta.get("rerun", []) + only))
+        meta.update(rerun=rerun, rerun_rounds=cfg.rounds, rounds=prior_meta["rounds"], date=prior_meta["date"],
                     minutes_before=prior_meta.get("minutes", 0))
     try:
         stack.start()
