@@ -113,4 +113,13 @@ struct ObservabilityTests {
         let failed = StoredCountCache()
         #expect(await failed.value { throw CancellationError() } == nil)
     }
+
+    @Test("durations are written with three decimals, rounded")
+    func durationText() {
+        #expect(AccessLog.seconds(2.412) == "2.412")
+        #expect(AccessLog.seconds(0.0004) == "0.000")
+        #expect(AccessLog.seconds(0.0506) == "0.051")
+        #expect(AccessLog.seconds(12.9999) == "13.000")
+        #expect(AccessLog.seconds(3600) == "3600.000")
+    }
 }

@@ -15,8 +15,8 @@ struct OpenAIStreamDecoder: ChatStreamDecoder {
     }
 
     mutating func decode(_ event: SSEEvent) throws -> [ChatDelta] {
-        // JSON parsing skips surrounding whitespace itself; only `[DONE]` needs it trimmed. A byte
-        // scan, not Foundation's trimming: this runs for every chunk of every stream.
+        // Only `[DONE]` needs trimming (JSON parsing skips whitespace itself). Looking at the ends
+        // only, not Foundation's trimming: this runs for every chunk of every stream.
         let data = Self.trimmedOfSpaces(event.data)
         if data == "[DONE]" {
             isDone = true

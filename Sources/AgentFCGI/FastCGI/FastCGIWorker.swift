@@ -136,11 +136,11 @@ struct FastCGIWorker {
             seconds: seconds, sessionId: sessionId, owner: request.remoteUser, events: delivery.events,
             end: delivery.outcome.name))
         metrics.record(method: request.method, route: route, status: response.status, nanoseconds: nanoseconds,
-                               streamEvents: delivery.events)
+                       streamEvents: delivery.events)
         // Built only for the rare request that is logged here: formatting costs more than /ping.
         func metadata() -> Logger.Metadata {
             var metadata: Logger.Metadata = ["method": "\(request.method)", "route": "\(route)", "status": "\(response.status)",
-                                             "duration": "\(String(format: "%.3f", seconds))"]
+                                             "duration": "\(AccessLog.seconds(seconds))"]
             if let sessionId { metadata["session_id"] = "\(sessionId)" }
             return metadata
         }
