@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import AgentCore
+
+/// The store going away under a running process, against each backend: SQLite's file made
+/// immutable (`chattr +i`, which stops even root), PostgreSQL's server stopped. Writes fail
+/// and say so, `writeProblem()` reports it (so queries get 503 before the model is called),
+/// nothing stored is damaged, and service resumes by itself when the store is back.
+@Suite struct StoreContractFailureTests {
+    typealias F = StoreFixtures
+    typealias C = Contract
+
+    @Test(arguments: Backend.allCases)
+    func storeDownIsReportedAndServiceResumes(_ backend: Backend) async throws {
+        // Stopping a server must not pull the rug from other tests: this one gets its own cluster.
+        let cluster = backend == .postgresql ? try await PostgresTestCluster() : nil
+        defer { cluster?.stop() }
+        let place = try await StorePlace(backend, cluster: cluster)
+        try await place.withStore { store in
+            let persistence = store.persistence
+            try await persistence.createSession(C.header("s1"))
+            try await persistence.commit(C.commit("s1", history: .append(from: 0, messages: [.user("kept")]),
+                                                  events: F.events(1...2)))
+            #expect(await persistence.writeProblem() == nil)
+
+            try await takeDown(place, cluster)
+            var restored = false
+            defer { if !restored { Task { [place, cluster] in try? await Self.bringBack(place, cluster) } } }
+            let problem = await persistence.writeProblem()
+            #expect(problem != nil, "writeProblem must report a store that cannot be written")
+            let failed = await #expect(throws: (any Error).self) {
+                try await persistence.commit(C.commit("s1", history: .append(from: 1, messages: [.user("lost")]),
+                                                      events: F.events(3...3)))
+            }
+            if backend == .postgresql {
+                let error = try #require(failed as? PostgresError, "\(String(describing: failed))")
+                #expect(error.isStorageFailure)
+                #expect(error.description.contains("commit(s1)"), "names the operation: \(error)")
+                #expect(error.description.contains("reconnects by itself") || error.description.contains("SQLSTATE"),
+                        "tells the operator what is going on: \(error)")
+            }
+            #expect(await persistence.writeProblem() != nil, "still down")
+
+            try await Self.bringBack(place, cluster)
+            restored = true
+            #expect(await Self.waitForWritable(persistence), "writeProblem clears once the store is back")
+            let stored = try #require(try await persistence.loadSession(id: "s1"))
+            #expect(stored.history == [.user("kept")], "nothing stored was lost, nothing half-written")
+            #expect(stored.lastSeq == 2)
+            try await persistence.commit(C.commit("s1", history: .append(from: 1, messages: [.user("after")]),
+                                                  events: F.events(3...3)))
+            #expect(try await persistence.loadSession(id: "s1")?.history == [.user("kept"), .user("after")])
+        }
+    }
+
+    private func takeDown(_ place: StorePlace, _ cluster: PostgresTestCluster?) async throws {
+        if let cluster {
+            try await cluster.pause()
+        } else {
+            let path = try #require(place.sqlitePath)
+            try #require(Self.chattr("+i", [path, path + "-wal"]), "chattr +i makes a file read-only even for root")
+        }
+    }
+
+    private static func bringBack(_ place: StorePlace, _ cluster: PostgresTestCluster?) async throws {
+        if let cluster {
+            try await cluster.resume()
+        } else if let path = place.sqlitePath {
+            _ = chattr("-i", [path, path + "-wal"])
+        }
+    }
+
+    /// Polls `writeProblem()` (the pool reconnects with backoff of at most 2 s).
+    private static func waitForWritable(_ persistence: any SessionPersistence) async -> Bool {
+        for _ in 0..<100 {
+            if await persistence.writeProblem() == nil { return true }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    private static func chattr(_ flag: String, _ paths: [String]) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
+        process.arguments = [flag] + paths
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}
