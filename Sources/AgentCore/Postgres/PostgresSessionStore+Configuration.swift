@@ -17,3 +17,8 @@ extension PostgresSessionStore {
         }
     }
 }
+
+extension PostgresSessionStore {
+    /// The schema version this build writes (and the newest it accepts).
+    public static var schemaVersion: Int { PostgresMigration.currentVersion }
+}

@@ -39,7 +39,7 @@ struct ServerLauncher {
             logger.notice(logging.sink.reopen() ? "SIGUSR1: log file reopened" : "SIGUSR1: could not reopen the log file")
         }
         signals.register(SIGHUP) { runtime.reload() }
-        let status = SessionStatusProvider(service: runtime.service, storeHealth: { await runtime.store.probedHealthReport() })
+        let status = SessionStatusProvider(service: runtime.service, storeHealth: { await runtime.storage.probedHealth() })
         let scrapeTime = ScrapeTimeMetrics(stats: stats, sessions: runtime.service.sessions, factory: metrics.factory)
         let router = APIRoutes.makeRouter(.init(stats: stats, status: status, service: runtime.service,
                                                 metrics: MetricsRoutes(registry: metrics.registry, scrapeTime: scrapeTime)))
@@ -48,7 +48,7 @@ struct ServerLauncher {
         server.start()
         logger.notice("agent-fcgi \(AgentCoreInfo.version) listening", metadata: [
             "listener": "\(listenSocket.description)", "workers": "\(settings.workers)", "config": "\(configuration.source)",
-            "model": "\(configuration.model.model)", "storage": "\(configuration.storage.path)"])
+            "model": "\(configuration.model.model)", "storage": "\(configuration.storage.backend.rawValue):\(configuration.storage.location)"])
         let signal = signals.waitForShutdownSignal()
         logger.notice("shutting down", metadata: ["signal": "\(SignalDispatcher.name(signal))"])
         let deadline = ContinuousClock.now + .milliseconds(Int(settings.drainSeconds * 1000))

@@ -3,14 +3,14 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Everything above the responder, assembled from the configuration: the snapshot store, the
+/// Everything above the responder, assembled from the configuration: the session store, the
 /// sessions, the agent profile, the cleanup task. Owns reload (SIGHUP) and the final stop.
 ///
 /// Threading: created and stopped on the main thread; `reload` runs on the signal thread; the
 /// pieces it holds are actors and thread-safe types.
 final class ServiceRuntime: Sendable {
     let service: AgentService
-    let store: SQLiteSnapshotStore
+    let storage: SessionStorage
     let logging: LoggingSetup
     let loader: ConfigurationLoader
     private let current: Mutex<ServiceConfiguration>
@@ -22,25 +22,9 @@ final class ServiceRuntime: Sendable {
         self.loader = loader
         self.logging = logging
         current = Mutex(configuration)
-        let storage = configuration.storage
-        let store = try blockingAwait {
-            try await SQLiteSnapshotStore(configuration: .init(path: storage.path,
-                                                               maxEventsPerSession: storage.eventsPerSession))
-        }
-        self.store = store
-        let (recovered, work) = try blockingAwait {
-            (try await store.recoverInterruptedQueries(now: Date()), try await store.statistics())
-        }
-        for query in recovered {
-            logger.warning("query was running when the process stopped; marked interrupted",
-                           metadata: ["session_id": "\(query.sessionId)", "query_id": "\(query.queryId)"])
-        }
-        // Counts, not times: start-up must not read sessions, so these stay the same however
-        // many are stored (the durability tests compare them).
-        logger.info("snapshot store ready", metadata: [
-            "statements": "\(work.statementsRun)", "rows_read": "\(work.rowsReturned)",
-            "full_scan_steps": "\(work.fullScanSteps)", "recovered": "\(recovered.count)"])
-        let persistence = SnapshotSessionPersistence(store: store)
+        let storage = try SessionStorage.open(configuration.storage, logger: logger)
+        self.storage = storage
+        let persistence = storage.persistence
         let sessions = SessionManager(settings: Self.sessionSettings(configuration), persistence: persistence)
         service = AgentService(sessions: sessions, persistence: persistence,
                                profile: try AgentAssembly.makeProfile(configuration, logger: logger))
@@ -99,14 +83,14 @@ final class ServiceRuntime: Sendable {
     func stop(deadline: ContinuousClock.Instant = .now) {
         cleanup.cancel()
         let sessions = service.sessions
-        let store = self.store
+        let storage = self.storage
         let logger = self.logger
         try? blockingAwait {
             if await !sessions.waitUntilQueriesFinish(deadline: deadline) {
                 logger.notice("drain deadline passed with queries still running; cancelling them")
             }
             await sessions.stopAll(reason: "the server is shutting down")
-            await store.close()
+            await storage.close()
         }
     }
 }
