@@ -81,6 +81,57 @@ struct PostgresBackendTests {
                 "nothing half-written while the database was away")
     }
 
+    @Test("kill -9 mid-query on PostgreSQL: the restarted responder closes it as interrupted and the session goes on")
+    func killMidQueryIsRecovered() async throws {
+        let cluster = try await PostgresTestCluster.shared()
+        let url = try await cluster.makeDatabase(prefix: "e2e")
+        let stack = try DurableStack(environment: Self.environment(url))
+        defer { stack.stop() }
+        try await stack.llm.script([DurabilityTests.toolStep("call_1", "2+3"), DurabilityTests.slowText(words: 60, delayMs: 150)])
+        let seen = try await stack.readStream("POST", "/agent/query-stream-delta",
+                                              body: DurabilityTests.query("compute", session: "pg-crash"),
+                                              until: { $0.events.filter { $0.data?.contains(#""type":"text_delta""#) == true }.count >= 3 },
+                                              whileOpen: { try stack.killResponder() })
+        let maxSeen = try #require(seen.seqs.max())
+        try stack.startResponder()
+        #expect(stack.responderLog.contains("recovered=1"), "\(stack.responderLog)")
+        let log = try await stack.eventLog("pg-crash")
+        let objects = try log.eventObjects()
+        #expect(objects.suffix(2).map { $0["type"]?.stringValue } == ["final", "usage"])
+        #expect(objects.dropLast().last?["status"] == "interrupted")
+        #expect(try #require(log.seqs.dropLast().last) > maxSeen, "the interrupted final is numbered above what the client saw")
+        let messages = try await stack.getJSON("/sessions/pg-crash/messages")["messages"]?.arrayValue ?? []
+        #expect(messages.map { $0["role"]?.stringValue ?? "?" } == ["user", "assistant", "tool"], "the last completed step")
+        let again = try await stack.post("/agent/query", DurabilityTests.query("again", session: "pg-crash"))
+        #expect(again.status == 200, "\(again.text)")
+        let after = try await stack.eventLog("pg-crash")
+        #expect(after.seqs == after.seqs.sorted() && Set(after.seqs).count == after.seqs.count)
+        #expect(after.seqs.count > log.seqs.count)
+    }
+
+    @Test("agent-fcgi --migrate creates the schema, is a no-op when current, and refuses a newer schema")
+    func migrateFlag() async throws {
+        let cluster = try await PostgresTestCluster.shared()
+        let url = try await cluster.makeDatabase(prefix: "e2e")
+        let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-migrate")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func migrate(_ name: String) throws -> (Int32?, String) {
+            let process = try ManagedProcess(TestEnvironment.responderBinary, ["--migrate"], environment: Self.environment(url),
+                                             logPath: "\(directory)/\(name).log")
+            let code = process.waitForExit(timeout: 30)
+            return (code, process.log)
+        }
+        let (firstCode, first) = try migrate("first")
+        #expect(firstCode == 0 && first.contains("migrated from v0 to v\(PostgresSessionStore.schemaVersion)"), "\(first)")
+        #expect(try Self.psql(url, "SELECT version FROM schema_version") == "\(PostgresSessionStore.schemaVersion)")
+        let (secondCode, second) = try migrate("second")
+        #expect(secondCode == 0 && second.contains("nothing to do"), "\(second)")
+        _ = try Self.psql(url, "UPDATE schema_version SET version = 42")
+        let (newerCode, newer) = try migrate("newer")
+        #expect(newerCode == 1, "\(newer)")
+        #expect(newer.contains("schema version 42") && newer.contains("upgrade agent-fcgi"), "\(newer)")
+    }
+
     /// psql with the cluster's URI; the one value the query selects.
     static func psql(_ url: String, _ sql: String) throws -> String {
         let binary = TestEnvironment.executable("psql") ?? "/usr/bin/psql"
