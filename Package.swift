@@ -46,6 +46,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Commit latency of either store backend (scripts/bench-store); not shipped.
+        .executableTarget(name: "StoreBench", dependencies: ["AgentCore"]),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
         .testTarget(name: "AgentFCGITests", dependencies: ["AgentFCGI"]),
         .testTarget(name: "EndToEndTests", dependencies: ["AgentCore"]),
