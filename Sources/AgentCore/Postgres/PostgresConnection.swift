@@ -11,6 +11,8 @@ final class PostgresConnection {
     let target: String
     private var handle: OpaquePointer?
     private var prepared: Set<String> = []
+    /// Set when the protocol state is no longer known (a pipeline sent in part).
+    var abandoned = false
 
     /// Connects and checks the server is one we can use. Throws `PostgresError` with
     /// `connectionLost` set when the server cannot be reached or refuses us.
@@ -63,7 +65,7 @@ final class PostgresConnection {
 
     /// The connection is unusable (server gone, socket closed): the pool replaces it.
     var isBroken: Bool {
-        guard let handle else { return true }
+        guard let handle, !abandoned else { return true }
         return PQstatus(handle) != CONNECTION_OK
     }
 
@@ -110,60 +112,6 @@ final class PostgresConnection {
         return try check(result, operation: operation)!
     }
 
-    /// Sends every step at once and waits once (libpq pipeline mode): one round trip instead of
-    /// one per statement. Steps run in order; after the first failure the rest are skipped and
-    /// that failure is thrown. Returns each step's rows.
-    @available(*, noasync)
-    func pipeline(_ steps: [PostgresPipelineStep], operation: String) throws(PostgresError) -> [PostgresRows] {
-        let handle = try open(operation)
-        for step in steps { if case .prepared(let statement, _) = step { try prepare(statement, on: handle, operation: operation) } }
-        guard PQenterPipelineMode(handle) == 1 else { throw connectionError(operation) }
-        defer { PQexitPipelineMode(handle) }
-        for step in steps {
-            let sent: Int32
-            switch step {
-            case .command(let sql):
-                sent = PQsendQueryParams(handle, sql, 0, nil, nil, nil, nil, 0)
-            case .prepared(let statement, let parameters):
-                let texts = try Self.texts(parameters, operation: operation)
-                defer { texts.forEach { free($0) } }
-                sent = texts.map { UnsafePointer($0) }.withUnsafeBufferPointer {
-                    PQsendQueryPrepared(handle, statement.name, Int32(texts.count), $0.baseAddress, nil, nil, 0)
-                }
-            }
-            guard sent == 1 else { throw connectionError(operation) }
-        }
-        guard PQpipelineSync(handle) == 1 else { throw connectionError(operation) }
-        var rows: [PostgresRows] = []
-        var failure: PostgresError?
-        for _ in steps {
-            // Each step yields its result, then NULL.
-            var stepRows: PostgresRows?
-            while let result = PQgetResult(handle) {
-                let status = PQresultStatus(result)
-                if status == PGRES_PIPELINE_ABORTED {
-                    PQclear(result)
-                } else if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK {
-                    stepRows = PostgresRows(result)
-                } else {
-                    if failure == nil { failure = error(from: result, operation: operation) }
-                    PQclear(result)
-                }
-            }
-            if let stepRows { rows.append(stepRows) }
-            if isBroken { break }
-        }
-        // The sync's own result ends the pipeline.
-        while !isBroken, let result = PQgetResult(handle) {
-            let status = PQresultStatus(result)
-            PQclear(result)
-            if status == PGRES_PIPELINE_SYNC { break }
-        }
-        if let failure { throw failure }
-        guard rows.count == steps.count else { throw connectionError(operation) }
-        return rows
-    }
-
     /// Rolls back whatever transaction a failed job left open (no-op when idle).
     @available(*, noasync)
     func rollbackIfNeeded() {
@@ -173,12 +121,12 @@ final class PostgresConnection {
 
     // MARK: Plumbing
 
-    private func open(_ operation: String) throws(PostgresError) -> OpaquePointer {
-        guard let handle, PQstatus(handle) == CONNECTION_OK else { throw connectionError(operation) }
+    func open(_ operation: String) throws(PostgresError) -> OpaquePointer {
+        guard let handle, !isBroken else { throw connectionError(operation) }
         return handle
     }
 
-    private func prepare(_ statement: PostgresStatement, on handle: OpaquePointer, operation: String) throws(PostgresError) {
+    func prepare(_ statement: PostgresStatement, on handle: OpaquePointer, operation: String) throws(PostgresError) {
         guard !prepared.contains(statement.name) else { return }
         _ = try check(PQprepare(handle, statement.name, statement.sql, 0, nil), operation: "\(operation): prepare \(statement.name)")
         prepared.insert(statement.name)
@@ -196,7 +144,7 @@ final class PostgresConnection {
         return PostgresRows(result)
     }
 
-    private func error(from result: OpaquePointer, operation: String) -> PostgresError {
+    func error(from result: OpaquePointer, operation: String) -> PostgresError {
         let primary = agent_pq_primary(result).map { String(cString: $0) } ?? Self.trimmed(PQresultErrorMessage(result))
         return PostgresError(operation: operation, sqlState: agent_pq_sqlstate(result).map { String(cString: $0) },
                              message: primary.isEmpty ? "unknown error" : primary,
@@ -204,7 +152,7 @@ final class PostgresConnection {
                              hint: agent_pq_hint(result).map { String(cString: $0) }, connectionLost: isBroken)
     }
 
-    private func connectionError(_ operation: String) -> PostgresError {
+    func connectionError(_ operation: String) -> PostgresError {
         let message = handle.map { Self.trimmed(PQerrorMessage($0)) } ?? ""
         return PostgresError(operation: operation, sqlState: nil,
                              message: message.isEmpty ? "no connection to the database" : message, connectionLost: true)
@@ -212,7 +160,7 @@ final class PostgresConnection {
 
     /// Parameters as C strings (nil for NULL). PostgreSQL text cannot hold NUL, and a C string
     /// would silently stop at one, so such a value is refused rather than truncated.
-    private static func texts(_ parameters: [PostgresValue], operation: String) throws(PostgresError)
+    static func texts(_ parameters: [PostgresValue], operation: String) throws(PostgresError)
         -> [UnsafeMutablePointer<CChar>?] {
         var texts: [UnsafeMutablePointer<CChar>?] = []
         for parameter in parameters {
@@ -241,11 +189,4 @@ final class PostgresConnection {
         if message.contains("does not exist") && message.contains("database") { return "3D000" }
         return nil
     }
-}
-
-/// One statement of a `PostgresConnection.pipeline`.
-enum PostgresPipelineStep {
-    /// Transaction control and other parameterless SQL (`BEGIN`, `COMMIT`).
-    case command(String)
-    case prepared(PostgresStatement, [PostgresValue])
 }
