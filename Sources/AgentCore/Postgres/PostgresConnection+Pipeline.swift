@@ -37,6 +37,7 @@ extension PostgresConnection {
                 if status == PGRES_PIPELINE_ABORTED {
                     PQclear(result)
                 } else if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK {
+                    answered += 1
                     stepRows = PostgresRows(result)
                 } else {
                     if failure == nil { failure = error(from: result, operation: operation) }

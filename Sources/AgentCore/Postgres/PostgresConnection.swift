@@ -70,16 +70,22 @@ final class PostgresConnection {
     }
 
     /// Finds out without a round trip whether the server closed the connection while it sat
-    /// idle (a restart, an idle-session timeout, a terminated backend): the server says so
-    /// and closes, so an idle socket with something to read is a dead one. Returns `isBroken`.
+    /// idle (a restart, an idle-session timeout, a terminated backend): the server sends an
+    /// error and closes, so an idle socket with something to read is read until libpq sees
+    /// the end (the error and the close may arrive in separate reads). Returns `isBroken`.
     func checkIdleConnection() -> Bool {
         guard let handle else { return true }
-        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
-        if poll(&descriptor, 1, 0) > 0 {
-            PQconsumeInput(handle)
+        for _ in 0..<4 where !isBroken {
+            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0 else { break }
+            if PQconsumeInput(handle) == 0 { break }
         }
         return isBroken
     }
+
+    /// Results received since the connection opened: a job whose connection died before this
+    /// moved had nothing executed by the server (see `PostgresPool.perform`).
+    var answered = 0
 
     /// Inside a transaction block (open or failed) rather than idle.
     var isInTransaction: Bool {
@@ -141,6 +147,7 @@ final class PostgresConnection {
             PQclear(result)
             throw failure
         }
+        answered += 1
         return PostgresRows(result)
     }
 

@@ -34,9 +34,13 @@ final class PostgresPool: Sendable {
     /// Runs `work` on a pool thread with a live connection; `operation` names it in errors.
     /// A transaction a failed job left open is rolled back before the connection serves anyone
     /// else. Deadlocks and serialization failures are retried (twice): every job is one
-    /// transaction, so running it again from the start is safe. With `idempotent` (reads), a
-    /// connection lost during the job is also retried once on a fresh one. The work runs to the
-    /// end even if the caller is cancelled.
+    /// transaction, so running it again from the start is safe. A connection found dead before
+    /// the server answered anything of the job (one that died while idle and looked alive) is
+    /// replaced and the job run again; with `idempotent` (reads), so is one lost at any point.
+    /// (A connection lost after the server ran a job's first statement but before the answer
+    /// arrived is indistinguishable; re-running one of the store's jobs then fails safely
+    /// instead of writing twice: a create finds the session taken, a commit's events are
+    /// refused as already stored.) The work runs to the end even if the caller is cancelled.
     func perform<T: Sendable>(_ operation: String, idempotent: Bool = false,
                               _ work: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
@@ -52,11 +56,12 @@ final class PostgresPool: Sendable {
                     case .success(let live):
                         connection = live
                     }
+                    let answeredBefore = connection.answered
                     do {
                         let value = try work(connection)
                         continuation.resume(returning: value)
-                    } catch let error as PostgresError where attempt < 3 && (error.isRetryableConflict
-                                                                           || (idempotent && error.connectionLost)) {
+                    } catch let error as PostgresError where attempt < 3 && (error.isRetryableConflict || (error.connectionLost
+                        && (idempotent || connection.answered == answeredBefore))) {
                         connection.rollbackIfNeeded()
                         continue
                     } catch {

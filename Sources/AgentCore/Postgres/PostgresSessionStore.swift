@@ -104,11 +104,11 @@ public final class PostgresSessionStore: SessionPersistence {
             SessionSummary(id: $0.id, owner: $0.owner, createdAt: Date(timeIntervalSince1970: $0.createdAt),
                            lastUsedAt: Date(timeIntervalSince1970: $0.lastUsedAt), messageCount: $0.messageCount)
         }
-        let next = hasMore ? rows.last.map {
+        let next: String? = hasMore ? rows.last.map {
             SessionCursor(after: SessionRecord(id: $0.id, owner: $0.owner, createdAt: Date(timeIntervalSince1970: $0.createdAt),
                                                systemPrompt: nil)).token
         } : nil
-        return SessionListPage(sessions: summaries, nextCursor: next ?? nil)
+        return SessionListPage(sessions: summaries, nextCursor: next)
     }
 
     public func countSessions(owner: String?, allOwners: Bool) async throws -> Int {

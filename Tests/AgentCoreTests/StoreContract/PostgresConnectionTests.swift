@@ -54,6 +54,37 @@ import Testing
         }
     }
 
+    /// After a database restart every pooled connection is dead without knowing it. Writes
+    /// (which are not retried blindly) must still all succeed: a connection that died while
+    /// idle is noticed before use, or its job re-run when the server never answered it.
+    @Test func connectionsThatDiedWhileIdleAreReplacedBeforeAnyWriteFails() async throws {
+        let cluster = try await PostgresTestCluster()
+        defer { cluster.stop() }
+        let pool = PostgresPool(settings: PostgresConnectionSettings(url: try await cluster.makeDatabase()), size: 4)
+        try await pool.perform("create") { try $0.execute("CREATE TABLE t (n integer)", operation: "create") }
+        let insert = PostgresStatement("insert", "INSERT INTO t (n) SELECT $1::integer FROM pg_sleep(0.2)")
+        // Overlapping slow jobs: every thread opens its connection.
+        try await Self.insertConcurrently(pool, insert, values: 0..<8)
+        try await cluster.pause()
+        try await cluster.resume()
+        // No job ran in between: all four connections are stale now.
+        try await Self.insertConcurrently(pool, insert, values: 8..<16)
+        let count = try await pool.perform("count") {
+            try $0.query(PostgresStatement("count", "SELECT count(*) FROM t"), operation: "count").int(0, 0)
+        }
+        #expect(count == 16)
+        await pool.stop()
+    }
+
+    private static func insertConcurrently(_ pool: PostgresPool, _ insert: PostgresStatement, values: Range<Int>) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for value in values {
+                group.addTask { try await pool.perform("insert \(value)") { _ = try $0.query(insert, [.int(value)], operation: "insert") } }
+            }
+            try await group.waitForAll()
+        }
+    }
+
     @Test func aNulInATextValueIsRefusedNotTruncated() async throws {
         let cluster = try await PostgresTestCluster.shared()
         let pool = PostgresPool(settings: PostgresConnectionSettings(url: try await cluster.makeDatabase()), size: 1)

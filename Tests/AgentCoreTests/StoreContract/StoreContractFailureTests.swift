@@ -47,9 +47,13 @@ import Testing
             let stored = try #require(try await persistence.loadSession(id: "s1"))
             #expect(stored.history == [.user("kept")], "nothing stored was lost, nothing half-written")
             #expect(stored.lastSeq == 2)
-            try await persistence.commit(C.commit("s1", history: .append(from: 1, messages: [.user("after")]),
-                                                  events: F.events(3...3)))
-            #expect(try await persistence.loadSession(id: "s1")?.history == [.user("kept"), .user("after")])
+            // Several writes in a row, so every pooled connection (some of them dead since the
+            // restart, without knowing it yet) serves one: none may fail.
+            for seq in Int64(3)...8 {
+                try await persistence.commit(C.commit("s1", history: .append(from: Int(seq) - 2, messages: [.user("after \(seq)")]),
+                                                      events: F.events(seq...seq)))
+            }
+            #expect(try await persistence.loadSession(id: "s1")?.history == [.user("kept")] + (3...8).map { .user("after \($0)") })
         }
     }
 
