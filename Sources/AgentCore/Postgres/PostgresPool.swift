@@ -37,10 +37,10 @@ final class PostgresPool: Sendable {
     /// transaction, so running it again from the start is safe. A connection found dead before
     /// the server answered anything of the job (one that died while idle and looked alive) is
     /// replaced and the job run again; with `idempotent` (reads), so is one lost at any point.
-    /// (A connection lost after the server ran a job's first statement but before the answer
-    /// arrived is indistinguishable; re-running one of the store's jobs then fails safely
-    /// instead of writing twice: a create finds the session taken, a commit's events are
-    /// refused as already stored.) The work runs to the end even if the caller is cancelled.
+    /// (Only a job whose first round trip commits by itself is ambiguous then — the server may
+    /// have run it and died before answering; for the store's single-statement writes a second
+    /// run is harmless or fails safely: a create finds the session taken. A step commit's first
+    /// round trip only locks the row.) The work runs to the end even if the caller is cancelled.
     func perform<T: Sendable>(_ operation: String, idempotent: Bool = false,
                               _ work: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
