@@ -204,6 +204,29 @@ extension AgentSession {
         return true
     }
 
+    /// `POST /sessions/{id}/clear`: cancels what runs, then empties the history. Usage and the
+    /// event sequence are kept: tokens already spent stay billed and `seq` is never reused.
+    /// Throws `notFound` when a DELETE took the session meanwhile, `storeUnavailable` when the
+    /// store cannot take the write (the history is then left as it was).
+    public func clear() async throws {
+        guard !isRetired else { throw SessionError.notFound(id: id) }
+        await stopAllQueries(reason: "the session was cleared")
+        guard !isRetired else { throw SessionError.notFound(id: id) }
+        // No suspension between the stop and here: nothing can start on the old history.
+        history = []
+        lastUsedAt = Date()
+        do {
+            try await commit(runningQueryId: nil)
+        } catch {
+            rollBackToCommitted()
+            if case StoreError.sessionNotFound = error { throw SessionError.notFound(id: id) }
+            if let storeError = error as? StoreError, !storeError.isStorageFailure {
+                throw SessionError.storeFailed(reason: "clearing failed (\(storeError)); the history was kept")
+            }
+            throw SessionError.storeUnavailable(reason: "clearing failed (\(error)); the history was kept")
+        }
+    }
+
     static func withoutLeadingSystemPrompt(_ messages: [ChatMessage]) -> [ChatMessage] {
         guard let first = messages.first, first.role == .system else { return messages }
         return Array(messages.dropFirst())
