@@ -14,6 +14,10 @@ public actor SessionManager {
         didSet { counters.inMemory.store(sessions.count, ordering: .relaxed) }
     }
     var loading: [String: Task<AgentSession?, Error>] = [:]
+    /// Sessions being deleted (DELETE, expiry), until their store row is gone. Their ids are not
+    /// looked up, loaded or created meanwhile: otherwise the old row could be loaded back, or a
+    /// new session under the same id could have its row deleted by the old one's removal.
+    var deleting: [String: Task<Void, Error>] = [:]
     let logger: Logger
     public nonisolated let counters = SessionCounters()
 
@@ -49,11 +53,23 @@ public actor SessionManager {
     public func sessionForQuery(id: String?, owner: String?) async throws -> AgentSession {
         guard let id, !id.isEmpty else { return try await create(owner: owner, systemPrompt: nil) }
         guard SessionID.isValid(id) else { throw SessionError.invalidId(id: id) }
-        if let existing = try await lookup(id: id) {
-            guard existing.owner == owner else { throw SessionError.notFound(id: id) }
-            return existing
+        // Two clients may create the same new id at once: the one whose insert loses finds the
+        // winner's session on the next pass.
+        for _ in 0..<3 {
+            let session: AgentSession
+            if let existing = try await lookup(id: id) {
+                session = existing
+            } else {
+                do {
+                    session = try await insertNew(SessionHeader(id: id, owner: owner, createdAt: Date(), systemPrompt: nil))
+                } catch is SessionIdTaken {
+                    continue
+                }
+            }
+            guard session.owner == owner else { throw SessionError.notFound(id: id) }
+            return session
         }
-        return try await insertNew(SessionHeader(id: id, owner: owner, createdAt: Date(), systemPrompt: nil))
+        throw SessionError.conflict(id: id, reason: "other requests kept creating and deleting this session; try again")
     }
 
     /// Starts (or queues) a query, looking the session up again if it was evicted meanwhile.
@@ -76,36 +92,39 @@ public actor SessionManager {
         throw SessionError.capacity(retryAfterSeconds: 1)
     }
 
-    /// `DELETE /sessions/{id}`: cancels what runs, then removes it from memory and store.
-    public func delete(id: String, owner: String?) async throws {
-        let session = try await session(id: id, owner: owner)
-        sessions.removeValue(forKey: id)
-        await session.retire(reason: "the session was deleted")
-        try await persistence?.deleteSession(id: id)
-    }
-
     /// Sessions in memory right now.
     public var inMemoryCount: Int { sessions.count }
 
     /// The same, readable without waiting for the actor (for `/status`).
     public nonisolated var inMemoryCountSnapshot: Int { counters.inMemory.load(ordering: .relaxed) }
 
-    /// Every session, whoever owns it (`/health`'s `active_sessions`): stored ones when there is a store.
+    /// Every session, whoever owns it (the operator's `/status` and `/metrics`): stored ones
+    /// when there is a store, else those in memory.
     public func totalCount() async throws -> Int {
-        if let persistence { return try await persistence.countSessions(owner: nil, allOwners: true) }
-        return sessions.count
+        try await count(in: .everyone)
     }
 
-    /// Sessions the caller can see: stored ones when there is a store, else those in memory.
+    /// Sessions the caller may see (`/health`'s `active_sessions`): an anonymous caller
+    /// (`owner` nil) counts only the sessions created without a principal.
     public func count(owner: String?) async throws -> Int {
-        if let persistence { return try await persistence.countSessions(owner: owner, allOwners: false) }
+        try await count(in: .owner(owner))
+    }
+
+    func count(in scope: SessionScope) async throws -> Int {
+        if let persistence { return try await persistence.countSessions(in: scope) }
+        return inMemoryCount(in: scope)
+    }
+
+    /// Sessions of `scope` held in memory (the fallback when the store cannot be read).
+    public func inMemoryCount(in scope: SessionScope) -> Int {
+        guard case .owner(let owner) = scope else { return sessions.count }
         return sessions.values.filter { $0.owner == owner }.count
     }
 
-    /// All sessions when `owner` is nil and there is no authentication; else the owner's.
+    /// The caller's sessions: a principal's own, or (`owner` nil) those created without one.
     public func list(owner: String?, limit: Int, after cursor: String?) async throws -> SessionListPage {
         if let persistence {
-            var page = try await persistence.listSessions(owner: owner, limit: limit, after: cursor)
+            var page = try await persistence.listSessions(in: .owner(owner), limit: limit, after: cursor)
             // The store lags behind a running query by at most one step; memory is authoritative.
             page.sessions = page.sessions.map { summary in
                 guard let live = sessions[summary.id]?.info else { return summary }
@@ -126,33 +145,42 @@ public actor SessionManager {
         return SessionListPage(sessions: summaries, nextCursor: more ? summaries.last?.id : nil)
     }
 
-    private func lookup(id: String) async throws -> AgentSession? {
+    func lookup(id: String) async throws -> AgentSession? {
+        await waitForDeletion(of: id)
         if let session = sessions[id] { return session }
         guard let persistence else { return nil }
         if let inFlight = loading[id] { return try await inFlight.value }
+        // The task (isolated to this actor) also decides what goes into the map, so every caller
+        // that joins it gets the one object the map holds: a second live object for the same
+        // id would commit into the same row with its own seqs.
         let task = Task<AgentSession?, Error> {
             guard let stored = try await persistence.loadSession(id: id) else { return nil }
-            return AgentSession(header: stored.header, lastUsedAt: stored.lastUsedAt, history: stored.history,
-                                usage: stored.usage, lastSeq: stored.lastSeq, settings: self.settings,
-                                persistence: persistence)
+            if let raced = self.sessions[id] { return raced }
+            let loaded = AgentSession(header: stored.header, lastUsedAt: stored.lastUsedAt, history: stored.history,
+                                      usage: stored.usage, lastSeq: stored.lastSeq, settings: self.settings,
+                                      persistence: persistence)
+            try await self.makeRoom()
+            if let raced = self.sessions[id] { return raced }
+            self.sessions[id] = loaded
+            self.counters.loaded.add(1, ordering: .relaxed)
+            return loaded
         }
         loading[id] = task
         defer { loading.removeValue(forKey: id) }
-        guard let loaded = try await task.value else { return nil }
-        if let raced = sessions[id] { return raced }
-        try await makeRoom()
-        sessions[id] = loaded
-        counters.loaded.add(1, ordering: .relaxed)
-        return loaded
+        return try await task.value
     }
 
     private func insertNew(_ header: SessionHeader) async throws -> AgentSession {
         try await makeRoom()
+        await waitForDeletion(of: header.id)
+        if let raced = sessions[header.id] { return raced }
         let session = AgentSession(header: header, lastUsedAt: header.createdAt, history: [], usage: SessionUsage(),
                                    lastSeq: 0, settings: settings, persistence: persistence)
         if let persistence {
             do {
                 try await persistence.createSession(header)
+            } catch StoreError.sessionExists {
+                throw SessionIdTaken()
             } catch {
                 throw SessionError.storeUnavailable(reason: String(describing: error))
             }
@@ -165,7 +193,7 @@ public actor SessionManager {
 
     /// Keeps the number held in memory under `max_sessions` by evicting the least recently used
     /// idle sessions; 503 when every one is busy.
-    private func makeRoom() async throws {
+    func makeRoom() async throws {
         guard sessions.count >= settings.maxSessions else { return }
         let candidates = sessions.values.map(\.info).filter { !$0.isBusy }.sorted { $0.lastUsedAt < $1.lastUsedAt }
         for candidate in candidates where sessions.count >= settings.maxSessions {
@@ -179,3 +207,6 @@ public actor SessionManager {
         }
     }
 }
+
+/// A concurrent request stored a session under the same id first; look it up again.
+struct SessionIdTaken: Error {}

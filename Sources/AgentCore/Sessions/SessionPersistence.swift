@@ -14,9 +14,8 @@ public protocol SessionPersistence: Sendable {
     /// and whether a query is still running. Returns when the data is on disk.
     func commit(_ commit: SessionCommit) async throws
     func deleteSession(id: String) async throws
-    func listSessions(owner: String?, limit: Int, after cursor: String?) async throws -> SessionListPage
-    /// Sessions of `owner` (nil: those created without authentication), or of everyone with `allOwners`.
-    func countSessions(owner: String?, allOwners: Bool) async throws -> Int
+    func listSessions(in scope: SessionScope, limit: Int, after cursor: String?) async throws -> SessionListPage
+    func countSessions(in scope: SessionScope) async throws -> Int
     /// Stored events with `seq > after`, oldest first, at most `limit`.
     func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent]
     /// Ids of sessions idle since before `cutoff`, deleted by this call; `excluding` are left alone.

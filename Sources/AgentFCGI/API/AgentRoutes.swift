@@ -26,13 +26,14 @@ struct AgentRoutes {
                 try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, message: query.message)
             }
             let result = await subscription.result()
-            if let refusal = result.refusal { throw refusal.httpError }
+            // Refused, rolled back because the store failed (503, or 500 for a store bug), or
+            // cancelled by DELETE/clear (409): the error says what the session kept.
+            if let failure = result.failure { throw failure.httpError }
             if case .error(let message, _) = result.terminal {
                 throw HTTPError.internalError(message)
             }
-            if let failure = result.persistenceError {
-                throw HTTPError.internalError("the answer could not be saved, so it is not returned as a success: \(failure)")
-            }
+            // A failed last commit without `failure` lost only the closing events: the turn's
+            // history is stored, so this is still the success it was.
             var response = HTTPResponse.json(fields: [("session_id", .string(subscription.sessionId)),
                                                       ("response", .string(result.responseText)),
                                                       ("usage", result.usage.json)])

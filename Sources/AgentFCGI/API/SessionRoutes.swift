@@ -45,15 +45,7 @@ struct SessionRoutes {
         }
         router.post("/sessions/{id}/clear") { request in
             let session = try await Self.session(request, service)
-            try await mappingSessionErrors {
-                do {
-                    try await session.clear()
-                } catch let error as SessionError {
-                    throw error
-                } catch {
-                    throw SessionError.storeUnavailable(reason: String(describing: error))
-                }
-            }
+            try await mappingSessionErrors { try await session.clear() }
             return .json(fields: [("session_id", .string(session.id)), ("cleared", true)])
         }
         router.post("/sessions/{id}/cancel") { request in
