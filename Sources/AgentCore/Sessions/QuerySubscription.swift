@@ -11,14 +11,17 @@ public struct QueryResult: Sendable, Hashable {
     /// Set when the query was refused before the model was called (the store failed between
     /// the admission check and the query's first write): the blocking endpoint answers with it.
     public var refusal: SessionError?
+    /// The session's usage when the query started: `usage` minus this is the query's own.
+    public var startUsage: SessionUsage
 
     public init(queryId: String, terminal: AgentEvent, usage: SessionUsage, persistenceError: String?,
-                refusal: SessionError? = nil) {
+                refusal: SessionError? = nil, startUsage: SessionUsage? = nil) {
         self.queryId = queryId
         self.terminal = terminal
         self.usage = usage
         self.persistenceError = persistenceError
         self.refusal = refusal
+        self.startUsage = startUsage ?? usage
     }
 
     public var responseText: String {

@@ -4,7 +4,7 @@ import Synchronization
 /// A query waiting for the session to be free.
 struct PendingQuery: Sendable {
     var queryId: String
-    var message: String
+    var input: QueryInput
     var systemPrompt: String?
     var runner: any QueryRunner
     var subscriberId: UUID
@@ -16,6 +16,8 @@ struct RunningQuery: Sendable {
     var queryId: String
     var task: Task<Void, Never>?
     var subscribers: [UUID: AsyncStream<StampedEvent>.Continuation]
+    /// The session's usage when the query started, so its own share can be told apart.
+    var startUsage = SessionUsage()
     /// Set once the query's originating client went away under the `cancel` policy.
     var cancelRequested = false
 }

@@ -21,9 +21,9 @@ struct AgentRoutes {
     func register(on router: inout Router) {
         let service = self.service
         router.post("/agent/query") { request in
-            let query = try QueryRequest(request)
+            let query = try QueryRequest(request, choices: QueryFields.Choices(service.profile))
             let subscription = try await mappingSessionErrors {
-                try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, message: query.message)
+                try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, input: query.input)
             }
             let result = await subscription.result()
             if let refusal = result.refusal { throw refusal.httpError }
@@ -48,9 +48,9 @@ struct AgentRoutes {
     }
 
     static func stream(_ request: HTTPRequest, kind: StreamKind, service: AgentService) async throws -> HTTPResponse {
-        let query = try QueryRequest(request)
+        let query = try QueryRequest(request, choices: QueryFields.Choices(service.profile))
         let subscription = try await mappingSessionErrors {
-            try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, message: query.message)
+            try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, input: query.input)
         }
         let stream = EventStream()
         stream.onEnd { _ in subscription.clientGone() }
