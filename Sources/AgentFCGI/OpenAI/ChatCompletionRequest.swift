@@ -5,7 +5,8 @@ import AgentCore
 /// The conversation becomes a query on a session: the last message (the user's) is the query;
 /// the earlier ones seed a session the call creates (system and developer messages become its
 /// system prompt). The client's own `tools`/`functions` are ignored: the agent runs its tools
-/// itself. Assistant tool calls and tool results of such client functions are kept as text.
+/// itself. Results of such client functions in the conversation are kept as text (the calls
+/// themselves are not: the agent could not pair them with tools it does not have).
 struct ChatCompletionRequest: Sendable {
     /// The model as the client named it (`agent`, `agent:<name>`), echoed in answers.
     var modelId: String
