@@ -6,10 +6,14 @@ import Synchronization
 public struct AgentProfile: Sendable {
     public var runner: any QueryRunner
     public var defaultSystemPrompt: String?
+    /// The models a query or session may name (`model.allowed`), the default first; empty when
+    /// the runner has just the one it was made with.
+    public var allowedModels: [String]
 
-    public init(runner: any QueryRunner, defaultSystemPrompt: String?) {
+    public init(runner: any QueryRunner, defaultSystemPrompt: String?, allowedModels: [String] = []) {
         self.runner = runner
         self.defaultSystemPrompt = defaultSystemPrompt
+        self.allowedModels = allowedModels
     }
 }
 
@@ -36,8 +40,14 @@ public final class AgentService: Sendable {
 
     /// Starts (or queues) a query with the current profile.
     public func submitQuery(sessionId: String?, owner: String?, message: String) async throws -> QuerySubscription {
+        try await submitQuery(sessionId: sessionId, owner: owner, input: QueryInput(text: message))
+    }
+
+    /// The same with the whole input; a session the query creates starts from `seed`.
+    public func submitQuery(sessionId: String?, owner: String?, input: QueryInput,
+                            seed: SessionSeed? = nil) async throws -> QuerySubscription {
         let profile = self.profile
-        return try await sessions.submitQuery(sessionId: sessionId, owner: owner, message: message,
-                                              runner: profile.runner, defaultSystemPrompt: profile.defaultSystemPrompt)
+        return try await sessions.submitQuery(sessionId: sessionId, owner: owner, input: input, runner: profile.runner,
+                                              defaultSystemPrompt: profile.defaultSystemPrompt, seed: seed)
     }
 }

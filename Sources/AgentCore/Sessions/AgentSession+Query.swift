@@ -4,6 +4,11 @@ extension AgentSession {
     /// Starts a query now, or queues it behind the running one (policy `queue`).
     /// Throws `SessionError.busy` under `reject`, or when the queue is full.
     public func submit(message: String, runner: any QueryRunner, defaultSystemPrompt: String?) throws -> QuerySubscription {
+        try submit(input: QueryInput(text: message), runner: runner, defaultSystemPrompt: defaultSystemPrompt)
+    }
+
+    /// The same with the whole input; a query that names no model uses the session's.
+    public func submit(input: QueryInput, runner: any QueryRunner, defaultSystemPrompt: String?) throws -> QuerySubscription {
         if isRetired { throw SessionRetired() }
         if running != nil || !queued.isEmpty {
             switch settings.concurrencyPolicy {
@@ -19,7 +24,9 @@ extension AgentSession {
         let queryId = "q-" + UUID().uuidString.lowercased()
         let subscriberId = UUID()
         let (events, continuation) = AsyncStream<StampedEvent>.makeStream()
-        let pending = PendingQuery(queryId: queryId, message: message, systemPrompt: systemPrompt ?? defaultSystemPrompt,
+        var input = input
+        if input.options.model == nil { input.options.model = model }
+        let pending = PendingQuery(queryId: queryId, input: input, systemPrompt: systemPrompt ?? defaultSystemPrompt,
                                    runner: runner, subscriberId: subscriberId, subscriber: continuation)
         let resultBox = QueryResultBox()
         resultWaiters[queryId] = resultBox
@@ -46,9 +53,10 @@ extension AgentSession {
         publishInfo()
         let queryId = pending.queryId
         let runner = pending.runner
-        let message = pending.message
+        let input = pending.input
         let baseHistory = (pending.systemPrompt.map { [ChatMessage.system($0)] } ?? []) + history
         let baseUsage = usage
+        query.startUsage = baseUsage
         query.task = Task {
             // The manager checked the store moments ago, but it can fail in between: a turn
             // whose running marker cannot be written could not be saved either, so the model
@@ -63,7 +71,7 @@ extension AgentSession {
             }
             let outcome = await runner.run(
                 context: QueryContext(sessionId: self.id, owner: self.owner, queryId: queryId),
-                history: baseHistory, userMessage: message, usage: baseUsage,
+                history: baseHistory, input: input, usage: baseUsage,
                 emit: { event in await self.emit(event, queryId: queryId) },
                 checkpoint: { checkpoint in try await self.checkpoint(checkpoint, queryId: queryId) })
             await self.finish(queryId: queryId, outcome: outcome)
@@ -142,13 +150,15 @@ extension AgentSession {
         if failure == nil, let reason = query?.cancelReason, Self.isCancellation(outcome.terminal) {
             failure = .conflict(id: id, reason: "query cancelled: \(reason)")
         }
+        var startUsage: SessionUsage?
         if let running, running.queryId == queryId {
             for continuation in running.subscribers.values { continuation.finish() }
+            startUsage = running.startUsage
         }
         running = nil
         resultWaiters.removeValue(forKey: queryId)?.resolve(
             QueryResult(queryId: queryId, terminal: outcome.terminal, usage: usage,
-                        persistenceError: persistenceError, failure: failure))
+                        persistenceError: persistenceError, failure: failure, startUsage: startUsage))
         finishFollowersIfIdle()
         startNextQueued()
     }

@@ -15,6 +15,8 @@ public actor AgentSession {
     public nonisolated let createdAt: Date
     /// The session's own system prompt; nil uses the configured default at query time.
     public nonisolated let systemPrompt: String?
+    /// The session's default model; nil uses the configured default at query time.
+    public nonisolated let model: String?
     private nonisolated let snapshot: Mutex<SessionInfo>
 
     let settings: SessionSettings
@@ -40,16 +42,19 @@ public actor AgentSession {
     var committing = false
     var commitWaiters: [CheckedContinuation<Void, Never>] = []
 
+    /// `committedHistory` is what the store already holds of `history` (all of it when nil); a
+    /// session seeded with messages starts with none of them stored, so its first commit writes them.
     init(header: SessionHeader, lastUsedAt: Date, history: [ChatMessage], usage: SessionUsage, lastSeq: Int64,
-         settings: SessionSettings, persistence: (any SessionPersistence)?) {
+         settings: SessionSettings, persistence: (any SessionPersistence)?, committedHistory: [ChatMessage]? = nil) {
         id = header.id
         owner = header.owner
         createdAt = header.createdAt
         systemPrompt = header.systemPrompt
+        model = header.model
         self.settings = settings
         self.persistence = persistence
         self.history = history
-        self.committedHistory = history
+        self.committedHistory = committedHistory ?? history
         self.usage = usage
         self.committedUsage = usage
         self.lastSeq = lastSeq

@@ -14,14 +14,17 @@ public struct QueryResult: Sendable, Hashable {
     /// query was refused before the model was called (the store failed after admission), its
     /// turn could not be saved and was rolled back, or DELETE/clear cancelled it (409).
     public var failure: SessionError?
+    /// The session's usage when the query started: `usage` minus this is the query's own.
+    public var startUsage: SessionUsage
 
     public init(queryId: String, terminal: AgentEvent, usage: SessionUsage, persistenceError: String?,
-                failure: SessionError? = nil) {
+                failure: SessionError? = nil, startUsage: SessionUsage? = nil) {
         self.queryId = queryId
         self.terminal = terminal
         self.usage = usage
         self.persistenceError = persistenceError
         self.failure = failure
+        self.startUsage = startUsage ?? usage
     }
 
     public var responseText: String {

@@ -4,7 +4,7 @@ import Synchronization
 /// A query waiting for the session to be free.
 struct PendingQuery: Sendable {
     var queryId: String
-    var message: String
+    var input: QueryInput
     var systemPrompt: String?
     var runner: any QueryRunner
     var subscriberId: UUID
@@ -19,6 +19,8 @@ struct RunningQuery: Sendable {
     /// The session's history when the query started: tells "nothing of the turn was kept" from
     /// "some steps were" when a commit fails.
     var historyAtStart: [ChatMessage]
+    /// The session's usage when the query started, so its own share can be told apart.
+    var startUsage = SessionUsage()
     /// Set once the query's originating client went away under the `cancel` policy.
     var cancelRequested = false
     /// Why the session cancelled it (DELETE, clear): a cancelled query then answers 409.

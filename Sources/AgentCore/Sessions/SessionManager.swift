@@ -33,9 +33,10 @@ public actor SessionManager {
         self.settings = settings
     }
 
-    /// `POST /sessions`: a new session with a fresh id.
-    public func create(owner: String?, systemPrompt: String?) async throws -> AgentSession {
-        let header = SessionHeader(id: SessionID.generate(), owner: owner, createdAt: Date(), systemPrompt: systemPrompt)
+    /// `POST /sessions`: a new session with a fresh id; `model` becomes its default model.
+    public func create(owner: String?, systemPrompt: String?, model: String? = nil) async throws -> AgentSession {
+        let header = SessionHeader(id: SessionID.generate(), owner: owner, createdAt: Date(), systemPrompt: systemPrompt,
+                                   model: model)
         return try await insertNew(header)
     }
 
@@ -50,8 +51,12 @@ public actor SessionManager {
 
     /// The query endpoints' get-or-create: no id → a new session; an unknown id → a new session
     /// under that id (clients choose ids); another principal's id → `notFound`.
-    public func sessionForQuery(id: String?, owner: String?) async throws -> AgentSession {
-        guard let id, !id.isEmpty else { return try await create(owner: owner, systemPrompt: nil) }
+    /// A session the query creates starts from `seed` when there is one.
+    public func sessionForQuery(id: String?, owner: String?, seed: SessionSeed? = nil) async throws -> AgentSession {
+        func header(_ id: String) -> SessionHeader {
+            SessionHeader(id: id, owner: owner, createdAt: Date(), systemPrompt: seed?.systemPrompt, model: seed?.model)
+        }
+        guard let id, !id.isEmpty else { return try await insertNew(header(SessionID.generate()), history: seed?.history ?? []) }
         guard SessionID.isValid(id) else { throw SessionError.invalidId(id: id) }
         // Two clients may create the same new id at once: the one whose insert loses finds the
         // winner's session on the next pass.
@@ -61,7 +66,7 @@ public actor SessionManager {
                 session = existing
             } else {
                 do {
-                    session = try await insertNew(SessionHeader(id: id, owner: owner, createdAt: Date(), systemPrompt: nil))
+                    session = try await insertNew(header(id), history: seed?.history ?? [])
                 } catch is SessionIdTaken {
                     continue
                 }
@@ -75,16 +80,23 @@ public actor SessionManager {
     /// Starts (or queues) a query, looking the session up again if it was evicted meanwhile.
     public func submitQuery(sessionId: String?, owner: String?, message: String, runner: any QueryRunner,
                             defaultSystemPrompt: String?) async throws -> QuerySubscription {
+        try await submitQuery(sessionId: sessionId, owner: owner, input: QueryInput(text: message), runner: runner,
+                              defaultSystemPrompt: defaultSystemPrompt)
+    }
+
+    /// The same with the whole input, and what a session it creates starts from.
+    public func submitQuery(sessionId: String?, owner: String?, input: QueryInput, runner: any QueryRunner,
+                            defaultSystemPrompt: String?, seed: SessionSeed? = nil) async throws -> QuerySubscription {
         // A turn that cannot be saved is not started: the model would be paid for nothing.
         if let problem = await persistence?.writeProblem() {
             throw SessionError.storeUnavailable(reason: problem)
         }
         var id = sessionId
         for _ in 0..<3 {
-            let session = try await sessionForQuery(id: id, owner: owner)
+            let session = try await sessionForQuery(id: id, owner: owner, seed: seed)
             id = session.id
             do {
-                return try await session.submit(message: message, runner: runner, defaultSystemPrompt: defaultSystemPrompt)
+                return try await session.submit(input: input, runner: runner, defaultSystemPrompt: defaultSystemPrompt)
             } catch is SessionRetired {
                 continue
             }
@@ -170,12 +182,13 @@ public actor SessionManager {
         return try await task.value
     }
 
-    private func insertNew(_ header: SessionHeader) async throws -> AgentSession {
+    /// `history` (a seed) is not stored yet: the session's first commit writes it.
+    private func insertNew(_ header: SessionHeader, history: [ChatMessage] = []) async throws -> AgentSession {
         try await makeRoom()
         await waitForDeletion(of: header.id)
         if let raced = sessions[header.id] { return raced }
-        let session = AgentSession(header: header, lastUsedAt: header.createdAt, history: [], usage: SessionUsage(),
-                                   lastSeq: 0, settings: settings, persistence: persistence)
+        let session = AgentSession(header: header, lastUsedAt: header.createdAt, history: history, usage: SessionUsage(),
+                                   lastSeq: 0, settings: settings, persistence: persistence, committedHistory: [])
         if let persistence {
             do {
                 try await persistence.createSession(header)

@@ -29,12 +29,15 @@ public struct SessionHeader: Sendable, Hashable {
     public var owner: String?
     public var createdAt: Date
     public var systemPrompt: String?
+    /// The session's default model (`POST /sessions` `model`); nil uses the configured default.
+    public var model: String?
 
-    public init(id: String, owner: String?, createdAt: Date, systemPrompt: String?) {
+    public init(id: String, owner: String?, createdAt: Date, systemPrompt: String?, model: String? = nil) {
         self.id = id
         self.owner = owner
         self.createdAt = createdAt
         self.systemPrompt = systemPrompt
+        self.model = model
     }
 }
 

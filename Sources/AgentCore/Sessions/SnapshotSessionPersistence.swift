@@ -11,7 +11,7 @@ public struct SnapshotSessionPersistence: SessionPersistence {
 
     public func createSession(_ header: SessionHeader) async throws {
         try await store.createSession(SessionRecord(id: header.id, owner: header.owner, createdAt: header.createdAt,
-                                                    systemPrompt: header.systemPrompt))
+                                                    systemPrompt: header.systemPrompt, model: header.model))
     }
 
     public func loadSession(id: String) async throws -> PersistedSession? {
@@ -19,7 +19,7 @@ public struct SnapshotSessionPersistence: SessionPersistence {
         let record = stored.record
         return PersistedSession(
             header: SessionHeader(id: record.id, owner: record.owner, createdAt: record.createdAt,
-                                  systemPrompt: record.systemPrompt),
+                                  systemPrompt: record.systemPrompt, model: record.model),
             lastUsedAt: record.lastUsedAt, history: stored.messages, usage: record.usage, lastSeq: record.lastSeq)
     }
 

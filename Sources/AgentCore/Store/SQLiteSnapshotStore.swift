@@ -214,6 +214,6 @@ public final class SQLiteSnapshotStore: SnapshotStore {
         return SessionRecord(id: row.id, owner: row.owner, createdAt: Date(timeIntervalSince1970: row.createdAt),
                              lastUsedAt: Date(timeIntervalSince1970: row.lastUsedAt), systemPrompt: row.systemPrompt,
                              usage: usage, messageCount: row.messageCount, lastSeq: row.lastSeq,
-                             runningQueryId: row.runningQueryId)
+                             runningQueryId: row.runningQueryId, model: row.model)
     }
 }

@@ -20,11 +20,11 @@ extension SnapshotDatabase {
             let exists = try connection.row("SELECT 1 FROM sessions WHERE id = ?", [.text(record.id)]) { _ in true }
             if exists == true { throw StoreError.sessionExists(record.id) }
             try connection.run("""
-                INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt, usage, running_query_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt, usage, running_query_id, model)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, [.text(record.id), .optionalText(record.owner), .real(record.createdAt.timeIntervalSince1970),
                       .real(record.lastUsedAt.timeIntervalSince1970), .optionalText(record.systemPrompt),
-                      .text(usageJSON), .optionalText(record.runningQueryId)])
+                      .text(usageJSON), .optionalText(record.runningQueryId), .optionalText(record.model)])
         }
     }
 

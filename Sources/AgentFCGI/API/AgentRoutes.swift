@@ -21,9 +21,9 @@ struct AgentRoutes {
     func register(on router: inout Router) {
         let service = self.service
         router.post("/agent/query") { request in
-            let query = try QueryRequest(request)
+            let query = try QueryRequest(request, choices: QueryFields.Choices(service.profile))
             let subscription = try await mappingSessionErrors {
-                try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, message: query.message)
+                try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, input: query.input)
             }
             let result = await subscription.result()
             // Refused, rolled back because the store failed (503, or 500 for a store bug), or
@@ -49,9 +49,9 @@ struct AgentRoutes {
     }
 
     static func stream(_ request: HTTPRequest, kind: StreamKind, service: AgentService) async throws -> HTTPResponse {
-        let query = try QueryRequest(request)
+        let query = try QueryRequest(request, choices: QueryFields.Choices(service.profile))
         let subscription = try await mappingSessionErrors {
-            try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, message: query.message)
+            try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, input: query.input)
         }
         let stream = EventStream()
         stream.onEnd { _ in subscription.clientGone() }

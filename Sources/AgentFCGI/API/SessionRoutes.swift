@@ -10,9 +10,15 @@ struct SessionRoutes {
         let service = self.service
         router.post("/sessions") { request in
             let body = try request.jsonObjectBody()
-            let systemPrompt = try body.optionalString("system_prompt")
+            var issues: [ValidationIssue] = []
+            var systemPrompt: String?
+            do throws(HTTPError) { systemPrompt = try body.optionalString("system_prompt") } catch { issues += error.issues ?? [] }
+            let (model, modelIssues) = QueryFields.model(body["model"], at: ["body", "model"],
+                                                         choices: QueryFields.Choices(service.profile))
+            issues += modelIssues
+            guard issues.isEmpty else { throw HTTPError.unprocessable(issues) }
             let session = try await mappingSessionErrors {
-                try await service.sessions.create(owner: request.remoteUser, systemPrompt: systemPrompt)
+                try await service.sessions.create(owner: request.remoteUser, systemPrompt: systemPrompt, model: model)
             }
             var response = HTTPResponse.json(fields: [("session_id", .string(session.id)),
                                                       ("created_at", .string(Timestamp.rfc3339Millis(session.createdAt)))])

@@ -6,11 +6,13 @@ import Logging
 /// Done at start-up and again on each reload; a failure leaves the running profile in place.
 enum AgentAssembly {
     static func makeProfile(_ configuration: ServiceConfiguration, logger: Logger) throws -> AgentProfile {
-        let model = try ChatModelFactory.make(configuration.model)
-        let agent = Agent(model: model, tools: try makeTools(configuration.tools, logger: logger),
+        let choices = configuration.modelChoices
+        // One client per allowed model, all on the configured provider, key and limits.
+        let models = try choices.allowed.map { try ChatModelFactory.make(choices.configuration(of: $0, base: configuration.model)) }
+        let agent = Agent(model: models[0], tools: try makeTools(configuration.tools, logger: logger),
                           settings: configuration.agent, prices: try loadPrices(configuration.prices, logger: logger),
-                          logger: Logger(label: "agent-fcgi.agent"))
-        return AgentProfile(runner: agent, defaultSystemPrompt: configuration.systemPrompt)
+                          logger: Logger(label: "agent-fcgi.agent"), alternatives: Array(models.dropFirst()))
+        return AgentProfile(runner: agent, defaultSystemPrompt: configuration.systemPrompt, allowedModels: choices.allowed)
     }
 
     static func makeTools(_ tools: ToolsConfiguration, logger: Logger) throws -> ToolRegistry {

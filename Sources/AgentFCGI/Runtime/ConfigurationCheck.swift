@@ -14,6 +14,7 @@ enum ConfigurationCheck {
                   listener: \(configuration.responder.listener)
                   workers: \(configuration.responder.workers)
                   model: \(configuration.model)
+                  models clients may choose: \(configuration.modelChoices.allowed.joined(separator: ", "))
                   tools: \(tools)
                   sessions: max \(configuration.sessions.maxSessions) in memory, \
                 \(configuration.sessions.concurrencyPolicy.rawValue) policy, on disconnect \(configuration.sessions.onDisconnect.rawValue)

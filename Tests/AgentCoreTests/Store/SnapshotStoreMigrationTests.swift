@@ -51,7 +51,7 @@ import Testing
         }
         let after = try await F.withRawConnection(directory.databasePath) { try SchemaMigrator().version(of: $0) }
         #expect(after == SchemaMigration.currentVersion)
-        #expect(SchemaMigration.currentVersion == 3)
+        #expect(SchemaMigration.currentVersion == 4)
     }
 
     @Test func migrationsAreOrderedAndStartAtOne() {
