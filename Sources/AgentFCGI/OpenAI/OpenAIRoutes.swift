@@ -44,13 +44,10 @@ struct OpenAIRoutes {
                 return .eventStream(stream, headers: headers)
             }
             let result = await subscription.result()
-            if let refusal = result.refusal { throw refusal.httpError }
+            // As /agent/query: refused, rolled back or cancelled by DELETE/clear (see AgentRoutes).
+            if let failure = result.failure { throw failure.httpError }
             if case .error(let message, let code) = result.terminal {
                 throw HTTPError.internalError(message).withCode(code.rawValue)
-            }
-            if let failure = result.persistenceError {
-                throw HTTPError.internalError("the answer could not be saved, so it is not returned as a success: \(failure)")
-                    .withCode("internal")
             }
             let answer = ChatCompletionJSON(subscription: subscription, modelId: completion.modelId)
             var response = HTTPResponse.json(serialized: answer.completion(result), status: 200)
