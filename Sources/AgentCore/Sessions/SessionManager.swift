@@ -183,25 +183,41 @@ public actor SessionManager {
     }
 
     /// `history` (a seed) is not stored yet: the session's first commit writes it.
+    ///
+    /// The creation is registered in `loading` like a load, so a lookup of the same id made while
+    /// the row is being inserted joins it: otherwise it could load the new row as a second live
+    /// object, and two objects would commit into one row with their own seqs.
     private func insertNew(_ header: SessionHeader, history: [ChatMessage] = []) async throws -> AgentSession {
         try await makeRoom()
         await waitForDeletion(of: header.id)
         if let raced = sessions[header.id] { return raced }
+        if let inFlight = loading[header.id] {
+            // A load or another creation of this id is under way: the caller looks again.
+            _ = try? await inFlight.value
+            throw SessionIdTaken()
+        }
+        let persistence = self.persistence
         let session = AgentSession(header: header, lastUsedAt: header.createdAt, history: history, usage: SessionUsage(),
                                    lastSeq: 0, settings: settings, persistence: persistence, committedHistory: [])
-        if let persistence {
-            do {
-                try await persistence.createSession(header)
-            } catch StoreError.sessionExists {
-                throw SessionIdTaken()
-            } catch {
-                throw SessionError.storeUnavailable(reason: String(describing: error))
+        let task = Task<AgentSession?, Error> {
+            if let persistence {
+                do {
+                    try await persistence.createSession(header)
+                } catch StoreError.sessionExists {
+                    throw SessionIdTaken()
+                } catch {
+                    throw SessionError.storeUnavailable(reason: String(describing: error))
+                }
             }
+            if let raced = self.sessions[header.id] { return raced }
+            self.sessions[header.id] = session
+            self.counters.created.add(1, ordering: .relaxed)
+            return session
         }
-        if let raced = sessions[header.id] { return raced }
-        sessions[header.id] = session
-        counters.created.add(1, ordering: .relaxed)
-        return session
+        loading[header.id] = task
+        defer { loading.removeValue(forKey: header.id) }
+        guard let created = try await task.value else { throw SessionIdTaken() }
+        return created
     }
 
     /// Keeps the number held in memory under `max_sessions` by evicting the least recently used
