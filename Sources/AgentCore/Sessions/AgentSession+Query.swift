@@ -48,11 +48,13 @@ extension AgentSession {
         let message = pending.message
         let baseHistory = (pending.systemPrompt.map { [ChatMessage.system($0)] } ?? []) + history
         let baseUsage = usage
+        let clearedUsage = self.clearedUsage
+        let newTitle = title == nil ? SessionTitle.from(message: message) : nil
         query.task = Task {
             // The manager checked the store moments ago, but it can fail in between: a turn
             // whose running marker cannot be written could not be saved either, so the model
             // is not called for it.
-            if let problem = await self.markRunning(queryId: queryId) {
+            if let problem = await self.markRunning(queryId: queryId, title: newTitle) {
                 let refusal = SessionError.storeUnavailable(reason: problem)
                 let event = AgentEvent.error(message: refusal.description, code: .internalError)
                 self.record(event, queryId: queryId)
@@ -60,8 +62,12 @@ extension AgentSession {
                                   refusal: refusal)
                 return
             }
+            if let newTitle, self.title == nil {
+                self.title = newTitle
+                self.publishInfo()
+            }
             let outcome = await runner.run(
-                context: QueryContext(sessionId: self.id, owner: self.owner, queryId: queryId),
+                context: QueryContext(sessionId: self.id, owner: self.owner, queryId: queryId, clearedUsage: clearedUsage),
                 history: baseHistory, userMessage: message, usage: baseUsage,
                 emit: { event in await self.emit(event, queryId: queryId) },
                 checkpoint: { checkpoint in try await self.checkpoint(checkpoint, queryId: queryId) })
@@ -70,12 +76,12 @@ extension AgentSession {
         running = query
     }
 
-    /// Marks the query running in the store, so a crash is recovered as `interrupted`.
-    /// Returns why that failed, or nil.
-    private func markRunning(queryId: String) async -> String? {
+    /// Marks the query running in the store, so a crash is recovered as `interrupted`, and
+    /// stores the session's title when this is its first query. Returns why that failed, or nil.
+    private func markRunning(queryId: String, title: String?) async -> String? {
         guard let persistence else { return nil }
         do {
-            try await persistence.beginQuery(sessionId: id, queryId: queryId, at: Date())
+            try await persistence.beginQuery(sessionId: id, queryId: queryId, at: Date(), title: title)
             return nil
         } catch {
             return String(describing: error)
@@ -187,11 +193,15 @@ extension AgentSession {
         try? await commit(runningQueryId: nil)
     }
 
-    /// `POST /sessions/{id}/clear`: cancels what runs, then empties the history. Usage and the
-    /// event sequence are kept: tokens already spent stay billed and `seq` is never reused.
+    /// `POST /sessions/{id}/clear`: cancels what runs, then empties the history and resets
+    /// `usage` to zero, as the reference server does. What was used moves to `clearedUsage`, so
+    /// the lifetime total (and the budget that counts it) never goes down; the event sequence
+    /// goes on, since `seq` is never reused.
     public func clear() async throws {
         await stopAllQueries(reason: "the session was cleared")
         history = []
+        clearedUsage = clearedUsage.adding(usage)
+        usage = SessionUsage()
         lastUsedAt = Date()
         try await commit(runningQueryId: nil)
     }

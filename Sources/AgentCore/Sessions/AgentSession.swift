@@ -19,7 +19,12 @@ public actor AgentSession {
     var history: [ChatMessage]
     /// The history as last written to the store, to send only what changed.
     var committedHistory: [ChatMessage]
+    /// Since creation or the last clear; `clear` moves it into `clearedUsage`.
     var usage: SessionUsage
+    /// Every clear's usage added up: with `usage`, the lifetime that budgets count.
+    var clearedUsage: SessionUsage
+    /// The first user message, shortened; set when the first query starts.
+    var title: String?
     var lastSeq: Int64
     var lastUsedAt: Date
     var running: RunningQuery?
@@ -32,7 +37,8 @@ public actor AgentSession {
     var resultWaiters: [String: QueryResultBox] = [:]
     var isRetired = false
 
-    init(header: SessionHeader, lastUsedAt: Date, history: [ChatMessage], usage: SessionUsage, lastSeq: Int64,
+    init(header: SessionHeader, lastUsedAt: Date, history: [ChatMessage], usage: SessionUsage,
+         clearedUsage: SessionUsage = SessionUsage(), title: String? = nil, lastSeq: Int64,
          settings: SessionSettings, persistence: (any SessionPersistence)?) {
         id = header.id
         owner = header.owner
@@ -43,11 +49,13 @@ public actor AgentSession {
         self.history = history
         self.committedHistory = history
         self.usage = usage
+        self.clearedUsage = clearedUsage
+        self.title = title
         self.lastSeq = lastSeq
         self.lastUsedAt = lastUsedAt
         snapshot = Mutex(SessionInfo(id: header.id, owner: header.owner, createdAt: header.createdAt,
                                      lastUsedAt: lastUsedAt, messageCount: SessionInfo.countMessages(history),
-                                     usage: usage))
+                                     usage: usage, lifetimeUsage: clearedUsage.adding(usage), title: title))
     }
 
     /// The last committed state; never waits.
@@ -63,6 +71,7 @@ public actor AgentSession {
     func publishInfo() {
         let info = SessionInfo(id: id, owner: owner, createdAt: createdAt, lastUsedAt: lastUsedAt,
                                messageCount: SessionInfo.countMessages(history), usage: usage,
+                               lifetimeUsage: clearedUsage.adding(usage), title: title,
                                runningQueryId: running?.queryId, queuedQueries: queued.count)
         snapshot.withLock { $0 = info }
     }
@@ -95,8 +104,11 @@ public actor AgentSession {
         let events = uncommittedEvents
         uncommittedEvents.removeAll()
         let written = history
+        // The cleared usage goes with every commit: a clear whose commit failed is then saved
+        // by the next one, like its history.
         let commit = SessionCommit(sessionId: id, history: .between(committedHistory, written), events: events,
-                                   usage: usage, lastUsedAt: lastUsedAt, runningQueryId: runningQueryId)
+                                   usage: usage, clearedUsage: clearedUsage, lastUsedAt: lastUsedAt,
+                                   runningQueryId: runningQueryId)
         do {
             try await persistence.commit(commit)
             committedHistory = written

@@ -110,7 +110,8 @@ public actor SessionManager {
             page.sessions = page.sessions.map { summary in
                 guard let live = sessions[summary.id]?.info else { return summary }
                 return SessionSummary(id: summary.id, owner: summary.owner, createdAt: summary.createdAt,
-                                      lastUsedAt: live.lastUsedAt, messageCount: live.messageCount)
+                                      lastUsedAt: live.lastUsedAt, messageCount: live.messageCount,
+                                      title: live.title ?? summary.title)
             }
             return page
         }
@@ -120,7 +121,7 @@ public actor SessionManager {
         let slice = visible.dropFirst(startIndex).prefix(limit)
         let summaries = slice.map {
             SessionSummary(id: $0.id, owner: $0.owner, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt,
-                           messageCount: $0.messageCount)
+                           messageCount: $0.messageCount, title: $0.title)
         }
         let more = startIndex + slice.count < visible.count
         return SessionListPage(sessions: summaries, nextCursor: more ? summaries.last?.id : nil)
@@ -133,8 +134,8 @@ public actor SessionManager {
         let task = Task<AgentSession?, Error> {
             guard let stored = try await persistence.loadSession(id: id) else { return nil }
             return AgentSession(header: stored.header, lastUsedAt: stored.lastUsedAt, history: stored.history,
-                                usage: stored.usage, lastSeq: stored.lastSeq, settings: self.settings,
-                                persistence: persistence)
+                                usage: stored.usage, clearedUsage: stored.clearedUsage, title: stored.title,
+                                lastSeq: stored.lastSeq, settings: self.settings, persistence: persistence)
         }
         loading[id] = task
         defer { loading.removeValue(forKey: id) }

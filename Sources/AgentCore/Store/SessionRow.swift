@@ -1,8 +1,11 @@
-/// A `sessions` row as read on the SQLite thread, usage still JSON text; decoded into a
+/// A `sessions` row as read on the SQLite thread, usages still JSON text; decoded into a
 /// `SessionRecord` off that thread.
 struct SessionRow: Sendable {
     /// The column list every session query selects, in `init(_:)`'s order.
-    static let columns = "id, owner, created_at, last_used_at, system_prompt, usage, message_count, last_seq, running_query_id"
+    static let columns = """
+        id, owner, created_at, last_used_at, system_prompt, usage, message_count, last_seq, running_query_id, \
+        cleared_usage, title
+        """
 
     var id: String
     var owner: String?
@@ -13,6 +16,9 @@ struct SessionRow: Sendable {
     var messageCount: Int
     var lastSeq: Int64
     var runningQueryId: String?
+    /// NULL until a commit wrote it (and in rows from before schema v4): nothing set aside.
+    var clearedUsageJSON: String?
+    var title: String?
 
     init(_ row: SQLiteStatement) {
         id = row.text(0)
@@ -24,5 +30,7 @@ struct SessionRow: Sendable {
         messageCount = row.int(6)
         lastSeq = row.int64(7)
         runningQueryId = row.optionalText(8)
+        clearedUsageJSON = row.optionalText(9)
+        title = row.optionalText(10)
     }
 }

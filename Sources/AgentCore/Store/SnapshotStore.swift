@@ -28,8 +28,9 @@ public protocol SnapshotStore: Sendable {
     /// Events outside a step boundary (e.g. `final`, `usage`), with `lastUsedAt` when given.
     func appendEvents(_ events: [StampedEvent], to sessionId: String, lastUsedAt: Date?) async throws
 
-    /// Marks `queryId` as running, so a crash before `endQuery` is recovered as interrupted.
-    func beginQuery(_ queryId: String, in sessionId: String) async throws
+    /// Marks `queryId` as running, so a crash before `endQuery` is recovered as interrupted;
+    /// stores `title` as the session's title when it has none yet.
+    func beginQuery(_ queryId: String, in sessionId: String, title: String?) async throws
 
     func endQuery(in sessionId: String) async throws
 
@@ -37,8 +38,8 @@ public protocol SnapshotStore: Sendable {
     @discardableResult
     func touchSession(_ id: String, at date: Date) async throws -> Bool
 
-    /// Empties history and usage; keeps the event log and `lastSeq` (seqs never repeat).
-    /// False when the session is not stored.
+    /// Empties history and resets usage, adding it to `clearedUsage` (the lifetime stays);
+    /// keeps the event log and `lastSeq` (seqs never repeat). False when the session is not stored.
     @discardableResult
     func clearSession(_ id: String, at date: Date) async throws -> Bool
 
@@ -78,6 +79,10 @@ public protocol SnapshotStore: Sendable {
 }
 
 extension SnapshotStore {
+    public func beginQuery(_ queryId: String, in sessionId: String) async throws {
+        try await beginQuery(queryId, in: sessionId, title: nil)
+    }
+
     public func appendEvents(_ events: [StampedEvent], to sessionId: String) async throws {
         try await appendEvents(events, to: sessionId, lastUsedAt: nil)
     }

@@ -36,6 +36,7 @@ struct SessionRoutes {
                 ("last_used_at", .string(Timestamp.rfc3339Millis(info.lastUsedAt))),
                 ("message_count", .number(Double(info.messageCount))),
                 ("usage", info.usage.json),
+                ("lifetime_usage", info.lifetimeUsage.json),
             ])
         }
         router.delete("/sessions/{id}") { request in
@@ -93,6 +94,7 @@ struct SessionRoutes {
             "created_at": .string(Timestamp.rfc3339Millis(summary.createdAt)),
             "last_used_at": .string(Timestamp.rfc3339Millis(summary.lastUsedAt)),
             "message_count": .number(Double(summary.messageCount)),
+            "title": summary.title.map(JSONValue.string) ?? .null,
         ])
     }
 }
