@@ -58,6 +58,9 @@ struct WebPageDriver {
         var ok: Bool
         var failures: [String]
         var sessionId: String?
+        /// What the sidebar and the conversation header call the session after its first answer.
+        var sessionTitle: String?
+        var conversationTitle: String?
         var answer: Answer?
         var cancel: Cancel?
         var screenshot: String?
