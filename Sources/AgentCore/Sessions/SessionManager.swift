@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Owns every session held in memory: lookup and creation (API.md §1 get-or-create), owner
+/// Owns every session held in memory: lookup and creation (docs/API.md §1 get-or-create), owner
 /// scoping, the `max_sessions` cap with LRU eviction, expiry, and lazy loading from the store.
 ///
 /// Threading: an actor; lookups are short. Reads of a session's state go through

@@ -86,7 +86,7 @@ extension SnapshotDatabase {
     }
 
     /// Closes every query still marked running (the process died during it): appends
-    /// `final{status:"interrupted"}` and the session's `usage` (docs/API.md §4, guarantee 1: every query ends
+    /// `final{status:"interrupted"}` and the session's `usage` (docs/API.md §4.1: every query ends
     /// final, then usage) and clears the marker. History is untouched: it is the last committed
     /// step. The final's seq skips `EventLogLimits.maxUncommittedEvents`, the most events the
     /// dead process may have streamed without committing, so seqs a client saw are never

@@ -5,7 +5,7 @@ import Foundation
 /// this at step boundaries; nothing here knows about HTTP.
 ///
 /// Kept behind a protocol so a PostgreSQL store can replace SQLite when sessions must move
-/// between hosts (ARCHITECTURE.md, "Scaling past one machine").
+/// between hosts (docs/ARCHITECTURE.md §6, "Scaling past one machine").
 ///
 /// Every write is one transaction: when it returns, it is on disk; when it throws, nothing
 /// of it was stored. Failures are `StoreError`; storage failures (`isStorageFailure`) turn

@@ -10,7 +10,7 @@ public protocol ServiceStatusProvider: Sendable {
 }
 
 public struct HealthReport: Sendable, Equatable {
-    /// `"healthy"`, or `"degraded"` when the snapshot store is unwritable (API.md §1).
+    /// `"healthy"`, or `"degraded"` when the snapshot store is unwritable (docs/API.md §1).
     public var status: String
     public var activeSessions: Int
 

@@ -1,7 +1,7 @@
 import AgentCore
 import Foundation
 
-/// The session endpoints of API.md §1 and §3: create, list, read, delete, clear, cancel,
+/// The session endpoints of docs/API.md §1 and §3: create, list, read, delete, clear, cancel,
 /// history pages and usage. Reads answer from committed state and never wait for a query.
 struct SessionRoutes {
     let service: AgentService
