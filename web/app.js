@@ -1,5 +1,5 @@
 // The chat page: sessions in the sidebar, the transcript, the composer. Talks only to the
-// agent-fcgi HTTP API (API.md), at URLs relative to apiBase() (see api.js). Modules:
+// agent-fcgi HTTP API (docs/API.md), at URLs relative to apiBase() (see api.js). Modules:
 // page.js shared state, sessions.js the sidebar and history, chat.js sending and streaming.
 
 import { ApiError } from './api.js';

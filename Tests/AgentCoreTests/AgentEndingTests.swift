@@ -131,6 +131,21 @@ import Testing
         #expect(HistoryRepair.isValid(again.history))
     }
 
+    @Test func budgetCountsWhatTheSessionSetAsideWhenItWasCleared() async throws {
+        let model = ScriptedChatModel(replies: [Reply.text("never")])
+        let agent = Agent(model: model, settings: AgentSettings(budget: Budget(maxTotalTokens: 20)))
+        var spent = SessionUsage()
+        spent.record(model: "scripted-model", tokens: TokenUsage(promptTokens: 15, completionTokens: 5), price: nil)
+        let context = QueryContext(sessionId: "session-1", queryId: "query-1", clearedUsage: spent)
+        let recorder = RunRecorder()
+        let outcome = await agent.run(context: context, history: [], userMessage: "hi", usage: SessionUsage(),
+                                      emit: { recorder.emit($0) }, checkpoint: { try recorder.checkpoint($0) })
+        #expect(model.requests.isEmpty, "a clear must not reset the budget")
+        #expect(outcome.terminal == .error(message: "session budget exhausted: 20 of 20 tokens used", code: .budgetExceeded))
+        #expect(outcome.usage == SessionUsage(), "the run's own usage stays what the session passed in")
+        AgentHarness.expectWellFormed(recorder.events, outcome)
+    }
+
     @Test func costBudgetUsesThePriceTable() async throws {
         let prices = PriceTable(prices: ["scripted-model": ModelPrice(input: 1_000_000, output: 1_000_000)])
         let model = ScriptedChatModel(replies: [Reply.tools([("c1", "calculator", #"{"expression":"1"}"#)]), Reply.text("x")])

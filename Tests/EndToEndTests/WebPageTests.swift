@@ -4,7 +4,7 @@ import Testing
 
 /// The chat page (web/) in a real headless Chromium, served by nginx from the project conf next
 /// to the API, against the real responder and the scripted fake model: streamed text, a tool
-/// card, usage, and Cancel.
+/// card, usage, the session named after its first message, and Cancel.
 @Suite struct WebPageTests {
     @Test func chatsStreamsShowsToolCardsAndCancels() async throws {
         guard TestEnvironment.executable("chromium") != nil else {
@@ -34,6 +34,8 @@ import Testing
         #expect(answer.toolCards.contains { $0.tool == "calculator" && $0.status == "completed" && $0.durationMs != nil })
         #expect(!answer.usage.isEmpty)
         #expect(answer.thinkingBlocks == 1, "the scripted reasoning should show as one (collapsed) thinking block")
+        #expect(report.sessionTitle == "What is 2+3?" && report.conversationTitle == "What is 2+3?",
+                "the session is listed by its first message, not its id: \(String(describing: report.sessionTitle))")
         #expect(report.cancel?.state == "cancelled")
         #expect(report.modelPickerHidden == true, "one model allowed: nothing to pick")
         // The cancel reached the model: the responder hung up on the long answer.

@@ -19,7 +19,7 @@ public enum AgentErrorCode: String, Sendable, Hashable, Codable {
     case internalError = "internal"
 }
 
-/// What happened during a query, in API.md §1.2 terms. The session stamps each with its
+/// What happened during a query, in docs/API.md §1.2 terms. The session stamps each with its
 /// `session_id`, `query_id` and `seq` (see `StampedEvent`).
 public enum AgentEvent: Sendable, Hashable {
     case thinking(content: String)

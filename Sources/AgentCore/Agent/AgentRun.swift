@@ -172,13 +172,15 @@ final class AgentRun {
         return await finish(terminal)
     }
 
-    /// Before each model call: nil when the budget allows it, else the reason.
+    /// Before each model call: nil when the budget allows it, else the reason. The budget
+    /// counts the session's lifetime: a clear resets `usage`, never the budget.
     func budgetExhaustion() -> String? {
-        if settings.budget.maxCost != nil, usage.totalCost == nil, !usage.byModel.isEmpty, !warnedUnpricedBudget {
+        let lifetime = context.clearedUsage.adding(usage)
+        if settings.budget.maxCost != nil, lifetime.totalCost == nil, !lifetime.byModel.isEmpty, !warnedUnpricedBudget {
             warnedUnpricedBudget = true
             logger.warning("cost budget not enforced: a model used by this session has no price",
                            metadata: ["session_id": "\(context.sessionId)", "model": "\(model.modelName)"])
         }
-        return settings.budget.exhaustion(of: usage)
+        return settings.budget.exhaustion(of: lifetime)
     }
 }

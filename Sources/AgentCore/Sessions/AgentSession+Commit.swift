@@ -17,18 +17,22 @@ extension AgentSession {
         uncommittedEvents.removeAll()
         let written = history
         let writtenUsage = usage
+        let writtenClearedUsage = clearedUsage
         guard let persistence else {
             committedHistory = written
             committedUsage = writtenUsage
+            committedClearedUsage = writtenClearedUsage
             publishInfo()
             return
         }
         let commit = SessionCommit(sessionId: id, history: .between(committedHistory, written), events: events,
-                                   usage: writtenUsage, lastUsedAt: lastUsedAt, runningQueryId: runningQueryId)
+                                   usage: writtenUsage, clearedUsage: writtenClearedUsage, lastUsedAt: lastUsedAt,
+                                   runningQueryId: runningQueryId)
         do {
             try await persistence.commit(commit)
             committedHistory = written
             committedUsage = writtenUsage
+            committedClearedUsage = writtenClearedUsage
             publishInfo()
         } catch {
             // Kept for the next attempt: a later commit may succeed once the disk recovers.
@@ -43,6 +47,7 @@ extension AgentSession {
     func rollBackToCommitted() {
         history = committedHistory
         usage = committedUsage
+        clearedUsage = committedClearedUsage
         let dropped = Set(uncommittedEvents.map(\.seq))
         uncommittedEvents.removeAll()
         if !dropped.isEmpty { recentEvents.removeAll { dropped.contains($0.seq) } }

@@ -57,11 +57,13 @@ extension AgentSession {
         let baseHistory = (pending.systemPrompt.map { [ChatMessage.system($0)] } ?? []) + history
         let baseUsage = usage
         query.startUsage = baseUsage
+        let clearedUsage = self.clearedUsage
+        let newTitle = title == nil ? SessionTitle.from(message: input.message.content) : nil
         query.task = Task {
             // The manager checked the store moments ago, but it can fail in between: a turn
             // whose running marker cannot be written could not be saved either, so the model
             // is not called for it.
-            if let refusal = await self.markRunning(queryId: queryId) {
+            if let refusal = await self.markRunning(queryId: queryId, title: newTitle) {
                 let code: AgentErrorCode = if case .conflict = refusal { .cancelled } else { .internalError }
                 let event = AgentEvent.error(message: refusal.description, code: code)
                 self.record(event, queryId: queryId)
@@ -69,8 +71,12 @@ extension AgentSession {
                                   refusal: refusal)
                 return
             }
+            if let newTitle, self.title == nil {
+                self.title = newTitle
+                self.publishInfo()
+            }
             let outcome = await runner.run(
-                context: QueryContext(sessionId: self.id, owner: self.owner, queryId: queryId),
+                context: QueryContext(sessionId: self.id, owner: self.owner, queryId: queryId, clearedUsage: clearedUsage),
                 history: baseHistory, input: input, usage: baseUsage,
                 emit: { event in await self.emit(event, queryId: queryId) },
                 checkpoint: { checkpoint in try await self.checkpoint(checkpoint, queryId: queryId) })
@@ -79,12 +85,12 @@ extension AgentSession {
         running = query
     }
 
-    /// Marks the query running in the store, so a crash is recovered as `interrupted`.
-    /// Returns why that failed, or nil.
-    private func markRunning(queryId: String) async -> SessionError? {
+    /// Marks the query running in the store, so a crash is recovered as `interrupted`, and
+    /// stores the session's title when this is its first query. Returns why that failed, or nil.
+    private func markRunning(queryId: String, title: String?) async -> SessionError? {
         guard let persistence else { return nil }
         do {
-            try await persistence.beginQuery(sessionId: id, queryId: queryId, at: Date())
+            try await persistence.beginQuery(sessionId: id, queryId: queryId, at: Date(), title: title)
             return nil
         } catch StoreError.sessionNotFound {
             // Deleted (DELETE, expiry) between the lookup and now: a race, not an outage.
@@ -214,16 +220,20 @@ extension AgentSession {
         return true
     }
 
-    /// `POST /sessions/{id}/clear`: cancels what runs, then empties the history. Usage and the
-    /// event sequence are kept: tokens already spent stay billed and `seq` is never reused.
-    /// Throws `notFound` when a DELETE took the session meanwhile, `storeUnavailable` when the
-    /// store cannot take the write (the history is then left as it was).
+    /// `POST /sessions/{id}/clear`: cancels what runs, then empties the history and resets
+    /// `usage` to zero, as the reference server does. What was used moves to `clearedUsage`, so
+    /// the lifetime total (and the budget that counts it) never goes down; the event sequence
+    /// goes on, since `seq` is never reused. Throws `notFound` when a DELETE took the session
+    /// meanwhile, `storeUnavailable` when the store cannot take the write (the history and usage
+    /// are then left as they were).
     public func clear() async throws {
         guard !isRetired else { throw SessionError.notFound(id: id) }
         await stopAllQueries(reason: "the session was cleared")
         guard !isRetired else { throw SessionError.notFound(id: id) }
         // No suspension between the stop and here: nothing can start on the old history.
         history = []
+        clearedUsage = clearedUsage.adding(usage)
+        usage = SessionUsage()
         lastUsedAt = Date()
         do {
             try await commit(runningQueryId: nil)

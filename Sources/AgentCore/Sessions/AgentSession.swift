@@ -24,9 +24,16 @@ public actor AgentSession {
     var history: [ChatMessage]
     /// The history as last written to the store: what reads show, and the base of the next change.
     var committedHistory: [ChatMessage]
+    /// Since creation or the last clear; `clear` moves it into `clearedUsage`.
     var usage: SessionUsage
     /// The usage as last written to the store.
     var committedUsage: SessionUsage
+    /// Every clear's usage added up: with `usage`, the lifetime that budgets count.
+    var clearedUsage: SessionUsage
+    /// `clearedUsage` as last written to the store.
+    var committedClearedUsage: SessionUsage
+    /// The first user message, shortened; set when the first query starts.
+    var title: String?
     var lastSeq: Int64
     var lastUsedAt: Date
     var running: RunningQuery?
@@ -44,7 +51,8 @@ public actor AgentSession {
 
     /// `committedHistory` is what the store already holds of `history` (all of it when nil); a
     /// session seeded with messages starts with none of them stored, so its first commit writes them.
-    init(header: SessionHeader, lastUsedAt: Date, history: [ChatMessage], usage: SessionUsage, lastSeq: Int64,
+    init(header: SessionHeader, lastUsedAt: Date, history: [ChatMessage], usage: SessionUsage,
+         clearedUsage: SessionUsage = SessionUsage(), title: String? = nil, lastSeq: Int64,
          settings: SessionSettings, persistence: (any SessionPersistence)?, committedHistory: [ChatMessage]? = nil) {
         id = header.id
         owner = header.owner
@@ -57,11 +65,14 @@ public actor AgentSession {
         self.committedHistory = committedHistory ?? history
         self.usage = usage
         self.committedUsage = usage
+        self.clearedUsage = clearedUsage
+        self.committedClearedUsage = clearedUsage
+        self.title = title
         self.lastSeq = lastSeq
         self.lastUsedAt = lastUsedAt
         snapshot = Mutex(SessionInfo(id: header.id, owner: header.owner, createdAt: header.createdAt,
                                      lastUsedAt: lastUsedAt, messageCount: SessionInfo.countMessages(history),
-                                     usage: usage))
+                                     usage: usage, lifetimeUsage: clearedUsage.adding(usage), title: title))
     }
 
     /// The last committed state; never waits.
@@ -78,6 +89,7 @@ public actor AgentSession {
     func publishInfo() {
         let info = SessionInfo(id: id, owner: owner, createdAt: createdAt, lastUsedAt: lastUsedAt,
                                messageCount: SessionInfo.countMessages(committedHistory), usage: committedUsage,
+                               lifetimeUsage: committedClearedUsage.adding(committedUsage), title: title,
                                runningQueryId: running?.queryId, queuedQueries: queued.count)
         snapshot.withLock { $0 = info }
     }

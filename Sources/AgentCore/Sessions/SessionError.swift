@@ -1,6 +1,6 @@
 import Foundation
 
-/// Why a session operation could not be done. Each case maps to one HTTP answer (API.md §1).
+/// Why a session operation could not be done. Each case maps to one HTTP answer (docs/API.md §1).
 public enum SessionError: Error, Sendable, Hashable, CustomStringConvertible {
     /// 404 `Session <id> not found` — also for a session owned by another principal.
     case notFound(id: String)

@@ -1,7 +1,7 @@
 import Foundation
 
 public enum SessionID {
-    /// API.md §1: `^[A-Za-z0-9._:-]{1,128}$`.
+    /// docs/API.md §1: `^[A-Za-z0-9._:-]{1,128}$`.
     public static func isValid(_ id: String) -> Bool {
         let bytes = id.utf8
         guard (1...128).contains(bytes.count) else { return false }

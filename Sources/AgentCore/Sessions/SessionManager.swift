@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Owns every session held in memory: lookup and creation (API.md §1 get-or-create), owner
+/// Owns every session held in memory: lookup and creation (docs/API.md §1 get-or-create), owner
 /// scoping, the `max_sessions` cap with LRU eviction, expiry, and lazy loading from the store.
 ///
 /// Threading: an actor; lookups are short. Reads of a session's state go through
@@ -141,7 +141,8 @@ public actor SessionManager {
             page.sessions = page.sessions.map { summary in
                 guard let live = sessions[summary.id]?.info else { return summary }
                 return SessionSummary(id: summary.id, owner: summary.owner, createdAt: summary.createdAt,
-                                      lastUsedAt: live.lastUsedAt, messageCount: live.messageCount)
+                                      lastUsedAt: live.lastUsedAt, messageCount: live.messageCount,
+                                      title: live.title ?? summary.title)
             }
             return page
         }
@@ -151,7 +152,7 @@ public actor SessionManager {
         let slice = visible.dropFirst(startIndex).prefix(limit)
         let summaries = slice.map {
             SessionSummary(id: $0.id, owner: $0.owner, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt,
-                           messageCount: $0.messageCount)
+                           messageCount: $0.messageCount, title: $0.title)
         }
         let more = startIndex + slice.count < visible.count
         return SessionListPage(sessions: summaries, nextCursor: more ? summaries.last?.id : nil)
@@ -169,7 +170,8 @@ public actor SessionManager {
             guard let stored = try await persistence.loadSession(id: id) else { return nil }
             if let raced = self.sessions[id] { return raced }
             let loaded = AgentSession(header: stored.header, lastUsedAt: stored.lastUsedAt, history: stored.history,
-                                      usage: stored.usage, lastSeq: stored.lastSeq, settings: self.settings,
+                                      usage: stored.usage, clearedUsage: stored.clearedUsage, title: stored.title,
+                                      lastSeq: stored.lastSeq, settings: self.settings,
                                       persistence: persistence)
             try await self.makeRoom()
             if let raced = self.sessions[id] { return raced }

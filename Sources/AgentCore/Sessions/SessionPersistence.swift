@@ -8,8 +8,9 @@ public protocol SessionPersistence: Sendable {
     func createSession(_ header: SessionHeader) async throws
     /// The whole stored state of a session, or nil when there is none.
     func loadSession(id: String) async throws -> PersistedSession?
-    /// Marks a query as running, so a crash can be told apart from a finished query.
-    func beginQuery(sessionId: String, queryId: String, at time: Date) async throws
+    /// Marks a query as running, so a crash can be told apart from a finished query. `title`
+    /// (the session's first user message) is stored when the session has none yet.
+    func beginQuery(sessionId: String, queryId: String, at time: Date, title: String?) async throws
     /// One transaction: the history as it now stands, the events since the last commit, the usage,
     /// and whether a query is still running. Returns when the data is on disk.
     func commit(_ commit: SessionCommit) async throws
@@ -45,14 +46,21 @@ public struct PersistedSession: Sendable, Hashable {
     public var header: SessionHeader
     public var lastUsedAt: Date
     public var history: [ChatMessage]
+    /// Since creation or the last clear.
     public var usage: SessionUsage
+    /// What the session used before its last clear (every clear's usage added up).
+    public var clearedUsage: SessionUsage
+    public var title: String?
     public var lastSeq: Int64
 
-    public init(header: SessionHeader, lastUsedAt: Date, history: [ChatMessage], usage: SessionUsage, lastSeq: Int64) {
+    public init(header: SessionHeader, lastUsedAt: Date, history: [ChatMessage], usage: SessionUsage,
+                clearedUsage: SessionUsage = SessionUsage(), title: String? = nil, lastSeq: Int64) {
         self.header = header
         self.lastUsedAt = lastUsedAt
         self.history = history
         self.usage = usage
+        self.clearedUsage = clearedUsage
+        self.title = title
         self.lastSeq = lastSeq
     }
 }
@@ -80,16 +88,19 @@ public struct SessionCommit: Sendable, Hashable {
     public var history: HistoryChange
     public var events: [StampedEvent]
     public var usage: SessionUsage
+    /// Set by a clear (the usage it set aside); nil leaves the stored value as it is.
+    public var clearedUsage: SessionUsage?
     public var lastUsedAt: Date
     /// The query still running after this commit, or nil when it has ended.
     public var runningQueryId: String?
 
     public init(sessionId: String, history: HistoryChange, events: [StampedEvent], usage: SessionUsage,
-                lastUsedAt: Date, runningQueryId: String?) {
+                clearedUsage: SessionUsage? = nil, lastUsedAt: Date, runningQueryId: String?) {
         self.sessionId = sessionId
         self.history = history
         self.events = events
         self.usage = usage
+        self.clearedUsage = clearedUsage
         self.lastUsedAt = lastUsedAt
         self.runningQueryId = runningQueryId
     }
@@ -101,13 +112,16 @@ public struct SessionSummary: Sendable, Hashable {
     public var createdAt: Date
     public var lastUsedAt: Date
     public var messageCount: Int
+    /// The first user message, shortened (`SessionTitle`); nil until one was sent.
+    public var title: String?
 
-    public init(id: String, owner: String?, createdAt: Date, lastUsedAt: Date, messageCount: Int) {
+    public init(id: String, owner: String?, createdAt: Date, lastUsedAt: Date, messageCount: Int, title: String? = nil) {
         self.id = id
         self.owner = owner
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt
         self.messageCount = messageCount
+        self.title = title
     }
 }
 

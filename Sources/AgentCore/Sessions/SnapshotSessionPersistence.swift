@@ -20,11 +20,12 @@ public struct SnapshotSessionPersistence: SessionPersistence {
         return PersistedSession(
             header: SessionHeader(id: record.id, owner: record.owner, createdAt: record.createdAt,
                                   systemPrompt: record.systemPrompt, model: record.model),
-            lastUsedAt: record.lastUsedAt, history: stored.messages, usage: record.usage, lastSeq: record.lastSeq)
+            lastUsedAt: record.lastUsedAt, history: stored.messages, usage: record.usage,
+            clearedUsage: record.clearedUsage, title: record.title, lastSeq: record.lastSeq)
     }
 
-    public func beginQuery(sessionId: String, queryId: String, at time: Date) async throws {
-        try await store.beginQuery(queryId, in: sessionId)
+    public func beginQuery(sessionId: String, queryId: String, at time: Date, title: String?) async throws {
+        try await store.beginQuery(queryId, in: sessionId, title: title)
     }
 
     public func commit(_ commit: SessionCommit) async throws {
@@ -38,7 +39,8 @@ public struct SnapshotSessionPersistence: SessionPersistence {
         let started = ContinuousClock.now
         do {
             try await store.commitStep(StepCommit(history: history, events: commit.events, usage: commit.usage,
-                                                  lastUsedAt: commit.lastUsedAt, query: query),
+                                                  clearedUsage: commit.clearedUsage, lastUsedAt: commit.lastUsedAt,
+                                                  query: query),
                                        to: commit.sessionId)
         } catch {
             AgentMetrics.storeCommit(outcome: "error", started: started)
@@ -60,7 +62,7 @@ public struct SnapshotSessionPersistence: SessionPersistence {
         let page = try await store.listSessions(in: scope, limit: limit, after: storeCursor)
         let summaries = page.sessions.map {
             SessionSummary(id: $0.id, owner: $0.owner, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt,
-                           messageCount: $0.messageCount)
+                           messageCount: $0.messageCount, title: $0.title)
         }
         return SessionListPage(sessions: summaries, nextCursor: page.nextCursor?.token)
     }

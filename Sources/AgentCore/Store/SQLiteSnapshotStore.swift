@@ -46,7 +46,10 @@ public final class SQLiteSnapshotStore: SnapshotStore {
 
     public func createSession(_ record: SessionRecord) async throws {
         let usageJSON = try Self.encode(record.usage, sessionId: record.id, what: "usage")
-        try await write("createSession(\(record.id))") { try $0.createSession(record, usageJSON: usageJSON) }
+        let clearedJSON = try Self.encode(record.clearedUsage, sessionId: record.id, what: "cleared usage")
+        try await write("createSession(\(record.id))") {
+            try $0.createSession(record, usageJSON: usageJSON, clearedUsageJSON: clearedJSON)
+        }
     }
 
     public func loadSession(_ id: String) async throws -> StoredSession? {
@@ -71,10 +74,17 @@ public final class SQLiteSnapshotStore: SnapshotStore {
         try await write("touchSession(\(id))") { try $0.touchSession(id, at: date) }
     }
 
+    /// The one write that decodes JSON on the SQLite thread: the usage to set aside must be read
+    /// in the same transaction that resets it. Rare (the session layer clears through `commitStep`).
     @discardableResult
     public func clearSession(_ id: String, at date: Date) async throws -> Bool {
-        let usageJSON = try Self.encode(SessionUsage(), sessionId: id, what: "usage")
-        return try await write("clearSession(\(id))") { try $0.clearSession(id, usageJSON: usageJSON, at: date) }
+        let emptyJSON = try Self.encode(SessionUsage(), sessionId: id, what: "usage")
+        return try await write("clearSession(\(id))") { database in
+            try database.clearSession(id, usageJSON: emptyJSON, at: date) { row in
+                let record = try Self.record(row)
+                return try Self.encode(record.clearedUsage.adding(record.usage), sessionId: id, what: "cleared usage")
+            }
+        }
     }
 
     @discardableResult
@@ -106,18 +116,24 @@ public final class SQLiteSnapshotStore: SnapshotStore {
         let encoded = SnapshotDatabase.EncodedCommit(
             historyFrom: commit.history?.from, messages: messages, events: commit.events.map(StoredEvent.init),
             usageJSON: try commit.usage.map { try Self.encode($0, sessionId: sessionId, what: "usage", encoder: encoder) },
+            clearedUsageJSON: try commit.clearedUsage.map {
+                try Self.encode($0, sessionId: sessionId, what: "cleared usage", encoder: encoder)
+            },
             lastUsedAt: commit.lastUsedAt, query: commit.query)
         try await write("commitStep(\(sessionId))") { try $0.commit(encoded, to: sessionId) }
     }
 
     public func appendEvents(_ events: [StampedEvent], to sessionId: String, lastUsedAt: Date?) async throws {
         let encoded = SnapshotDatabase.EncodedCommit(historyFrom: nil, messages: [], events: events.map(StoredEvent.init),
-                                                     usageJSON: nil, lastUsedAt: lastUsedAt, query: .unchanged)
+                                                     usageJSON: nil, clearedUsageJSON: nil, lastUsedAt: lastUsedAt,
+                                                     query: .unchanged)
         try await write("appendEvents(\(sessionId))") { try $0.commit(encoded, to: sessionId) }
     }
 
-    public func beginQuery(_ queryId: String, in sessionId: String) async throws {
-        try await write("beginQuery(\(sessionId), \(queryId))") { try $0.markRunningQuery(queryId, in: sessionId) }
+    public func beginQuery(_ queryId: String, in sessionId: String, title: String?) async throws {
+        try await write("beginQuery(\(sessionId), \(queryId))") {
+            try $0.markRunningQuery(queryId, in: sessionId, title: title)
+        }
     }
 
     public func endQuery(in sessionId: String) async throws {
@@ -205,15 +221,20 @@ public final class SQLiteSnapshotStore: SnapshotStore {
     }
 
     private static func record(_ row: SessionRow) throws -> SessionRecord {
-        let usage: SessionUsage
-        do {
-            usage = try JSONDecoder().decode(SessionUsage.self, from: Data(row.usageJSON.utf8))
-        } catch {
-            throw StoreError.undecodable(sessionId: row.id, what: "usage", details: "\(error)")
-        }
+        let usage = try decodeUsage(row.usageJSON, sessionId: row.id, what: "usage")
+        let cleared = try row.clearedUsageJSON.map { try decodeUsage($0, sessionId: row.id, what: "cleared usage") }
         return SessionRecord(id: row.id, owner: row.owner, createdAt: Date(timeIntervalSince1970: row.createdAt),
                              lastUsedAt: Date(timeIntervalSince1970: row.lastUsedAt), systemPrompt: row.systemPrompt,
-                             usage: usage, messageCount: row.messageCount, lastSeq: row.lastSeq,
-                             runningQueryId: row.runningQueryId, model: row.model)
+                             usage: usage, clearedUsage: cleared ?? SessionUsage(), title: row.title,
+                             messageCount: row.messageCount, lastSeq: row.lastSeq, runningQueryId: row.runningQueryId,
+                             model: row.model)
+    }
+
+    private static func decodeUsage(_ json: String, sessionId: String, what: String) throws -> SessionUsage {
+        do {
+            return try JSONDecoder().decode(SessionUsage.self, from: Data(json.utf8))
+        } catch {
+            throw StoreError.undecodable(sessionId: sessionId, what: what, details: "\(error)")
+        }
     }
 }

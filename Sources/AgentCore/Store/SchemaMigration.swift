@@ -7,7 +7,7 @@ struct SchemaMigration: Sendable {
     var script: String
 
     /// Every migration, oldest first; the last one's version is the current schema.
-    static let all: [SchemaMigration] = [initial, runningQueryMarker, sessionCounts, sessionModel]
+    static let all: [SchemaMigration] = [initial, runningQueryMarker, sessionCounts, sessionModel, clearedUsageAndTitle]
 
     static var currentVersion: Int { all.last?.version ?? 0 }
 
@@ -74,5 +74,24 @@ struct SchemaMigration: Sendable {
     /// optional field of the message JSON, absent from older rows.
     static let sessionModel = SchemaMigration(version: 4, name: "session model", script: """
         ALTER TABLE sessions ADD COLUMN model TEXT;
+        """)
+
+    /// v5: `cleared_usage`, what clears set aside (a clear resets `usage`, the reference's
+    /// contract, while the lifetime total budgets count is `cleared_usage` + `usage`; NULL means
+    /// nothing set aside), and `title`, the first user message that listings show. Existing
+    /// sessions get their title from their first stored message when it is the user's (not a
+    /// compaction summary), on one line and cut at 80 characters as `SessionTitle` does (runs of
+    /// spaces are kept); one pass over the table, here.
+    static let clearedUsageAndTitle = SchemaMigration(version: 5, name: "cleared usage and title", script: """
+        ALTER TABLE sessions ADD COLUMN cleared_usage TEXT;
+        ALTER TABLE sessions ADD COLUMN title TEXT;
+        UPDATE sessions SET title = (
+            SELECT CASE WHEN length(line) > 80 THEN substr(line, 1, 79) || '…' ELSE line END
+            FROM (SELECT trim(replace(replace(replace(json_extract(json, '$.content'), char(13), ' '), char(10), ' '),
+                                      char(9), ' ')) AS line
+                  FROM messages
+                  WHERE session_id = sessions.id AND idx = 0 AND json_extract(json, '$.role') = 'user'
+                    AND json_extract(json, '$.content') NOT LIKE 'Summary of the earlier conversation%')
+            WHERE line <> '');
         """)
 }

@@ -10,7 +10,12 @@ public struct SessionRecord: Sendable, Hashable {
     public var lastUsedAt: Date
     /// The session's own system prompt (nil: the configured default).
     public var systemPrompt: String?
+    /// Since creation or the last clear.
     public var usage: SessionUsage
+    /// What earlier clears set aside, added up; with `usage`, the session's lifetime.
+    public var clearedUsage: SessionUsage
+    /// The first user message, shortened (`SessionTitle`); nil until one was sent.
+    public var title: String?
     /// Number of stored history messages.
     public var messageCount: Int
     /// Highest event seq ever stored for this session (0: none). Survives `clear` and event
@@ -22,14 +27,16 @@ public struct SessionRecord: Sendable, Hashable {
     public var model: String?
 
     public init(id: String, owner: String?, createdAt: Date, lastUsedAt: Date? = nil, systemPrompt: String?,
-                usage: SessionUsage = SessionUsage(), messageCount: Int = 0, lastSeq: Int64 = 0,
-                runningQueryId: String? = nil, model: String? = nil) {
+                usage: SessionUsage = SessionUsage(), clearedUsage: SessionUsage = SessionUsage(), title: String? = nil,
+                messageCount: Int = 0, lastSeq: Int64 = 0, runningQueryId: String? = nil, model: String? = nil) {
         self.id = id
         self.owner = owner
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt ?? createdAt
         self.systemPrompt = systemPrompt
         self.usage = usage
+        self.clearedUsage = clearedUsage
+        self.title = title
         self.messageCount = messageCount
         self.lastSeq = lastSeq
         self.runningQueryId = runningQueryId

@@ -1,8 +1,11 @@
-/// A `sessions` row as read on the SQLite thread, usage still JSON text; decoded into a
+/// A `sessions` row as read on the SQLite thread, usages still JSON text; decoded into a
 /// `SessionRecord` off that thread.
 struct SessionRow: Sendable {
     /// The column list every session query selects, in `init(_:)`'s order.
-    static let columns = "id, owner, created_at, last_used_at, system_prompt, usage, message_count, last_seq, running_query_id, model"
+    static let columns = """
+        id, owner, created_at, last_used_at, system_prompt, usage, message_count, last_seq, running_query_id, \
+        model, cleared_usage, title
+        """
 
     var id: String
     var owner: String?
@@ -14,6 +17,9 @@ struct SessionRow: Sendable {
     var lastSeq: Int64
     var runningQueryId: String?
     var model: String?
+    /// NULL until a commit wrote it (and in rows from before schema v5): nothing set aside.
+    var clearedUsageJSON: String?
+    var title: String?
 
     init(_ row: SQLiteStatement) {
         id = row.text(0)
@@ -26,5 +32,7 @@ struct SessionRow: Sendable {
         lastSeq = row.int64(7)
         runningQueryId = row.optionalText(8)
         model = row.optionalText(9)
+        clearedUsageJSON = row.optionalText(10)
+        title = row.optionalText(11)
     }
 }

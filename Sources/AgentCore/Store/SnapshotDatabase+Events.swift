@@ -8,6 +8,7 @@ extension SnapshotDatabase {
         var messages: [String]
         var events: [StoredEvent]
         var usageJSON: String?
+        var clearedUsageJSON: String?
         var lastUsedAt: Date?
         var query: StepCommit.QueryMark
     }
@@ -43,10 +44,11 @@ extension SnapshotDatabase {
             }
             try connection.run("""
                 UPDATE sessions SET message_count = ?, last_seq = ?, event_count = ?, usage = coalesce(?, usage),
-                    last_used_at = coalesce(?, last_used_at),
+                    cleared_usage = coalesce(?, cleared_usage), last_used_at = coalesce(?, last_used_at),
                     running_query_id = CASE ? WHEN 0 THEN running_query_id ELSE ? END
                 WHERE id = ?
                 """, [.int(messageCount), .integer(lastSeq), .int(eventCount), .optionalText(commit.usageJSON),
+                      .optionalText(commit.clearedUsageJSON),
                       commit.lastUsedAt.map { .real($0.timeIntervalSince1970) } ?? .null, .int(markAction), markValue,
                       .text(id)])
         }
@@ -84,7 +86,7 @@ extension SnapshotDatabase {
     }
 
     /// Closes every query still marked running (the process died during it): appends
-    /// `final{status:"interrupted"}` and the session's `usage` (API.md §4.1: every query ends
+    /// `final{status:"interrupted"}` and the session's `usage` (docs/API.md §4.1: every query ends
     /// final, then usage) and clears the marker. History is untouched: it is the last committed
     /// step. The final's seq skips `EventLogLimits.maxUncommittedEvents`, the most events the
     /// dead process may have streamed without committing, so seqs a client saw are never

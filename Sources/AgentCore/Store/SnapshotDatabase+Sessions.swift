@@ -15,16 +15,18 @@ extension SnapshotDatabase {
         ORDER BY owner, created_at, id LIMIT ?
         """
 
-    func createSession(_ record: SessionRecord, usageJSON: String) throws {
+    func createSession(_ record: SessionRecord, usageJSON: String, clearedUsageJSON: String) throws {
         try connection.transaction {
             let exists = try connection.row("SELECT 1 FROM sessions WHERE id = ?", [.text(record.id)]) { _ in true }
             if exists == true { throw StoreError.sessionExists(record.id) }
             try connection.run("""
-                INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt, usage, running_query_id, model)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt, usage, running_query_id,
+                                      model, cleared_usage, title)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [.text(record.id), .optionalText(record.owner), .real(record.createdAt.timeIntervalSince1970),
                       .real(record.lastUsedAt.timeIntervalSince1970), .optionalText(record.systemPrompt),
-                      .text(usageJSON), .optionalText(record.runningQueryId), .optionalText(record.model)])
+                      .text(usageJSON), .optionalText(record.runningQueryId), .optionalText(record.model),
+                      .text(clearedUsageJSON), .optionalText(record.title)])
         }
     }
 
@@ -71,14 +73,16 @@ extension SnapshotDatabase {
         return try connection.row("SELECT n FROM session_counts WHERE key = ?", [.text(key)]) { $0.int(0) } ?? 0
     }
 
-    /// Empties history and usage. Events and `last_seq` stay: seqs are never reused and a
-    /// client resuming a stream still finds what it missed.
-    func clearSession(_ id: String, usageJSON: String, at date: Date) throws -> Bool {
+    /// Empties history and resets usage to `usageJSON`; `setAside` turns the row as it was into
+    /// the new `cleared_usage`, so the lifetime total survives. Events and `last_seq` stay: seqs
+    /// are never reused and a client resuming a stream still finds what it missed.
+    func clearSession(_ id: String, usageJSON: String, at date: Date,
+                      setAside: (SessionRow) throws -> String) throws -> Bool {
         try connection.transaction {
+            guard let row = try session(id) else { return false }
             try connection.run("""
-                UPDATE sessions SET message_count = 0, usage = ?, last_used_at = ? WHERE id = ?
-                """, [.text(usageJSON), .real(date.timeIntervalSince1970), .text(id)])
-            guard connection.changes > 0 else { return false }
+                UPDATE sessions SET message_count = 0, usage = ?, cleared_usage = ?, last_used_at = ? WHERE id = ?
+                """, [.text(usageJSON), .text(try setAside(row)), .real(date.timeIntervalSince1970), .text(id)])
             try connection.run("DELETE FROM messages WHERE session_id = ?", [.text(id)])
             return true
         }
@@ -97,8 +101,10 @@ extension SnapshotDatabase {
         return connection.changes > 0
     }
 
-    func markRunningQuery(_ queryId: String?, in id: String) throws {
-        try connection.run("UPDATE sessions SET running_query_id = ? WHERE id = ?", [.optionalText(queryId), .text(id)])
+    /// Sets or clears the running-query marker; a `title` is kept only when the session has none.
+    func markRunningQuery(_ queryId: String?, in id: String, title: String? = nil) throws {
+        try connection.run("UPDATE sessions SET running_query_id = ?, title = coalesce(title, ?) WHERE id = ?",
+                           [.optionalText(queryId), .optionalText(title), .text(id)])
         guard connection.changes > 0 else { throw StoreError.sessionNotFound(id) }
     }
 

@@ -5,7 +5,7 @@ import Foundation
 /// this at step boundaries; nothing here knows about HTTP.
 ///
 /// Kept behind a protocol so a PostgreSQL store can replace SQLite when sessions must move
-/// between hosts (ARCHITECTURE.md, "Scaling past one machine").
+/// between hosts (docs/ARCHITECTURE.md §6, "Scaling past one machine").
 ///
 /// Every write is one transaction: when it returns, it is on disk; when it throws, nothing
 /// of it was stored. Failures are `StoreError`; storage failures (`isStorageFailure`) turn
@@ -28,8 +28,9 @@ public protocol SnapshotStore: Sendable {
     /// Events outside a step boundary (e.g. `final`, `usage`), with `lastUsedAt` when given.
     func appendEvents(_ events: [StampedEvent], to sessionId: String, lastUsedAt: Date?) async throws
 
-    /// Marks `queryId` as running, so a crash before `endQuery` is recovered as interrupted.
-    func beginQuery(_ queryId: String, in sessionId: String) async throws
+    /// Marks `queryId` as running, so a crash before `endQuery` is recovered as interrupted;
+    /// stores `title` as the session's title when it has none yet.
+    func beginQuery(_ queryId: String, in sessionId: String, title: String?) async throws
 
     func endQuery(in sessionId: String) async throws
 
@@ -37,8 +38,8 @@ public protocol SnapshotStore: Sendable {
     @discardableResult
     func touchSession(_ id: String, at date: Date) async throws -> Bool
 
-    /// Empties history and usage; keeps the event log and `lastSeq` (seqs never repeat).
-    /// False when the session is not stored.
+    /// Empties history and resets usage, adding it to `clearedUsage` (the lifetime stays);
+    /// keeps the event log and `lastSeq` (seqs never repeat). False when the session is not stored.
     @discardableResult
     func clearSession(_ id: String, at date: Date) async throws -> Bool
 
@@ -77,6 +78,10 @@ public protocol SnapshotStore: Sendable {
 }
 
 extension SnapshotStore {
+    public func beginQuery(_ queryId: String, in sessionId: String) async throws {
+        try await beginQuery(queryId, in: sessionId, title: nil)
+    }
+
     public func appendEvents(_ events: [StampedEvent], to sessionId: String) async throws {
         try await appendEvents(events, to: sessionId, lastUsedAt: nil)
     }

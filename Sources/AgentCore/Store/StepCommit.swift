@@ -37,6 +37,7 @@ public struct StepCommit: Sendable, Hashable {
     public var history: History?
     public var events: [StampedEvent]
     public var usage: SessionUsage?
+    public var clearedUsage: SessionUsage?
     public var lastUsedAt: Date
     public var query: QueryMark
 
@@ -44,11 +45,13 @@ public struct StepCommit: Sendable, Hashable {
     ///   - history: nil leaves the stored history as it is.
     ///   - events: must carry seqs strictly increasing and above the stored `lastSeq`.
     ///   - usage: nil leaves the stored usage as it is.
-    public init(history: History?, events: [StampedEvent] = [], usage: SessionUsage?, lastUsedAt: Date,
-                query: QueryMark = .unchanged) {
+    ///   - clearedUsage: the usage set aside by clears (see `SessionRecord`); nil leaves it as it is.
+    public init(history: History?, events: [StampedEvent] = [], usage: SessionUsage?, clearedUsage: SessionUsage? = nil,
+                lastUsedAt: Date, query: QueryMark = .unchanged) {
         self.history = history
         self.events = events
         self.usage = usage
+        self.clearedUsage = clearedUsage
         self.lastUsedAt = lastUsedAt
         self.query = query
     }

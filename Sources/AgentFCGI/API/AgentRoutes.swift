@@ -2,7 +2,9 @@ import AgentCore
 import Foundation
 
 /// `/agent/query` (blocking), `/agent/query-stream` (step events) and `/agent/query-stream-delta`
-/// (token events), API.md §1 and §1.2.
+/// (token events), docs/API.md §1 and §1.2.
+/// The query starts in `stream` (`service.submitQuery`); each event becomes a frame in `relay`
+/// (`EventStream.send`), written by the worker in `EventStreamWriter.send`. docs/ARCHITECTURE.md §3.
 struct AgentRoutes {
     let service: AgentService
 

@@ -1,8 +1,9 @@
 import AgentCore
 import Foundation
 
-/// `GET /sessions/{id}/events?after=<seq>` (API.md §3): replays stored events after `seq`, then
-/// follows the running query live, then `: done`. `Last-Event-ID` means the same as `after`.
+/// `GET /sessions/{id}/events?after=<seq>` (docs/API.md §3.1): replays stored events after
+/// `seq`, then follows the running query live, then `: done`. `Last-Event-ID` means the same
+/// as `after`.
 struct EventRoutes {
     let service: AgentService
     static let replayBatch = 500

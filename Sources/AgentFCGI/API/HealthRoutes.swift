@@ -1,6 +1,6 @@
 import AgentCore
 
-/// `GET /health` (API.md §1) and `GET /ping` (§3): liveness checks for load balancers and operators.
+/// `GET /health` (docs/API.md §1) and `GET /ping` (§3): liveness checks for load balancers and operators.
 struct HealthRoutes {
     let provider: any ServiceStatusProvider
 

@@ -12,7 +12,7 @@ public protocol ServiceStatusProvider: Sendable {
 }
 
 public struct HealthReport: Sendable, Equatable {
-    /// `"healthy"`, or `"degraded"` when the snapshot store is unwritable (API.md §1).
+    /// `"healthy"`, or `"degraded"` when the snapshot store is unwritable (docs/API.md §1).
     public var status: String
     /// The caller's sessions (an anonymous caller: those created without a principal).
     public var activeSessions: Int

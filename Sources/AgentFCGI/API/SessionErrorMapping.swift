@@ -1,7 +1,7 @@
 import AgentCore
 
 extension SessionError {
-    /// The HTTP answer API.md §1 gives each session failure.
+    /// The HTTP answer docs/API.md §1 gives each session failure.
     var httpError: HTTPError {
         switch self {
         case .notFound(let id):

@@ -1,7 +1,7 @@
 import AgentCore
 import Foundation
 
-/// The session endpoints of API.md §1 and §3: create, list, read, delete, clear, cancel,
+/// The session endpoints of docs/API.md §1 and §3: create, list, read, delete, clear, cancel,
 /// history pages and usage. Reads answer from committed state and never wait for a query.
 struct SessionRoutes {
     let service: AgentService
@@ -42,6 +42,7 @@ struct SessionRoutes {
                 ("last_used_at", .string(Timestamp.rfc3339Millis(info.lastUsedAt))),
                 ("message_count", .number(Double(info.messageCount))),
                 ("usage", info.usage.json),
+                ("lifetime_usage", info.lifetimeUsage.json),
             ])
         }
         router.delete("/sessions/{id}") { request in
@@ -91,6 +92,7 @@ struct SessionRoutes {
             "created_at": .string(Timestamp.rfc3339Millis(summary.createdAt)),
             "last_used_at": .string(Timestamp.rfc3339Millis(summary.lastUsedAt)),
             "message_count": .number(Double(summary.messageCount)),
+            "title": summary.title.map(JSONValue.string) ?? .null,
         ])
     }
 }

@@ -1,6 +1,6 @@
 import AgentCore
 
-/// `GET /tools` (API.md §3): the tools new queries may use, for clients to show.
+/// `GET /tools` (docs/API.md §3): the tools new queries may use, for clients to show.
 struct ToolRoutes {
     let service: AgentService
 

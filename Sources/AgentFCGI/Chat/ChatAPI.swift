@@ -35,7 +35,7 @@ struct ChatAPI: Sendable {
         try await call("GET", "/sessions")["sessions"]?.arrayValue ?? []
     }
 
-    /// The session's Usage object (API.md).
+    /// The session's Usage object (docs/API.md §1).
     func usage(of session: String) async throws -> JSONValue {
         try await call("GET", "/agent/usage/\(session)")["usage"] ?? .null
     }

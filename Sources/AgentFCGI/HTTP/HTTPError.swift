@@ -2,7 +2,7 @@ import AgentCore
 import Foundation
 
 /// An error that knows its HTTP shape. Handlers throw it; the router turns it into the
-/// FastAPI-compatible body `{"detail": …}` of API.md §1 in one place.
+/// FastAPI-compatible body `{"detail": …}` of docs/API.md §1 in one place.
 public struct HTTPError: Error, Sendable, CustomStringConvertible {
     public var status: Int
     /// A string for most errors, an array of validation issues for 422.

@@ -140,6 +140,40 @@ import Testing
         try await session.clear()
         #expect(await slow.result().terminal == .final(content: "echo: ", status: .cancelled))
         #expect(await session.messages().isEmpty)
-        #expect(session.info.usage.totalTokens == 24, "usage already spent stays billed")
+        #expect(session.info.usage.totalTokens == 0, "clear resets the session's usage, as the reference does")
+        #expect(session.info.lifetimeUsage.totalTokens == 24, "what was spent stays in the lifetime total")
+    }
+
+    @Test func aClearedSessionStartsCountingUsageAgainAndItsRunKnowsWhatWasSetAside() async throws {
+        let manager = SessionManager(settings: sessionSettings(), persistence: nil)
+        let runner = ScriptedRunner()
+        _ = await collect(try await manager.submitQuery(sessionId: "s", owner: nil, message: "a", runner: runner,
+                                                        defaultSystemPrompt: nil))
+        let session = try await manager.session(id: "s", owner: nil)
+        try await session.clear()
+        try await session.clear()
+        #expect(session.info.lifetimeUsage.totalTokens == 12, "a second clear sets nothing more aside")
+        let after = try await manager.submitQuery(sessionId: "s", owner: nil, message: "b", runner: runner,
+                                                  defaultSystemPrompt: nil)
+        let events = await collect(after)
+        guard case .usage(let reported) = events.last?.event else {
+            Issue.record("the stream must end with usage: \(events.map(\.event.type))")
+            return
+        }
+        #expect(reported.totalTokens == 12, "the usage event counts from the clear")
+        #expect(session.info.usage.totalTokens == 12 && session.info.lifetimeUsage.totalTokens == 24)
+        #expect(runner.contexts.last?.clearedUsage.totalTokens == 12, "the run is told what the clear set aside")
+    }
+
+    @Test func theFirstMessageNamesTheSessionAndLaterOnesDoNot() async throws {
+        let manager = SessionManager(settings: sessionSettings(), persistence: nil)
+        let session = try await manager.create(owner: nil, systemPrompt: nil)
+        #expect(session.info.title == nil)
+        _ = await collect(try await session.submit(message: "  What is\n2+3?  ", runner: ScriptedRunner(),
+                                                   defaultSystemPrompt: nil))
+        _ = await collect(try await session.submit(message: "and 4+4?", runner: ScriptedRunner(), defaultSystemPrompt: nil))
+        #expect(session.info.title == "What is 2+3?")
+        let page = try await manager.list(owner: nil, limit: 10, after: nil)
+        #expect(page.sessions.map(\.title) == ["What is 2+3?"])
     }
 }

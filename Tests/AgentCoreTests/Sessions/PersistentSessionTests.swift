@@ -89,6 +89,27 @@ import Testing
         }
     }
 
+    @Test func clearResetsUsageWhileTheLifetimeAndTitleSurviveARestart() async throws {
+        let directory = try TemporaryDirectory()
+        try await withManager(directory) { manager, store in
+            let runner = ScriptedRunner()
+            _ = await collect(try await manager.submitQuery(sessionId: "s", owner: nil, message: "first question",
+                                                            runner: runner, defaultSystemPrompt: nil))
+            try await manager.session(id: "s", owner: nil).clear()
+            let cleared = try #require(try await store.sessionRecord("s"))
+            #expect(cleared.usage == SessionUsage() && cleared.clearedUsage.totalTokens == 12, "\(cleared)")
+            _ = await collect(try await manager.submitQuery(sessionId: "s", owner: nil, message: "second question",
+                                                            runner: runner, defaultSystemPrompt: nil))
+        }
+        try await withManager(directory) { manager, _ in
+            let info = try await manager.session(id: "s", owner: nil).info
+            #expect(info.usage.totalTokens == 12, "usage counts from the clear")
+            #expect(info.lifetimeUsage.totalTokens == 24, "the lifetime is stored, not rebuilt from memory")
+            #expect(info.title == "first question")
+            #expect(try await manager.list(owner: nil, limit: 5, after: nil).sessions.map(\.title) == ["first question"])
+        }
+    }
+
     @Test func listingPagesThroughStoredSessionsWithACursor() async throws {
         let directory = try TemporaryDirectory()
         try await withManager(directory) { manager, _ in

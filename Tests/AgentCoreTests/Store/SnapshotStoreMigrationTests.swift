@@ -34,8 +34,9 @@ import Testing
             #expect(stored.messages == [.user("from v1")])
             #expect(stored.record == SessionRecord(id: "old", owner: "alice", createdAt: F.start,
                                                    lastUsedAt: F.start.addingTimeInterval(1), systemPrompt: "v1 prompt",
-                                                   usage: F.usage(prompt: 7, completion: 3), messageCount: 1, lastSeq: 1,
-                                                   runningQueryId: nil))
+                                                   usage: F.usage(prompt: 7, completion: 3), title: "from v1",
+                                                   messageCount: 1, lastSeq: 1, runningQueryId: nil),
+                    "v5 names the session after its first user message and sets no usage aside")
             #expect(try await store.events(of: "old", after: 0, limit: 10).map(\.type) == ["final"])
             // The v2 column works on the upgraded data.
             try await store.beginQuery("q2", in: "old")
@@ -51,7 +52,38 @@ import Testing
         }
         let after = try await F.withRawConnection(directory.databasePath) { try SchemaMigrator().version(of: $0) }
         #expect(after == SchemaMigration.currentVersion)
-        #expect(SchemaMigration.currentVersion == 4)
+        #expect(SchemaMigration.currentVersion == 5)
+    }
+
+    /// v5's title for sessions stored before it: the first message when it is the user's, on one
+    /// line and cut like `SessionTitle`; none for a compaction summary or a blank message.
+    @Test func version5NamesExistingSessionsAfterTheirFirstUserMessage() async throws {
+        let directory = try TemporaryDirectory()
+        let long = "Line one\nline two " + String(repeating: "x", count: 100)
+        let first: [String: ChatMessage] = [
+            "long": .user(long), "summary": .user(ContextCompactor.summaryPrefix + "earlier"), "blank": .user(" \n "),
+            "assistant": .assistant("hello"),
+        ]
+        try await F.withRawConnection(directory.databasePath) { connection in
+            try SchemaMigrator(migrations: Array(SchemaMigration.all.prefix(4))).migrate(connection)
+            for (id, message) in first {
+                let json = String(decoding: try JSONEncoder().encode(message), as: UTF8.self)
+                try connection.run("""
+                    INSERT INTO sessions (id, created_at, last_used_at, usage, message_count) VALUES (?, 0, 0, '{"byModel":{}}', 1)
+                    """, [.text(id)])
+                try connection.run("INSERT INTO messages (session_id, idx, json) VALUES (?, 0, ?)", [.text(id), .text(json)])
+            }
+        }
+        try await F.withStore(directory) { store in
+            let expected = SessionTitle.from(message: long)
+            let named = try await store.sessionRecord("long")
+            #expect(named?.title == expected)
+            #expect(expected?.count == SessionTitle.maxLength)
+            for id in ["summary", "blank", "assistant"] {
+                let unnamed = try await store.sessionRecord(id)
+                #expect(unnamed != nil && unnamed?.title == nil, "\(id)")
+            }
+        }
     }
 
     @Test func migrationsAreOrderedAndStartAtOne() {

@@ -93,6 +93,7 @@ import Testing
             let cleared = try #require(try await store.loadSession("s1"))
             #expect(cleared.messages.isEmpty && cleared.record.messageCount == 0)
             #expect(cleared.record.usage == SessionUsage())
+            #expect(cleared.record.clearedUsage == F.usage(prompt: 5, completion: 5), "the lifetime survives the clear")
             #expect(cleared.record.lastSeq == 4, "clear must not rewind seq")
             #expect(try await !store.clearSession("other", at: F.start))
         }

@@ -62,6 +62,9 @@ struct WebPageDriver {
         var sessionId: String?
         var modelPickerHidden: Bool?
         var modelsOffered: [String]?
+        /// What the sidebar and the conversation header call the session after its first answer.
+        var sessionTitle: String?
+        var conversationTitle: String?
         var answer: Answer?
         var cancel: Cancel?
         var screenshot: String?

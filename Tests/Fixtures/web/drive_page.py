@@ -8,7 +8,8 @@ DevTools Protocol, against a running stack, and prints what it saw as JSON on st
   3. type --message into the message box ("\\n" in it is typed as Shift+Enter) and press Enter;
   4. snapshot the streamed answer's text every few milliseconds until the answer ends, and
      check it grew over several snapshots, a tool card appeared (--expect-tool) and the
-     text contains --expect-text;
+     text contains --expect-text; then check the sidebar and the header name the session
+     after its first message (on one line, cut at 80 characters), not by its id;
   5. unless --skip-cancel: send --cancel-message, click Cancel once text streams, and wait
      for the answer's cancelled state;
   6. save a PNG screenshot (--screenshot).
@@ -252,6 +253,7 @@ def run(args, page, summary):
         failures.append("thinking is shown expanded; it should be collapsed")
     if answer["aria_busy"] != "false":
         failures.append(f"the answer's live region is still aria-busy={answer['aria_busy']!r}")
+    check_session_title(args, page, summary)
 
     if not args.skip_cancel:
         cancel_answer(args, page, summary)
@@ -260,6 +262,29 @@ def run(args, page, summary):
         page.js("document.activeElement?.blur?.()")
         summary["screenshot"] = os.path.abspath(args.screenshot)
         summary["screenshot_bytes"] = page.screenshot(args.screenshot)
+
+
+def expected_title(message):
+    """The server's title for a first message (SessionTitle): one line, at most 80 characters."""
+    line = " ".join(message.split())
+    return line if len(line) <= 80 else line[:79] + "\u2026"
+
+
+def check_session_title(args, page, summary):
+    """The sidebar names the session after its first message once the answer is done, not by id."""
+    selector = f"#session-list [data-session-id={json.dumps(summary['session_id'])}] .session-title"
+    expected = expected_title(args.message)
+    try:
+        page.wait_for(f"document.querySelector({json.dumps(selector)})?.textContent === {json.dumps(expected)}",
+                      args.timeout, "the session list to show the first message")
+    except CheckFailed:
+        pass  # reported below with what it showed instead
+    summary["session_title"] = page.js(f"document.querySelector({json.dumps(selector)})?.textContent ?? null")
+    summary["conversation_title"] = page.js("document.getElementById('conversation-title').textContent")
+    if summary["session_title"] != expected:
+        summary["failures"].append(f"the session list shows {summary['session_title']!r}, not the first message {expected!r}")
+    if summary["conversation_title"] != expected:
+        summary["failures"].append(f"the conversation header shows {summary['conversation_title']!r}, not {expected!r}")
 
 
 def cancel_answer(args, page, summary):
