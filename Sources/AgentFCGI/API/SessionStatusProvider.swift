@@ -60,11 +60,16 @@ final class StoredCountCache: Sendable {
     /// Uptime nanoseconds of the last refresh that succeeded; 0 = none yet.
     private let refreshedAt = Atomic<UInt64>(0)
     private let refreshing = Atomic<Bool>(false)
-    static let maxAgeNanoseconds: UInt64 = 2_000_000_000
+    /// How long a count is reused: /health is polled often, a count is a store read.
+    private let maxAgeNanoseconds: UInt64
+
+    init(maxAgeSeconds: Double = 2) {
+        maxAgeNanoseconds = UInt64(maxAgeSeconds * 1e9)
+    }
 
     func value(_ fetch: () async throws -> Int) async -> Int? {
         let at = refreshedAt.load(ordering: .acquiring)
-        let fresh = at != 0 && DispatchTime.now().uptimeNanoseconds - at < Self.maxAgeNanoseconds
+        let fresh = at != 0 && DispatchTime.now().uptimeNanoseconds - at < maxAgeNanoseconds
         if fresh { return count.load(ordering: .relaxed) }
         guard refreshing.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             return at != 0 ? count.load(ordering: .relaxed) : try? await fetch()
