@@ -6,10 +6,14 @@ import Synchronization
 public struct AgentProfile: Sendable {
     public var runner: any QueryRunner
     public var defaultSystemPrompt: String?
+    /// Why new queries must be refused right now (a required MCP server is down), or nil.
+    public var unavailableReason: @Sendable () -> String?
 
-    public init(runner: any QueryRunner, defaultSystemPrompt: String?) {
+    public init(runner: any QueryRunner, defaultSystemPrompt: String?,
+                unavailableReason: @escaping @Sendable () -> String? = { nil }) {
         self.runner = runner
         self.defaultSystemPrompt = defaultSystemPrompt
+        self.unavailableReason = unavailableReason
     }
 }
 
@@ -37,6 +41,7 @@ public final class AgentService: Sendable {
     /// Starts (or queues) a query with the current profile.
     public func submitQuery(sessionId: String?, owner: String?, message: String) async throws -> QuerySubscription {
         let profile = self.profile
+        if let reason = profile.unavailableReason() { throw SessionError.toolsUnavailable(reason: reason) }
         return try await sessions.submitQuery(sessionId: sessionId, owner: owner, message: message,
                                               runner: profile.runner, defaultSystemPrompt: profile.defaultSystemPrompt)
     }

@@ -14,6 +14,8 @@ public enum SessionError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidCursor(String)
     /// 503: the store cannot take writes, so nothing is started that could not be persisted.
     case storeUnavailable(reason: String)
+    /// 503: a required MCP server is down, so a query could not use the tools it is promised.
+    case toolsUnavailable(reason: String)
 
     public var description: String {
         switch self {
@@ -24,6 +26,7 @@ public enum SessionError: Error, Sendable, Hashable, CustomStringConvertible {
         case .capacity: return "All sessions held in memory are busy; try again shortly"
         case .invalidCursor(let cursor): return "invalid cursor \(cursor.debugDescription)"
         case .storeUnavailable(let reason): return "Session store unavailable: \(reason)"
+        case .toolsUnavailable(let reason): return "Tools unavailable: \(reason)"
         }
     }
 }

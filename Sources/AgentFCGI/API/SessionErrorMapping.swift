@@ -16,7 +16,7 @@ extension SessionError {
             return HTTPError(409, description)
         case .capacity(let retryAfter):
             return .unavailable(description, retryAfterSeconds: retryAfter)
-        case .storeUnavailable:
+        case .storeUnavailable, .toolsUnavailable:
             return .unavailable(description, retryAfterSeconds: 5)
         }
     }

@@ -2,22 +2,28 @@ import AgentCore
 import Foundation
 import Synchronization
 
-/// `/health` and `/status` facts from the session layer and the snapshot store.
+/// `/health` and `/status` facts from the session layer, the snapshot store and the MCP servers.
 struct SessionStatusProvider: ServiceStatusProvider {
     let service: AgentService
     let storeHealth: @Sendable () async -> StoreHealthReport
+    /// The MCP servers in use now (replaced on reload).
+    let mcp: @Sendable () -> MCPServerPool
     private let storedCount = StoredCountCache()
 
-    init(service: AgentService, storeHealth: @escaping @Sendable () async -> StoreHealthReport) {
+    init(service: AgentService, storeHealth: @escaping @Sendable () async -> StoreHealthReport,
+         mcp: @escaping @Sendable () -> MCPServerPool = { .empty }) {
         self.service = service
         self.storeHealth = storeHealth
+        self.mcp = mcp
     }
 
+    /// Degraded while the store cannot take writes or a required MCP server is not up.
     func health() async -> HealthReport {
         let store = await storeHealth()
         let active = await storedCount.value { try await service.sessions.totalCount() }
             ?? service.sessions.inMemoryCountSnapshot
-        return HealthReport(status: store.writable ? "healthy" : "degraded", activeSessions: active)
+        let healthy = store.writable && mcp().unavailableReason == nil
+        return HealthReport(status: healthy ? "healthy" : "degraded", activeSessions: active)
     }
 
     func statusFields() async -> [(String, JSONValue)] {
@@ -36,6 +42,7 @@ struct SessionStatusProvider: ServiceStatusProvider {
                 "expired": .number(Double(counters.expired.load(ordering: .relaxed))),
             ])),
             ("store", .object(Dictionary(uniqueKeysWithValues: storeFields))),
+            ("mcp_servers", .object(Dictionary(uniqueKeysWithValues: mcp().statuses.map { ($0.name, $0.json) }))),
         ]
     }
 }

@@ -5,9 +5,11 @@ import Yams
 struct YAMLStructure {
     /// Dotted paths of every scalar or sequence in the file.
     private(set) var leafKeys: [String] = []
-    private(set) var toolNames: [String: [String]] = ["command": [], "http": []]
+    private(set) var toolNames: [String: [String]] = ["command": [], "http": [], "mcp": []]
     /// Variable names under `tools.command.NAME.env`, by tool name.
     private(set) var commandToolEnvironmentKeys: [String: [String]] = [:]
+    /// Variable names under `tools.mcp.NAME.env`, by server name.
+    private(set) var mcpEnvironmentKeys: [String: [String]] = [:]
 
     init(text: String, file: String) throws {
         let node: Node?
@@ -22,12 +24,15 @@ struct YAMLStructure {
         }
         walk(node, path: [], file: file)
         if let tools = node.mapping?["tools"]?.mapping {
-            for kind in ["command", "http"] {
+            for kind in ["command", "http", "mcp"] {
                 toolNames[kind] = tools[kind]?.mapping?.keys.compactMap(\.string) ?? []
             }
             for name in toolNames["command"] ?? [] {
                 commandToolEnvironmentKeys[name] =
                     tools["command"]?.mapping?[name]?.mapping?["env"]?.mapping?.keys.compactMap(\.string) ?? []
+            }
+            for name in toolNames["mcp"] ?? [] {
+                mcpEnvironmentKeys[name] = tools["mcp"]?.mapping?[name]?.mapping?["env"]?.mapping?.keys.compactMap(\.string) ?? []
             }
         }
     }
