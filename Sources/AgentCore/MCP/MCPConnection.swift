@@ -55,6 +55,11 @@ final class MCPConnection: Sendable {
         }
     }
 
+    /// The stdio server's process id (nil over HTTP), for tests that kill it behind our back.
+    var processID: Int32? {
+        get async { await (transport as? MCPStdioTransport)?.pid }
+    }
+
     var isDead: Bool { death.reason != nil }
     var deathReason: String? { death.reason }
 

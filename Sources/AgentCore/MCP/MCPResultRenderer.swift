@@ -15,7 +15,7 @@ enum MCPResultRenderer {
             switch item {
             case .text(let text, _, _):
                 parts.append(text)
-                if let parsed = try? JSONValue.parse(text) { textJSON.append(parsed) }
+                textJSON.append((try? JSONValue.parse(text)) ?? .string(text))
             case .image(let data, let mimeType, _, _):
                 parts.append("[image: \(mimeType), \(describeSize(base64: data))]")
                 if image == nil, ["image/png", "image/jpeg"].contains(mimeType) { image = data }
@@ -34,7 +34,9 @@ enum MCPResultRenderer {
             }
         }
         if let structured = result.structuredContent.flatMap(json), !textJSON.contains(structured) {
-            parts.append(structured.serialized())
+            // SDKs wrap a non-object return value as {"result": value}; the text already says it.
+            let wrapped = structured.objectValue.flatMap { $0.count == 1 ? $0["result"] : nil }
+            if wrapped.map({ !textJSON.contains($0) }) ?? true { parts.append(structured.serialized()) }
         }
         var text = parts.joined(separator: "\n")
         if text.utf8.count > cap {

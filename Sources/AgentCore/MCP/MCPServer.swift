@@ -64,6 +64,11 @@ public final class MCPServer: Sendable {
             lastError: lastError)
     }
 
+    /// The running stdio server's process id (tests kill it to play a crash).
+    var processID: Int32? {
+        get async { await state.withLock { $0.connection }?.processID }
+    }
+
     /// Starts the supervisor (idempotent).
     public func start() {
         state.withLock { state in
