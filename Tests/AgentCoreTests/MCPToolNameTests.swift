@@ -62,6 +62,6 @@ import Testing
         #expect(MCPServer.backoff(0) == .zero)
         #expect(MCPServer.backoff(1) == .milliseconds(250))
         #expect(MCPServer.backoff(3) == .seconds(1))
-        #expect(MCPServer.backoff(50) == .seconds(30))
+        #expect(MCPServer.backoff(50) == .seconds(10))
     }
 }

@@ -1,6 +1,6 @@
 /// Runs work that cannot itself be cancelled (an SDK request waits on a continuation) under a
-/// deadline: when it passes, `onTimeout` must make the work finish (by disconnecting), and the
-/// outcome says it timed out.
+/// deadline: when it passes, or when the calling task is cancelled (a stop during start-up),
+/// `onTimeout` must make the work finish (by disconnecting), and the outcome says so.
 enum MCPDeadline {
     enum Outcome<T: Sendable>: Sendable {
         case value(T)
@@ -10,22 +10,21 @@ enum MCPDeadline {
 
     static func run<T: Sendable>(within limit: Duration, onTimeout: @escaping @Sendable () async -> Void,
                                  _ work: @escaping @Sendable () async throws -> T) async -> Outcome<T> {
-        await withTaskGroup(of: Outcome<T>?.self) { group in
+        await withTaskGroup(of: Outcome<T>.self) { group in
             group.addTask {
                 do { return .value(try await work()) } catch { return .failed(error) }
             }
             group.addTask {
-                guard (try? await Task.sleep(for: limit)) != nil else { return nil }
+                guard (try? await Task.sleep(for: limit)) != nil else { return .failed(CancellationError()) }
                 return .timedOut
             }
-            var outcome: Outcome<T> = .timedOut
-            while let next = await group.next() {
-                guard let next else { continue }
-                outcome = next
-                if case .timedOut = next { await onTimeout() }
-                group.cancelAll()
-                break
+            let outcome = await group.next() ?? .timedOut
+            switch outcome {
+            case .value: break
+            case .timedOut, .failed(is CancellationError): await onTimeout()
+            case .failed: break
             }
+            group.cancelAll()
             return outcome
         }
     }

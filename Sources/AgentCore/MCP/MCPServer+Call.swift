@@ -80,14 +80,21 @@ extension MCPServer {
         defer { timer.cancel() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<MCPConnection?, Never>) in
+                var wake = false
                 let ready: MCPConnection?? = state.withLock { state in
                     if let connection = state.connection, !connection.isDead { return .some(connection) }
-                    let pending = state.phase == .starting || state.connection != nil || waitForAttempt
+                    // Down and pausing between attempts: a call wakes the supervisor at most once a
+                    // second, so a server that came back is used at once and a dead one costs little.
+                    wake = state.phase == .down && state.pause != nil
+                        && (state.lastFailure.map { $0.duration(to: .now) >= .seconds(1) } ?? true)
+                    let pending = state.phase == .starting || state.connection != nil || state.awaitingReconnect
+                        || waitForAttempt || wake
                     if Task.isCancelled || state.phase == .stopped || !pending { return .some(nil) }
                     state.waiters[id] = continuation
                     return .none
                 }
                 if let ready { continuation.resume(returning: ready) }
+                if wake { self.wake() }
             }
         } onCancel: { [weak self] in
             self?.resumeWaiter(id)

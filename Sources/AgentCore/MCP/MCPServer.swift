@@ -28,6 +28,12 @@ public final class MCPServer: Sendable {
         var supervisor: Task<Void, Never>?
         var refreshing = false
         var refreshAgain = false
+        /// A working connection just died and the supervisor is about to reconnect: calls wait for it.
+        var awaitingReconnect = false
+        /// When the last failed attempt ended (calls may wake the backoff a second later).
+        var lastFailure: ContinuousClock.Instant?
+        /// The supervisor's backoff pause, resumed early by a call that needs the server.
+        var pause: CheckedContinuation<Void, Never>?
     }
 
     public let spec: MCPServerSpec
@@ -93,9 +99,38 @@ public final class MCPServer: Sendable {
         await task?.value
     }
 
-    /// The delay before connection attempt number `failures` + 1 after that many failures in a row.
+    /// The delay before connection attempt number `failures` + 1 after that many failures in a row:
+    /// 0.25 s doubling to 10 s. A call that needs the server cuts the wait short (`wake`).
     static func backoff(_ failures: Int) -> Duration {
-        failures <= 0 ? .zero : .milliseconds(min(30_000, 250 << min(failures - 1, 10)))
+        failures <= 0 ? .zero : .milliseconds(min(10_000, 250 << min(failures - 1, 10)))
+    }
+
+    /// Sleeps `delay` unless woken by a call or cancelled.
+    private func pause(for delay: Duration) async {
+        let timer = Task { [weak self] in
+            guard (try? await Task.sleep(for: delay)) != nil else { return }
+            self?.wake()
+        }
+        defer { timer.cancel() }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let cancelled = state.withLock { state in
+                    if Task.isCancelled { return true }
+                    state.pause = continuation
+                    return false
+                }
+                if cancelled { continuation.resume() }
+            }
+        } onCancel: {
+            wake()
+        }
+    }
+
+    func wake() {
+        state.withLock { state in
+            defer { state.pause = nil }
+            return state.pause
+        }?.resume()
     }
 
     private func supervise() async {
@@ -103,7 +138,8 @@ public final class MCPServer: Sendable {
         var attempt = 0
         while !Task.isCancelled {
             if failures > 0 {
-                guard (try? await Task.sleep(for: Self.backoff(failures))) != nil else { break }
+                await pause(for: Self.backoff(failures))
+                if Task.isCancelled { break }
             }
             if attempt > 0 { stats.restarts.add(1, ordering: .relaxed) }
             attempt += 1
@@ -152,6 +188,7 @@ public final class MCPServer: Sendable {
             state.connection = connection
             state.tools = tools
             state.lastError = nil
+            state.awaitingReconnect = false
             state.attempts += 1
             state.upSince = .now
             defer { state.waiters = [:] }
@@ -170,7 +207,9 @@ public final class MCPServer: Sendable {
             state.connection = nil
             state.lastError = reason
             state.upSince = nil
+            state.awaitingReconnect = !failedAttempt
             guard failedAttempt else { return [] }
+            state.lastFailure = .now
             state.attempts += 1
             defer { state.waiters = [:] }
             return Array(state.waiters.values)

@@ -1,5 +1,7 @@
 /// One tool of an MCP server as the agent offers it: the exposed (prefixed, sanitised) name,
 /// the server's description and schema; calls go through the server's supervisor.
+///
+/// Threading: a value; `call` runs in the query's task and only suspends (see `MCPServer`).
 public struct MCPTool: Tool {
     public let server: MCPServer
     public let info: MCPToolInfo
