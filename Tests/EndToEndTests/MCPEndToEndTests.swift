@@ -42,6 +42,20 @@ struct MCPEndToEndTests {
         """
     }
 
+    /// Children of `parent` whose command line mentions `needle` (the stdio MCP servers the
+    /// responder started; other tests run their own at the same time).
+    static func processes(matching needle: String, parent: pid_t) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> pid_t? in
+            guard let pid = pid_t(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"),
+                  let stat = FileManager.default.contents(atPath: "/proc/\(entry)/stat") else { return nil }
+            // stat is "pid (comm) state ppid …"; comm may hold spaces, so read after the last ')'.
+            let fields = String(decoding: stat, as: UTF8.self).split(separator: ")").last?.split(separator: " ") ?? []
+            guard fields.count > 1, pid_t(fields[1]) == parent else { return nil }
+            return String(decoding: data, as: UTF8.self).contains(needle) ? pid : nil
+        }
+    }
+
     static func query(_ stack: FakeLLMStack, _ message: String, session: String) async throws -> QueryStream {
         let body = JSONValue.object(["message": .string(message), "session_id": .string(session)]).serialized()
         let raw = try await stack.client.stream("/agent/query-stream", method: "POST", headers: [("Content-Type", "application/json")],
@@ -131,6 +145,9 @@ struct MCPEndToEndTests {
         let names = (try await stack.client.get("/tools").json()["tools"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
         #expect(names.contains("time__convert_time") && names.contains("fx__add"), "\(names)")
 
+        let marker = "--local-timezone"
+        #expect(Self.processes(matching: marker, parent: stack.responder.pid).count == 1, "one mcp-server-time process runs")
+
         try stack.writeConfig(Self.config(Self.httpServer(fixture) + "\n" + Self.httpServer(fixture, name: "copy", extra: "      prefix: fx")))
         #expect(stack.reload(expecting: "configuration reload rejected", timeout: 40), "\(stack.logs)")
         let rejected = try #require(LogLines.parse(stack.responder.log).last { $0["msg"]?.hasPrefix("configuration reload rejected") == true })
@@ -138,6 +155,52 @@ struct MCPEndToEndTests {
                 "\(rejected)")
         let kept = (try await stack.client.get("/tools").json()["tools"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
         #expect(kept.contains("time__convert_time"), "the running configuration is kept: \(kept)")
+
+        try stack.writeConfig(Self.config(Self.httpServer(fixture)))
+        #expect(stack.reload(expecting: "configuration reloaded", timeout: 40), "\(stack.logs)")
+        #expect(TestEnvironment.waitUntil(timeout: 10) { Self.processes(matching: marker, parent: stack.responder.pid).isEmpty },
+                "a server removed by reload is stopped")
+        let left = (try await stack.client.get("/tools").json()["tools"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+        #expect(!left.contains("time__convert_time") && left.contains("fx__add"), "\(left)")
+    }
+
+    @Test("cancelling the query cancels its MCP call at the server; shutdown stops stdio servers")
+    func queryCancelReachesTheServerAndShutdownStopsServers() async throws {
+        let fixture = try await MCPFixtureProcess.start()
+        defer { fixture.stop() }
+        let stdio = """
+                local:
+                  transport: stdio
+                  argv: ["\(try MCPFixtureProcess.program("python"))", "\(MCPFixtureProcess.script)", "--transport", "stdio"]
+                  startup_timeout_seconds: 20
+            """
+        let stack = try await HTTPTestClient.onThread { try FakeLLMStack(config: Self.config(Self.httpServer(fixture) + "\n" + stdio)) }
+        defer { stack.stop() }
+        let responder = stack.responder.pid
+        let servers = Self.processes(matching: "--transport\u{0}stdio", parent: responder)
+        #expect(servers.count == 1)
+        try await stack.llm.script([
+            ["tool_calls": [["name": "fx__sleep", "arguments": ["seconds": 60]]]],
+            ["tool_calls": [["name": "fx__stats", "arguments": [:]]]],
+            ["text": "done"],
+        ])
+        let running = Task { try await Self.query(stack, "wait", session: "mcp-cancel") }
+        _ = try await stack.llm.waitForRequests { $0.count >= 1 }
+        // The model's answer streams, then the call starts and sleeps at the server.
+        try await Task.sleep(for: .milliseconds(1500))
+        let cancel = try await stack.post("/sessions/mcp-cancel/cancel", "{}")
+        #expect(cancel.status == 200, "\(cancel.status) \(cancel.text)")
+        let cancelled = try await running.value
+        #expect(cancelled.first("final")?["status"] == "cancelled", "\(cancelled.types)")
+        let stats = try await Self.query(stack, "stats?", session: "mcp-cancel")
+        let result = try #require(stats.first("tool_result")?["result"]?.stringValue, "\(stats.types)")
+        #expect((try JSONValue.parse(result))["cancelled"] == 1, "the server saw notifications/cancelled: \(result)")
+
+        stack.stack.responder.stop()
+        // By pid: a server that outlived the responder would have a new parent.
+        #expect(TestEnvironment.waitUntil(timeout: 10) { servers.allSatisfy { kill($0, 0) != 0 } },
+                "the stdio server is stopped with the responder")
+        #expect(stack.responder.log.contains("MCP server stopped"), "\(stack.responder.log.suffix(2000))")
     }
 
     @Test("50 concurrent MCP calls from 5 queries through nginx all answer")
