@@ -59,6 +59,31 @@ public protocol QueryRunner: Sendable {
         emit: @escaping @Sendable (AgentEvent) async -> Void,
         checkpoint: @escaping @Sendable (QueryCheckpoint) async throws -> Void
     ) async -> QueryOutcome
+
+    /// The same with the whole input: a message that may hold images, and the query's options.
+    func run(
+        context: QueryContext,
+        history: [ChatMessage],
+        input: QueryInput,
+        usage: SessionUsage,
+        emit: @escaping @Sendable (AgentEvent) async -> Void,
+        checkpoint: @escaping @Sendable (QueryCheckpoint) async throws -> Void
+    ) async -> QueryOutcome
+}
+
+extension QueryRunner {
+    /// A runner that knows only text gets the message's text, and runs as configured.
+    public func run(
+        context: QueryContext,
+        history: [ChatMessage],
+        input: QueryInput,
+        usage: SessionUsage,
+        emit: @escaping @Sendable (AgentEvent) async -> Void,
+        checkpoint: @escaping @Sendable (QueryCheckpoint) async throws -> Void
+    ) async -> QueryOutcome {
+        await run(context: context, history: history, userMessage: input.message.content, usage: usage, emit: emit,
+                  checkpoint: checkpoint)
+    }
 }
 
 /// One tool as `GET /tools` lists it.

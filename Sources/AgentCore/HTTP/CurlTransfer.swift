@@ -37,6 +37,9 @@ final class CurlTransfer {
         set(agent_curl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1))
         set(agent_curl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2))
         set(agent_curl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
+        // The path goes out as given: libcurl would otherwise remove `.`/`..` segments, and a
+        // model-chosen tool argument must not be able to move a request to another path.
+        set(agent_curl_easy_setopt_long(easy, CURLOPT_PATH_AS_IS, 1))
         set(agent_curl_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
         set(agent_curl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(timeouts.connect * 1000)))
         if let total = timeouts.total {

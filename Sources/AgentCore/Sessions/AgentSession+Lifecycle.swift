@@ -14,12 +14,41 @@ extension AgentSession {
         return true
     }
 
-    /// Stops everything and takes the session out of service (DELETE, expiry, shutdown).
+    /// Stops everything and takes the session out of service (DELETE, expiry, shutdown). What
+    /// the stopped queries recorded is committed (a graceful shutdown keeps it); if that fails,
+    /// memory goes back to what the store holds.
     func retire(reason: String) async {
         isRetired = true
         await stopAllQueries(reason: reason)
+        if !uncommittedEvents.isEmpty || history != committedHistory {
+            do {
+                try await commit(runningQueryId: nil)
+            } catch {
+                rollBackToCommitted()
+            }
+        }
         for continuation in followers.values { continuation.finish() }
         followers.removeAll()
+    }
+
+    /// Cancels everything queued and running, and waits until nothing runs. Queries submitted
+    /// meanwhile (they queue behind the one being stopped) are cancelled too, so the caller
+    /// acts on an idle session. Their clients are told why (`reason`, a 409 for blocking ones).
+    func stopAllQueries(reason: String) async {
+        while running != nil || !queued.isEmpty {
+            while !queued.isEmpty { abandonQueued(at: 0, reason: reason) }
+            guard let task = running?.task else { break }
+            running?.cancelReason = reason
+            cancelRunning()
+            await task.value
+        }
+    }
+
+    static func isCancellation(_ terminal: AgentEvent) -> Bool {
+        switch terminal {
+        case .final(_, .cancelled), .error(_, .cancelled): return true
+        default: return false
+        }
     }
 
     /// Events after `seq` from memory, then live ones until the running query ends

@@ -6,20 +6,27 @@ import Synchronization
 /// Threading: an actor. A query runs in a child task the session owns, so cancel, delete, clear
 /// and shutdown act in one place. Reads go through `info`, a snapshot behind a mutex that is
 /// updated at each commit, so they never wait for the actor or a running query.
+///
+/// What reads show is what the store holds (`committedHistory`, `committedUsage`): a commit
+/// that fails rolls memory back to it (`AgentSession+Commit`), so an answer and the state agree.
 public actor AgentSession {
     public nonisolated let id: String
     public nonisolated let owner: String?
     public nonisolated let createdAt: Date
     /// The session's own system prompt; nil uses the configured default at query time.
     public nonisolated let systemPrompt: String?
+    /// The session's default model; nil uses the configured default at query time.
+    public nonisolated let model: String?
     private nonisolated let snapshot: Mutex<SessionInfo>
 
     let settings: SessionSettings
     let persistence: (any SessionPersistence)?
     var history: [ChatMessage]
-    /// The history as last written to the store, to send only what changed.
+    /// The history as last written to the store: what reads show, and the base of the next change.
     var committedHistory: [ChatMessage]
     var usage: SessionUsage
+    /// The usage as last written to the store.
+    var committedUsage: SessionUsage
     var lastSeq: Int64
     var lastUsedAt: Date
     var running: RunningQuery?
@@ -31,18 +38,25 @@ public actor AgentSession {
     var followers: [UUID: AsyncStream<StampedEvent>.Continuation] = [:]
     var resultWaiters: [String: QueryResultBox] = [:]
     var isRetired = false
+    /// One commit at a time (see `commit`): set while one runs, the rest wait in order.
+    var committing = false
+    var commitWaiters: [CheckedContinuation<Void, Never>] = []
 
+    /// `committedHistory` is what the store already holds of `history` (all of it when nil); a
+    /// session seeded with messages starts with none of them stored, so its first commit writes them.
     init(header: SessionHeader, lastUsedAt: Date, history: [ChatMessage], usage: SessionUsage, lastSeq: Int64,
-         settings: SessionSettings, persistence: (any SessionPersistence)?) {
+         settings: SessionSettings, persistence: (any SessionPersistence)?, committedHistory: [ChatMessage]? = nil) {
         id = header.id
         owner = header.owner
         createdAt = header.createdAt
         systemPrompt = header.systemPrompt
+        model = header.model
         self.settings = settings
         self.persistence = persistence
         self.history = history
-        self.committedHistory = history
+        self.committedHistory = committedHistory ?? history
         self.usage = usage
+        self.committedUsage = usage
         self.lastSeq = lastSeq
         self.lastUsedAt = lastUsedAt
         snapshot = Mutex(SessionInfo(id: header.id, owner: header.owner, createdAt: header.createdAt,
@@ -55,14 +69,15 @@ public actor AgentSession {
         snapshot.withLock { $0 }
     }
 
-    /// The committed history (no system prompt), for `GET /sessions/{id}/messages`.
+    /// The stored history (no system prompt), for `GET /sessions/{id}/messages`: a step being
+    /// written, or one whose write failed, is not shown.
     public func messages() -> [ChatMessage] {
-        history
+        committedHistory
     }
 
     func publishInfo() {
         let info = SessionInfo(id: id, owner: owner, createdAt: createdAt, lastUsedAt: lastUsedAt,
-                               messageCount: SessionInfo.countMessages(history), usage: usage,
+                               messageCount: SessionInfo.countMessages(committedHistory), usage: committedUsage,
                                runningQueryId: running?.queryId, queuedQueries: queued.count)
         snapshot.withLock { $0 = info }
     }
@@ -83,27 +98,5 @@ public actor AgentSession {
         }
         for continuation in followers.values { continuation.yield(stamped) }
         return stamped
-    }
-
-    /// Writes the current state and the events since the last commit in one transaction.
-    func commit(runningQueryId: String?) async throws {
-        publishInfo()
-        guard let persistence else {
-            uncommittedEvents.removeAll()
-            return
-        }
-        let events = uncommittedEvents
-        uncommittedEvents.removeAll()
-        let written = history
-        let commit = SessionCommit(sessionId: id, history: .between(committedHistory, written), events: events,
-                                   usage: usage, lastUsedAt: lastUsedAt, runningQueryId: runningQueryId)
-        do {
-            try await persistence.commit(commit)
-            committedHistory = written
-        } catch {
-            // Keep them for the next attempt: a later commit may succeed once the disk recovers.
-            uncommittedEvents.insert(contentsOf: events, at: 0)
-            throw error
-        }
     }
 }

@@ -9,9 +9,8 @@ extension SessionManager {
         var expired: [String] = []
         for info in sessions.values.map(\.info) where info.lastUsedAt < cutoff && !info.isBusy {
             guard let session = sessions[info.id], await session.retireIfIdle() else { continue }
-            sessions.removeValue(forKey: info.id)
             do {
-                try await persistence?.deleteSession(id: info.id)
+                try await remove(session, reason: "the session expired")
             } catch {
                 logger.warning("could not delete expired session from the store; it will be retried",
                                metadata: ["session_id": "\(info.id)", "error": "\(error)"])
@@ -20,7 +19,10 @@ extension SessionManager {
         }
         if let persistence {
             do {
-                let stored = try await persistence.expireSessions(idleBefore: cutoff, excluding: Set(sessions.keys))
+                // Sessions being loaded or deleted are left alone: the load would otherwise bring
+                // back a session whose row is gone, and the deletion is already doing the work.
+                let busy = Set(sessions.keys).union(loading.keys).union(deleting.keys)
+                let stored = try await persistence.expireSessions(idleBefore: cutoff, excluding: busy)
                 expired.append(contentsOf: stored)
             } catch {
                 logger.warning("expiring stored sessions failed", metadata: ["error": "\(error)"])

@@ -14,9 +14,8 @@ public protocol SessionPersistence: Sendable {
     /// and whether a query is still running. Returns when the data is on disk.
     func commit(_ commit: SessionCommit) async throws
     func deleteSession(id: String) async throws
-    func listSessions(owner: String?, limit: Int, after cursor: String?) async throws -> SessionListPage
-    /// Sessions of `owner` (nil: those created without authentication), or of everyone with `allOwners`.
-    func countSessions(owner: String?, allOwners: Bool) async throws -> Int
+    func listSessions(in scope: SessionScope, limit: Int, after cursor: String?) async throws -> SessionListPage
+    func countSessions(in scope: SessionScope) async throws -> Int
     /// Stored events with `seq > after`, oldest first, at most `limit`.
     func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent]
     /// Ids of sessions idle since before `cutoff`, deleted by this call; `excluding` are left alone.
@@ -30,12 +29,15 @@ public struct SessionHeader: Sendable, Hashable {
     public var owner: String?
     public var createdAt: Date
     public var systemPrompt: String?
+    /// The session's default model (`POST /sessions` `model`); nil uses the configured default.
+    public var model: String?
 
-    public init(id: String, owner: String?, createdAt: Date, systemPrompt: String?) {
+    public init(id: String, owner: String?, createdAt: Date, systemPrompt: String?, model: String? = nil) {
         self.id = id
         self.owner = owner
         self.createdAt = createdAt
         self.systemPrompt = systemPrompt
+        self.model = model
     }
 }
 

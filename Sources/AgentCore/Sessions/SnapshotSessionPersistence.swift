@@ -11,7 +11,7 @@ public struct SnapshotSessionPersistence: SessionPersistence {
 
     public func createSession(_ header: SessionHeader) async throws {
         try await store.createSession(SessionRecord(id: header.id, owner: header.owner, createdAt: header.createdAt,
-                                                    systemPrompt: header.systemPrompt))
+                                                    systemPrompt: header.systemPrompt, model: header.model))
     }
 
     public func loadSession(id: String) async throws -> PersistedSession? {
@@ -19,7 +19,7 @@ public struct SnapshotSessionPersistence: SessionPersistence {
         let record = stored.record
         return PersistedSession(
             header: SessionHeader(id: record.id, owner: record.owner, createdAt: record.createdAt,
-                                  systemPrompt: record.systemPrompt),
+                                  systemPrompt: record.systemPrompt, model: record.model),
             lastUsedAt: record.lastUsedAt, history: stored.messages, usage: record.usage, lastSeq: record.lastSeq)
     }
 
@@ -51,13 +51,13 @@ public struct SnapshotSessionPersistence: SessionPersistence {
         try await store.deleteSession(id)
     }
 
-    public func listSessions(owner: String?, limit: Int, after cursor: String?) async throws -> SessionListPage {
+    public func listSessions(in scope: SessionScope, limit: Int, after cursor: String?) async throws -> SessionListPage {
         var storeCursor: SessionCursor?
         if let cursor {
             guard let parsed = SessionCursor(token: cursor) else { throw SessionError.invalidCursor(cursor) }
             storeCursor = parsed
         }
-        let page = try await store.listSessions(owner: owner, limit: limit, after: storeCursor)
+        let page = try await store.listSessions(in: scope, limit: limit, after: storeCursor)
         let summaries = page.sessions.map {
             SessionSummary(id: $0.id, owner: $0.owner, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt,
                            messageCount: $0.messageCount)
@@ -65,8 +65,8 @@ public struct SnapshotSessionPersistence: SessionPersistence {
         return SessionListPage(sessions: summaries, nextCursor: page.nextCursor?.token)
     }
 
-    public func countSessions(owner: String?, allOwners: Bool) async throws -> Int {
-        try await store.countSessions(owner: allOwners ? nil : owner)
+    public func countSessions(in scope: SessionScope) async throws -> Int {
+        try await store.countSessions(in: scope)
     }
 
     public func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent] {

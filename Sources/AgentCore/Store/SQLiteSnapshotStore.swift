@@ -82,14 +82,14 @@ public final class SQLiteSnapshotStore: SnapshotStore {
         try await write("deleteSession(\(id))") { try $0.deleteSession(id) }
     }
 
-    public func listSessions(owner: String?, limit: Int, after cursor: SessionCursor?) async throws -> SessionPage {
-        let (rows, hasMore) = try await read("listSessions") { try $0.listSessions(owner: owner, limit: limit, after: cursor) }
+    public func listSessions(in scope: SessionScope, limit: Int, after cursor: SessionCursor?) async throws -> SessionPage {
+        let (rows, hasMore) = try await read("listSessions") { try $0.listSessions(in: scope, limit: limit, after: cursor) }
         let records = try rows.map(Self.record)
         return SessionPage(sessions: records, nextCursor: hasMore ? records.last.map(SessionCursor.init(after:)) : nil)
     }
 
-    public func countSessions(owner: String?) async throws -> Int {
-        try await read("countSessions") { try $0.countSessions(owner: owner) }
+    public func countSessions(in scope: SessionScope) async throws -> Int {
+        try await read("countSessions") { try $0.countSessions(in: scope) }
     }
 
     public func expireSessions(idleBefore cutoff: Date, excluding: Set<String>) async throws -> [String] {
@@ -214,6 +214,6 @@ public final class SQLiteSnapshotStore: SnapshotStore {
         return SessionRecord(id: row.id, owner: row.owner, createdAt: Date(timeIntervalSince1970: row.createdAt),
                              lastUsedAt: Date(timeIntervalSince1970: row.lastUsedAt), systemPrompt: row.systemPrompt,
                              usage: usage, messageCount: row.messageCount, lastSeq: row.lastSeq,
-                             runningQueryId: row.runningQueryId)
+                             runningQueryId: row.runningQueryId, model: row.model)
     }
 }

@@ -7,7 +7,7 @@ struct SchemaMigration: Sendable {
     var script: String
 
     /// Every migration, oldest first; the last one's version is the current schema.
-    static let all: [SchemaMigration] = [initial, runningQueryMarker, sessionCounts]
+    static let all: [SchemaMigration] = [initial, runningQueryMarker, sessionCounts, sessionModel]
 
     static var currentVersion: Int { all.last?.version ?? 0 }
 
@@ -67,5 +67,12 @@ struct SchemaMigration: Sendable {
         CREATE TRIGGER sessions_uncounted AFTER DELETE ON sessions BEGIN
             UPDATE session_counts SET n = n - 1 WHERE key IN ('*', coalesce('o:' || OLD.owner, '-'));
         END;
+        """)
+
+    /// v4: a session's default model (`POST /sessions` `model`); NULL, the configured default,
+    /// for every session created before. Messages need no migration: content parts are an
+    /// optional field of the message JSON, absent from older rows.
+    static let sessionModel = SchemaMigration(version: 4, name: "session model", script: """
+        ALTER TABLE sessions ADD COLUMN model TEXT;
         """)
 }

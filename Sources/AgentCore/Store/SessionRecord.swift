@@ -18,10 +18,12 @@ public struct SessionRecord: Sendable, Hashable {
     public var lastSeq: Int64
     /// The query that was running at the last commit; set by `beginQuery`, cleared by `endQuery`.
     public var runningQueryId: String?
+    /// The session's default model (nil: the configured default).
+    public var model: String?
 
     public init(id: String, owner: String?, createdAt: Date, lastUsedAt: Date? = nil, systemPrompt: String?,
                 usage: SessionUsage = SessionUsage(), messageCount: Int = 0, lastSeq: Int64 = 0,
-                runningQueryId: String? = nil) {
+                runningQueryId: String? = nil, model: String? = nil) {
         self.id = id
         self.owner = owner
         self.createdAt = createdAt
@@ -31,5 +33,6 @@ public struct SessionRecord: Sendable, Hashable {
         self.messageCount = messageCount
         self.lastSeq = lastSeq
         self.runningQueryId = runningQueryId
+        self.model = model
     }
 }

@@ -2,7 +2,7 @@
 /// `SessionRecord` off that thread.
 struct SessionRow: Sendable {
     /// The column list every session query selects, in `init(_:)`'s order.
-    static let columns = "id, owner, created_at, last_used_at, system_prompt, usage, message_count, last_seq, running_query_id"
+    static let columns = "id, owner, created_at, last_used_at, system_prompt, usage, message_count, last_seq, running_query_id, model"
 
     var id: String
     var owner: String?
@@ -13,6 +13,7 @@ struct SessionRow: Sendable {
     var messageCount: Int
     var lastSeq: Int64
     var runningQueryId: String?
+    var model: String?
 
     init(_ row: SQLiteStatement) {
         id = row.text(0)
@@ -24,5 +25,6 @@ struct SessionRow: Sendable {
         messageCount = row.int(6)
         lastSeq = row.int64(7)
         runningQueryId = row.optionalText(8)
+        model = row.optionalText(9)
     }
 }

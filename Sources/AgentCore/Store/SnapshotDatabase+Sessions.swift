@@ -10,17 +10,21 @@ extension SnapshotDatabase {
         SELECT \(SessionRow.columns) FROM sessions WHERE owner = ? AND (created_at, id) > (?, ?)
         ORDER BY owner, created_at, id LIMIT ?
         """
+    private static let pageUnowned = """
+        SELECT \(SessionRow.columns) FROM sessions WHERE owner IS NULL AND (created_at, id) > (?, ?)
+        ORDER BY owner, created_at, id LIMIT ?
+        """
 
     func createSession(_ record: SessionRecord, usageJSON: String) throws {
         try connection.transaction {
             let exists = try connection.row("SELECT 1 FROM sessions WHERE id = ?", [.text(record.id)]) { _ in true }
             if exists == true { throw StoreError.sessionExists(record.id) }
             try connection.run("""
-                INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt, usage, running_query_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt, usage, running_query_id, model)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, [.text(record.id), .optionalText(record.owner), .real(record.createdAt.timeIntervalSince1970),
                       .real(record.lastUsedAt.timeIntervalSince1970), .optionalText(record.systemPrompt),
-                      .text(usageJSON), .optionalText(record.runningQueryId)])
+                      .text(usageJSON), .optionalText(record.runningQueryId), .optionalText(record.model)])
         }
     }
 
@@ -38,26 +42,32 @@ extension SnapshotDatabase {
     }
 
     /// Up to `limit` sessions after the keyset position, plus whether more follow.
-    func listSessions(owner: String?, limit: Int, after cursor: SessionCursor?) throws -> ([SessionRow], Bool) {
-        let createdAfter = cursor?.createdAt.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude
-        let idAfter = cursor?.id ?? ""
+    func listSessions(in scope: SessionScope, limit: Int, after cursor: SessionCursor?) throws -> ([SessionRow], Bool) {
+        let position: [SQLiteValue] = [.real(cursor?.createdAt.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude),
+                                        .text(cursor?.id ?? "")]
         let fetch = SQLiteValue.int(max(0, limit) + 1)
         var rows: [SessionRow]
-        if let owner {
-            rows = try connection.rows(Self.pageOwned, [.text(owner), .real(createdAfter), .text(idAfter), fetch]) {
-                SessionRow($0)
-            }
-        } else {
-            rows = try connection.rows(Self.pageAll, [.real(createdAfter), .text(idAfter), fetch]) { SessionRow($0) }
+        switch scope {
+        case .everyone:
+            rows = try connection.rows(Self.pageAll, position + [fetch]) { SessionRow($0) }
+        case .owner(let owner?):
+            rows = try connection.rows(Self.pageOwned, [.text(owner)] + position + [fetch]) { SessionRow($0) }
+        case .owner(nil):
+            rows = try connection.rows(Self.pageUnowned, position + [fetch]) { SessionRow($0) }
         }
         let hasMore = rows.count > max(0, limit)
         if hasMore { rows.removeLast() }
         return (rows, hasMore)
     }
 
-    /// One row of the trigger-kept counts, whatever the size of the store.
-    func countSessions(owner: String?) throws -> Int {
-        let key = owner.map { "o:" + $0 } ?? "*"
+    /// One row of the trigger-kept counts (schema v3 keys), whatever the size of the store.
+    func countSessions(in scope: SessionScope) throws -> Int {
+        let key: String
+        switch scope {
+        case .everyone: key = "*"
+        case .owner(let owner?): key = "o:" + owner
+        case .owner(nil): key = "-"
+        }
         return try connection.row("SELECT n FROM session_counts WHERE key = ?", [.text(key)]) { $0.int(0) } ?? 0
     }
 

@@ -41,11 +41,21 @@ final class SnapshotDatabase {
         do {
             // The C API keeps the value out of SQL text.
             sqlite3_busy_timeout(try connection.rawHandle(), Int32(clamping: busyTimeoutMilliseconds))
+            // Before anything reads the file: in EXCLUSIVE locking mode SQLite keeps the WAL index
+            // in heap memory instead of memory-mapping the `-shm` file. A mapped `-shm` that
+            // becomes unwritable (chattr +i, a full tmpfs) kills the process with SIGBUS on the
+            // next write to it; a heap index cannot. The cost: no other process may open the
+            // store while agent-fcgi runs (it owns it anyway; a second one fails to start).
+            // SQLite cannot read a read-only WAL database this way, so a connection it opened
+            // read-only keeps normal locking: it serves reads until the file is writable again.
+            if !connection.isReadOnly { try connection.execute("PRAGMA locking_mode = EXCLUSIVE") }
             if checkIntegrity { try Self.checkIntegrity(connection, path: path) }
             // WAL lets readers run during a write; NORMAL syncs at checkpoints, not at each
             // commit: a power cut may lose the last commits but never corrupts the file.
             _ = try connection.row("PRAGMA journal_mode = WAL") { $0.text(0) }
             try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+        } catch let error as SQLiteError where error.primaryCode == SQLITE_BUSY {
+            throw StoreError.inUse(path: path)
         } catch let error as SQLiteError {
             throw StoreError(error, operation: "configure \(path)")
         }
@@ -77,14 +87,19 @@ final class SnapshotDatabase {
         else { throw StoreError.databaseFileMissing(path: path) }
     }
 
-    /// A real write, committed so the WAL is written too. With `growing`, it needs fresh pages
-    /// (two pages of zeroes, then deleted): it fails exactly when a growing commit would, which
-    /// is what a degraded store must prove before it is trusted again. Without, it rewrites one
-    /// row in place and allocates nothing: enough to find a file that cannot be written at all,
-    /// without leaving free pages behind that would let a later growing probe pass on a full disk.
+    /// A real write, committed so the WAL is written too, then a checkpoint into the database
+    /// file. With `growing`, the write needs fresh pages (two pages of zeroes, then deleted): it
+    /// fails exactly when a growing commit would, which is what a degraded store must prove
+    /// before it is trusted again. Without, it rewrites one row in place and allocates nothing:
+    /// enough to find a file that cannot be written at all, without leaving free pages behind
+    /// that would let a later growing probe pass on a full disk.
     func probeWrite(growing: Bool) throws {
         try checkFilePresent()
         try reopenIfReadOnly()
+        // Commits go to the WAL; the database file is written only by checkpoints, whose
+        // failures SQLite does not report to the committer. An unwritable database file would
+        // otherwise look healthy while the WAL grows without end.
+        guard access(path, W_OK) == 0 else { throw StoreError.readOnly(path: path) }
         try connection.transaction {
             if growing {
                 try connection.run("INSERT INTO store_probe (payload) VALUES (zeroblob(?))", [.int(pageSize * 2)])
@@ -93,17 +108,24 @@ final class SnapshotDatabase {
             }
             try connection.run("DELETE FROM store_probe")
         }
+        do {
+            // PASSIVE: copies what the WAL holds beyond the last checkpoint (usually little), never waits.
+            _ = try connection.row("PRAGMA wal_checkpoint(PASSIVE)") { $0.int(0) }
+        } catch let error as SQLiteError {
+            throw StoreError(error, operation: "checkpoint into \(path) (the WAL cannot be written back to the database file)")
+        }
     }
 
     /// SQLite silently opens a file it may not write (permissions, immutable attribute)
     /// read-only, and such a connection stays read-only: reopening is how writes resume once
-    /// the file is writable again.
+    /// the file is writable again. The old connection goes first: a writable one takes the
+    /// file exclusively. Should the new one fail to open, the closed one counts as read-only
+    /// and the next probe tries again.
     private func reopenIfReadOnly() throws {
         guard connection.isReadOnly else { return }
-        let fresh = try Self.connect(path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, checkIntegrity: false)
-        guard !fresh.isReadOnly else { throw StoreError.readOnly(path: path) }
         connection.close()
-        connection = fresh
+        connection = try Self.connect(path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, checkIntegrity: false)
+        guard !connection.isReadOnly else { throw StoreError.readOnly(path: path) }
     }
 
     /// Caps the file at `pages` pages (SQLite never lowers it below the current size);

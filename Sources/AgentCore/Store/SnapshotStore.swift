@@ -46,13 +46,12 @@ public protocol SnapshotStore: Sendable {
     @discardableResult
     func deleteSession(_ id: String) async throws -> Bool
 
-    /// Sessions oldest first (creation time, then id), `limit` at a time, after `cursor`.
-    /// `owner` nil lists every session; otherwise only that owner's.
-    func listSessions(owner: String?, limit: Int, after cursor: SessionCursor?) async throws -> SessionPage
+    /// Sessions of `scope`, oldest first (creation time, then id), `limit` at a time, after `cursor`.
+    func listSessions(in scope: SessionScope, limit: Int, after cursor: SessionCursor?) async throws -> SessionPage
 
-    /// Number of stored sessions (of `owner`, or all when nil). Cheap: the count is kept as
-    /// sessions are created and deleted, not counted per call.
-    func countSessions(owner: String?) async throws -> Int
+    /// Number of stored sessions in `scope`. Cheap: the counts are kept as sessions are
+    /// created and deleted, not counted per call.
+    func countSessions(in scope: SessionScope) async throws -> Int
 
     /// Up to `limit` stored events with seq above `seq`, oldest first (stream replay).
     func events(of sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent]

@@ -21,18 +21,19 @@ struct AgentRoutes {
     func register(on router: inout Router) {
         let service = self.service
         router.post("/agent/query") { request in
-            let query = try QueryRequest(request)
+            let query = try QueryRequest(request, choices: QueryFields.Choices(service.profile))
             let subscription = try await mappingSessionErrors {
-                try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, message: query.message)
+                try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, input: query.input)
             }
             let result = await subscription.result()
-            if let refusal = result.refusal { throw refusal.httpError }
+            // Refused, rolled back because the store failed (503, or 500 for a store bug), or
+            // cancelled by DELETE/clear (409): the error says what the session kept.
+            if let failure = result.failure { throw failure.httpError }
             if case .error(let message, _) = result.terminal {
                 throw HTTPError.internalError(message)
             }
-            if let failure = result.persistenceError {
-                throw HTTPError.internalError("the answer could not be saved, so it is not returned as a success: \(failure)")
-            }
+            // A failed last commit without `failure` lost only the closing events: the turn's
+            // history is stored, so this is still the success it was.
             var response = HTTPResponse.json(fields: [("session_id", .string(subscription.sessionId)),
                                                       ("response", .string(result.responseText)),
                                                       ("usage", result.usage.json)])
@@ -48,9 +49,9 @@ struct AgentRoutes {
     }
 
     static func stream(_ request: HTTPRequest, kind: StreamKind, service: AgentService) async throws -> HTTPResponse {
-        let query = try QueryRequest(request)
+        let query = try QueryRequest(request, choices: QueryFields.Choices(service.profile))
         let subscription = try await mappingSessionErrors {
-            try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, message: query.message)
+            try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, input: query.input)
         }
         let stream = EventStream()
         stream.onEnd { _ in subscription.clientGone() }

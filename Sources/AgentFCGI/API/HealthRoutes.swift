@@ -6,8 +6,8 @@ struct HealthRoutes {
 
     func register(on router: inout Router) {
         let provider = self.provider
-        router.get("/health") { _ in
-            let report = await provider.health()
+        router.get("/health") { request in
+            let report = await provider.health(caller: request.remoteUser)
             return .json(fields: [("status", .string(report.status)), ("version", .string(AgentCoreInfo.version)),
                                   ("active_sessions", .number(Double(report.activeSessions)))])
         }

@@ -4,7 +4,9 @@ import AgentCore
 /// store). The sessions layer implements it; until it is plugged in, `ResponderOnlyStatus` says
 /// truthfully that there are no sessions and nothing that can be degraded.
 public protocol ServiceStatusProvider: Sendable {
-    func health() async -> HealthReport
+    /// `/health` as `caller` (`REMOTE_USER`, nil when anonymous) may see it: the session count
+    /// is the caller's own, never everyone's.
+    func health(caller: String?) async -> HealthReport
     /// Extra `/status` fields, appended in order after the responder's own.
     func statusFields() async -> [(String, JSONValue)]
 }
@@ -12,6 +14,7 @@ public protocol ServiceStatusProvider: Sendable {
 public struct HealthReport: Sendable, Equatable {
     /// `"healthy"`, or `"degraded"` when the snapshot store is unwritable (API.md §1).
     public var status: String
+    /// The caller's sessions (an anonymous caller: those created without a principal).
     public var activeSessions: Int
 
     public init(status: String, activeSessions: Int) {
@@ -24,7 +27,7 @@ public struct HealthReport: Sendable, Equatable {
 public struct ResponderOnlyStatus: ServiceStatusProvider {
     public init() {}
 
-    public func health() async -> HealthReport {
+    public func health(caller: String?) async -> HealthReport {
         HealthReport(status: "healthy", activeSessions: 0)
     }
 

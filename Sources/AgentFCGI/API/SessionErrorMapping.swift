@@ -12,8 +12,10 @@ extension SessionError {
             return .unprocessable([ValidationIssue(type: "value_error", loc: ["query", "cursor"],
                                                    msg: "Value error, not a cursor this server handed out",
                                                    input: .string(cursor))])
-        case .busy:
+        case .busy, .conflict:
             return HTTPError(409, description)
+        case .storeFailed:
+            return .internalError(description)
         case .capacity(let retryAfter):
             return .unavailable(description, retryAfterSeconds: retryAfter)
         case .storeUnavailable, .toolsUnavailable:

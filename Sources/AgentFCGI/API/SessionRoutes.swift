@@ -10,9 +10,15 @@ struct SessionRoutes {
         let service = self.service
         router.post("/sessions") { request in
             let body = try request.jsonObjectBody()
-            let systemPrompt = try body.optionalString("system_prompt")
+            var issues: [ValidationIssue] = []
+            var systemPrompt: String?
+            do throws(HTTPError) { systemPrompt = try body.optionalString("system_prompt") } catch { issues += error.issues ?? [] }
+            let (model, modelIssues) = QueryFields.model(body["model"], at: ["body", "model"],
+                                                         choices: QueryFields.Choices(service.profile))
+            issues += modelIssues
+            guard issues.isEmpty else { throw HTTPError.unprocessable(issues) }
             let session = try await mappingSessionErrors {
-                try await service.sessions.create(owner: request.remoteUser, systemPrompt: systemPrompt)
+                try await service.sessions.create(owner: request.remoteUser, systemPrompt: systemPrompt, model: model)
             }
             var response = HTTPResponse.json(fields: [("session_id", .string(session.id)),
                                                       ("created_at", .string(Timestamp.rfc3339Millis(session.createdAt)))])
@@ -45,15 +51,7 @@ struct SessionRoutes {
         }
         router.post("/sessions/{id}/clear") { request in
             let session = try await Self.session(request, service)
-            try await mappingSessionErrors {
-                do {
-                    try await session.clear()
-                } catch let error as SessionError {
-                    throw error
-                } catch {
-                    throw SessionError.storeUnavailable(reason: String(describing: error))
-                }
-            }
+            try await mappingSessionErrors { try await session.clear() }
             return .json(fields: [("session_id", .string(session.id)), ("cleared", true)])
         }
         router.post("/sessions/{id}/cancel") { request in

@@ -3,12 +3,17 @@ import Foundation
 import Synchronization
 
 /// `/health` and `/status` facts from the session layer, the snapshot store and the MCP servers.
+///
+/// `/health` counts only the caller's sessions (an anonymous caller: those without a
+/// principal), like every listing. `/status` and `/metrics` are the operator's views and count
+/// everyone's: numbers, never ids; the shipped nginx conf keeps them to loopback.
 struct SessionStatusProvider: ServiceStatusProvider {
     let service: AgentService
     let storeHealth: @Sendable () async -> StoreHealthReport
     /// The MCP servers in use now (replaced on reload).
     let mcp: @Sendable () -> MCPServerPool
     private let storedCount = StoredCountCache()
+    private let callerCounts = CallerCountCaches()
 
     init(service: AgentService, storeHealth: @escaping @Sendable () async -> StoreHealthReport,
          mcp: @escaping @Sendable () -> MCPServerPool = { .empty }) {
@@ -18,12 +23,13 @@ struct SessionStatusProvider: ServiceStatusProvider {
     }
 
     /// Degraded while the store cannot take writes or a required MCP server is not up.
-    func health() async -> HealthReport {
+    func health(caller: String?) async -> HealthReport {
         let store = await storeHealth()
-        let active = await storedCount.value { try await service.sessions.totalCount() }
-            ?? service.sessions.inMemoryCountSnapshot
+        let sessions = service.sessions
+        var active = await callerCounts.cache(for: caller).value { try await sessions.count(owner: caller) }
+        if active == nil { active = await sessions.inMemoryCount(in: .owner(caller)) }
         let healthy = store.writable && mcp().unavailableReason == nil
-        return HealthReport(status: healthy ? "healthy" : "degraded", activeSessions: active)
+        return HealthReport(status: healthy ? "healthy" : "degraded", activeSessions: active ?? 0)
     }
 
     func statusFields() async -> [(String, JSONValue)] {
@@ -75,5 +81,25 @@ final class StoredCountCache: Sendable {
         count.store(fetched, ordering: .relaxed)
         refreshedAt.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
         return fetched
+    }
+}
+
+/// One `StoredCountCache` per caller of `/health`. The anonymous caller (load balancers) gets
+/// its own lock-free cache; principals share a small map, emptied when it grows past
+/// `maxPrincipals` so a stream of distinct users cannot grow it without bound.
+final class CallerCountCaches: Sendable {
+    private let anonymous = StoredCountCache()
+    private let principals = Mutex<[String: StoredCountCache]>([:])
+    static let maxPrincipals = 4096
+
+    func cache(for caller: String?) -> StoredCountCache {
+        guard let caller else { return anonymous }
+        return principals.withLock { caches in
+            if let cache = caches[caller] { return cache }
+            if caches.count >= Self.maxPrincipals { caches.removeAll() }
+            let cache = StoredCountCache()
+            caches[caller] = cache
+            return cache
+        }
     }
 }

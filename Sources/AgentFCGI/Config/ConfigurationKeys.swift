@@ -8,7 +8,7 @@ enum ConfigurationKeys {
         "model.provider", "model.base_url", "model.name", "model.api_key_env", "model.api_key_file",
         "model.api_key_header", "model.api_version", "model.context_window", "model.connect_timeout_seconds",
         "model.request_timeout_seconds", "model.stall_timeout_seconds", "model.max_attempts", "model.temperature",
-        "model.max_tokens", "model.headers", "model.thinking_budget_tokens",
+        "model.max_tokens", "model.headers", "model.thinking_budget_tokens", "model.allowed", "model.context_windows",
         "agent.system_prompt", "agent.max_iterations", "agent.require_done_tool", "agent.tool_timeout_seconds",
         "agent.max_parallel_tools", "agent.query_timeout_seconds", "agent.compaction.enabled",
         "agent.compaction.threshold_ratio", "agent.compaction.keep_recent_turns", "agent.budget.max_tokens",
@@ -39,6 +39,8 @@ enum ConfigurationKeys {
     /// What is wrong with a flattened key, or nil when it is known.
     static func problem(with key: String) -> String? {
         if scalar.contains(key) { return nil }
+        // Keyed by model name, which may hold dots of its own (ModelChoiceSection).
+        if key.hasPrefix("model.context_windows.") { return nil }
         let parts = key.split(separator: ".").map(String.init)
         if parts.count >= 3, parts[0] == "tools", parts[1] == "mcp" {
             if parts.count == 5, parts[3] == "env" { return nil }

@@ -5,6 +5,7 @@ import Logging
 struct ServiceConfiguration: Sendable {
     var responder: ResponderSettings
     var model: ModelConfiguration
+    var modelChoices: ModelChoices
     var agent: AgentSettings
     var systemPrompt: String?
     var tools: ToolsConfiguration

@@ -10,6 +10,8 @@ struct YAMLStructure {
     private(set) var commandToolEnvironmentKeys: [String: [String]] = [:]
     /// Variable names under `tools.mcp.NAME.env`, by server name.
     private(set) var mcpEnvironmentKeys: [String: [String]] = [:]
+    /// `model.context_windows` as written: model name → its scalar, in file order.
+    private(set) var contextWindows: [(name: String, value: String)] = []
 
     init(text: String, file: String) throws {
         let node: Node?
@@ -23,6 +25,12 @@ struct YAMLStructure {
             throw ConfigurationError(source: file, key: "(file)", reason: "the top level must be a mapping of sections")
         }
         walk(node, path: [], file: file)
+        if let windows = node.mapping?["model"]?.mapping?["context_windows"] {
+            guard let mapping = windows.mapping else {
+                throw ConfigurationError(source: file, key: "model.context_windows", reason: "expected a mapping of model name to tokens")
+            }
+            contextWindows = mapping.map { ($0.key.string ?? "\($0.key)", $0.value.scalar?.string ?? "\($0.value)") }
+        }
         if let tools = node.mapping?["tools"]?.mapping {
             for kind in ["command", "http", "mcp"] {
                 toolNames[kind] = tools[kind]?.mapping?.keys.compactMap(\.string) ?? []

@@ -8,12 +8,14 @@ enum AgentAssembly {
     /// `mcp` is the started pool for `configuration.tools.mcpServers` (the runtime owns it).
     static func makeProfile(_ configuration: ServiceConfiguration, mcp: MCPServerPool = .empty,
                             logger: Logger) throws -> AgentProfile {
-        let model = try ChatModelFactory.make(configuration.model)
-        let agent = Agent(model: model, tools: try makeTools(configuration.tools, mcp: mcp, source: configuration.source,
-                                                             logger: logger),
+        let choices = configuration.modelChoices
+        // One client per allowed model, all on the configured provider, key and limits.
+        let models = try choices.allowed.map { try ChatModelFactory.make(choices.configuration(of: $0, base: configuration.model)) }
+        let agent = Agent(model: models[0], tools: try makeTools(configuration.tools, mcp: mcp, source: configuration.source,
+                                                                 logger: logger),
                           settings: configuration.agent, prices: try loadPrices(configuration.prices, logger: logger),
-                          logger: Logger(label: "agent-fcgi.agent"))
-        return AgentProfile(runner: agent, defaultSystemPrompt: configuration.systemPrompt,
+                          logger: Logger(label: "agent-fcgi.agent"), alternatives: Array(models.dropFirst()))
+        return AgentProfile(runner: agent, defaultSystemPrompt: configuration.systemPrompt, allowedModels: choices.allowed,
                             unavailableReason: { mcp.unavailableReason })
     }
 

@@ -19,6 +19,7 @@ enum ConfigurationCheck {
                   listener: \(configuration.responder.listener)
                   workers: \(configuration.responder.workers)
                   model: \(configuration.model)
+                  models clients may choose: \(configuration.modelChoices.allowed.joined(separator: ", "))
                   tools: \(tools)
                   mcp servers: \(servers.isEmpty ? "none" : servers.joined(separator: ", "))
                   sessions: max \(configuration.sessions.maxSessions) in memory, \

@@ -85,7 +85,7 @@ import Testing
             #expect(try await store.loadSession("gone") == nil)
             let expired = await manager.expireIdleSessions(now: Date().addingTimeInterval(7200))
             #expect(expired == ["old"])
-            #expect(try await store.countSessions(owner: nil) == 0)
+            #expect(try await store.countSessions(in: .everyone) == 0)
         }
     }
 
@@ -103,5 +103,29 @@ import Testing
                 _ = try await manager.list(owner: "bob", limit: 2, after: "nonsense!")
             }
         }
+    }
+
+    /// Issue 12 #4: without REMOTE_USER a caller sees only the sessions created without one,
+    /// never a principal's, in lists and counts alike; the operator's total covers everyone.
+    @Test func anonymousCallersListAndCountOnlySessionsWithoutAnOwner() async throws {
+        let directory = try TemporaryDirectory()
+        try await withManager(directory) { manager, _ in
+            _ = try await manager.sessionForQuery(id: "alices", owner: "alice")
+            _ = try await manager.sessionForQuery(id: "bobs", owner: "bob")
+            _ = try await manager.sessionForQuery(id: "shared", owner: nil)
+            #expect(try await manager.list(owner: nil, limit: 100, after: nil).sessions.map(\.id) == ["shared"])
+            #expect(try await manager.list(owner: "alice", limit: 100, after: nil).sessions.map(\.id) == ["alices"])
+            #expect(try await manager.count(owner: nil) == 1)
+            #expect(try await manager.count(owner: "bob") == 1)
+            #expect(try await manager.count(owner: "carol") == 0)
+            #expect(try await manager.totalCount() == 3)
+            #expect(await manager.inMemoryCount(in: .owner(nil)) == 1)
+        }
+        let memoryOnly = SessionManager(settings: sessionSettings(), persistence: nil)
+        _ = try await memoryOnly.sessionForQuery(id: "alices", owner: "alice")
+        _ = try await memoryOnly.sessionForQuery(id: "shared", owner: nil)
+        #expect(try await memoryOnly.list(owner: nil, limit: 100, after: nil).sessions.map(\.id) == ["shared"])
+        #expect(try await memoryOnly.count(owner: nil) == 1)
+        #expect(try await memoryOnly.totalCount() == 2)
     }
 }

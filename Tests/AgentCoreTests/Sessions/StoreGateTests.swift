@@ -33,8 +33,8 @@ import Testing
             return
         }
         #expect(message.contains("store unavailable"), "\(message)")
-        guard case .storeUnavailable? = result.refusal else {
-            Issue.record("the blocking endpoint needs the refusal to answer 503, got \(String(describing: result.refusal))")
+        guard case .storeUnavailable? = result.failure else {
+            Issue.record("the blocking endpoint needs the refusal to answer 503, got \(String(describing: result.failure))")
             return
         }
         #expect(events.map(\.event.type) == ["error", "usage"], "a well-formed stream: error, then usage")

@@ -126,6 +126,78 @@ import Testing
         }
     }
 
+    /// Issue 12 #11: a memory-mapped `-shm` made unwritable killed the SQLite thread with SIGBUS.
+    /// The store keeps its WAL index in heap memory, so it maps no `-shm` at all, and one left
+    /// next to it (from an older version, or planted) is never touched, even when immutable.
+    @Test func anUnwritableShmFileNeitherCrashesNorStopsTheStore() async throws {
+        let directory = try TemporaryDirectory()
+        let shm = directory.databasePath + "-shm"
+        var immutable = false
+        defer { if immutable { _ = Self.chattr("-i", shm) } }
+        try await F.withStore(directory) { store in
+            try await store.createSession(F.record("s1"))
+            #expect(!FileManager.default.fileExists(atPath: shm), "no -shm is created, so none is mapped")
+            #expect(FileManager.default.createFile(atPath: shm, contents: Data(count: 32_768)))
+            immutable = Self.chattr("+i", shm)
+            try #require(immutable, "chattr +i makes the -shm unwritable even for root")
+            for seq in 1...50 {
+                try await store.appendEvents(F.events(Int64(seq)...Int64(seq)), to: "s1")
+            }
+            #expect(try await store.sessionRecord("s1")?.lastSeq == 50)
+            #expect(await store.checkHealth() == .healthy)
+        }
+        // Opening with the immutable -shm in place works too.
+        try await F.withStore(directory) { store in
+            #expect(try await store.events(of: "s1", after: 0, limit: 100).count == 50)
+            try await store.touchSession("s1", at: F.start.addingTimeInterval(1))
+            #expect(await store.checkHealth() == .healthy)
+        }
+    }
+
+    /// Issue 12 #11: commits land in the WAL and only checkpoints write the database file, so an
+    /// unwritable database file went unnoticed (healthy) while the WAL grew. The probe notices.
+    @Test func anUnwritableDatabaseFileAloneDegradesHealthUntilItIsWritable() async throws {
+        let directory = try TemporaryDirectory()
+        var immutable = false
+        defer { if immutable { _ = Self.chattr("-i", directory.databasePath) } }
+        try await F.withStore(directory) { store in
+            try await store.createSession(F.record("s1"))
+            #expect(await store.checkHealth() == .healthy)
+            immutable = Self.chattr("+i", directory.databasePath)
+            try #require(immutable)
+            guard case .degraded(let reason) = await store.checkHealth() else {
+                Issue.record("an unwritable database file must degrade health")
+                return
+            }
+            #expect(reason.contains(directory.databasePath), "the reason names the file: \(reason)")
+            #expect(Self.chattr("-i", directory.databasePath))
+            immutable = false
+            #expect(await store.checkHealth() == .healthy, "writable again: the probe's checkpoint succeeds")
+            try await store.touchSession("s1", at: F.start.addingTimeInterval(2))
+        }
+        try await F.withStore(directory) { store in
+            let record = try await store.sessionRecord("s1")
+            #expect(record?.lastUsedAt == F.start.addingTimeInterval(2))
+        }
+    }
+
+    /// The store is opened exclusively: a second process on the same file is refused at start
+    /// with a message that says why, instead of two writers sharing the sessions.
+    @Test func aSecondStoreOnTheSameFileIsRefusedAsInUse() async throws {
+        let directory = try TemporaryDirectory()
+        try await F.withStore(directory) { store in
+            try await store.createSession(F.record("s1"))
+            do {
+                let second = try await SQLiteSnapshotStore(configuration: F.configuration(directory))
+                await second.close()
+                Issue.record("a second store on an open file must be refused")
+            } catch StoreError.inUse(let path) {
+                #expect(path == directory.databasePath)
+            }
+            #expect(try await store.sessionRecord("s1") != nil, "the first one is unaffected")
+        }
+    }
+
     private static func chattr(_ flag: String, _ path: String) -> Bool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")

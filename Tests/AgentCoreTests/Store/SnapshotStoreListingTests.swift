@@ -23,7 +23,7 @@ import Testing
             var cursor: SessionCursor?
             var pages = 0
             repeat {
-                let page = try await store.listSessions(owner: nil, limit: 10, after: cursor)
+                let page = try await store.listSessions(in: .everyone, limit: 10, after: cursor)
                 seen += page.sessions.map(\.id)
                 // Round trip through the client-facing token, as the HTTP layer will.
                 cursor = try page.nextCursor.map { try #require(SessionCursor(token: $0.token)) }
@@ -35,10 +35,10 @@ import Testing
             } while cursor != nil && pages < 10
             #expect(pages == 3)
             #expect(seen == expected)
-            let byTime = try await store.listSessions(owner: nil, limit: 100, after: nil).sessions
+            let byTime = try await store.listSessions(in: .everyone, limit: 100, after: nil).sessions
             #expect(byTime.map(\.id) == ["early"] + expected)
             #expect(zip(byTime, byTime.dropFirst()).allSatisfy { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) })
-            #expect(try await store.countSessions(owner: nil) == 26)
+            #expect(try await store.countSessions(in: .everyone) == 26)
         }
     }
 
@@ -49,14 +49,37 @@ import Testing
                 try await store.createSession(F.record("s\(n)", owner: n < 4 ? "alice" : "bob",
                                                        createdAt: F.start.addingTimeInterval(Double(n))))
             }
-            let first = try await store.listSessions(owner: "alice", limit: 3, after: nil)
+            let first = try await store.listSessions(in: .owner("alice"), limit: 3, after: nil)
             #expect(first.sessions.map(\.id) == ["s0", "s1", "s2"])
-            let second = try await store.listSessions(owner: "alice", limit: 3, after: first.nextCursor)
+            let second = try await store.listSessions(in: .owner("alice"), limit: 3, after: first.nextCursor)
             #expect(second.sessions.map(\.id) == ["s3"])
             #expect(second.nextCursor == nil)
-            #expect(try await store.countSessions(owner: "alice") == 4)
-            #expect(try await store.countSessions(owner: "bob") == 5)
-            #expect(try await store.countSessions(owner: "carol") == 0)
+            #expect(try await store.countSessions(in: .owner("alice")) == 4)
+            #expect(try await store.countSessions(in: .owner("bob")) == 5)
+            #expect(try await store.countSessions(in: .owner("carol")) == 0)
+        }
+    }
+
+    /// Issue 12 #4: "no owner" is a scope of its own, not "any owner". An anonymous caller's
+    /// listing and count hold only the sessions created without a principal, page after page.
+    @Test func unownedScopeListsAndCountsOnlySessionsWithoutAnOwner() async throws {
+        let directory = try TemporaryDirectory()
+        try await F.withStore(directory) { store in
+            for n in 0..<9 {
+                let owner: String? = n % 3 == 0 ? nil : (n % 3 == 1 ? "alice" : "bob")
+                try await store.createSession(F.record("s\(n)", owner: owner, createdAt: F.start.addingTimeInterval(Double(n))))
+            }
+            let first = try await store.listSessions(in: .owner(nil), limit: 2, after: nil)
+            #expect(first.sessions.map(\.id) == ["s0", "s3"])
+            #expect(first.sessions.allSatisfy { $0.owner == nil })
+            let second = try await store.listSessions(in: .owner(nil), limit: 2, after: first.nextCursor)
+            #expect(second.sessions.map(\.id) == ["s6"])
+            #expect(second.nextCursor == nil)
+            #expect(try await store.countSessions(in: .owner(nil)) == 3)
+            #expect(try await store.countSessions(in: .everyone) == 9)
+            #expect(try await store.deleteSession("s3"))
+            #expect(try await store.countSessions(in: .owner(nil)) == 2)
+            #expect(try await store.listSessions(in: .everyone, limit: 100, after: nil).sessions.count == 8)
         }
     }
 
@@ -80,7 +103,7 @@ import Testing
             #expect(try await store.loadSession("s0") == nil)
             #expect(try await store.events(of: "s0", after: 0, limit: 10).isEmpty, "events go with their session")
             #expect(try await store.loadSession("s1") != nil)
-            #expect(try await store.listSessions(owner: nil, limit: 10, after: nil).sessions.map(\.id) == ["s1", "s3", "s4", "s5"])
+            #expect(try await store.listSessions(in: .everyone, limit: 10, after: nil).sessions.map(\.id) == ["s1", "s3", "s4", "s5"])
             #expect(try await store.expireSessions(idleBefore: F.start).isEmpty)
         }
     }

@@ -41,17 +41,17 @@ import Testing
             try await store.beginQuery("q2", in: "old")
             #expect(try await store.recoverInterruptedQueries(now: F.start).map(\.queryId) == ["q2"])
             // v3 counted the sessions already there, and keeps counting.
-            #expect(try await store.countSessions(owner: nil) == 1)
-            #expect(try await store.countSessions(owner: "alice") == 1)
+            #expect(try await store.countSessions(in: .everyone) == 1)
+            #expect(try await store.countSessions(in: .owner("alice")) == 1)
             try await store.createSession(F.record("new"))
-            #expect(try await store.countSessions(owner: nil) == 2)
+            #expect(try await store.countSessions(in: .everyone) == 2)
             #expect(try await store.deleteSession("old"))
-            #expect(try await store.countSessions(owner: "alice") == 0)
-            #expect(try await store.countSessions(owner: nil) == 1)
+            #expect(try await store.countSessions(in: .owner("alice")) == 0)
+            #expect(try await store.countSessions(in: .everyone) == 1)
         }
         let after = try await F.withRawConnection(directory.databasePath) { try SchemaMigrator().version(of: $0) }
         #expect(after == SchemaMigration.currentVersion)
-        #expect(SchemaMigration.currentVersion == 3)
+        #expect(SchemaMigration.currentVersion == 4)
     }
 
     @Test func migrationsAreOrderedAndStartAtOne() {

@@ -8,8 +8,10 @@ import Testing
     @Test func queryRunningAtCrashEndsInterruptedWithHistoryOfLastStep() async throws {
         let directory = try TemporaryDirectory()
         let committed: [ChatMessage] = [.user("do it")] + F.toolStep(1)
-        // The "crashed" process: its store is never closed and never ends the query. A second
-        // store on the same file is the restarted process, reading what the first left in the WAL.
+        // The "crashed" process: its store is never closed and never ends the query. Its files,
+        // copied as they are (the database and the WAL; the WAL index lives in its memory), are
+        // what a crash leaves; a store opened on the copy is the restarted process. (It holds the
+        // file exclusively, so no second store can open the original while it is open.)
         let crashed = try await SQLiteSnapshotStore(configuration: F.configuration(directory))
         try await crashed.createSession(F.record("s1"))
         try await crashed.createSession(F.record("idle"))
@@ -17,8 +19,14 @@ import Testing
         try await crashed.commitStep(StepCommit(history: .appending(committed, at: 0), events: F.events(1...4),
                                                 usage: F.usage(prompt: 10, completion: 2), lastUsedAt: F.start), to: "s1")
 
+        let restarted = try TemporaryDirectory()
+        for suffix in ["", "-wal"] {
+            try FileManager.default.copyItem(atPath: directory.databasePath + suffix, toPath: restarted.databasePath + suffix)
+        }
+        await crashed.close()
+
         let restartTime = F.start.addingTimeInterval(3600)
-        try await F.withStore(directory) { store in
+        try await F.withStore(restarted) { store in
             let recovered = try await store.recoverInterruptedQueries(now: restartTime)
             #expect(recovered.map(\.sessionId) == ["s1"])
             let final = try #require(recovered.first?.event)
@@ -54,7 +62,6 @@ import Testing
             #expect(try await store.events(of: "s1", after: finalSeq + 1, limit: 10).map(\.seq)
                     == [finalSeq + 2, finalSeq + 3])
         }
-        await crashed.close()
     }
 
     @Test func eventLogKeepsOnlyTheNewestWithinTheBound() async throws {

@@ -3,7 +3,8 @@
 DevTools Protocol, against a running stack, and prints what it saw as JSON on stdout.
 
   1. open --base-url and wait for the page to be ready;
-  2. create a session with the "New session" button;
+  2. create a session with the "New session" button (with --pick-model, first pick that model
+     in the model picker, which must be shown);
   3. type --message into the message box ("\\n" in it is typed as Shift+Enter) and press Enter;
   4. snapshot the streamed answer's text every few milliseconds until the answer ends, and
      check it grew over several snapshots, a tool card appeared (--expect-tool) and the
@@ -191,6 +192,17 @@ def run(args, page, summary):
         summary["module_check_failures"] = page.js(MODULE_CHECKS)
         failures += [f"module check: {failure}" for failure in summary["module_check_failures"]]
 
+    # The model picker: shown only when the server allows several models.
+    summary["model_picker_hidden"] = page.js("document.getElementById('model-picker').hidden")
+    summary["models_offered"] = page.js("[...document.querySelectorAll('#model-select option')].map(o => o.value || o.textContent)")
+    if args.pick_model:
+        if summary["model_picker_hidden"] or args.pick_model not in summary["models_offered"]:
+            failures.append(f"the model picker does not offer {args.pick_model!r}: hidden={summary['model_picker_hidden']}, "
+                            f"options={summary['models_offered']}")
+        else:
+            page.js(f"(() => {{ const s = document.getElementById('model-select'); s.value = {json.dumps(args.pick_model)}; "
+                    "s.dispatchEvent(new Event('change', {bubbles: true})); })()")
+
     # A session, created the way a person would.
     if args.system_prompt:
         page.js("document.querySelector('.system-prompt').open = true")
@@ -292,6 +304,7 @@ def parse_args(argv):
     parser.add_argument("--expect-tool", help="a tool card for this tool must appear in the first answer")
     parser.add_argument("--no-tool", action="store_true", help="do not require a tool card")
     parser.add_argument("--system-prompt", help="type this system prompt for the new session")
+    parser.add_argument("--pick-model", help="pick this model in the model picker before sending (it must be offered)")
     parser.add_argument("--cancel-message", default="Write a long answer, please.",
                         help="second message, whose answer must stream long enough to be cancelled")
     parser.add_argument("--cancel-after-chars", type=int, default=1, help="click Cancel once this much text streamed")
