@@ -40,13 +40,18 @@ public struct Agent: QueryRunner {
     /// The registry's tools, plus `done` when `requireDoneTool` is on (unless the operator
     /// registered their own tool by that name).
     var offeredTools: [any Tool] {
-        if settings.requireDoneTool, tools.tool(named: DoneTool.name) == nil {
-            return tools.tools + [DoneTool()]
+        let current = tools.current
+        if settings.requireDoneTool, !current.contains(where: { $0.definition.name == DoneTool.name }) {
+            return current + [DoneTool()]
         }
-        return tools.tools
+        return current
     }
 
     public var toolDefinitions: [ToolDefinition] { offeredTools.map(\.definition) }
+
+    public var toolListing: [ToolListing] {
+        offeredTools.map { ToolListing(definition: $0.definition, server: ($0 as? MCPTool)?.server.name) }
+    }
 
     /// The model a query asked for; the default when it names none, or one no longer allowed
     /// (a reload removed it while the session kept it as its default).

@@ -45,8 +45,10 @@ public struct QueryOutcome: Sendable, Hashable {
 /// - Cancellation of the calling task ends the run promptly with `final{status:"cancelled"}`;
 ///   the returned history is still valid (missing tool results filled with "cancelled").
 public protocol QueryRunner: Sendable {
-    /// The tools the model may call, for `GET /tools`.
+    /// The tools the model may call.
     var toolDefinitions: [ToolDefinition] { get }
+    /// The same, with the MCP server each comes from, for `GET /tools`.
+    var toolListing: [ToolListing] { get }
 
     /// `context` says which session, owner and query the run belongs to (tools receive it).
     func run(
@@ -82,4 +84,20 @@ extension QueryRunner {
         await run(context: context, history: history, userMessage: input.message.content, usage: usage, emit: emit,
                   checkpoint: checkpoint)
     }
+}
+
+/// One tool as `GET /tools` lists it.
+public struct ToolListing: Sendable, Hashable {
+    public var definition: ToolDefinition
+    /// The `tools.mcp` server it comes from; nil for built-in, command and HTTP tools.
+    public var server: String?
+
+    public init(definition: ToolDefinition, server: String? = nil) {
+        self.definition = definition
+        self.server = server
+    }
+}
+
+extension QueryRunner {
+    public var toolListing: [ToolListing] { toolDefinitions.map { ToolListing(definition: $0) } }
 }

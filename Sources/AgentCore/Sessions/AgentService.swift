@@ -9,11 +9,15 @@ public struct AgentProfile: Sendable {
     /// The models a query or session may name (`model.allowed`), the default first; empty when
     /// the runner has just the one it was made with.
     public var allowedModels: [String]
+    /// Why new queries must be refused right now (a required MCP server is down), or nil.
+    public var unavailableReason: @Sendable () -> String?
 
-    public init(runner: any QueryRunner, defaultSystemPrompt: String?, allowedModels: [String] = []) {
+    public init(runner: any QueryRunner, defaultSystemPrompt: String?, allowedModels: [String] = [],
+                unavailableReason: @escaping @Sendable () -> String? = { nil }) {
         self.runner = runner
         self.defaultSystemPrompt = defaultSystemPrompt
         self.allowedModels = allowedModels
+        self.unavailableReason = unavailableReason
     }
 }
 
@@ -47,6 +51,7 @@ public final class AgentService: Sendable {
     public func submitQuery(sessionId: String?, owner: String?, input: QueryInput,
                             seed: SessionSeed? = nil) async throws -> QuerySubscription {
         let profile = self.profile
+        if let reason = profile.unavailableReason() { throw SessionError.toolsUnavailable(reason: reason) }
         return try await sessions.submitQuery(sessionId: sessionId, owner: owner, input: input, runner: profile.runner,
                                               defaultSystemPrompt: profile.defaultSystemPrompt, seed: seed)
     }

@@ -15,6 +15,8 @@ public enum SessionError: Error, Sendable, Hashable, CustomStringConvertible {
     /// 503 + Retry-After: the store cannot take writes, so nothing is started that could not be
     /// persisted (or a turn could not be saved and was rolled back; `reason` says what was kept).
     case storeUnavailable(reason: String)
+    /// 503: a required MCP server is down, so a query could not use the tools it is promised.
+    case toolsUnavailable(reason: String)
     /// 409: the request lost a race with another on the same session (a query cancelled by
     /// DELETE or clear, a session deleted while a query used it). The client's conflict, not ours.
     case conflict(id: String, reason: String)
@@ -31,6 +33,7 @@ public enum SessionError: Error, Sendable, Hashable, CustomStringConvertible {
         case .capacity: return "All sessions held in memory are busy; try again shortly"
         case .invalidCursor(let cursor): return "invalid cursor \(cursor.debugDescription)"
         case .storeUnavailable(let reason): return "Session store unavailable: \(reason)"
+        case .toolsUnavailable(let reason): return "Tools unavailable: \(reason)"
         case .conflict(let id, let reason): return "Session \(id): \(reason)"
         case .storeFailed(let reason): return "Session store failed: \(reason)"
         }

@@ -18,7 +18,7 @@ extension SessionError {
             return .internalError(description)
         case .capacity(let retryAfter):
             return .unavailable(description, retryAfterSeconds: retryAfter)
-        case .storeUnavailable:
+        case .storeUnavailable, .toolsUnavailable:
             return .unavailable(description, retryAfterSeconds: 5)
         }
     }

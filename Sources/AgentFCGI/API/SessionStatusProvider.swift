@@ -2,7 +2,7 @@ import AgentCore
 import Foundation
 import Synchronization
 
-/// `/health` and `/status` facts from the session layer and the snapshot store.
+/// `/health` and `/status` facts from the session layer, the snapshot store and the MCP servers.
 ///
 /// `/health` counts only the caller's sessions (an anonymous caller: those without a
 /// principal), like every listing. `/status` and `/metrics` are the operator's views and count
@@ -10,20 +10,26 @@ import Synchronization
 struct SessionStatusProvider: ServiceStatusProvider {
     let service: AgentService
     let storeHealth: @Sendable () async -> StoreHealthReport
+    /// The MCP servers in use now (replaced on reload).
+    let mcp: @Sendable () -> MCPServerPool
     private let storedCount = StoredCountCache()
     private let callerCounts = CallerCountCaches()
 
-    init(service: AgentService, storeHealth: @escaping @Sendable () async -> StoreHealthReport) {
+    init(service: AgentService, storeHealth: @escaping @Sendable () async -> StoreHealthReport,
+         mcp: @escaping @Sendable () -> MCPServerPool = { .empty }) {
         self.service = service
         self.storeHealth = storeHealth
+        self.mcp = mcp
     }
 
+    /// Degraded while the store cannot take writes or a required MCP server is not up.
     func health(caller: String?) async -> HealthReport {
         let store = await storeHealth()
         let sessions = service.sessions
         var active = await callerCounts.cache(for: caller).value { try await sessions.count(owner: caller) }
         if active == nil { active = await sessions.inMemoryCount(in: .owner(caller)) }
-        return HealthReport(status: store.writable ? "healthy" : "degraded", activeSessions: active ?? 0)
+        let healthy = store.writable && mcp().unavailableReason == nil
+        return HealthReport(status: healthy ? "healthy" : "degraded", activeSessions: active ?? 0)
     }
 
     func statusFields() async -> [(String, JSONValue)] {
@@ -42,6 +48,7 @@ struct SessionStatusProvider: ServiceStatusProvider {
                 "expired": .number(Double(counters.expired.load(ordering: .relaxed))),
             ])),
             ("store", .object(Dictionary(uniqueKeysWithValues: storeFields))),
+            ("mcp_servers", .object(Dictionary(uniqueKeysWithValues: mcp().statuses.map { ($0.name, $0.json) }))),
         ]
     }
 }

@@ -21,6 +21,7 @@ struct ToolsConfiguration: Sendable, Hashable {
     var builtIns: [String] = ["calculator", "current_time"]
     var commandTools: [CommandToolSpec] = []
     var httpTools: [HTTPToolSpec] = []
+    var mcpServers: [MCPServerSpec] = []
 }
 
 struct StorageSettings: Sendable, Hashable {

@@ -62,6 +62,14 @@ enum MetricCatalog {
         Entry(name: "agent_tool_call_duration_seconds",
               help: "Tool calls by tool and status; _count is the number of calls.", buckets: toolCallBuckets),
         Entry(name: "agent_compactions_total", help: "History compactions, forced (context overflow) or not."),
+        // MCP servers (tools.mcp).
+        Entry(name: "agent_mcp_call_duration_seconds",
+              help: "MCP tool calls by server and outcome (ok, error, cancelled); _count is the number of calls.",
+              buckets: toolCallBuckets),
+        Entry(name: "agent_mcp_server_up", help: "1 while the MCP server is connected, 0 while it is starting or down."),
+        Entry(name: "agent_mcp_server_tools", help: "Tools the MCP server offers (its last known list, after include/exclude)."),
+        Entry(name: "agent_mcp_server_restarts_total",
+              help: "Connection attempts after the first: MCP server processes restarted or HTTP sessions reopened."),
         // Sessions and store.
         Entry(name: "agent_sessions_in_memory", help: "Sessions held in memory."),
         Entry(name: "agent_sessions_stored", help: "Sessions in the snapshot store."),
