@@ -86,6 +86,4 @@ extension AgentSession {
         for continuation in followers.values { continuation.finish() }
         followers.removeAll()
     }
-
-    public var lastSequenceNumber: Int64 { lastSeq }
 }

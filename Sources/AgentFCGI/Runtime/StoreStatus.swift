@@ -1,11 +1,6 @@
 import AgentCore
 
 extension SQLiteSnapshotStore {
-    /// The store's health as `/status` reports it, without I/O.
-    var healthReport: StoreHealthReport {
-        Self.report(health)
-    }
-
     /// The store's health after a probe write (at most one per probe interval, cached in
     /// between), for `/health`: a store made unwritable while idle shows as degraded without
     /// waiting for a query to fail on it.
