@@ -7,7 +7,7 @@ extension AgentSession {
     }
 
     /// Drops the session from service if it is idle (eviction). Everything is already committed
-    /// at the end of each query, so nothing is lost when a store is configured.
+    /// at the end of each query, so nothing is lost.
     func retireIfIdle() -> Bool {
         guard isIdle, !isRetired else { return false }
         isRetired = true
