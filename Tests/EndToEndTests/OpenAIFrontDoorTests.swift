@@ -99,7 +99,7 @@ struct OpenAIFrontDoorTests {
         let authDirectory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-auth")
         defer { try? FileManager.default.removeItem(atPath: authDirectory) }
         let auth = try await HTTPTestClient.onThread { try OwnerScopingTests.makeAuth(in: authDirectory) }
-        let agent = try await AgentStack.start(nginxHTTPExtra: auth)
+        let agent = try await AgentStack.start(basicAuthFile: auth)
         defer { agent.stop() }
         let alice = OwnerScopingTests.basic("alice"), bob = OwnerScopingTests.basic("bob")
         let created = try await agent.postJSON("/v1/chat/completions", ["model": "agent", "messages": [Self.user]], headers: alice)
