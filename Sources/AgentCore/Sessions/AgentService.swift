@@ -24,13 +24,16 @@ public struct AgentProfile: Sendable {
 /// The agent side of the server as the HTTP layer sees it: sessions plus the current profile.
 public final class AgentService: Sendable {
     public let sessions: SessionManager
-    public let persistence: (any SessionPersistence)?
     private let currentProfile: Mutex<AgentProfile>
 
-    public init(sessions: SessionManager, persistence: (any SessionPersistence)?, profile: AgentProfile) {
+    public init(sessions: SessionManager, profile: AgentProfile) {
         self.sessions = sessions
-        self.persistence = persistence
         self.currentProfile = Mutex(profile)
+    }
+
+    /// Where the sessions are stored (stream replay reads events from it).
+    public var store: any SessionStore {
+        sessions.store
     }
 
     public var profile: AgentProfile {

@@ -18,23 +18,19 @@ extension AgentSession {
         let written = history
         let writtenUsage = usage
         let writtenClearedUsage = clearedUsage
-        guard let persistence else {
-            committedHistory = written
-            committedUsage = writtenUsage
-            committedClearedUsage = writtenClearedUsage
-            publishInfo()
-            return
-        }
-        let commit = SessionCommit(sessionId: id, history: .between(committedHistory, written), events: events,
-                                   usage: writtenUsage, clearedUsage: writtenClearedUsage, lastUsedAt: lastUsedAt,
-                                   runningQueryId: runningQueryId)
+        let commit = TurnCommit(history: .between(committedHistory, written), events: events, usage: writtenUsage,
+                                clearedUsage: writtenClearedUsage, lastUsedAt: lastUsedAt,
+                                query: runningQueryId.map { .running(queryId: $0) } ?? .finished)
+        let started = ContinuousClock.now
         do {
-            try await persistence.commit(commit)
+            try await store.commitTurn(commit, to: id)
+            AgentMetrics.storeCommit(outcome: "ok", started: started)
             committedHistory = written
             committedUsage = writtenUsage
             committedClearedUsage = writtenClearedUsage
             publishInfo()
         } catch {
+            AgentMetrics.storeCommit(outcome: "error", started: started)
             // Kept for the next attempt: a later commit may succeed once the disk recovers.
             uncommittedEvents.insert(contentsOf: events, at: 0)
             throw error

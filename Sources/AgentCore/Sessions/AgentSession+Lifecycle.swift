@@ -7,7 +7,7 @@ extension AgentSession {
     }
 
     /// Drops the session from service if it is idle (eviction). Everything is already committed
-    /// at the end of each query, so nothing is lost when a store is configured.
+    /// at the end of each query, so nothing is lost.
     func retireIfIdle() -> Bool {
         guard isIdle, !isRetired else { return false }
         isRetired = true
@@ -86,6 +86,4 @@ extension AgentSession {
         for continuation in followers.values { continuation.finish() }
         followers.removeAll()
     }
-
-    public var lastSequenceNumber: Int64 { lastSeq }
 }

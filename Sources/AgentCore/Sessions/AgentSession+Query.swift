@@ -66,7 +66,7 @@ extension AgentSession {
             if let refusal = await self.markRunning(queryId: queryId, title: newTitle) {
                 let code: AgentErrorCode = if case .conflict = refusal { .cancelled } else { .internalError }
                 let event = AgentEvent.error(message: refusal.description, code: code)
-                self.record(event, queryId: queryId)
+                self.stamp(event, queryId: queryId)
                 await self.finish(queryId: queryId, outcome: QueryOutcome(history: baseHistory, usage: baseUsage, terminal: event),
                                   refusal: refusal)
                 return
@@ -88,9 +88,8 @@ extension AgentSession {
     /// Marks the query running in the store, so a crash is recovered as `interrupted`, and
     /// stores the session's title when this is its first query. Returns why that failed, or nil.
     private func markRunning(queryId: String, title: String?) async -> SessionError? {
-        guard let persistence else { return nil }
         do {
-            try await persistence.beginQuery(sessionId: id, queryId: queryId, at: Date(), title: title)
+            try await store.beginQuery(sessionId: id, queryId: queryId, title: title)
             return nil
         } catch StoreError.sessionNotFound {
             // Deleted (DELETE, expiry) between the lookup and now: a race, not an outage.
@@ -101,7 +100,7 @@ extension AgentSession {
     }
 
     private func emit(_ event: AgentEvent, queryId: String) async {
-        record(event, queryId: queryId)
+        stamp(event, queryId: queryId)
         // Bounds what a crash can take from the live stream, which crash recovery relies on
         // to number its `interrupted` event (EventLogLimits); and keeps every uncommitted event
         // among those held in memory, so a resuming follower finds the older ones in the
@@ -138,13 +137,13 @@ extension AgentSession {
             usage = outcome.usage
         }
         lastUsedAt = Date()
-        record(.usage(usage), queryId: queryId)
+        stamp(.usage(usage), queryId: queryId)
         var persistenceError: String?
         do {
             try await commit(runningQueryId: nil)
             // Everything is in the store now, which serves resumption from here on as it does
             // for a session loaded back from it; an idle session then holds only its history.
-            if persistence != nil, uncommittedEvents.isEmpty { recentEvents = [] }
+            if uncommittedEvents.isEmpty { recentEvents = [] }
         } catch {
             persistenceError = String(describing: error)
             rollBackToCommitted()
@@ -199,8 +198,8 @@ extension AgentSession {
     func abandonQueued(at index: Int, reason: String) {
         let pending = queued.remove(at: index)
         let error = AgentEvent.error(message: "query cancelled: \(reason)", code: .cancelled)
-        let stamped = record(error, queryId: pending.queryId)
-        let usageEvent = record(.usage(usage), queryId: pending.queryId)
+        let stamped = stamp(error, queryId: pending.queryId)
+        let usageEvent = stamp(.usage(usage), queryId: pending.queryId)
         pending.subscriber.yield(stamped)
         pending.subscriber.yield(usageEvent)
         pending.subscriber.finish()

@@ -20,7 +20,7 @@ public actor AgentSession {
     private nonisolated let snapshot: Mutex<SessionInfo>
 
     let settings: SessionSettings
-    let persistence: (any SessionPersistence)?
+    let store: any SessionStore
     var history: [ChatMessage]
     /// The history as last written to the store: what reads show, and the base of the next change.
     var committedHistory: [ChatMessage]
@@ -38,8 +38,8 @@ public actor AgentSession {
     var lastUsedAt: Date
     var running: RunningQuery?
     var queued: [PendingQuery] = []
-    /// Events kept for resumption while a query runs (and, without a store, the latest ones);
-    /// with a store they are dropped once a query's end is committed (the store serves them).
+    /// Events kept for resumption while a query runs; dropped once a query's end is committed
+    /// (the store serves them from then on).
     var recentEvents: [StampedEvent] = []
     var uncommittedEvents: [StampedEvent] = []
     var followers: [UUID: AsyncStream<StampedEvent>.Continuation] = [:]
@@ -53,14 +53,14 @@ public actor AgentSession {
     /// session seeded with messages starts with none of them stored, so its first commit writes them.
     init(header: SessionHeader, lastUsedAt: Date, history: [ChatMessage], usage: SessionUsage,
          clearedUsage: SessionUsage = SessionUsage(), title: String? = nil, lastSeq: Int64,
-         settings: SessionSettings, persistence: (any SessionPersistence)?, committedHistory: [ChatMessage]? = nil) {
+         settings: SessionSettings, store: any SessionStore, committedHistory: [ChatMessage]? = nil) {
         id = header.id
         owner = header.owner
         createdAt = header.createdAt
         systemPrompt = header.systemPrompt
         model = header.model
         self.settings = settings
-        self.persistence = persistence
+        self.store = store
         self.history = history
         self.committedHistory = committedHistory ?? history
         self.usage = usage
@@ -97,7 +97,7 @@ public actor AgentSession {
     /// Stamps an event with the next `seq`, keeps it for the next commit and for resumption,
     /// and hands it to every listener.
     @discardableResult
-    func record(_ event: AgentEvent, queryId: String) -> StampedEvent {
+    func stamp(_ event: AgentEvent, queryId: String) -> StampedEvent {
         lastSeq += 1
         let stamped = StampedEvent(event: event, timestamp: Date(), sessionId: id, queryId: queryId, seq: lastSeq)
         uncommittedEvents.append(stamped)

@@ -7,9 +7,7 @@ extension SessionManager {
     /// cancelled; a delete that fails in the store leaves the session there, to come back on
     /// its next use.
     public func delete(id: String, owner: String?) async throws {
-        if let problem = await persistence?.writeProblem() {
-            throw SessionError.storeUnavailable(reason: problem)
-        }
+        try await refuseWhileStoreDegraded()
         let session = try await session(id: id, owner: owner)
         do {
             try await remove(session, reason: "the session was deleted")
@@ -26,10 +24,10 @@ extension SessionManager {
     func remove(_ session: AgentSession, reason: String) async throws {
         let id = session.id
         if sessions[id] === session { sessions.removeValue(forKey: id) }
-        let persistence = self.persistence
+        let store = self.store
         let deletion = Task {
             await session.retire(reason: reason)
-            try await persistence?.deleteSession(id: id)
+            try await store.deleteSession(id: id)
         }
         deleting[id] = deletion
         defer { deleting.removeValue(forKey: id) }

@@ -17,16 +17,14 @@ extension SessionManager {
             }
             expired.append(info.id)
         }
-        if let persistence {
-            do {
-                // Sessions being loaded or deleted are left alone: the load would otherwise bring
-                // back a session whose row is gone, and the deletion is already doing the work.
-                let busy = Set(sessions.keys).union(loading.keys).union(deleting.keys)
-                let stored = try await persistence.expireSessions(idleBefore: cutoff, excluding: busy)
-                expired.append(contentsOf: stored)
-            } catch {
-                logger.warning("expiring stored sessions failed", metadata: ["error": "\(error)"])
-            }
+        do {
+            // Sessions being loaded or deleted are left alone: the load would otherwise bring
+            // back a session whose row is gone, and the deletion is already doing the work.
+            let busy = Set(sessions.keys).union(loading.keys).union(deleting.keys)
+            let stored = try await store.expireSessions(idleBefore: cutoff, excluding: busy)
+            expired.append(contentsOf: stored)
+        } catch {
+            logger.warning("expiring stored sessions failed", metadata: ["error": "\(error)"])
         }
         if !expired.isEmpty {
             counters.expired.add(expired.count, ordering: .relaxed)

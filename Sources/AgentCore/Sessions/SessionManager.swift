@@ -9,7 +9,7 @@ import Synchronization
 /// `AgentSession.info` and never wait for a running query.
 public actor SessionManager {
     public private(set) var settings: SessionSettings
-    let persistence: (any SessionPersistence)?
+    public nonisolated let store: any SessionStore
     var sessions: [String: AgentSession] = [:] {
         didSet { counters.inMemory.store(sessions.count, ordering: .relaxed) }
     }
@@ -21,10 +21,10 @@ public actor SessionManager {
     let logger: Logger
     public nonisolated let counters = SessionCounters()
 
-    public init(settings: SessionSettings, persistence: (any SessionPersistence)?,
+    public init(settings: SessionSettings, store: any SessionStore,
                 logger: Logger = Logger(label: "agent-fcgi.sessions")) {
         self.settings = settings
-        self.persistence = persistence
+        self.store = store
         self.logger = logger
     }
 
@@ -88,9 +88,7 @@ public actor SessionManager {
     public func submitQuery(sessionId: String?, owner: String?, input: QueryInput, runner: any QueryRunner,
                             defaultSystemPrompt: String?, seed: SessionSeed? = nil) async throws -> QuerySubscription {
         // A turn that cannot be saved is not started: the model would be paid for nothing.
-        if let problem = await persistence?.writeProblem() {
-            throw SessionError.storeUnavailable(reason: problem)
-        }
+        try await refuseWhileStoreDegraded()
         var id = sessionId
         for _ in 0..<3 {
             let session = try await sessionForQuery(id: id, owner: owner, seed: seed)
@@ -110,8 +108,7 @@ public actor SessionManager {
     /// The same, readable without waiting for the actor (for `/status`).
     public nonisolated var inMemoryCountSnapshot: Int { counters.inMemory.load(ordering: .relaxed) }
 
-    /// Every session, whoever owns it (the operator's `/status` and `/metrics`): stored ones
-    /// when there is a store, else those in memory.
+    /// Every stored session, whoever owns it (the operator's `/status` and `/metrics`).
     public func totalCount() async throws -> Int {
         try await count(in: .everyone)
     }
@@ -123,8 +120,7 @@ public actor SessionManager {
     }
 
     func count(in scope: SessionScope) async throws -> Int {
-        if let persistence { return try await persistence.countSessions(in: scope) }
-        return inMemoryCount(in: scope)
+        try await store.countSessions(in: scope)
     }
 
     /// Sessions of `scope` held in memory (the fallback when the store cannot be read).
@@ -135,44 +131,31 @@ public actor SessionManager {
 
     /// The caller's sessions: a principal's own, or (`owner` nil) those created without one.
     public func list(owner: String?, limit: Int, after cursor: String?) async throws -> SessionListPage {
-        if let persistence {
-            var page = try await persistence.listSessions(in: .owner(owner), limit: limit, after: cursor)
-            // The store lags behind a running query by at most one step; memory is authoritative.
-            page.sessions = page.sessions.map { summary in
-                guard let live = sessions[summary.id]?.info else { return summary }
-                return SessionSummary(id: summary.id, owner: summary.owner, createdAt: summary.createdAt,
-                                      lastUsedAt: live.lastUsedAt, messageCount: live.messageCount,
-                                      title: live.title ?? summary.title)
-            }
-            return page
+        var page = try await store.listSessions(in: .owner(owner), limit: limit, after: cursor)
+        // The store lags behind a running query by at most one step; memory is authoritative.
+        for index in page.sessions.indices {
+            guard let live = sessions[page.sessions[index].id]?.info else { continue }
+            page.sessions[index].lastUsedAt = live.lastUsedAt
+            page.sessions[index].messageCount = live.messageCount
+            page.sessions[index].title = live.title ?? page.sessions[index].title
         }
-        let visible = sessions.values.map(\.info).filter { $0.owner == owner }
-            .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
-        let startIndex = cursor.flatMap { cursor in visible.firstIndex { $0.id == cursor }.map { $0 + 1 } } ?? 0
-        let slice = visible.dropFirst(startIndex).prefix(limit)
-        let summaries = slice.map {
-            SessionSummary(id: $0.id, owner: $0.owner, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt,
-                           messageCount: $0.messageCount, title: $0.title)
-        }
-        let more = startIndex + slice.count < visible.count
-        return SessionListPage(sessions: summaries, nextCursor: more ? summaries.last?.id : nil)
+        return page
     }
 
     func lookup(id: String) async throws -> AgentSession? {
         await waitForDeletion(of: id)
         if let session = sessions[id] { return session }
-        guard let persistence else { return nil }
         if let inFlight = loading[id] { return try await inFlight.value }
         // The task (isolated to this actor) also decides what goes into the map, so every caller
         // that joins it gets the one object the map holds: a second live object for the same
         // id would commit into the same row with its own seqs.
         let task = Task<AgentSession?, Error> {
-            guard let stored = try await persistence.loadSession(id: id) else { return nil }
+            guard let stored = try await self.store.loadSession(id: id) else { return nil }
             if let raced = self.sessions[id] { return raced }
-            let loaded = AgentSession(header: stored.header, lastUsedAt: stored.lastUsedAt, history: stored.history,
-                                      usage: stored.usage, clearedUsage: stored.clearedUsage, title: stored.title,
-                                      lastSeq: stored.lastSeq, settings: self.settings,
-                                      persistence: persistence)
+            let summary = stored.summary
+            let loaded = AgentSession(header: summary.header, lastUsedAt: summary.lastUsedAt, history: stored.history,
+                                      usage: summary.usage, clearedUsage: summary.clearedUsage, title: summary.title,
+                                      lastSeq: summary.lastSeq, settings: self.settings, store: self.store)
             try await self.makeRoom()
             if let raced = self.sessions[id] { return raced }
             self.sessions[id] = loaded
@@ -198,18 +181,15 @@ public actor SessionManager {
             _ = try? await inFlight.value
             throw SessionIdTaken()
         }
-        let persistence = self.persistence
         let session = AgentSession(header: header, lastUsedAt: header.createdAt, history: history, usage: SessionUsage(),
-                                   lastSeq: 0, settings: settings, persistence: persistence, committedHistory: [])
+                                   lastSeq: 0, settings: settings, store: store, committedHistory: [])
         let task = Task<AgentSession?, Error> {
-            if let persistence {
-                do {
-                    try await persistence.createSession(header)
-                } catch StoreError.sessionExists {
-                    throw SessionIdTaken()
-                } catch {
-                    throw SessionError.storeUnavailable(reason: String(describing: error))
-                }
+            do {
+                try await self.store.createSession(header)
+            } catch StoreError.sessionExists {
+                throw SessionIdTaken()
+            } catch {
+                throw SessionError.storeUnavailable(reason: String(describing: error))
             }
             if let raced = self.sessions[header.id] { return raced }
             self.sessions[header.id] = session
@@ -220,6 +200,13 @@ public actor SessionManager {
         defer { loading.removeValue(forKey: header.id) }
         guard let created = try await task.value else { throw SessionIdTaken() }
         return created
+    }
+
+    /// Throws `storeUnavailable` while the store cannot take writes (a cheap, throttled probe).
+    func refuseWhileStoreDegraded() async throws {
+        if case .degraded(let reason) = await store.checkHealth() {
+            throw SessionError.storeUnavailable(reason: reason)
+        }
     }
 
     /// Keeps the number held in memory under `max_sessions` by evicting the least recently used

@@ -17,11 +17,11 @@ struct EventRoutes {
             let follow = await session.follow(after: after)
             let stream = EventStream()
             stream.onEnd { _ in follow.cancel() }
-            let persistence = service.persistence
+            let store = service.store
             let sessionId = session.id
             Task {
-                if let range = follow.storedRange, let persistence {
-                    let replayed = await EventRoutes.replay(range, of: sessionId, from: persistence, kind: kind, to: stream)
+                if let range = follow.storedRange {
+                    let replayed = await EventRoutes.replay(range, of: sessionId, from: store, kind: kind, to: stream)
                     // Following live after a failed replay would hide a gap from the client.
                     guard replayed else {
                         follow.cancel()
@@ -37,13 +37,13 @@ struct EventRoutes {
 
     /// Sends the stored events in `range`. False when the store could not be read or the
     /// client went away; a store failure is named in a comment frame.
-    static func replay(_ range: ClosedRange<Int64>, of sessionId: String, from persistence: any SessionPersistence,
+    static func replay(_ range: ClosedRange<Int64>, of sessionId: String, from store: any SessionStore,
                        kind: AgentRoutes.StreamKind, to stream: EventStream) async -> Bool {
         var cursor = range.lowerBound - 1
         while cursor < range.upperBound {
             let batch: [StoredEvent]
             do {
-                batch = try await persistence.events(sessionId: sessionId, after: cursor, limit: replayBatch)
+                batch = try await store.events(sessionId: sessionId, after: cursor, limit: replayBatch)
             } catch {
                 let reason = String(describing: error).replacingOccurrences(of: "\n", with: " ")
                 await stream.sendComment("stored events after \(cursor) could not be read (\(reason)); reconnect with Last-Event-ID: \(cursor)")

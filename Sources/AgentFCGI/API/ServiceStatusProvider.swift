@@ -1,8 +1,7 @@
 import AgentCore
 
 /// What `/health` and `/status` report about the parts above the responder (sessions, snapshot
-/// store). The sessions layer implements it; until it is plugged in, `ResponderOnlyStatus` says
-/// truthfully that there are no sessions and nothing that can be degraded.
+/// store); `SessionStatusProvider` implements it.
 public protocol ServiceStatusProvider: Sendable {
     /// `/health` as `caller` (`REMOTE_USER`, nil when anonymous) may see it: the session count
     /// is the caller's own, never everyone's.
@@ -20,18 +19,5 @@ public struct HealthReport: Sendable, Equatable {
     public init(status: String, activeSessions: Int) {
         self.status = status
         self.activeSessions = activeSessions
-    }
-}
-
-/// The provider before any session layer exists: nothing held, nothing stored.
-public struct ResponderOnlyStatus: ServiceStatusProvider {
-    public init() {}
-
-    public func health(caller: String?) async -> HealthReport {
-        HealthReport(status: "healthy", activeSessions: 0)
-    }
-
-    public func statusFields() async -> [(String, JSONValue)] {
-        []
     }
 }

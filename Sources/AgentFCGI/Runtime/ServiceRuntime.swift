@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Everything above the responder, assembled from the configuration: the snapshot store, the
+/// Everything above the responder, assembled from the configuration: the session store, the
 /// sessions, the MCP servers, the agent profile, the cleanup task. Owns reload (SIGHUP) and the
 /// final stop.
 ///
@@ -11,7 +11,7 @@ import Synchronization
 /// pieces it holds are actors and thread-safe types.
 final class ServiceRuntime: Sendable {
     let service: AgentService
-    let store: SQLiteSnapshotStore
+    let store: any SessionStore
     let logging: LoggingSetup
     let loader: ConfigurationLoader
     private let current: Mutex<ServiceConfiguration>
@@ -25,14 +25,14 @@ final class ServiceRuntime: Sendable {
         self.logging = logging
         current = Mutex(configuration)
         let storage = configuration.storage
-        let store = try blockingAwait {
-            try await SQLiteSnapshotStore(configuration: .init(path: storage.path,
-                                                               maxEventsPerSession: storage.eventsPerSession))
+        let sqlite = try blockingAwait {
+            try await SQLiteSessionStore(configuration: .init(path: storage.path,
+                                                              maxEventsPerSession: storage.eventsPerSession))
         }
-        self.store = store
         let (recovered, work) = try blockingAwait {
-            (try await store.recoverInterruptedQueries(now: Date()), try await store.statistics())
+            (try await sqlite.recoverInterruptedQueries(now: Date()), try await sqlite.statistics())
         }
+        store = sqlite
         for query in recovered {
             logger.warning("query was running when the process stopped; marked interrupted",
                            metadata: ["session_id": "\(query.sessionId)", "query_id": "\(query.queryId)"])
@@ -42,8 +42,7 @@ final class ServiceRuntime: Sendable {
         logger.info("snapshot store ready", metadata: [
             "statements": "\(work.statementsRun)", "rows_read": "\(work.rowsReturned)",
             "full_scan_steps": "\(work.fullScanSteps)", "recovered": "\(recovered.count)"])
-        let persistence = SnapshotSessionPersistence(store: store)
-        let sessions = SessionManager(settings: Self.sessionSettings(configuration), persistence: persistence)
+        let sessions = SessionManager(settings: Self.sessionSettings(configuration), store: sqlite)
         // MCP servers start with the responder: each gets its startup timeout to connect and list
         // its tools before the socket opens, so the first queries see them.
         let mcp = MCPServerPool.make(configuration.tools.mcpServers)
@@ -56,7 +55,7 @@ final class ServiceRuntime: Sendable {
             throw error
         }
         currentMCP = Mutex(mcp)
-        service = AgentService(sessions: sessions, persistence: persistence, profile: profile)
+        service = AgentService(sessions: sessions, profile: profile)
         cleanup = Task { await sessions.runCleanupLoop() }
     }
 

@@ -5,9 +5,9 @@ import Testing
 /// Sessions over a real SQLite store: what a 200 means, lazy loading, eviction that loses nothing.
 @Suite struct PersistentSessionTests {
     func withManager<T>(_ directory: TemporaryDirectory, settings: SessionSettings = sessionSettings(),
-                        _ body: (SessionManager, SQLiteSnapshotStore) async throws -> T) async throws -> T {
+                        _ body: (SessionManager, SQLiteSessionStore) async throws -> T) async throws -> T {
         try await StoreFixtures.withStore(directory) { store in
-            let manager = SessionManager(settings: settings, persistence: SnapshotSessionPersistence(store: store))
+            let manager = SessionManager(settings: settings, store: store)
             return try await body(manager, store)
         }
     }
@@ -19,13 +19,13 @@ import Testing
                                                              runner: ScriptedRunner(), defaultSystemPrompt: "sys")
             let result = await subscription.result()
             #expect(result.persistenceError == nil)
-            let stored = try #require(try await store.loadSession("s"))
-            #expect(stored.messages.map(\.content) == ["hi", "echo: hi"], "stored history has no system prompt")
-            #expect(stored.record.owner == "alice")
-            #expect(stored.record.runningQueryId == nil)
-            let events = try await store.events(of: "s", after: 0, limit: 100)
+            let stored = try #require(try await store.loadSession(id: "s"))
+            #expect(stored.history.map(\.content) == ["hi", "echo: hi"], "stored history has no system prompt")
+            #expect(stored.summary.owner == "alice")
+            #expect(stored.summary.runningQueryId == nil)
+            let events = try await store.events(sessionId: "s", after: 0, limit: 100)
             #expect(events.map(\.type) == ["text_delta", "text_delta", "text", "final", "usage"])
-            #expect(stored.record.usage.totalTokens == 12)
+            #expect(stored.summary.usage.totalTokens == 12)
         }
     }
 
@@ -72,7 +72,7 @@ import Testing
             var live: [Int64] = []
             for await event in follow.events { live.append(event.seq) }
             #expect(live == [])
-            #expect(try await store.events(of: "s", after: 0, limit: 10).map(\.seq) == [1, 2, 3, 4, 5])
+            #expect(try await store.events(sessionId: "s", after: 0, limit: 10).map(\.seq) == [1, 2, 3, 4, 5])
         }
     }
 
@@ -82,7 +82,7 @@ import Testing
             _ = try await manager.sessionForQuery(id: "gone", owner: nil)
             _ = try await manager.sessionForQuery(id: "old", owner: nil)
             try await manager.delete(id: "gone", owner: nil)
-            #expect(try await store.loadSession("gone") == nil)
+            #expect(try await store.loadSession(id: "gone") == nil)
             let expired = await manager.expireIdleSessions(now: Date().addingTimeInterval(7200))
             #expect(expired == ["old"])
             #expect(try await store.countSessions(in: .everyone) == 0)
@@ -96,7 +96,7 @@ import Testing
             _ = await collect(try await manager.submitQuery(sessionId: "s", owner: nil, message: "first question",
                                                             runner: runner, defaultSystemPrompt: nil))
             try await manager.session(id: "s", owner: nil).clear()
-            let cleared = try #require(try await store.sessionRecord("s"))
+            let cleared = try #require(try await store.sessionSummary(id: "s"))
             #expect(cleared.usage == SessionUsage() && cleared.clearedUsage.totalTokens == 12, "\(cleared)")
             _ = await collect(try await manager.submitQuery(sessionId: "s", owner: nil, message: "second question",
                                                             runner: runner, defaultSystemPrompt: nil))
@@ -142,11 +142,13 @@ import Testing
             #expect(try await manager.totalCount() == 3)
             #expect(await manager.inMemoryCount(in: .owner(nil)) == 1)
         }
-        let memoryOnly = SessionManager(settings: sessionSettings(), persistence: nil)
-        _ = try await memoryOnly.sessionForQuery(id: "alices", owner: "alice")
-        _ = try await memoryOnly.sessionForQuery(id: "shared", owner: nil)
-        #expect(try await memoryOnly.list(owner: nil, limit: 100, after: nil).sessions.map(\.id) == ["shared"])
-        #expect(try await memoryOnly.count(owner: nil) == 1)
-        #expect(try await memoryOnly.totalCount() == 2)
+        try await StoreFixtures.withTemporaryStore { store in
+            let another = SessionManager(settings: sessionSettings(), store: store)
+            _ = try await another.sessionForQuery(id: "alices", owner: "alice")
+            _ = try await another.sessionForQuery(id: "shared", owner: nil)
+            #expect(try await another.list(owner: nil, limit: 100, after: nil).sessions.map(\.id) == ["shared"])
+            #expect(try await another.count(owner: nil) == 1)
+            #expect(try await another.totalCount() == 2)
+        }
     }
 }

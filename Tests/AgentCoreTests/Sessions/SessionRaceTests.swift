@@ -11,7 +11,7 @@ import Testing
             let directory = try TemporaryDirectory()
             try await StoreFixtures.withStore(directory) { store in
                 let manager = SessionManager(settings: sessionSettings(),
-                                             persistence: SnapshotSessionPersistence(store: store))
+                                             store: store)
                 let runner = ScriptedRunner(pause: .seconds(30))
                 let running = try await manager.submitQuery(sessionId: "s", owner: nil, message: "slow", runner: runner,
                                                             defaultSystemPrompt: nil)
@@ -42,7 +42,7 @@ import Testing
     @Test func queriesRacingDeleteAndClearNeverSeeAStoreOutage() async throws {
         let directory = try TemporaryDirectory()
         try await StoreFixtures.withStore(directory) { store in
-            let manager = SessionManager(settings: sessionSettings(), persistence: SnapshotSessionPersistence(store: store))
+            let manager = SessionManager(settings: sessionSettings(), store: store)
             let runner = ScriptedRunner(pause: .milliseconds(2))
             let failures = try await withThrowingTaskGroup(of: [String].self) { group in
                 for client in 0..<12 {
@@ -84,7 +84,7 @@ import Testing
                                                                  runner: ScriptedRunner(), defaultSystemPrompt: nil)
                 let result = await subscription.result()
                 #expect(result.failure == nil && result.persistenceError == nil, "\(id): \(result)")
-                #expect(try await store.loadSession(id)?.messages.last?.content == "echo: after")
+                #expect(try await store.loadSession(id: id)?.history.last?.content == "echo: after")
             }
         }
     }

@@ -13,7 +13,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let runner = ScriptedRunner()
         let (failedSeqs, usageBefore) = try await StoreFixtures.withStore(directory) { store in
-            let manager = SessionManager(settings: sessionSettings(), persistence: SnapshotSessionPersistence(store: store))
+            let manager = SessionManager(settings: sessionSettings(), store: store)
             _ = await collect(try await manager.submitQuery(sessionId: "s", owner: nil, message: "a", runner: runner,
                                                             defaultSystemPrompt: nil))
             let session = try await manager.session(id: "s", owner: nil)
@@ -48,10 +48,10 @@ import Testing
             // Room again, then a graceful shutdown: its commit writes nothing of the failed turn.
             _ = try await store.setMaxPageCount(1_073_741_823)
             await manager.stopAll(reason: "shutting down")
-            let stored = try #require(try await store.loadSession("s"))
-            #expect(stored.messages.map(\.content) == ["a", "echo: a"])
-            #expect(stored.record.usage == usageBefore)
-            let storedEvents = try await store.events(of: "s", after: 0, limit: 100)
+            let stored = try #require(try await store.loadSession(id: "s"))
+            #expect(stored.history.map(\.content) == ["a", "echo: a"])
+            #expect(stored.summary.usage == usageBefore)
+            let storedEvents = try await store.events(sessionId: "s", after: 0, limit: 100)
             #expect(!storedEvents.contains { Set(events.dropLast(2).map(\.seq)).contains($0.seq) },
                     "the turn's events were dropped, not written later")
             return (events.map(\.seq), usageBefore)
@@ -60,13 +60,13 @@ import Testing
         // A new process: the next model call sees only the stored history, and seqs go on above
         // every seq the failed turn streamed.
         try await StoreFixtures.withStore(directory) { store in
-            let manager = SessionManager(settings: sessionSettings(), persistence: SnapshotSessionPersistence(store: store))
+            let manager = SessionManager(settings: sessionSettings(), store: store)
             let next = await collect(try await manager.submitQuery(sessionId: "s", owner: nil, message: "c", runner: runner,
                                                                    defaultSystemPrompt: nil))
             #expect(runner.histories.last?.map(\.content) == ["a", "echo: a"], "the model never sees the failed turn")
-            #expect(try await store.loadSession("s")?.messages.map(\.content) == ["a", "echo: a", "c", "echo: c"])
+            #expect(try await store.loadSession(id: "s")?.history.map(\.content) == ["a", "echo: a", "c", "echo: c"])
             #expect(next.first!.seq > failedSeqs.max()!, "seqs the client saw are never reused: \(next.map(\.seq)) after \(failedSeqs)")
-            let usageAfter = try #require(try await store.sessionRecord("s")).usage
+            let usageAfter = try #require(try await store.sessionSummary(id: "s")).usage
             #expect(usageAfter.byModel["scripted"]?.invocations == (usageBefore.byModel["scripted"]?.invocations ?? 0) + 1)
         }
     }
@@ -74,7 +74,7 @@ import Testing
     @Test func aFailedClearKeepsTheHistoryItHad() async throws {
         let directory = try TemporaryDirectory()
         try await StoreFixtures.withStore(directory) { store in
-            let manager = SessionManager(settings: sessionSettings(), persistence: SnapshotSessionPersistence(store: store))
+            let manager = SessionManager(settings: sessionSettings(), store: store)
             _ = await collect(try await manager.submitQuery(sessionId: "s", owner: nil, message: "keep me",
                                                             runner: ScriptedRunner(), defaultSystemPrompt: nil))
             let session = try await manager.session(id: "s", owner: nil)
@@ -99,7 +99,7 @@ import Testing
     @Test func deleteDuringAnOutageIsRefusedAndTheSessionStays() async throws {
         let directory = try TemporaryDirectory()
         try await StoreFixtures.withStore(directory) { store in
-            let manager = SessionManager(settings: sessionSettings(), persistence: SnapshotSessionPersistence(store: store))
+            let manager = SessionManager(settings: sessionSettings(), store: store)
             _ = await collect(try await manager.submitQuery(sessionId: "s", owner: nil, message: "hi",
                                                             runner: ScriptedRunner(), defaultSystemPrompt: nil))
             let files = [directory.databasePath, directory.databasePath + "-wal"]

@@ -30,21 +30,21 @@ import Testing
             }
         }
         try await F.withStore(directory) { store in
-            let stored = try #require(try await store.loadSession("before"))
-            #expect(stored.messages == [
+            let stored = try #require(try await store.loadSession(id: "before"))
+            #expect(stored.history == [
                 .user("what is 2+3?"),
                 .assistant("", toolCalls: [ToolCall(id: "c1", name: "calculator", arguments: #"{"expression":"2+3"}"#)],
                            reasoning: "add"),
                 .toolResult(callId: "c1", name: "calculator", content: "5"),
                 .assistant("It is 5."),
             ])
-            #expect(stored.messages.allSatisfy { $0.parts == nil })
-            #expect(stored.record.model == nil, "sessions from before have the configured default model")
+            #expect(stored.history.allSatisfy { $0.parts == nil })
+            #expect(stored.summary.model == nil, "sessions from before have the configured default model")
             // And the session goes on with a message that has parts.
             let image = ChatMessage.user(parts: [.text("and this?"), .image(url: "https://example.org/a.png", detail: nil)])
-            try await store.commitStep(StepCommit(history: .appending([image], at: 4), usage: SessionUsage(), lastUsedAt: F.start),
+            try await store.commitTurn(TurnCommit(history: .append(from: 4, messages: [image]), usage: SessionUsage(), lastUsedAt: F.start),
                                        to: "before")
-            #expect(try await store.loadSession("before")?.messages.last == image)
+            #expect(try await store.loadSession(id: "before")?.history.last == image)
         }
     }
 
@@ -52,11 +52,11 @@ import Testing
         let directory = try TemporaryDirectory()
         let message = ChatMessage.user(parts: [.text("Look"), .image(url: "data:image/gif;base64,R0lGODlhAQABAAAAACw=", detail: "low")])
         try await F.withStore(directory) { store in
-            try await store.createSession(SessionRecord(id: "s", owner: nil, createdAt: F.start, systemPrompt: nil, model: "other"))
-            try await store.commitStep(StepCommit(history: .appending([message], at: 0), usage: SessionUsage(), lastUsedAt: F.start),
+            try await store.createSession(SessionHeader(id: "s", owner: nil, createdAt: F.start, systemPrompt: nil, model: "other"))
+            try await store.commitTurn(TurnCommit(history: .append(from: 0, messages: [message]), usage: SessionUsage(), lastUsedAt: F.start),
                                        to: "s")
-            let stored = try #require(try await store.loadSession("s"))
-            #expect(stored.messages == [message] && stored.record.model == "other")
+            let stored = try #require(try await store.loadSession(id: "s"))
+            #expect(stored.history == [message] && stored.summary.model == "other")
         }
         let json = try await F.withRawConnection(directory.databasePath) { connection in
             try connection.rows("SELECT json FROM messages WHERE session_id = 's'", []) { $0.text(0) }

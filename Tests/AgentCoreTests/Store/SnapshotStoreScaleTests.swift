@@ -10,8 +10,8 @@ import Testing
     private func makeStore(sessions count: Int) async throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory()
         try await F.withStore(directory) { store in
-            try await store.createSession(F.record("running"))
-            try await store.beginQuery("q1", in: "running")
+            try await store.createSession(F.header("running"))
+            try await store.beginQuery(sessionId: "running", queryId: "q1", title: nil)
         }
         let usage = String(decoding: try JSONEncoder().encode(SessionUsage()), as: UTF8.self)
         let message = String(decoding: try JSONEncoder().encode(ChatMessage.user("hi")), as: UTF8.self)

@@ -1,8 +1,7 @@
 import Foundation
 
-/// A stored session without its history: what listings, `GET /sessions/{id}` and the
-/// session layer's bookkeeping need.
-public struct SessionRecord: Sendable, Hashable {
+/// A stored session without its history: what listings and the session layer's bookkeeping need.
+public struct SessionSummary: Sendable, Hashable {
     public var id: String
     /// The principal (`REMOTE_USER`) that created it; nil in the shared namespace.
     public var owner: String?
@@ -21,7 +20,7 @@ public struct SessionRecord: Sendable, Hashable {
     /// Highest event seq ever stored for this session (0: none). Survives `clear` and event
     /// retention, so seqs are never reused.
     public var lastSeq: Int64
-    /// The query that was running at the last commit; set by `beginQuery`, cleared by `endQuery`.
+    /// The query running at the last commit; set by `beginQuery`, cleared by a turn's last commit.
     public var runningQueryId: String?
     /// The session's default model (nil: the configured default).
     public var model: String?
@@ -41,5 +40,10 @@ public struct SessionRecord: Sendable, Hashable {
         self.lastSeq = lastSeq
         self.runningQueryId = runningQueryId
         self.model = model
+    }
+
+    /// What the session was created with.
+    public var header: SessionHeader {
+        SessionHeader(id: id, owner: owner, createdAt: createdAt, systemPrompt: systemPrompt, model: model)
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
-/// Step commits, the event log, its retention bound, and crash recovery.
+/// Turn commits, the event log, its retention bound, and crash recovery.
 extension SnapshotDatabase {
-    /// A `StepCommit` with messages and usage already encoded.
+    /// A `TurnCommit` with messages and usage already encoded.
     struct EncodedCommit: Sendable {
         var historyFrom: Int?
         var messages: [String]
@@ -10,7 +10,7 @@ extension SnapshotDatabase {
         var usageJSON: String?
         var clearedUsageJSON: String?
         var lastUsedAt: Date?
-        var query: StepCommit.QueryMark
+        var query: TurnCommit.QueryMark
     }
 
     /// The whole commit in one transaction: history, events, usage, timestamps, marker.
@@ -88,7 +88,7 @@ extension SnapshotDatabase {
     /// Closes every query still marked running (the process died during it): appends
     /// `final{status:"interrupted"}` and the session's `usage` (docs/API.md §4.1: every query ends
     /// final, then usage) and clears the marker. History is untouched: it is the last committed
-    /// step. The final's seq skips `EventLogLimits.maxUncommittedEvents`, the most events the
+    /// step's. The final's seq skips `EventLogLimits.maxUncommittedEvents`, the most events the
     /// dead process may have streamed without committing, so seqs a client saw are never
     /// reused and a client resuming after any of them still gets the end of the query.
     /// Reads only the marked sessions (partial index).

@@ -2,7 +2,7 @@ import CSQLite
 import Foundation
 
 /// The snapshot schema's operations as plain synchronous SQL. Lives on the SQLite thread
-/// only (it owns the `SQLiteConnection`); `SQLiteSnapshotStore` is its async front.
+/// only (it owns the `SQLiteConnection`); `SQLiteSessionStore` is its async front.
 /// Inputs arrive already encoded to JSON text so the SQLite thread does only SQLite work.
 final class SnapshotDatabase {
     /// Replaced only when a connection SQLite opened read-only is reopened for writing.

@@ -1,13 +1,13 @@
-// The snapshot store talks to libsqlite3 directly through the CSQLite shim rather than GRDB:
+// The SQLite store talks to libsqlite3 directly through the CSQLite shim rather than GRDB:
 // the project keeps its dependency set small, and the store needs only a thin wrapper
 // (prepared statements, transactions, typed errors) around a connection it confines to one
 // thread anyway.
 import Foundation
 
-/// `SnapshotStore` on one SQLite file in WAL mode. Every SQLite call runs on one dedicated
+/// `SessionStore` on one SQLite file in WAL mode. Every SQLite call runs on one dedicated
 /// thread (`SQLiteThread`); callers await. JSON encoding and decoding happen in the caller's
 /// task, so the SQLite thread does only SQLite work.
-public final class SQLiteSnapshotStore: SnapshotStore {
+public final class SQLiteSessionStore: SessionStore {
     public let configuration: Configuration
     let thread: SQLiteThread<SnapshotDatabase>
     private let healthState = StoreHealthState()
@@ -44,15 +44,12 @@ public final class SQLiteSnapshotStore: SnapshotStore {
 
     // MARK: Sessions
 
-    public func createSession(_ record: SessionRecord) async throws {
-        let usageJSON = try Self.encode(record.usage, sessionId: record.id, what: "usage")
-        let clearedJSON = try Self.encode(record.clearedUsage, sessionId: record.id, what: "cleared usage")
-        try await write("createSession(\(record.id))") {
-            try $0.createSession(record, usageJSON: usageJSON, clearedUsageJSON: clearedJSON)
-        }
+    public func createSession(_ header: SessionHeader) async throws {
+        let emptyJSON = try Self.encode(SessionUsage(), sessionId: header.id, what: "usage")
+        try await write("createSession(\(header.id))") { try $0.createSession(header, emptyUsageJSON: emptyJSON) }
     }
 
-    public func loadSession(_ id: String) async throws -> StoredSession? {
+    public func loadSession(id: String) async throws -> StoredSession? {
         guard let (row, messages) = try await read("loadSession(\(id))", { try $0.loadSession(id) }) else { return nil }
         let decoder = JSONDecoder()
         let history = try messages.enumerated().map { index, json in
@@ -62,40 +59,26 @@ public final class SQLiteSnapshotStore: SnapshotStore {
                 throw StoreError.undecodable(sessionId: id, what: "message \(index)", details: "\(error)")
             }
         }
-        return StoredSession(record: try Self.record(row), messages: history)
-    }
-
-    public func sessionRecord(_ id: String) async throws -> SessionRecord? {
-        try await read("sessionRecord(\(id))") { try $0.session(id) }.map(Self.record)
+        return StoredSession(summary: try Self.summary(decoding: row), history: history)
     }
 
     @discardableResult
-    public func touchSession(_ id: String, at date: Date) async throws -> Bool {
-        try await write("touchSession(\(id))") { try $0.touchSession(id, at: date) }
-    }
-
-    /// The one write that decodes JSON on the SQLite thread: the usage to set aside must be read
-    /// in the same transaction that resets it. Rare (the session layer clears through `commitStep`).
-    @discardableResult
-    public func clearSession(_ id: String, at date: Date) async throws -> Bool {
-        let emptyJSON = try Self.encode(SessionUsage(), sessionId: id, what: "usage")
-        return try await write("clearSession(\(id))") { database in
-            try database.clearSession(id, usageJSON: emptyJSON, at: date) { row in
-                let record = try Self.record(row)
-                return try Self.encode(record.clearedUsage.adding(record.usage), sessionId: id, what: "cleared usage")
-            }
-        }
-    }
-
-    @discardableResult
-    public func deleteSession(_ id: String) async throws -> Bool {
+    public func deleteSession(id: String) async throws -> Bool {
         try await write("deleteSession(\(id))") { try $0.deleteSession(id) }
     }
 
-    public func listSessions(in scope: SessionScope, limit: Int, after cursor: SessionCursor?) async throws -> SessionPage {
-        let (rows, hasMore) = try await read("listSessions") { try $0.listSessions(in: scope, limit: limit, after: cursor) }
-        let records = try rows.map(Self.record)
-        return SessionPage(sessions: records, nextCursor: hasMore ? records.last.map(SessionCursor.init(after:)) : nil)
+    public func listSessions(in scope: SessionScope, limit: Int, after cursor: String?) async throws -> SessionListPage {
+        var position: SessionCursor?
+        if let cursor {
+            guard let parsed = SessionCursor(token: cursor) else { throw SessionError.invalidCursor(cursor) }
+            position = parsed
+        }
+        let (rows, hasMore) = try await read("listSessions") { [position] in
+            try $0.listSessions(in: scope, limit: limit, after: position)
+        }
+        let summaries = try rows.map(Self.summary(decoding:))
+        return SessionListPage(sessions: summaries,
+                               nextCursor: hasMore ? summaries.last.map { SessionCursor(after: $0).token } : nil)
     }
 
     public func countSessions(in scope: SessionScope) async throws -> Int {
@@ -106,41 +89,34 @@ public final class SQLiteSnapshotStore: SnapshotStore {
         try await write("expireSessions") { try $0.expireSessions(idleBefore: cutoff, excluding: excluding) }
     }
 
-    // MARK: Steps, events, queries
+    // MARK: Turns, events, queries
 
-    public func commitStep(_ commit: StepCommit, to sessionId: String) async throws {
-        let encoder = JSONEncoder()
-        let messages = try (commit.history?.messages ?? []).map {
-            try Self.encode($0, sessionId: sessionId, what: "message", encoder: encoder)
-        }
-        let encoded = SnapshotDatabase.EncodedCommit(
-            historyFrom: commit.history?.from, messages: messages, events: commit.events.map(StoredEvent.init),
-            usageJSON: try commit.usage.map { try Self.encode($0, sessionId: sessionId, what: "usage", encoder: encoder) },
-            clearedUsageJSON: try commit.clearedUsage.map {
-                try Self.encode($0, sessionId: sessionId, what: "cleared usage", encoder: encoder)
-            },
-            lastUsedAt: commit.lastUsedAt, query: commit.query)
-        try await write("commitStep(\(sessionId))") { try $0.commit(encoded, to: sessionId) }
-    }
-
-    public func appendEvents(_ events: [StampedEvent], to sessionId: String, lastUsedAt: Date?) async throws {
-        let encoded = SnapshotDatabase.EncodedCommit(historyFrom: nil, messages: [], events: events.map(StoredEvent.init),
-                                                     usageJSON: nil, clearedUsageJSON: nil, lastUsedAt: lastUsedAt,
-                                                     query: .unchanged)
-        try await write("appendEvents(\(sessionId))") { try $0.commit(encoded, to: sessionId) }
-    }
-
-    public func beginQuery(_ queryId: String, in sessionId: String, title: String?) async throws {
+    public func beginQuery(sessionId: String, queryId: String, title: String?) async throws {
         try await write("beginQuery(\(sessionId), \(queryId))") {
             try $0.markRunningQuery(queryId, in: sessionId, title: title)
         }
     }
 
-    public func endQuery(in sessionId: String) async throws {
-        try await write("endQuery(\(sessionId))") { try $0.markRunningQuery(nil, in: sessionId) }
+    public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws {
+        let encoder = JSONEncoder()
+        let (from, messages): (Int?, [ChatMessage]) = switch commit.history {
+        case .unchanged: (nil, [])
+        case .append(let from, let messages): (from, messages)
+        case .replace(let messages): (0, messages)
+        }
+        let encoded = SnapshotDatabase.EncodedCommit(
+            historyFrom: from,
+            messages: try messages.map { try Self.encode($0, sessionId: sessionId, what: "message", encoder: encoder) },
+            events: commit.events.map(StoredEvent.init),
+            usageJSON: try commit.usage.map { try Self.encode($0, sessionId: sessionId, what: "usage", encoder: encoder) },
+            clearedUsageJSON: try commit.clearedUsage.map {
+                try Self.encode($0, sessionId: sessionId, what: "cleared usage", encoder: encoder)
+            },
+            lastUsedAt: commit.lastUsedAt, query: commit.query)
+        try await write("commitTurn(\(sessionId))") { try $0.commit(encoded, to: sessionId) }
     }
 
-    public func events(of sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent] {
+    public func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent] {
         try await read("events(\(sessionId), after: \(seq))") { try $0.events(of: sessionId, after: seq, limit: limit) }
     }
 
@@ -150,6 +126,7 @@ public final class SQLiteSnapshotStore: SnapshotStore {
 
     // MARK: Health
 
+    /// The last known state, without I/O.
     public var health: StoreHealth {
         healthState.current
     }
@@ -171,7 +148,7 @@ public final class SQLiteSnapshotStore: SnapshotStore {
 
     // MARK: Plumbing
 
-    private func read<T: Sendable>(_ operation: String, _ work: @escaping @Sendable (SnapshotDatabase) throws -> T)
+    func read<T: Sendable>(_ operation: String, _ work: @escaping @Sendable (SnapshotDatabase) throws -> T)
         async throws -> T {
         do {
             return try await thread.perform(work)
@@ -182,7 +159,7 @@ public final class SQLiteSnapshotStore: SnapshotStore {
 
     /// Runs a write, refusing it when the file is gone, and keeps `health` in step with the
     /// outcome: a storage failure degrades, any success restores.
-    private func write<T: Sendable>(_ operation: String, _ work: @escaping @Sendable (SnapshotDatabase) throws -> T)
+    func write<T: Sendable>(_ operation: String, _ work: @escaping @Sendable (SnapshotDatabase) throws -> T)
         async throws -> T {
         do {
             let result = try await thread.perform { database in
@@ -211,7 +188,7 @@ public final class SQLiteSnapshotStore: SnapshotStore {
         }
     }
 
-    private static func encode<T: Encodable>(_ value: T, sessionId: String, what: String,
+    static func encode<T: Encodable>(_ value: T, sessionId: String, what: String,
                                              encoder: JSONEncoder = JSONEncoder()) throws -> String {
         do {
             return String(decoding: try encoder.encode(value), as: UTF8.self)
@@ -220,14 +197,15 @@ public final class SQLiteSnapshotStore: SnapshotStore {
         }
     }
 
-    private static func record(_ row: SessionRow) throws -> SessionRecord {
+    /// A row's usages decoded, in the caller's task (see the type's comment).
+    static func summary(decoding row: SessionRow) throws -> SessionSummary {
         let usage = try decodeUsage(row.usageJSON, sessionId: row.id, what: "usage")
         let cleared = try row.clearedUsageJSON.map { try decodeUsage($0, sessionId: row.id, what: "cleared usage") }
-        return SessionRecord(id: row.id, owner: row.owner, createdAt: Date(timeIntervalSince1970: row.createdAt),
-                             lastUsedAt: Date(timeIntervalSince1970: row.lastUsedAt), systemPrompt: row.systemPrompt,
-                             usage: usage, clearedUsage: cleared ?? SessionUsage(), title: row.title,
-                             messageCount: row.messageCount, lastSeq: row.lastSeq, runningQueryId: row.runningQueryId,
-                             model: row.model)
+        return SessionSummary(id: row.id, owner: row.owner, createdAt: Date(timeIntervalSince1970: row.createdAt),
+                              lastUsedAt: Date(timeIntervalSince1970: row.lastUsedAt), systemPrompt: row.systemPrompt,
+                              usage: usage, clearedUsage: cleared ?? SessionUsage(), title: row.title,
+                              messageCount: row.messageCount, lastSeq: row.lastSeq, runningQueryId: row.runningQueryId,
+                              model: row.model)
     }
 
     private static func decodeUsage(_ json: String, sessionId: String, what: String) throws -> SessionUsage {

@@ -1,5 +1,5 @@
 /// A `sessions` row as read on the SQLite thread, usages still JSON text; decoded into a
-/// `SessionRecord` off that thread.
+/// `SessionSummary` off that thread.
 struct SessionRow: Sendable {
     /// The column list every session query selects, in `init(_:)`'s order.
     static let columns = """

@@ -1,6 +1,6 @@
 import Foundation
 
-extension SQLiteSnapshotStore {
+extension SQLiteSessionStore {
     public struct Configuration: Sendable {
         /// The database file; its directory is created if missing. Default `./data/agent-fcgi.sqlite`.
         public var path: String

@@ -15,18 +15,17 @@ extension SnapshotDatabase {
         ORDER BY owner, created_at, id LIMIT ?
         """
 
-    func createSession(_ record: SessionRecord, usageJSON: String, clearedUsageJSON: String) throws {
+    /// A new row: no history, no usage, last used when created.
+    func createSession(_ header: SessionHeader, emptyUsageJSON: String) throws {
         try connection.transaction {
-            let exists = try connection.row("SELECT 1 FROM sessions WHERE id = ?", [.text(record.id)]) { _ in true }
-            if exists == true { throw StoreError.sessionExists(record.id) }
+            let exists = try connection.row("SELECT 1 FROM sessions WHERE id = ?", [.text(header.id)]) { _ in true }
+            if exists == true { throw StoreError.sessionExists(header.id) }
             try connection.run("""
-                INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt, usage, running_query_id,
-                                      model, cleared_usage, title)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.text(record.id), .optionalText(record.owner), .real(record.createdAt.timeIntervalSince1970),
-                      .real(record.lastUsedAt.timeIntervalSince1970), .optionalText(record.systemPrompt),
-                      .text(usageJSON), .optionalText(record.runningQueryId), .optionalText(record.model),
-                      .text(clearedUsageJSON), .optionalText(record.title)])
+                INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt, usage, model, cleared_usage)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.text(header.id), .optionalText(header.owner), .real(header.createdAt.timeIntervalSince1970),
+                      .real(header.createdAt.timeIntervalSince1970), .optionalText(header.systemPrompt),
+                      .text(emptyUsageJSON), .optionalText(header.model), .text(emptyUsageJSON)])
         }
     }
 
@@ -34,7 +33,7 @@ extension SnapshotDatabase {
         try connection.row(Self.selectSession, [.text(id)]) { SessionRow($0) }
     }
 
-    /// The record and every message's JSON in order. The one connection runs one job at a
+    /// The row and every message's JSON in order. The one connection runs one job at a
     /// time, so no commit can land between the two reads.
     func loadSession(_ id: String) throws -> (SessionRow, [String])? {
         guard let row = try session(id) else { return nil }

@@ -1,26 +1,14 @@
 import Foundation
 
-/// One page of `listSessions`, oldest first (by creation time, then id).
-public struct SessionPage: Sendable, Hashable {
-    public var sessions: [SessionRecord]
-    /// Pass to the next `listSessions` call; nil on the last page.
-    public var nextCursor: SessionCursor?
-
-    public init(sessions: [SessionRecord], nextCursor: SessionCursor?) {
-        self.sessions = sessions
-        self.nextCursor = nextCursor
-    }
-}
-
-/// Keyset position after a listed session: stable while sessions are added or deleted,
-/// unlike an offset. Opaque to clients (`token`, URL-safe).
+/// Keyset position after a listed session: stable while sessions are added or deleted, unlike
+/// an offset. Handed to clients as `token` (URL-safe, opaque).
 public struct SessionCursor: Sendable, Hashable {
     public var createdAt: Date
     public var id: String
 
-    public init(after record: SessionRecord) {
-        self.createdAt = record.createdAt
-        self.id = record.id
+    public init(after summary: SessionSummary) {
+        self.createdAt = summary.createdAt
+        self.id = summary.id
     }
 
     /// The cursor as sent to clients: base64url of "<seconds since 1970>:<id>". The seconds
