@@ -83,10 +83,12 @@ public final class MCPServer: Sendable {
         }
     }
 
-    /// Returns once the first connection attempt succeeded or failed (or at the startup timeout).
+    /// Returns once the first connection attempt succeeded or failed. The attempt is itself
+    /// bounded by the startup timeout; the slack covers spawning and tearing down the child on
+    /// a loaded machine, where 2 s proved too little for the attempt to report its failure.
     public func waitUntilSettled() async {
         if state.withLock({ $0.attempts > 0 || $0.phase == .stopped }) { return }
-        _ = await waitForConnection(waitForAttempt: true, timeout: spec.startupTimeout + .seconds(2))
+        _ = await waitForConnection(waitForAttempt: true, timeout: spec.startupTimeout + .seconds(10))
     }
 
     /// Ends the session and stops the process (waiting for it); calls still running fail.
