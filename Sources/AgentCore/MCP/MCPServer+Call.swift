@@ -80,21 +80,34 @@ extension MCPServer {
         defer { timer.cancel() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<MCPConnection?, Never>) in
-                var wake = false
+                var wakeAfter: Duration?
                 let ready: MCPConnection?? = state.withLock { state in
                     if let connection = state.connection, !connection.isDead { return .some(connection) }
                     // Down and pausing between attempts: a call wakes the supervisor at most once a
                     // second, so a server that came back is used at once and a dead one costs little.
-                    wake = state.phase == .down && state.pause != nil
-                        && (state.lastFailure.map { $0.duration(to: .now) >= .seconds(1) } ?? true)
+                    // Within that second the call waits for the next attempt rather than failing:
+                    // a server restarting as the call arrives has often failed one attempt already.
+                    if state.phase == .down, state.pause != nil {
+                        let sinceFailure = state.lastFailure.map { $0.duration(to: .now) } ?? .seconds(1)
+                        wakeAfter = max(.zero, .seconds(1) - sinceFailure)
+                    }
                     let pending = state.phase == .starting || state.connection != nil || state.awaitingReconnect
-                        || waitForAttempt || wake
+                        || waitForAttempt || wakeAfter != nil
                     if Task.isCancelled || state.phase == .stopped || !pending { return .some(nil) }
                     state.waiters[id] = continuation
                     return .none
                 }
                 if let ready { continuation.resume(returning: ready) }
-                if wake { self.wake() }
+                if let wakeAfter {
+                    if wakeAfter == .zero {
+                        self.wake()
+                    } else {
+                        Task { [weak self] in
+                            try? await Task.sleep(for: wakeAfter)
+                            self?.wake()
+                        }
+                    }
+                }
             }
         } onCancel: { [weak self] in
             self?.resumeWaiter(id)
