@@ -39,7 +39,7 @@ public struct RetryingChatModel: ChatModel {
                             continuation.finish(throwing: Task.isCancelled ? LLMError.cancelled : failure)
                             return
                         }
-                        AgentMetrics.retry(model: base.modelName, layer: "transport", error: failure)
+                        AgentMetrics.retry(model: base.modelName, error: failure)
                         do {
                             try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
                         } catch {
