@@ -58,7 +58,6 @@ enum AgentMetrics {
     }
 
     private static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {
-        let (seconds, attoseconds) = start.duration(to: .now).components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        start.duration(to: .now).inNanoseconds
     }
 }

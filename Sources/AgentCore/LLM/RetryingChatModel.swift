@@ -32,8 +32,7 @@ public struct RetryingChatModel: ChatModel {
                         return
                     } catch {
                         let failure = ProviderErrorMapper.error(transport: error)
-                        let spent = (ContinuousClock.now - start).components
-                        let elapsed = Double(spent.seconds) + Double(spent.attoseconds) / 1e18
+                        let elapsed = (ContinuousClock.now - start).inSeconds
                         guard !yielded, !Task.isCancelled,
                               let wait = policy.delay(after: failure, attempt: attempt, elapsed: elapsed) else {
                             continuation.finish(throwing: Task.isCancelled ? LLMError.cancelled : failure)

@@ -27,8 +27,8 @@ struct ChatCommand: ParsableCommand {
               parsed.host?.isEmpty == false else {
             throw ValidationError("--url must be an http:// or https:// URL with a host, got \(url)")
         }
-        if let session, !ChatAPI.isValidSessionID(session) {
-            throw ValidationError("--session must match [A-Za-z0-9._:-]{1,128}, got \(session)")
+        if let session, !SessionID.isValid(session) {
+            throw ValidationError("--session must match \(SessionID.pattern), got \(session)")
         }
     }
 
