@@ -17,7 +17,8 @@ public struct RetryingChatModel: ChatModel {
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatDelta, Error> {
         let base = self.base
         let policy = self.policy
-        return AsyncThrowingStream { continuation in
+        // Unbounded, as the provider's stream below it: nothing may be dropped.
+        return AsyncThrowingStream(ChatDelta.self, bufferingPolicy: .unbounded) { continuation in
             let task = Task {
                 let start = ContinuousClock.now
                 var attempt = 1

@@ -98,6 +98,7 @@ private final class MCPChildLoop: @unchecked Sendable {
         self.handlers = handlers
     }
 
+    @available(*, noasync, message: "the server process's own thread: polls, reads and waits for it")
     func run(owner: MCPChildProcess) {
         var blockPipe = sigset_t()
         sigemptyset(&blockPipe)

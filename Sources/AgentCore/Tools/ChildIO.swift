@@ -28,6 +28,7 @@ struct ChildIO {
         if stdinFD >= 0 { _ = fcntl(stdinFD, F_SETFL, fcntl(stdinFD, F_GETFL) | O_NONBLOCK) }
     }
 
+    @available(*, noasync, message: "polls and waits for the child; run it on the child's own thread")
     mutating func pump(deadline: ContinuousClock.Instant, wakeup: ChildProcess.WakeupPipe) -> ChildProcessResult {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while stdoutFD >= 0 || stderrFD >= 0 || stdinFD >= 0 {

@@ -33,7 +33,8 @@ struct ChatCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (inputs, continuation) = AsyncStream.makeStream(of: ChatInput.self)
+        // Unbounded: typed lines and Ctrl-C are few, and none may be dropped.
+        let (inputs, continuation) = AsyncStream.makeStream(of: ChatInput.self, bufferingPolicy: .unbounded)
         InterruptWatcher.start(continuation)
         TerminalLineReader.start(continuation)
         let api = ChatAPI(baseURL: url)
