@@ -24,7 +24,7 @@ import Testing
     @Test func stampedEventFieldOrderStartsWithType() {
         let event = StampedEvent(event: .final(content: "hi", status: .completed), timestamp: .init(timeIntervalSince1970: 0),
                                  sessionId: "s", queryId: "q", seq: 7)
-        #expect(event.json() == #"{"type":"final","timestamp":"1970-01-01T00:00:00.000Z","session_id":"s","query_id":"q","seq":7,"content":"hi","status":"completed"}"#)
+        #expect(event.json == #"{"type":"final","timestamp":"1970-01-01T00:00:00.000Z","session_id":"s","query_id":"q","seq":7,"content":"hi","status":"completed"}"#)
     }
 
     @Test func stringsAreEscapedExactlyWhereNeeded() {

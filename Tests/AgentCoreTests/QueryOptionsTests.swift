@@ -20,12 +20,12 @@ import Testing
         let agent = Agent(model: primary, alternatives: [other])
         #expect(agent.modelNames == ["primary", "other"])
         let outcome = await Self.run(agent, QueryInput(text: "hi", options: QueryOptions(model: "other")))
-        #expect(outcome.responseText == "from other")
+        #expect(outcome.terminal.responseText == "from other")
         #expect(primary.requests.isEmpty && other.requests.count == 1)
         #expect(Set(outcome.usage.byModel.keys) == ["other"])
         // No choice, or a name no longer allowed: the default model.
         let fallback = await Self.run(agent, QueryInput(text: "hi", options: QueryOptions(model: "removed-by-reload")))
-        #expect(fallback.responseText == "from primary")
+        #expect(fallback.terminal.responseText == "from primary")
     }
 
     @Test func aToolSubsetIsAllTheModelIsOffered() async throws {

@@ -146,7 +146,7 @@ final class AgentRun {
         let note: String
         switch stop {
         case .cancelled(let partialText) where timedOut():
-            terminal = .error(message: "the query timed out after \(CommandTool.seconds(settings.queryTimeout ?? .zero))s",
+            terminal = .error(message: "the query timed out after \((settings.queryTimeout ?? .zero).secondsText)s",
                               code: .timeout)
             note = partialText.isEmpty ? "(No answer: the query timed out.)" : partialText
         case .cancelled(let partialText):

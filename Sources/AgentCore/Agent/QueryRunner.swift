@@ -26,12 +26,6 @@ public struct QueryOutcome: Sendable, Hashable {
         self.usage = usage
         self.terminal = terminal
     }
-
-    /// The answer text for `/agent/query` (the `final` content; empty on error).
-    public var responseText: String {
-        if case .final(let content, _) = terminal { return content }
-        return ""
-    }
 }
 
 /// Runs one query of a session: the seam between sessions (which own state, ordering and

@@ -98,6 +98,7 @@ private final class MCPChildLoop: @unchecked Sendable {
         self.handlers = handlers
     }
 
+    @available(*, noasync, message: "the server process's own thread: polls, reads and waits for it")
     func run(owner: MCPChildProcess) {
         var blockPipe = sigset_t()
         sigemptyset(&blockPipe)
@@ -147,7 +148,7 @@ private final class MCPChildLoop: @unchecked Sendable {
                        pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)]
             if stderrFD >= 0 { fds.append(pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0)) }
             if stdinFD >= 0, !outgoing.isEmpty { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
-            let timeout = deadline.map { Self.milliseconds(until: $0) } ?? -1
+            let timeout = deadline.map { ContinuousClock.now.duration(to: $0).pollMilliseconds } ?? -1
             if poll(&fds, nfds_t(fds.count), timeout) < 0 && errno != EINTR { break }
             if fds[0].revents != 0 { Self.drain(owner.wakeFD, &buffer) }
             for entry in fds.dropFirst() where entry.revents != 0 {
@@ -248,12 +249,5 @@ private final class MCPChildLoop: @unchecked Sendable {
 
     private static func drain(_ fd: Int32, _ buffer: inout [UInt8]) {
         while Glibc.read(fd, &buffer, buffer.count) > 0 {}
-    }
-
-    private static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
-        let remaining = ContinuousClock.now.duration(to: deadline)
-        if remaining <= .zero { return 0 }
-        let (seconds, attoseconds) = remaining.components
-        return Int32(min(seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1, 600_000))
     }
 }

@@ -48,7 +48,7 @@ final class MCPConnection: Sendable {
         switch outcome {
         case .value: return connection
         case .timedOut:
-            throw MCPServerError("did not answer initialize within \(MCPDeadline.seconds(spec.startupTimeout))s")
+            throw MCPServerError("did not answer initialize within \(spec.startupTimeout.secondsText)s")
         case .failed(let error):
             await client.disconnect()
             throw MCPServerError("initialize failed: \(death.reason ?? MCPServerError.describe(error))")
@@ -84,7 +84,7 @@ final class MCPConnection: Sendable {
         }
         switch outcome {
         case .value(let tools): return tools
-        case .timedOut: throw MCPServerError("did not answer tools/list within \(MCPDeadline.seconds(timeout))s")
+        case .timedOut: throw MCPServerError("did not answer tools/list within \(timeout.secondsText)s")
         case .failed(let error): throw MCPServerError("tools/list failed: \(death.reason ?? MCPServerError.describe(error))")
         }
     }
@@ -98,7 +98,7 @@ final class MCPConnection: Sendable {
         let timer = Task {
             guard (try? await Task.sleep(for: timeout)) != nil else { return }
             timedOut.store(true, ordering: .releasing)
-            try? await client.cancelRequest(context.requestID, reason: "timed out after \(MCPDeadline.seconds(timeout))s")
+            try? await client.cancelRequest(context.requestID, reason: "timed out after \(timeout.secondsText)s")
         }
         defer { timer.cancel() }
         do {

@@ -28,8 +28,4 @@ enum MCPDeadline {
             return outcome
         }
     }
-
-    static func seconds(_ duration: Duration) -> String {
-        CommandTool.seconds(duration)
-    }
 }

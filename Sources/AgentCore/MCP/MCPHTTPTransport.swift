@@ -37,7 +37,7 @@ actor MCPHTTPTransport: Transport {
         self.client = client
         self.logger = logger
         self.onClose = onClose
-        (stream, continuation) = AsyncThrowingStream.makeStream(of: Data.self)
+        (stream, continuation) = AsyncThrowingStream.makeStream(of: Data.self, bufferingPolicy: .unbounded)
     }
 
     /// The session is opened by the first POST (`initialize`).

@@ -40,7 +40,7 @@ extension MCPServer {
                 }
                 return MCPResultRenderer.output(result, cap: spec.outputCap)
             } catch is MCPCallTimedOut {
-                return .error("MCP server \(spec.name) did not finish \(tool) within \(MCPDeadline.seconds(spec.callTimeout))s "
+                return .error("MCP server \(spec.name) did not finish \(tool) within \(spec.callTimeout.secondsText)s "
                               + "(call_timeout_seconds); the call was cancelled")
             } catch {
                 if Task.isCancelled { throw CancellationError() }

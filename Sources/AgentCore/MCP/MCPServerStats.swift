@@ -13,9 +13,7 @@ final class MCPServerStats: Sendable {
 
     /// One finished call: its outcome is `ok`, `error` (an error result) or `cancelled`.
     func record(server: String, outcome: String, started: ContinuousClock.Instant) {
-        let elapsed = started.duration(to: .now)
-        let (seconds, attoseconds) = elapsed.components
-        let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let nanoseconds = started.duration(to: .now).inNanoseconds
         calls.add(1, ordering: .relaxed)
         if outcome == "error" { errors.add(1, ordering: .relaxed) }
         recent.withLock { ring in

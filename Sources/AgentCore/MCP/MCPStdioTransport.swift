@@ -26,7 +26,7 @@ actor MCPStdioTransport: Transport {
         self.workingDirectory = workingDirectory
         self.logger = logger
         self.onClose = onClose
-        (stream, continuation) = AsyncThrowingStream.makeStream(of: Data.self)
+        (stream, continuation) = AsyncThrowingStream.makeStream(of: Data.self, bufferingPolicy: .unbounded)
     }
 
     /// The child process id, for tests that kill the server behind our back.

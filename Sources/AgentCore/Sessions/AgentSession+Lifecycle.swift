@@ -54,7 +54,9 @@ extension AgentSession {
     /// Events after `seq` from memory, then live ones until the running query ends
     /// (`GET /sessions/{id}/events`). Events older than memory holds are left to the store.
     public func follow(after seq: Int64) -> EventFollow {
-        let (stream, continuation) = AsyncStream<StampedEvent>.makeStream()
+        // Unbounded for the same reason as a query's subscriber (`submit`): the session never
+        // waits for a follower, and dropping would leave gaps in a resumed stream.
+        let (stream, continuation) = AsyncStream<StampedEvent>.makeStream(bufferingPolicy: .unbounded)
         var storedRange: ClosedRange<Int64>?
         let oldestInMemory = recentEvents.first?.seq ?? (lastSeq + 1)
         // Compared as `seq < oldest - 1`, not `seq + 1 < oldest`: a client may send Int64.max.

@@ -23,7 +23,10 @@ extension AgentSession {
         }
         let queryId = "q-" + UUID().uuidString.lowercased()
         let subscriberId = UUID()
-        let (events, continuation) = AsyncStream<StampedEvent>.makeStream()
+        // Unbounded on purpose: the session never waits for a reader (a slow client must not
+        // slow the query or other readers). Back-pressure stops at the relay task, which waits in
+        // `EventStream.send`; what this buffer can hold is bounded by the query's own length.
+        let (events, continuation) = AsyncStream<StampedEvent>.makeStream(bufferingPolicy: .unbounded)
         var input = input
         if input.options.model == nil { input.options.model = model }
         let pending = PendingQuery(queryId: queryId, input: input, systemPrompt: systemPrompt ?? defaultSystemPrompt,

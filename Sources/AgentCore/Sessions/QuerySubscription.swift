@@ -26,11 +26,6 @@ public struct QueryResult: Sendable, Hashable {
         self.failure = failure
         self.startUsage = startUsage ?? usage
     }
-
-    public var responseText: String {
-        if case .final(let content, _) = terminal { return content }
-        return ""
-    }
 }
 
 /// A client's view of one query: its events as they happen, and its result.

@@ -27,7 +27,7 @@ public enum SessionError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notFound(let id): return "Session \(id) not found"
-        case .invalidId(let id): return "invalid session id \(id.debugDescription): must match ^[A-Za-z0-9._:-]{1,128}$"
+        case .invalidId(let id): return "invalid session id \(id.debugDescription): must match \(SessionID.pattern)"
         case .busy(let id, let queryId, let reason):
             return "Session \(id) is busy\(queryId.map { " with query \($0)" } ?? ""): \(reason)"
         case .capacity: return "All sessions held in memory are busy; try again shortly"

@@ -5,7 +5,7 @@ extension SessionManager {
     /// A busy session is never expired, however long its query runs.
     @discardableResult
     public func expireIdleSessions(now: Date = Date()) async -> [String] {
-        let cutoff = now.addingTimeInterval(-Self.seconds(settings.sessionTimeout))
+        let cutoff = now.addingTimeInterval(-settings.sessionTimeout.inSeconds)
         var expired: [String] = []
         for info in sessions.values.map(\.info) where info.lastUsedAt < cutoff && !info.isBusy {
             guard let session = sessions[info.id], await session.retireIfIdle() else { continue }
@@ -61,9 +61,5 @@ extension SessionManager {
         for session in sessions.values {
             await session.retire(reason: reason)
         }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

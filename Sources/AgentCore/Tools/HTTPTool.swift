@@ -27,7 +27,7 @@ public struct HTTPTool: Tool {
             body = Array(JSONValue.object(rest).serialized().utf8)
             if headers["Content-Type"] == nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
         }
-        let seconds = Double(spec.timeout.components.seconds) + Double(spec.timeout.components.attoseconds) / 1e18
+        let seconds = spec.timeout.inSeconds
         let request = HTTPClientRequest(url: url, method: spec.method, headers: headers, body: body,
                                         timeouts: HTTPTimeouts(connect: min(10, seconds), total: seconds))
         let response = try await client.send(request)

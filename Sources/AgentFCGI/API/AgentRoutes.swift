@@ -8,18 +8,6 @@ import Foundation
 struct AgentRoutes {
     let service: AgentService
 
-    enum StreamKind: Sendable {
-        case step, delta, all
-
-        func includes(_ event: AgentEvent) -> Bool {
-            switch self {
-            case .step: return event.belongsToStepStream
-            case .delta: return event.belongsToDeltaStream
-            case .all: return true
-            }
-        }
-    }
-
     func register(on router: inout Router) {
         let service = self.service
         router.post("/agent/query") { request in
@@ -37,7 +25,7 @@ struct AgentRoutes {
             // A failed last commit without `failure` lost only the closing events: the turn's
             // history is stored, so this is still the success it was.
             var response = HTTPResponse.json(fields: [("session_id", .string(subscription.sessionId)),
-                                                      ("response", .string(result.responseText)),
+                                                      ("response", .string(result.terminal.responseText)),
                                                       ("usage", result.usage.json)])
             response.sessionId = subscription.sessionId
             return response
@@ -50,7 +38,7 @@ struct AgentRoutes {
         }
     }
 
-    static func stream(_ request: HTTPRequest, kind: StreamKind, service: AgentService) async throws -> HTTPResponse {
+    static func stream(_ request: HTTPRequest, kind: EventStreamKind, service: AgentService) async throws -> HTTPResponse {
         let query = try QueryRequest(request, choices: QueryFields.Choices(service.profile))
         let subscription = try await mappingSessionErrors {
             try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, input: query.input)
@@ -64,10 +52,11 @@ struct AgentRoutes {
                                               ("X-Query-Id", subscription.queryId)])
     }
 
-    /// Writes each event of the kind as one frame; the stream ends (`: done`) after `usage`.
-    static func relay(_ events: AsyncStream<StampedEvent>, kind: StreamKind, to stream: EventStream) async {
+    /// Writes each event of the kind as one frame, with the JSON stamped once for the relay and
+    /// the store alike; the stream ends (`: done`) after `usage`.
+    static func relay(_ events: AsyncStream<StampedEvent>, kind: EventStreamKind, to stream: EventStream) async {
         for await event in events where kind.includes(event.event) {
-            guard await stream.send(data: event.json(), id: Int(event.seq)) else { break }
+            guard await stream.send(data: event.json, id: Int(event.seq)) else { break }
         }
         stream.finish()
     }

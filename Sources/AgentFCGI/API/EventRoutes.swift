@@ -38,7 +38,7 @@ struct EventRoutes {
     /// Sends the stored events in `range`. False when the store could not be read or the
     /// client went away; a store failure is named in a comment frame.
     static func replay(_ range: ClosedRange<Int64>, of sessionId: String, from store: any SessionStore,
-                       kind: AgentRoutes.StreamKind, to stream: EventStream) async -> Bool {
+                       kind: EventStreamKind, to stream: EventStream) async -> Bool {
         var cursor = range.lowerBound - 1
         while cursor < range.upperBound {
             let batch: [StoredEvent]
@@ -57,7 +57,7 @@ struct EventRoutes {
             }
             guard let last = batch.last else { return true }
             for event in batch where event.seq <= range.upperBound {
-                guard kind == .all || kind.includes(typeName: event.type) else { continue }
+                guard kind.includes(type: event.type) else { continue }
                 guard await stream.send(data: event.json, id: Int(event.seq)) else { return false }
             }
             cursor = last.seq
@@ -76,26 +76,14 @@ struct EventRoutes {
         return value
     }
 
-    static func kind(_ request: HTTPRequest) throws(HTTPError) -> AgentRoutes.StreamKind {
-        switch request.query("stream") ?? "all" {
-        case "all": return .all
-        case "step": return .step
-        case "delta": return .delta
-        case let other:
+    static func kind(_ request: HTTPRequest) throws(HTTPError) -> EventStreamKind {
+        let name = request.query("stream") ?? "all"
+        guard let kind = EventStreamKind(rawValue: name) else {
             throw .unprocessable([ValidationIssue(type: "literal_error", loc: ["query", "stream"],
-                                                  msg: "Input should be 'all', 'step' or 'delta'", input: .string(other),
+                                                  msg: "Input should be 'all', 'step' or 'delta'", input: .string(name),
                                                   ctx: ["expected": "'all', 'step' or 'delta'"])])
         }
+        return kind
     }
 }
 
-extension AgentRoutes.StreamKind {
-    /// The same rule as `includes(_:)`, for stored events known only by their type name.
-    func includes(typeName: String) -> Bool {
-        switch self {
-        case .all: return true
-        case .step: return !["text_delta", "thinking_start", "thinking_delta", "thinking_end"].contains(typeName)
-        case .delta: return !["thinking", "text"].contains(typeName)
-        }
-    }
-}

@@ -24,7 +24,7 @@ struct QueryRequest: Sendable {
         // Validated here, not by the session layer, so the 422 names the body field (as pydantic
         // would) and comes with the other issues of the same body.
         if let id = sessionId, !id.isEmpty, !SessionID.isValid(id) {
-            issues.append(.patternMismatch(["body", "session_id"], pattern: SessionIDRules.pattern, input: id))
+            issues.append(.patternMismatch(["body", "session_id"], pattern: SessionID.pattern, input: id))
         }
         let (model, modelIssues) = QueryFields.model(body["model"], at: ["body", "model"], choices: choices)
         let (format, formatIssues) = QueryFields.responseFormat(body["response_format"], at: ["body", "response_format"])

@@ -7,7 +7,7 @@ extension SessionError {
         case .notFound(let id):
             return HTTPError(404, "Session \(id) not found")
         case .invalidId(let id):
-            return .unprocessable([.patternMismatch(["path", "session_id"], pattern: SessionIDRules.pattern, input: id)])
+            return .unprocessable([.patternMismatch(["path", "session_id"], pattern: SessionID.pattern, input: id)])
         case .invalidCursor(let cursor):
             return .unprocessable([ValidationIssue(type: "value_error", loc: ["query", "cursor"],
                                                    msg: "Value error, not a cursor this server handed out",
@@ -22,10 +22,6 @@ extension SessionError {
             return .unavailable(description, retryAfterSeconds: 5)
         }
     }
-}
-
-enum SessionIDRules {
-    static let pattern = "^[A-Za-z0-9._:-]{1,128}$"
 }
 
 /// Runs a session operation and turns its `SessionError` into the HTTP shape.

@@ -17,13 +17,6 @@ struct ChatAPI: Sendable {
         self.baseURL = base
     }
 
-    static func isValidSessionID(_ id: String) -> Bool {
-        (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "-")
-        }
-    }
-
     func createSession() async throws -> String {
         let answer = try await call("POST", "/sessions", body: [:])
         guard let id = answer["session_id"]?.stringValue else { throw Failure(description: "POST /sessions: no session_id in \(answer.serialized())") }

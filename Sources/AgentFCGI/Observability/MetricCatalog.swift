@@ -56,7 +56,7 @@ enum MetricCatalog {
               help: "Model calls by model and outcome (ok, error, cancelled); _count is the number of calls.",
               buckets: modelCallBuckets),
         Entry(name: "agent_llm_retries_total",
-              help: "Model calls retried, by model, layer (transport, agent) and reason."),
+              help: "Model calls retried by the model client (model.max_attempts), by model, layer (always transport) and reason."),
         Entry(name: "agent_llm_tokens_total", help: "Tokens by model and kind (prompt, prompt_cached, completion)."),
         Entry(name: "agent_llm_cost_dollars_total", help: "Cost in dollars by model, from the price table."),
         Entry(name: "agent_tool_call_duration_seconds",

@@ -14,7 +14,7 @@ struct ChatCompletionJSON: Sendable {
     }
 
     func completion(_ result: QueryResult) -> String {
-        let message: JSONValue = ["role": "assistant", "content": .string(result.responseText), "refusal": .null]
+        let message: JSONValue = ["role": "assistant", "content": .string(result.terminal.responseText), "refusal": .null]
         return JSONValue.serializeObject([
             ("id", .string(id)), ("object", "chat.completion"), ("created", .number(Double(created))),
             ("model", .string(modelId)), ("system_fingerprint", .null),

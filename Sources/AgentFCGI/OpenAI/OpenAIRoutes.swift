@@ -61,7 +61,7 @@ struct OpenAIRoutes {
     static func sessionHeader(_ request: HTTPRequest) throws(HTTPError) -> String? {
         guard let id = request.header("x-session-id")?.trimmingCharacters(in: .whitespaces), !id.isEmpty else { return nil }
         guard SessionID.isValid(id) else {
-            throw .unprocessable([.patternMismatch(["header", "X-Session-Id"], pattern: SessionIDRules.pattern, input: id)])
+            throw .unprocessable([.patternMismatch(["header", "X-Session-Id"], pattern: SessionID.pattern, input: id)])
         }
         return id
     }

@@ -13,7 +13,7 @@ import Testing
             #expect(events.map(\.seq) == [1, 2, 3, 4, 5])
             #expect(events.allSatisfy { $0.queryId == subscription.queryId && $0.sessionId == "s" })
             let result = await subscription.result()
-            #expect(result.responseText == "echo: hello")
+            #expect(result.terminal.responseText == "echo: hello")
             #expect(result.usage.totalTokens == 12)
         }
     }
@@ -127,7 +127,7 @@ import Testing
             let subscription = try await manager.submitQuery(sessionId: "s", owner: nil, message: "x",
                                                              runner: ScriptedRunner(pause: .milliseconds(50)), defaultSystemPrompt: nil)
             subscription.clientGone()
-            #expect(await subscription.result().responseText == "echo: x")
+            #expect(await subscription.result().terminal.responseText == "echo: x")
             #expect(try await manager.session(id: "s", owner: nil).messages().count == 2)
         }
     }

@@ -19,7 +19,7 @@ import Testing
                 """, [.real(F.start.timeIntervalSince1970), .real(F.start.timeIntervalSince1970 + 1), .text(usage)])
             try connection.run("INSERT INTO messages (session_id, idx, json) VALUES ('old', 0, ?)", [.text(message)])
             try connection.run("INSERT INTO events (session_id, seq, query_id, type, json) VALUES ('old', 1, 'q1', 'final', ?)",
-                               [.text(event.json())])
+                               [.text(event.json)])
         }
     }
 

@@ -41,7 +41,7 @@ import Testing
 
             let log = try await store.events(sessionId: "s1", after: 0, limit: 100)
             #expect(log.map(\.seq) == [1, 2, 3, 4, finalSeq, finalSeq + 1])
-            #expect(log.dropLast().last?.json == final.json())
+            #expect(log.dropLast().last?.json == final.json)
             #expect(log.map(\.type).suffix(2) == ["final", "usage"])
             #expect(log.dropLast().last.map { $0.json.contains(#""status":"interrupted""#) } == true)
 

@@ -26,7 +26,7 @@ import Testing
                                                    lastSeq: 3))
             let replay = try await store.events(sessionId: "s1", after: 0, limit: 100)
             #expect(replay == events.map(StoredEvent.init))
-            #expect(replay.map(\.json) == events.map { $0.json() }, "replayed JSON must be byte-identical to what was streamed")
+            #expect(replay.map(\.json) == events.map(\.json), "replayed JSON must be byte-identical to what was streamed")
             #expect(try await store.events(sessionId: "s1", after: 1, limit: 1).map(\.seq) == [2])
             #expect(try await store.loadSession(id: "nope") == nil)
         }

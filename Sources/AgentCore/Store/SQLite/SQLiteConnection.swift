@@ -20,6 +20,7 @@ final class SQLiteConnection {
     private var handle: OpaquePointer?
     private var cache: [String: SQLiteStatement] = [:]
 
+    @available(*, noasync, message: "SQLite I/O: only on the SQLite thread (SQLiteThread.perform)")
     init(path: String, flags: OpenFlags = .default) throws(SQLiteError) {
         var connection: OpaquePointer?
         let code = sqlite3_open_v2(path, &connection, flags.rawValue | SQLITE_OPEN_EXRESCODE, nil)
@@ -82,6 +83,7 @@ final class SQLiteConnection {
     }
 
     /// Runs a script of statements (schema, pragmas) without caching them. Rows are ignored.
+    @available(*, noasync, message: "SQLite I/O: only on the SQLite thread (SQLiteThread.perform)")
     func execute(_ script: String) throws(SQLiteError) {
         let connection = try open()
         var utf8 = Array(script.utf8CString)

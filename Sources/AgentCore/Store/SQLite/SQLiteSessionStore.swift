@@ -22,8 +22,7 @@ public final class SQLiteSessionStore: SessionStore {
     init(configuration: Configuration, migrations: [SchemaMigration]) async throws {
         self.configuration = configuration
         let path = configuration.path
-        let timeout = configuration.busyTimeout.components
-        let busyMilliseconds = Int(timeout.seconds) * 1000 + Int(timeout.attoseconds / 1_000_000_000_000_000)
+        let busyMilliseconds = Int(configuration.busyTimeout.inMilliseconds)
         let maxEvents = configuration.maxEventsPerSession
         thread = try await SQLiteThread(name: "sqlite") {
             let directory = (path as NSString).deletingLastPathComponent

@@ -45,6 +45,7 @@ final class SQLiteStatement {
     }
 
     /// Advances to the next row: true when a row is available, false when done.
+    @available(*, noasync, message: "SQLite I/O: only on the SQLite thread (SQLiteThread.perform)")
     func step() throws(SQLiteError) -> Bool {
         let code = sqlite3_step(handle)
         switch code {

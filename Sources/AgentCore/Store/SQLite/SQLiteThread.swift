@@ -92,6 +92,7 @@ private final class JobQueue<State>: @unchecked Sendable {
     }
 
     /// The thread's loop: runs jobs in order until stopped and drained.
+    @available(*, noasync, message: "the SQLite thread's loop; it waits on a condition variable")
     func drain(_ state: State) {
         while true {
             condition.lock()

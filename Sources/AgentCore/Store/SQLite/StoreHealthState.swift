@@ -23,8 +23,7 @@ final class StoreHealthState: Sendable {
         let now = DispatchTime.now().uptimeNanoseconds
         let due = nextProbeAt.load(ordering: .relaxed)
         guard now >= due else { return false }
-        let (seconds, attoseconds) = interval.components
-        let next = now + UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+        let next = now + UInt64(max(0, interval.inNanoseconds))
         return nextProbeAt.compareExchange(expected: due, desired: next, ordering: .relaxed).exchanged
     }
 
