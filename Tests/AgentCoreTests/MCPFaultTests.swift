@@ -20,7 +20,7 @@ import Testing
             #expect(server.status.lastError?.contains("cannot start /nonexistent/mcp-server") == true, "\(server.status)")
             let output = try await MCPFixtures.text(server, "anything")
             #expect(output.isError && output.content.contains("MCP server ghost is"), "\(output.content)")
-            #expect(await MCPFixtures.eventually(timeout: 5) { server.status.restarts >= 2 }, "\(server.status)")
+            #expect(await MCPFixtures.eventually(timeout: 15) { server.status.restarts >= 2 }, "\(server.status)")
         }
     }
 
