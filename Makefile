@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DATA ?= ./data
 
-.PHONY: deps local-llm build release test run bench clean
+.PHONY: deps local-llm mcp-servers openai-client build release test run bench clean
 
 deps:
 	./scripts/install-deps
@@ -11,6 +11,11 @@ deps:
 # conformance tests skip, so a failed install is reported but does not stop the build.
 local-llm: deps
 	./scripts/local-llm install || echo "make: local-llm install failed; local model tests will be skipped" >&2
+
+# The MCP servers the tests run (mcp-server-time, mcp-server-git, the `mcp` SDK for the fixture)
+# in ./.venv-mcp. The MCP tests need them, so a failed install stops `make test`.
+mcp-servers: deps
+	./scripts/mcp-servers install
 
 build: deps
 	$(SWIFT) build
@@ -21,7 +26,12 @@ release: deps
 # Everything: unit tests, end-to-end tests behind real nginx and lighttpd. Two passes: the
 # AgentCore tests watch tokens arrive on the cooperative pool, which end-to-end tests (waiting on
 # processes and sockets) would otherwise starve on a 2-core machine.
-test: deps local-llm
+# The official `openai` Python client (pinned, in ./.venv-openai) for the /v1 end-to-end tests;
+# without PyPI those tests are skipped, so a failed install is reported but does not stop the run.
+openai-client:
+	./scripts/openai-client --install || echo "make: openai client install failed; the /v1 client tests will be skipped" >&2
+
+test: deps local-llm mcp-servers openai-client
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --filter AgentCoreTests
 	AGENT_FCGI_BIN=$$($(SWIFT) build --show-bin-path)/agent-fcgi $(SWIFT) test --skip AgentCoreTests

@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Already built for swift-configuration's YAML trait; used directly to reject unknown keys.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // The MCP client and message types (docs/MCP.md says why and what it costs to build).
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         .systemLibrary(name: "CFCGI", path: "Sources/CFCGI", pkgConfig: "fcgi",
@@ -32,6 +34,7 @@ let package = Package(
                 "CCurl", "CSQLite", "CPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MCP", package: "swift-sdk"),
             ]
         ),
         .executableTarget(

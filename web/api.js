@@ -75,6 +75,8 @@ export class Api {
   }
 
   health() { return this.json('GET', 'health'); }
+  /** The OpenAI-style model list: `agent`, then `agent:<name>` for each model the operator allows. */
+  models() { return this.json('GET', 'v1/models'); }
   listSessions() { return this.json('GET', 'sessions'); }
   getSession(id) { return this.json('GET', `sessions/${encodeURIComponent(id)}`); }
   createSession(systemPrompt) {

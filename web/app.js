@@ -1,10 +1,11 @@
 // The chat page: sessions in the sidebar, the transcript, the composer. Talks only to the
-// agent-fcgi HTTP API (API.md), at URLs relative to apiBase() (see api.js). Modules:
+// agent-fcgi HTTP API (docs/API.md), at URLs relative to apiBase() (see api.js). Modules:
 // page.js shared state, sessions.js the sidebar and history, chat.js sending and streaming.
 
 import { ApiError } from './api.js';
 import { cancel, send, stopStream } from './chat.js';
 import { api, hideError, showError, state, ui, updateWelcome } from './page.js';
+import { loadModels } from './models.js';
 import { createSession, hooks, loadOlder, refreshSessions, selectSession } from './sessions.js';
 
 async function checkHealth() {
@@ -50,7 +51,7 @@ function wire() {
 
 async function start() {
   wire();
-  await Promise.all([checkHealth(), refreshSessions()]);
+  await Promise.all([checkHealth(), refreshSessions(), loadModels()]);
   const fromHash = /^#session=(.+)$/.exec(location.hash);
   if (fromHash) await selectSession(decodeURIComponent(fromHash[1]));
   updateWelcome();

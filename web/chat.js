@@ -2,6 +2,7 @@
 
 import { AnswerView } from './answer-view.js';
 import { userTurn } from './history.js';
+import { chosenModel } from './models.js';
 import { announce, api, hideError, scrollToBottom, showError, state, ui, updateWelcome } from './page.js';
 import { createSession, refreshSessions } from './sessions.js';
 import { QueryStream } from './stream.js';
@@ -43,7 +44,7 @@ export async function send() {
     });
     state.stream = stream;
     state.answer = answer;
-    await stream.run(text);
+    await stream.run(text, chosenModel());
     if (stream.lastSeq !== null) state.lastSeq.set(sessionId, stream.lastSeq);
     answer.settle(stream.stopped ? 'Stopped following this answer.' : 'The stream ended without a final answer.');
     scrollToBottom();

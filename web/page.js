@@ -12,6 +12,7 @@ export const ui = {
   transcript: $('transcript'), messages: $('messages'), welcome: $('welcome'), loadOlder: $('load-older'),
   alert: $('alert'), alertText: $('alert-text'), alertDismiss: $('alert-dismiss'),
   composer: $('composer'), input: $('composer-input'), send: $('send-button'), cancel: $('cancel-button'),
+  modelPicker: $('model-picker'), modelSelect: $('model-select'),
 };
 
 export const api = new Api();

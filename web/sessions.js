@@ -16,7 +16,10 @@ export async function refreshSessions() {
       .sort((a, b) => String(b.last_used_at ?? b.created_at).localeCompare(String(a.last_used_at ?? a.created_at)));
     renderSessionList();
     const current = state.sessions.find((session) => session.session_id === state.sessionId);
-    if (current) describeSession({ ...current, usage: state.usage });
+    if (current) {
+      describeSession({ ...current, usage: state.usage });
+      showTitle(current);
+    }
   } catch (error) {
     showError(error);
   }
@@ -25,8 +28,12 @@ export async function refreshSessions() {
 function renderSessionList() {
   ui.sessionList.replaceChildren(...state.sessions.map((session) => {
     const current = session.session_id === state.sessionId;
+    // Named by the first message (the server's `title`); a session without one yet is "new".
+    const label = session.title
+      ? el(document, 'span', { className: 'session-title' }, session.title)
+      : el(document, 'span', { className: 'session-title untitled' }, 'New conversation');
     const button = el(document, 'button', { type: 'button', className: 'session-button', dataset: { sessionId: session.session_id } },
-      el(document, 'span', { className: 'session-id' }, shortId(session.session_id)),
+      label,
       el(document, 'span', { className: 'session-meta' },
         `${session.message_count ?? 0} messages · ${relativeTime(session.last_used_at ?? session.created_at)}`));
     button.title = session.session_id;
@@ -56,8 +63,7 @@ export async function selectSession(id, { fresh = false } = {}) {
   state.usage = null;
   history.replaceState(null, '', `#session=${encodeURIComponent(id)}`);
   document.body.dataset.sessionId = id;
-  ui.title.textContent = `Session ${shortId(id)}`;
-  ui.title.title = id;
+  showTitle(state.sessions.find((session) => session.session_id === id) ?? { session_id: id });
   ui.meta.textContent = fresh ? 'New session.' : 'Loading…';
   ui.messages.replaceChildren();
   ui.loadOlder.hidden = true;
@@ -115,6 +121,12 @@ export async function loadOlder() {
   } catch (error) {
     showError(error);
   }
+}
+
+/** The conversation header: the session's first message when it has one, else its short id. */
+function showTitle(session) {
+  ui.title.textContent = session.title ?? `Session ${shortId(session.session_id)}`;
+  ui.title.title = session.session_id;
 }
 
 export function describeSession(info) {

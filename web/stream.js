@@ -40,14 +40,16 @@ export class QueryStream {
     return this.terminal !== null && this.sawUsage;
   }
 
-  /** Sends the message and follows the answer to its end. Rejects with ApiError when the
+  /** Sends the message (on `model` when given) and follows the answer to its end. Rejects with ApiError when the
    *  server refuses the query (4xx/5xx before streaming) or the stream cannot be resumed. */
-  async run(message) {
+  async run(message, model = null) {
     this.onState('connecting');
     let response;
+    const body = { message, session_id: this.sessionId, stream: true };
+    if (model) body.model = model;
     try {
       response = await this.api.stream('POST', 'agent/query-stream-delta', {
-        body: { message, session_id: this.sessionId, stream: true },
+        body,
         signal: this.controller.signal,
       });
     } catch (error) {

@@ -4,7 +4,7 @@
 //   store-bench postgresql URL     [--commits N] [--concurrency C] [--pool-size P]
 //
 // Each commit is what an agent step writes: two messages (a tool call and its result), eight
-// events and the usage, through `SessionPersistence.commit`, timed from the caller's side.
+// events and the usage, through `SessionStore.commitTurn`, timed from the caller's side.
 // Reports p50/p90/p99/max for one session committing alone (idle latency), then for C
 // sessions committing at once. scripts/bench-store runs it against both backends.
 import AgentCore
@@ -57,8 +57,8 @@ func usage(_ n: Int) -> SessionUsage {
 }
 
 /// Commits `count` steps to one new session; returns each commit's duration in microseconds.
-func commitSteps(_ persistence: any SessionPersistence, session: String, count: Int) async throws -> [Double] {
-    try await persistence.createSession(SessionHeader(id: session, owner: nil, createdAt: Date(), systemPrompt: nil))
+func commitSteps(_ store: any SessionStore, session: String, count: Int) async throws -> [Double] {
+    try await store.createSession(SessionHeader(id: session, owner: nil, createdAt: Date(), systemPrompt: nil))
     var durations: [Double] = []
     var seq: Int64 = 0
     for n in 0..<count {
@@ -67,10 +67,10 @@ func commitSteps(_ persistence: any SessionPersistence, session: String, count: 
             return StampedEvent(event: .textDelta(delta: "token \(index) "), timestamp: Date(), sessionId: session,
                                 queryId: "q", seq: seq)
         }
-        let commit = SessionCommit(sessionId: session, history: .append(from: n * 2, messages: step(n)), events: events,
-                                   usage: usage(n + 1), lastUsedAt: Date(), runningQueryId: "q")
+        let commit = TurnCommit(history: .append(from: n * 2, messages: step(n)), events: events, usage: usage(n + 1),
+                                lastUsedAt: Date(), query: .running(queryId: "q"))
         let started = ContinuousClock.now
-        try await persistence.commit(commit)
+        try await store.commitTurn(commit, to: session)
         let elapsed = (ContinuousClock.now - started).components
         durations.append(Double(elapsed.seconds) * 1e6 + Double(elapsed.attoseconds) / 1e12)
     }
@@ -88,30 +88,24 @@ func report(_ label: String, _ durations: [Double], wall: Duration) {
 }
 
 let options = Options(CommandLine.arguments)
-let persistence: any SessionPersistence
-let close: () async -> Void
-switch options.backend {
+let store: any SessionStore = switch options.backend {
 case "sqlite":
-    let store = try await SQLiteSnapshotStore(configuration: .init(path: options.target))
-    persistence = SnapshotSessionPersistence(store: store)
-    close = { await store.close() }
+    try await SQLiteSessionStore(configuration: .init(path: options.target))
 default:
-    let store = try await PostgresSessionStore(configuration: .init(
+    try await PostgresSessionStore(configuration: .init(
         connection: PostgresConnectionSettings(url: options.target), poolSize: options.poolSize))
-    persistence = store
-    close = { await store.close() }
 }
 let run = UUID().uuidString.prefix(8)
 // Warm-up: connections, prepared statements, caches.
-_ = try await commitSteps(persistence, session: "warm-\(run)", count: 50)
+_ = try await commitSteps(store, session: "warm-\(run)", count: 50)
 var started = ContinuousClock.now
-let alone = try await commitSteps(persistence, session: "alone-\(run)", count: options.commits)
+let alone = try await commitSteps(store, session: "alone-\(run)", count: options.commits)
 report("\(options.backend) one session", alone, wall: ContinuousClock.now - started)
 started = ContinuousClock.now
 let together = try await withThrowingTaskGroup(of: [Double].self) { group in
     for index in 0..<options.concurrency {
         group.addTask {
-            try await commitSteps(persistence, session: "many-\(run)-\(index)", count: max(1, options.commits / options.concurrency))
+            try await commitSteps(store, session: "many-\(run)-\(index)", count: max(1, options.commits / options.concurrency))
         }
     }
     var all: [Double] = []
@@ -119,4 +113,4 @@ let together = try await withThrowingTaskGroup(of: [Double].self) { group in
     return all
 }
 report("\(options.backend) \(options.concurrency) sessions at once", together, wall: ContinuousClock.now - started)
-await close()
+await store.close()

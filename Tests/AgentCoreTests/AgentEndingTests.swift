@@ -4,13 +4,17 @@ import Testing
 
 /// Every way a query can end leaves exactly one terminal event and a history the next query can use.
 @Suite struct AgentEndingTests {
-    static let fastRetries = AgentSettings(modelRetries: 2, retryBaseDelay: .zero)
+    /// Retries are the model client's job: the scripted model behind `RetryingChatModel`, three
+    /// attempts in all (one call and two retries), no waiting.
+    static func retrying(_ model: ScriptedChatModel) -> RetryingChatModel {
+        RetryingChatModel(base: model, policy: RetryPolicy(maxAttempts: 3, baseDelay: 0, jitter: 0))
+    }
 
     @Test func modelErrorAfterRetriesEndsWithLLMErrorAndAClosedTurn() async throws {
         let failure = LLMError.server(status: 503, message: "overloaded")
         let model = ScriptedChatModel(replies: [[.fail(failure)], [.fail(failure)], [.fail(failure)]])
         let recorder = RunRecorder()
-        let outcome = await AgentHarness.run(Agent(model: model, settings: Self.fastRetries), recorder: recorder)
+        let outcome = await AgentHarness.run(Agent(model: Self.retrying(model)), recorder: recorder)
         #expect(model.requests.count == 3, "one call and two retries")
         guard case .error(let message, .llmError) = outcome.terminal else {
             Issue.record("expected error{llm_error}, got \(outcome.terminal)")
@@ -25,12 +29,12 @@ import Testing
 
     @Test func retryableErrorIsRetriedAndNonRetryableIsNot() async throws {
         let flaky = ScriptedChatModel(replies: [[.fail(.rateLimited(retryAfter: nil, message: "slow down"))], Reply.text("ok")])
-        let recovered = await AgentHarness.run(Agent(model: flaky, settings: Self.fastRetries))
+        let recovered = await AgentHarness.run(Agent(model: Self.retrying(flaky)))
         #expect(recovered.terminal == .final(content: "ok", status: .completed))
 
         let denied = ScriptedChatModel(replies: [[.fail(.authentication(status: 401, message: "bad key"))], Reply.text("never")])
         let recorder = RunRecorder()
-        let failed = await AgentHarness.run(Agent(model: denied, settings: Self.fastRetries), recorder: recorder)
+        let failed = await AgentHarness.run(Agent(model: Self.retrying(denied)), recorder: recorder)
         #expect(denied.requests.count == 1)
         #expect(recorder.types == ["error"])
         AgentHarness.expectWellFormed(recorder.events, failed)
@@ -41,7 +45,7 @@ import Testing
             [.delta(.text("Half an ans")), .fail(.connection(message: "reset by peer"))], Reply.text("again"),
         ])
         let recorder = RunRecorder()
-        let outcome = await AgentHarness.run(Agent(model: model, settings: Self.fastRetries), recorder: recorder)
+        let outcome = await AgentHarness.run(Agent(model: Self.retrying(model)), recorder: recorder)
         #expect(model.requests.count == 1, "a retry would repeat deltas the client already has")
         #expect(recorder.types == ["text_delta", "error"])
         AgentHarness.expectWellFormed(recorder.events, outcome)
@@ -129,6 +133,21 @@ import Testing
         let again = await AgentHarness.run(agent, history: outcome.history, usage: outcome.usage)
         #expect(model.requests.count == 2)
         #expect(HistoryRepair.isValid(again.history))
+    }
+
+    @Test func budgetCountsWhatTheSessionSetAsideWhenItWasCleared() async throws {
+        let model = ScriptedChatModel(replies: [Reply.text("never")])
+        let agent = Agent(model: model, settings: AgentSettings(budget: Budget(maxTotalTokens: 20)))
+        var spent = SessionUsage()
+        spent.record(model: "scripted-model", tokens: TokenUsage(promptTokens: 15, completionTokens: 5), price: nil)
+        let context = QueryContext(sessionId: "session-1", queryId: "query-1", clearedUsage: spent)
+        let recorder = RunRecorder()
+        let outcome = await agent.run(context: context, history: [], userMessage: "hi", usage: SessionUsage(),
+                                      emit: { recorder.emit($0) }, checkpoint: { try recorder.checkpoint($0) })
+        #expect(model.requests.isEmpty, "a clear must not reset the budget")
+        #expect(outcome.terminal == .error(message: "session budget exhausted: 20 of 20 tokens used", code: .budgetExceeded))
+        #expect(outcome.usage == SessionUsage(), "the run's own usage stays what the session passed in")
+        AgentHarness.expectWellFormed(recorder.events, outcome)
     }
 
     @Test func costBudgetUsesThePriceTable() async throws {

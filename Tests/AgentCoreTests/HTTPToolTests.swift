@@ -40,6 +40,26 @@ import Testing
         }
     }
 
+    /// Issue 12 #9: a model-chosen `.` or `..` is a segment like any other: `POST /items/{id}`
+    /// never becomes `POST /` or `POST /items/`, and nothing on the way normalises the path.
+    @Test func dotSegmentsInArgumentsStayInsideTheTemplatePath() async throws {
+        try await Self.withEchoServer { base in
+            let spec = try HTTPToolSpec(json: ["name": "item", "description": "d", "method": "POST",
+                                               "url": .string(base + "/items/{id}")])
+            for (id, path) in [("..", "/items/%2E%2E"), (".", "/items/%2E"), ("...", "/items/%2E%2E%2E"),
+                               ("../..", "/items/..%2F.."), ("v1.2", "/items/v1.2")] {
+                let output = try await HTTPTool(spec: spec).call(arguments: ["id": .string(id)], context: Self.context)
+                let echo = try JSONValue.parse(output.content)
+                #expect(echo["method"] == "POST")
+                #expect(echo["path"]?.stringValue == path, "id \(id.debugDescription) was sent as \(String(describing: echo["path"]))")
+            }
+            // The operator's own template is sent as written, dot-segments included (PATH_AS_IS).
+            let literal = HTTPToolSpec(name: "raw", description: "d", urlTemplate: base + "/a/./b/../c")
+            let echo = try JSONValue.parse(try await HTTPTool(spec: literal).call(arguments: [:], context: Self.context).content)
+            #expect(echo["path"] == "/a/./b/../c")
+        }
+    }
+
     @Test func nonSuccessStatusIsAnErrorResultTheModelSees() async throws {
         try await Self.withEchoServer { base in
             let spec = HTTPToolSpec(name: "fail", description: "d", urlTemplate: base + "/x?status=503")

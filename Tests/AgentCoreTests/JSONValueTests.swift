@@ -24,7 +24,7 @@ import Testing
     @Test func stampedEventFieldOrderStartsWithType() {
         let event = StampedEvent(event: .final(content: "hi", status: .completed), timestamp: .init(timeIntervalSince1970: 0),
                                  sessionId: "s", queryId: "q", seq: 7)
-        #expect(event.json() == #"{"type":"final","timestamp":"1970-01-01T00:00:00.000Z","session_id":"s","query_id":"q","seq":7,"content":"hi","status":"completed"}"#)
+        #expect(event.json == #"{"type":"final","timestamp":"1970-01-01T00:00:00.000Z","session_id":"s","query_id":"q","seq":7,"content":"hi","status":"completed"}"#)
     }
 
     @Test func stringsAreEscapedExactlyWhereNeeded() {
@@ -32,6 +32,8 @@ import Testing
         #expect(JSONValue.string("q\"b\\n\nt\tc\u{01}").serialized() == #""q\"b\\n\nt\tc\u0001""#)
         #expect(JSONValue.string("a\u{2028}b\u{2029}c—d").serialized() == #""a\u2028b\u2029c—d""#,
                 "line and paragraph separators are escaped; other characters starting with 0xE2 are not")
+        #expect(JSONValue.string("n\u{85}l\u{7F}c\u{9F}\u{A0}é").serialized() == #""n\u0085l\u007fc\u009f\#u{A0}é""#,
+                "NEXT LINE, DEL and the C1 controls are escaped; other characters starting with 0xC2 are not")
     }
 
     @Test(arguments: [(0.0, "1970-01-01T00:00:00.000Z"), (1_795_000_000.125, "2026-11-18T11:06:40.125Z"),

@@ -64,7 +64,7 @@ struct ChatRendererTests {
         #expect(ChatFormatting.arguments(["_raw": "{broken"]) == "{broken")
         #expect(ChatFormatting.oneLine(String(repeating: "a", count: 100), limit: 10) == "aaaaaaaaa…")
         #expect(ChatFormatting.cost(0.5) == "$0.500000" && ChatFormatting.cost(.null) == "cost unknown")
-        #expect(ChatAPI.isValidSessionID("a-b_c.d:1") && !ChatAPI.isValidSessionID("a b") && !ChatAPI.isValidSessionID(""))
+        #expect(SessionID.isValid("a-b_c.d:1") && !SessionID.isValid("a b") && !SessionID.isValid(""), "the rule --session is checked against")
         #expect(ChatAPI(baseURL: "http://h:1//").baseURL == "http://h:1")
     }
 }

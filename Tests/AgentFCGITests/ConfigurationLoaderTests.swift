@@ -34,6 +34,7 @@ struct ConfigurationLoaderTests {
         #expect(configuration.tools.builtIns == ["calculator", "current_time"])
         #expect(configuration.storage.eventsPerSession == 10_000)
         #expect(configuration.model.provider == .openai && configuration.model.model == "gpt-4o-mini")
+        #expect(configuration.modelChoices.allowed == ["gpt-4o-mini"] && configuration.modelChoices.contextWindows.isEmpty)
     }
 
     @Test("flags win over the environment, which wins over the file")

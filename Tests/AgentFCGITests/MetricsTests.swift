@@ -53,13 +53,17 @@ struct MetricsTests {
     }
 
     @Test("scrape-time gauges follow the responder's counters and mirrored counters advance by the difference")
-    func scrapeTimeSeries() async {
+    func scrapeTimeSeries() async throws {
         let registry = PrometheusCollectorRegistry()
         let stats = ResponderStats()
         stats.totalWorkers.store(8, ordering: .relaxed)
         stats.busyWorkers.store(3, ordering: .relaxed)
         stats.clientAborts.store(2, ordering: .relaxed)
-        let scrape = ScrapeTimeMetrics(stats: stats, sessions: SessionManager(settings: SessionSettings(), persistence: nil),
+        // The product always has a store; an empty one on a temporary file stores no sessions.
+        let directory = NSTemporaryDirectory() + "agent-fcgi-metrics-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try await SQLiteSessionStore(configuration: .init(path: directory + "/store.sqlite"))
+        let scrape = ScrapeTimeMetrics(stats: stats, sessions: SessionManager(settings: SessionSettings(), store: store),
                                        factory: DocumentedMetricsFactory(registry: registry))
         await scrape.update()
         var text = registry.emitToString()
@@ -73,6 +77,7 @@ struct MetricsTests {
         text = registry.emitToString()
         #expect(text.contains("agent_fcgi_client_aborts_total 5\n"), "\(text)")
         #expect(text.contains("agent_fcgi_workers_busy 1.0\n"))
+        await store.close()
     }
 
     @Test("swift-metrics timers from AgentCore get the catalog's buckets, not swift-prometheus's defaults")

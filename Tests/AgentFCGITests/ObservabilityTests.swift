@@ -86,7 +86,9 @@ struct ObservabilityTests {
 
     @Test("the stored-session count answers concurrent /health calls, is reused while fresh, and a failed fetch is nil")
     func storedCountCache() async {
-        let cache = StoredCountCache()
+        // A long freshness window: on a loaded machine the 50 callers can take longer than the
+        // production 2 s, which would make "reused while fresh" a race with the clock.
+        let cache = StoredCountCache(maxAgeSeconds: 600)
         final class Fetches: Sendable {
             let count = Atomic<Int>(0)
             func add() { count.add(1, ordering: .relaxed) }
@@ -121,5 +123,35 @@ struct ObservabilityTests {
         #expect(AccessLog.seconds(0.0506) == "0.051")
         #expect(AccessLog.seconds(12.9999) == "13.000")
         #expect(AccessLog.seconds(3600) == "3600.000")
+    }
+
+    /// Issue 12 #12: a value carrying any line break (U+0085, U+2028, U+2029, C0 and C1 controls)
+    /// cannot make a reader that splits on Unicode line breaks see a second, forged line.
+    @Test("logfmt and json escape every Unicode line separator and control character", arguments: LogFormat.allCases)
+    func logLinesCannotBeForged(format: LogFormat) throws {
+        let path = NSTemporaryDirectory() + "agent-fcgi-logline-\(UUID().uuidString).log"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let sink = try LogSink(path: path)
+        let handler = LineLogHandler(label: "test", format: format, sink: sink, levelBox: LogLevelBox(.info))
+        let forged = "a\u{85}ts=x level=error msg=forged\u{2028}b\u{2029}c\u{1C}d\u{7F}e\u{9B}f\u{0B}g\r\nh"
+        var logger = Logger(label: "test") { _ in handler }
+        logger.logLevel = .info
+        logger.info("\(forged)", metadata: ["path": "\(forged)", "plain": "ok"])
+        logger.info("second")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lines = text.split(whereSeparator: \.isNewline)
+        #expect(lines.count == 2, "one line per event, whatever the values hold: \(lines)")
+        #expect(text.split(separator: "\n").allSatisfy { !$0.unicodeScalars.contains { JSONValue.needsEscape($0) } },
+                "no raw control character left: \(text.debugDescription)")
+        let first = String(lines[0])
+        switch format {
+        case .json:
+            let object = try JSONValue.parse(first)
+            #expect(object["msg"]?.stringValue == forged && object["path"]?.stringValue == forged, "round-trips: \(first)")
+        case .logfmt:
+            #expect(first.contains(#"path="a\u0085ts=x level=error msg=forged\u2028b\u2029c\u001cd\u007fe\u009bf\u000bg\r\nh""#),
+                    "\(first)")
+            #expect(first.contains(" plain=ok"))
+        }
     }
 }

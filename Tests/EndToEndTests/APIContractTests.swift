@@ -26,13 +26,17 @@ struct APIContractTests {
         let list = try await agent.client.get("/sessions").json()
         let listed = try #require(list["sessions"]?.arrayValue)
         #expect(listed.count == 1)
-        #expect(Set(listed.first?.objectValue?.keys ?? [:].keys) == ["session_id", "created_at", "last_used_at", "message_count"])
+        #expect(Set(listed.first?.objectValue?.keys ?? [:].keys) == ["session_id", "created_at", "last_used_at", "message_count",
+                                                                       "title"])
         #expect(listed.first?["session_id"]?.stringValue == id)
         #expect(listed.first?["message_count"] == 0)
+        #expect(listed.first?["title"] == .null, "no message yet, so no title")
 
         let read = try await agent.client.get("/sessions/\(id)").json()
-        #expect(Set(read.objectValue?.keys ?? [:].keys) == ["session_id", "created_at", "last_used_at", "message_count", "usage"])
+        #expect(Set(read.objectValue?.keys ?? [:].keys) == ["session_id", "created_at", "last_used_at", "message_count", "usage",
+                                                           "lifetime_usage"])
         #expect(read["usage"] == Self.zeroUsage, "a fresh session has no usage: \(read)")
+        #expect(read["lifetime_usage"] == Self.zeroUsage, "nor any over its life: \(read)")
         #expect(read["created_at"] == createdJSON["created_at"])
 
         let usage = try await agent.client.get("/agent/usage/\(id)")

@@ -7,9 +7,9 @@ struct AccessLogTests {
     static let basicAuth = ("Authorization", "Basic " + Data("alice:wonderland".utf8).base64EncodedString())
 
     /// nginx asks for a password and passes the user on as REMOTE_USER.
-    static func basicAuthExtra(_ directory: String) throws -> String {
+    static func basicAuthFile(_ directory: String) throws -> String {
         try "alice:{PLAIN}wonderland\n".write(toFile: directory + "/htpasswd", atomically: true, encoding: .utf8)
-        return "auth_basic \"agent\"; auth_basic_user_file \(directory)/htpasswd;"
+        return directory + "/htpasswd"
     }
 
     /// The access line for `method path`, waiting a little: the worker writes it after the response.
@@ -25,7 +25,7 @@ struct AccessLogTests {
 
     @Test("one access line per request with method, path, route, status, bytes, duration, session, owner and events")
     func accessLinesCarryTheFields() async throws {
-        let stack = try FakeLLMStack(makeHTTPExtra: Self.basicAuthExtra)
+        let stack = try FakeLLMStack(makeBasicAuthFile: Self.basicAuthFile)
         defer { stack.stop() }
         let ping = try await stack.client.get("/ping", headers: [Self.basicAuth])
         #expect(ping.status == 200, "\(stack.logs)")

@@ -27,12 +27,12 @@ struct DrainQueriesTests {
         #expect(stack.responder.process.waitForExit(timeout: 20) == 0, "\(stack.logs)")
         // Read what was committed straight from the SQLite file the responder used.
         let database = stack.directory + "/agent.sqlite"
-        let store = try await SQLiteSnapshotStore(configuration: .init(path: database))
-        let stored = try #require(try await store.loadSession("drained"))
-        let events = try await store.events(of: "drained", after: 0, limit: 10_000)
+        let store = try await SQLiteSessionStore(configuration: .init(path: database))
+        let stored = try #require(try await store.loadSession(id: "drained"))
+        let events = try await store.events(sessionId: "drained", after: 0, limit: 10_000)
         await store.close()
-        #expect(stored.messages.map(\.role) == [.user, .assistant], "the turn finished: \(stored.messages)")
-        #expect(stored.messages.last?.content.hasPrefix("echo") == false)
+        #expect(stored.history.map(\.role) == [.user, .assistant], "the turn finished: \(stored.history)")
+        #expect(stored.history.last?.content.hasPrefix("echo") == false)
         #expect(events.suffix(2).map(\.type) == ["final", "usage"])
         #expect(events.last(where: { $0.type == "final" })?.json.contains(#""status":"completed""#) == true)
     }

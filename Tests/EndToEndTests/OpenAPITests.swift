@@ -27,15 +27,17 @@ struct OpenAPITests {
         return operations
     }
 
-    /// Routes registered in Sources/AgentFCGI/API, with `{id}` spelled `{session_id}` as in the document.
+    /// Routes registered in Sources/AgentFCGI/API and …/OpenAI, with `{id}` spelled `{session_id}` as in the document.
     static func registeredRoutes() throws -> [String: Set<String>] {
-        let directory = TestEnvironment.packageRoot.appendingPathComponent("Sources/AgentFCGI/API")
         var routes: [String: Set<String>] = [:]
-        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".swift") {
-            let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
-            for match in text.matches(of: /router\.(get|post|put|delete)\("([^"]+)"\)/) {
-                let path = String(match.2).replacingOccurrences(of: "{id}", with: "{session_id}")
-                routes[path, default: []].insert(match.1.uppercased())
+        for folder in ["API", "OpenAI"] {
+            let directory = TestEnvironment.packageRoot.appendingPathComponent("Sources/AgentFCGI/\(folder)")
+            for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".swift") {
+                let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+                for match in text.matches(of: /router\.(get|post|put|delete)\("([^"]+)"\)/) {
+                    let path = String(match.2).replacingOccurrences(of: "{id}", with: "{session_id}")
+                    routes[path, default: []].insert(match.1.uppercased())
+                }
             }
         }
         return routes

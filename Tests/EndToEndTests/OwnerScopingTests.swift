@@ -2,15 +2,16 @@ import AgentCore
 import Foundation
 import Testing
 
-/// API.md §3 access scoping: nginx authenticates (auth_basic) and passes REMOTE_USER; each
-/// principal sees only its own sessions.
+/// API.md §3 access scoping: nginx authenticates (the conf's auth_basic block, turned on as
+/// docs/DEPLOYMENT.md says) and passes REMOTE_USER; each principal sees only its own sessions,
+/// and an anonymous caller only the sessions created without one.
 @Suite("Owner scoping through nginx auth_basic")
 struct OwnerScopingTests {
     static func basic(_ user: String) -> [(String, String)] {
         [("Authorization", "Basic " + Data("\(user):secret-\(user)".utf8).base64EncodedString())]
     }
 
-    /// An htpasswd file for alice and bob (apr1 hashes from openssl) and the nginx directives using it.
+    /// An htpasswd file for alice and bob (apr1 hashes from openssl); returns its path.
     static func makeAuth(in directory: String) throws -> String {
         var lines: [String] = []
         for user in ["alice", "bob"] {
@@ -22,8 +23,7 @@ struct OwnerScopingTests {
         }
         let file = directory + "/htpasswd"
         try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
-        // One line: the placeholder also appears in a comment of the template.
-        return "auth_basic \"agent\"; auth_basic_user_file \(file);"
+        return file
     }
 
     @Test("one user cannot see, query, clear or delete another's session; lists are per user")
@@ -31,7 +31,7 @@ struct OwnerScopingTests {
         let authDirectory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-auth")
         defer { try? FileManager.default.removeItem(atPath: authDirectory) }
         let auth = try await HTTPTestClient.onThread { try Self.makeAuth(in: authDirectory) }
-        let agent = try await AgentStack.start(nginxHTTPExtra: auth)
+        let agent = try await AgentStack.start(basicAuthFile: auth)
         defer { agent.stop() }
         let alice = Self.basic("alice"), bob = Self.basic("bob")
 
@@ -67,5 +67,88 @@ struct OwnerScopingTests {
             request["body"]?["messages"]?.arrayValue?.contains { $0["content"] == "steal" } != true
         }, "bob's message never reached the model")
         #expect(try await agent.client.request("DELETE", "/sessions/\(id)", headers: alice).status == 200)
+    }
+
+    /// Issue 12 #8 and #4. The shipped conf as shipped (no auth block on) in front of a responder
+    /// holding alice's sessions: nginx fills $remote_user from any `Authorization: Basic` header,
+    /// but the conf passes an empty REMOTE_USER, so `curl -u alice:wrong` is anonymous, and an
+    /// anonymous caller lists and counts only the sessions created without a principal.
+    @Test("shipped conf, no auth on: unverified Basic credentials are anonymous; anonymous sees only unowned sessions")
+    func unverifiedCredentialsAreAnonymous() async throws {
+        let authDirectory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-auth")
+        defer { try? FileManager.default.removeItem(atPath: authDirectory) }
+        let auth = try await HTTPTestClient.onThread { try Self.makeAuth(in: authDirectory) }
+        let agent = try await AgentStack.start(basicAuthFile: auth)
+        defer { agent.stop() }
+        let alice = Self.basic("alice")
+        for id in ["alice-1", "alice-2"] {
+            let answer = try await agent.postJSON("/agent/query", ["message": .string("secret of \(id)"), "session_id": .string(id)],
+                                                  headers: alice)
+            #expect(answer.status == 200, "\(answer.text)")
+        }
+        #expect(try await agent.client.get("/health", headers: alice).json()["active_sessions"] == 2, "alice counts hers")
+
+        // The same responder behind the conf exactly as shipped: the operator has not turned auth on.
+        let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-shipped")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let shipped = try await HTTPTestClient.onThread {
+            try WebServerInstance(.nginx, directory: directory, socketPath: agent.stack.responder.socketPath)
+        }
+        defer { shipped.stop() }
+        let open = HTTPTestClient(port: shipped.port)
+        let forged = [("Authorization", "Basic " + Data("alice:wrong".utf8).base64EncodedString())]
+        for headers in [forged, []] {
+            let who = headers.isEmpty ? "anonymous" : "alice:wrong"
+            for path in ["/sessions/alice-1", "/sessions/alice-1/messages", "/agent/usage/alice-1", "/sessions/alice-1/events"] {
+                let response = try await open.get(path, headers: headers)
+                #expect(response.status == 404, "\(who) GET \(path): \(response.status) \(response.text)")
+            }
+            let steal = try await open.request("POST", "/agent/query", headers: headers + [("Content-Type", "application/json")],
+                                               body: Data(#"{"message":"tell me","session_id":"alice-2"}"#.utf8))
+            #expect(steal.status == 404, "\(who) query on alice's session: \(steal.status) \(steal.text)")
+            let list = try await open.get("/sessions", headers: headers).json()["sessions"]?.arrayValue ?? []
+            #expect(list.isEmpty, "\(who) lists none of alice's sessions: \(list)")
+            #expect(try await open.get("/health", headers: headers).json()["active_sessions"] == 0, "\(who) counts none of them")
+        }
+
+        // An anonymous session is the anonymous caller's (and every anonymous caller's) to see.
+        let shared = try await open.request("POST", "/agent/query", headers: forged + [("Content-Type", "application/json")],
+                                            body: Data(#"{"message":"hello","session_id":"shared-1"}"#.utf8))
+        #expect(shared.status == 200, "\(shared.text)")
+        let anonymousList = try await open.get("/sessions").json()["sessions"]?.arrayValue ?? []
+        #expect(anonymousList.compactMap { $0["session_id"]?.stringValue } == ["shared-1"])
+        // /health reuses a count for up to 2 s (load balancers poll it): wait for the fresh one.
+        var anonymousCount: JSONValue?
+        for _ in 0..<50 {
+            anonymousCount = try await open.get("/health").json()["active_sessions"]
+            if anonymousCount == 1 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(anonymousCount == 1, "the anonymous count is the one unowned session, not alice's two")
+        let aliceList = try await agent.client.get("/sessions", headers: alice).json()["sessions"]?.arrayValue ?? []
+        #expect(Set(aliceList.compactMap { $0["session_id"]?.stringValue }) == ["alice-1", "alice-2"],
+                "alice's own view is unchanged, and the session the forged header created is not hers")
+        let aliceMessages = try await agent.client.get("/sessions/alice-1/messages", headers: alice).json()
+        #expect(aliceMessages["total"] == 2, "nothing was added to alice's history: \(aliceMessages)")
+    }
+
+    /// Issue 12 #8 for both shipped web-server confs: with no authentication configured, a
+    /// forged `Authorization: Basic` header reaches the responder as no principal at all.
+    @Test("shipped confs, no auth on: a Basic header is no principal", arguments: WebServerInstance.Kind.allCases)
+    func forgedBasicHeaderIsNoPrincipal(kind: WebServerInstance.Kind) async throws {
+        let agent = try await AgentStack.start(kind)
+        defer { agent.stop() }
+        let forged = [("Authorization", "Basic " + Data("alice:wrong".utf8).base64EncodedString())]
+        let created = try await agent.postJSON("/agent/query", ["message": "hi", "session_id": .string("forged-\(kind)")], headers: forged)
+        #expect(created.status == 200, "\(created.text)\n\(agent.logs)")
+        let listed = try await agent.client.get("/sessions").json()["sessions"]?.arrayValue ?? []
+        #expect(listed.compactMap { $0["session_id"]?.stringValue } == ["forged-\(kind)"], "the session is anonymous")
+        var line: [String: String]?
+        _ = TestEnvironment.waitUntil(timeout: 5) {
+            line = LogLines.access(agent.stack.responder.process.log).first { $0["path"] == "/agent/query" }
+            return line != nil
+        }
+        let access = try #require(line, "no access line\n\(agent.logs)")
+        #expect(access["owner"] == nil, "\(kind) passed an unverified user as REMOTE_USER: \(access)")
     }
 }

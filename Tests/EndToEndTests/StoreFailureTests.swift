@@ -4,7 +4,7 @@ import Testing
 
 /// The store becoming unwritable under a running responder, made so from outside the process:
 /// `chattr +i` on the database and its WAL makes every write fail with EPERM, even for root and
-/// through descriptors already open (the -shm index is left alone: it is memory-mapped).
+/// through descriptors already open. (The store maps no -shm: its WAL index is in memory.)
 @Suite("Durability: store failure")
 struct StoreFailureTests {
     @Test("unwritable store: /health degraded, 503 before the LLM is called, data intact, service resumes")
@@ -35,6 +35,11 @@ struct StoreFailureTests {
         let refusedStream = try await stack.post("/agent/query-stream", ["message": "new session"])
         #expect(refusedStream.status == 503, "\(refusedStream.text)")
         #expect(try await stack.llm.requests().count == requestsBefore, "the LLM must not be called for a turn that cannot be saved")
+        // Issue 12 #10: DELETE is a write like the others: 503 + Retry-After, and nothing is deleted.
+        let delete = try await stack.client.request("DELETE", "/sessions/sf-1")
+        #expect(delete.status == 503, "\(delete.status) \(delete.text)")
+        #expect(delete.headers["retry-after"] != nil, "\(delete.headers)")
+        #expect(try delete.json()["detail"]?.stringValue?.contains("store unavailable") == true, "\(delete.text)")
 
         // Reads still work, and what was stored is intact.
         let kept = try await stack.getJSON("/sessions/sf-1/messages")
@@ -50,6 +55,43 @@ struct StoreFailureTests {
         // And on disk: sound, with both turns, after a restart.
         try stack.restartResponder()
         let restored = try await stack.getJSON("/sessions/sf-1/messages")
+        #expect(restored["messages"]?.arrayValue?.compactMap { $0["content"]?.stringValue }
+                == ["before", "echo: before", "after", "echo: after"])
+        stack.stopResponder()
+        #expect(try stack.sqlite("PRAGMA integrity_check") == "ok")
+    }
+
+    /// Issue 12 #11: only the database file becomes unwritable (its WAL still takes commits, so
+    /// nothing failed before and the WAL grew unseen), and an immutable `-shm` sits next to it
+    /// (a mapped one killed the process with SIGBUS). /health notices the first; the second
+    /// changes nothing; the responder lives through both and resumes.
+    @Test("unwritable database file alone: /health degraded; an immutable -shm kills nothing; service resumes")
+    func unwritableDatabaseFileAndShm() async throws {
+        let stack = try DurableStack()
+        defer { stack.stop() }
+        let first = try await stack.post("/agent/query", ["message": "before", "session_id": "sf-2"])
+        #expect(first.status == 200, "\(first.text)")
+        let shm = stack.storePath + "-shm"
+        #expect(!FileManager.default.fileExists(atPath: shm), "the store maps no -shm")
+        #expect(FileManager.default.createFile(atPath: shm, contents: Data(count: 32_768)))
+        #expect(Self.chattr("+i", [stack.storePath, shm]))
+        var immutable = true
+        defer { if immutable { _ = Self.chattr("-i", [stack.storePath, shm]) } }
+
+        #expect(try await Self.waitForHealth("degraded", stack), "\(stack.responderLog.suffix(2000))")
+        let problem = try await stack.getJSON("/status")["store"]?["problem"]?.stringValue ?? ""
+        #expect(problem.contains(stack.storePath), "the problem names the file: \(problem)")
+        let refused = try await stack.post("/agent/query", ["message": "during", "session_id": "sf-2"])
+        #expect(refused.status == 503, "\(refused.text)")
+        #expect(try await stack.getJSON("/sessions/sf-2")["message_count"] == 2, "reads work")
+
+        #expect(Self.chattr("-i", [stack.storePath, shm]))
+        immutable = false
+        #expect(try await Self.waitForHealth("healthy", stack), "\(stack.responderLog.suffix(2000))")
+        let again = try await stack.post("/agent/query", ["message": "after", "session_id": "sf-2"])
+        #expect(again.status == 200, "\(again.text)")
+        try stack.restartResponder()
+        let restored = try await stack.getJSON("/sessions/sf-2/messages")
         #expect(restored["messages"]?.arrayValue?.compactMap { $0["content"]?.stringValue }
                 == ["before", "echo: before", "after", "echo: after"])
         stack.stopResponder()

@@ -4,7 +4,7 @@ import Testing
 
 /// The chat page (web/) in a real headless Chromium, served by nginx from the project conf next
 /// to the API, against the real responder and the scripted fake model: streamed text, a tool
-/// card, usage, and Cancel.
+/// card, usage, the session named after its first message, and Cancel.
 @Suite struct WebPageTests {
     @Test func chatsStreamsShowsToolCardsAndCancels() async throws {
         guard TestEnvironment.executable("chromium") != nil else {
@@ -34,10 +34,39 @@ import Testing
         #expect(answer.toolCards.contains { $0.tool == "calculator" && $0.status == "completed" && $0.durationMs != nil })
         #expect(!answer.usage.isEmpty)
         #expect(answer.thinkingBlocks == 1, "the scripted reasoning should show as one (collapsed) thinking block")
+        #expect(report.sessionTitle == "What is 2+3?" && report.conversationTitle == "What is 2+3?",
+                "the session is listed by its first message, not its id: \(String(describing: report.sessionTitle))")
         #expect(report.cancel?.state == "cancelled")
+        #expect(report.modelPickerHidden == true, "one model allowed: nothing to pick")
         // The cancel reached the model: the responder hung up on the long answer.
         let requests = try await stack.model.waitForRequests { $0.count >= 3 && $0[2]["closed_early"]?.boolValue == true }
         #expect(requests.count == 3 && requests[2]["closed_early"]?.boolValue == true, "\(requests)")
+    }
+
+    @Test func offersAModelPickerWhenSeveralModelsAreAllowed() async throws {
+        guard TestEnvironment.executable("chromium") != nil else {
+            try Test.cancel("skipped: Debian's chromium is not installed (scripts/install-deps installs it)")
+        }
+        let stack = try ScriptedStack(environment: ["AGENT_FCGI_MODEL_NAME": "small-model",
+                                                    "AGENT_FCGI_MODEL_ALLOWED": "small-model,large-model"])
+        defer { stack.stop() }
+        try await stack.model.script(["text": "Answered by the larger model, word by word, as it streams.", "token_delay_ms": 60])
+        let output = try Self.outputDirectory()
+        var options = WebPageDriver.Options(baseURL: stack.baseURL + "/")
+        options.screenshot = output.appendingPathComponent("web-page-models.png")
+        options.message = "Which model are you?"
+        options.expectText = "larger model"
+        options.skipCancel = true
+        options.pickModel = "large-model"
+        let outcome = try await WebPageDriver.run(options, workDirectory: output)
+        if outcome.status == 2, outcome.report?.failures.contains(where: { $0.contains("could not drive the page") }) == true {
+            try Test.cancel("skipped: Chromium cannot run here: \(outcome.explanation)")
+        }
+        WebPageDriver.expectPassed(outcome)
+        #expect(outcome.report?.modelPickerHidden == false)
+        #expect(outcome.report?.modelsOffered == ["small-model (default)", "large-model"])
+        let requests = try await stack.model.requests()
+        #expect(requests.map { $0["body"]?["model"]?.stringValue } == ["large-model"], "\(requests)")
     }
 
     /// Kept after the test (the screenshot is its output): .build/test-output/web-page-<uuid>.

@@ -19,7 +19,7 @@ public enum AgentErrorCode: String, Sendable, Hashable, Codable {
     case internalError = "internal"
 }
 
-/// What happened during a query, in API.md §1.2 terms. The session stamps each with its
+/// What happened during a query, in docs/API.md §1.2 terms. The session stamps each with its
 /// `session_id`, `query_id` and `seq` (see `StampedEvent`).
 public enum AgentEvent: Sendable, Hashable {
     case thinking(content: String)
@@ -56,28 +56,19 @@ public enum AgentEvent: Sendable, Hashable {
         }
     }
 
-    /// Sent on `/agent/query-stream`.
-    public var belongsToStepStream: Bool {
-        switch self {
-        case .textDelta, .thinkingStart, .thinkingDelta, .thinkingEnd: return false
-        default: return true
-        }
-    }
-
-    /// Sent on `/agent/query-stream-delta`.
-    public var belongsToDeltaStream: Bool {
-        switch self {
-        case .thinking, .text: return false
-        default: return true
-        }
-    }
-
     /// Ends a query: exactly one per query.
     public var isTerminal: Bool {
         switch self {
         case .final, .error: return true
         default: return false
         }
+    }
+
+    /// The answer as `/agent/query` and the OpenAI front door return it: `final`'s content;
+    /// empty for any other event (an `error` has no answer).
+    public var responseText: String {
+        if case .final(let content, _) = self { return content }
+        return ""
     }
 
     /// The event's own fields, in the reference's order.
@@ -113,12 +104,17 @@ public enum AgentEvent: Sendable, Hashable {
 }
 
 /// An event as sent and stored: stamped by its session.
+///
+/// Its JSON is built once, here, and shared: the relay sends it as an SSE frame's `data:` and
+/// the store writes it as the event's row, so a replay is byte-identical to the live stream.
 public struct StampedEvent: Sendable, Hashable {
-    public var event: AgentEvent
-    public var timestamp: Date
-    public var sessionId: String
-    public var queryId: String
-    public var seq: Int64
+    public let event: AgentEvent
+    public let timestamp: Date
+    public let sessionId: String
+    public let queryId: String
+    public let seq: Int64
+    /// One-line JSON for an SSE `data:` line and for the event log.
+    public let json: String
 
     public init(event: AgentEvent, timestamp: Date, sessionId: String, queryId: String, seq: Int64) {
         self.event = event
@@ -126,10 +122,11 @@ public struct StampedEvent: Sendable, Hashable {
         self.sessionId = sessionId
         self.queryId = queryId
         self.seq = seq
+        json = Self.serialize(event, timestamp: timestamp, sessionId: sessionId, queryId: queryId, seq: seq)
     }
 
-    /// One-line JSON for an SSE `data:` line and for the event log.
-    public func json() -> String {
+    private static func serialize(_ event: AgentEvent, timestamp: Date, sessionId: String, queryId: String,
+                                  seq: Int64) -> String {
         var fields: [(String, JSONValue)] = [
             ("type", .string(event.type)),
             ("timestamp", .string(Timestamp.rfc3339Millis(timestamp))),

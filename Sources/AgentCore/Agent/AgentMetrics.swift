@@ -27,11 +27,11 @@ enum AgentMetrics {
             .recordNanoseconds(nanoseconds(since: started))
     }
 
-    /// A failed model call about to be tried again: by the transport wrapper
-    /// (`RetryingChatModel`) or by the agent loop.
-    static func retry(model: String, layer: String, error: LLMError) {
+    /// A failed model call about to be tried again by `RetryingChatModel`, the one retry layer.
+    /// The `layer` label stays (always `transport`) so dashboards built on it keep working.
+    static func retry(model: String, error: LLMError) {
         Counter(label: "agent_llm_retries_total",
-                dimensions: [("model", model), ("layer", layer), ("reason", reason(error))]).increment()
+                dimensions: [("model", model), ("layer", "transport"), ("reason", reason(error))]).increment()
     }
 
     static func storeCommit(outcome: String, started: ContinuousClock.Instant) {
@@ -58,7 +58,6 @@ enum AgentMetrics {
     }
 
     private static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {
-        let (seconds, attoseconds) = start.duration(to: .now).components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        start.duration(to: .now).inNanoseconds
     }
 }

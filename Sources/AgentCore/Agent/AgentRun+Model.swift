@@ -11,93 +11,56 @@ struct ModelTurn {
     var reasoningForHistory: String? { reasoning.isEmpty ? nil : reasoning }
 }
 
-/// A failed attempt: whether any of it reached the client decides whether a retry is allowed.
-private struct AttemptFailure: Error {
+/// A model call that failed: `callModel` recovers a context overflow once, and turns
+/// anything else into `RunStop.llm`. Retries belong to `RetryingChatModel`, one layer below.
+private struct ModelCallFailure: Error {
     var error: Error
-    var streamedSomething: Bool
 }
 
 extension AgentRun {
-    /// One model call: budget check, retries of retryable errors, one forced compaction on a
-    /// context overflow, usage counted. `streaming` emits deltas live (compaction calls don't).
+    /// One model call: budget check, one forced compaction on a context overflow, usage counted.
+    /// `streaming` emits deltas live (compaction calls don't).
     func callModel(streaming: Bool, allowOverflowRecovery: Bool,
                    request: () -> ChatRequest) async throws -> ModelTurn {
         if let reason = budgetExhaustion() { throw RunStop.budget(reason) }
-        var attempt = 0
         var recoveredOverflow = !allowOverflowRecovery
         while true {
             if Task.isCancelled { throw RunStop.cancelled(partialText: "") }
             do {
                 return try await attemptCall(request(), streaming: streaming)
-            } catch let failure as AttemptFailure {
+            } catch let failure as ModelCallFailure {
                 if case LLMError.contextOverflow = failure.error, !recoveredOverflow {
                     recoveredOverflow = true
                     if try await compact(forced: true) { continue }
                 }
-                guard let llmError = failure.error as? LLMError, llmError.isRetryable, !failure.streamedSomething,
-                      attempt < settings.modelRetries else {
-                    throw RunStop.llm("\(failure.error)")
-                }
-                let delay = retryDelay(attempt: attempt, error: llmError)
-                attempt += 1
-                AgentMetrics.retry(model: model.modelName, layer: "agent", error: llmError)
-                logger.warning("model call failed, retrying", metadata: [
-                    "session_id": "\(context.sessionId)", "model": "\(model.modelName)", "attempt": "\(attempt)",
-                    "error": "\(llmError)"])
-                do {
-                    try await Task.sleep(for: delay)
-                } catch {
-                    throw RunStop.cancelled(partialText: "")
-                }
+                throw RunStop.llm("\(failure.error)")
             }
         }
-    }
-
-    private func retryDelay(attempt: Int, error: LLMError) -> Duration {
-        var delay = settings.retryBaseDelay * (1 << min(attempt, 10))
-        if case .rateLimited(let retryAfter?, _) = error {
-            delay = max(delay, .milliseconds(Int64(min(retryAfter, 30) * 1000)))
-        }
-        return delay
     }
 
     private func attemptCall(_ request: ChatRequest, streaming: Bool) async throws -> ModelTurn {
         var builder = ChatCompletionBuilder()
         var thinking = ThinkingBlocks()
         var turn = ModelTurn()
-        var streamed = false
         let started = ContinuousClock.now
-        // `<think>` tags in text are split out by the provider decoders, so the model's `.text`
-        // is visible text and `.reasoning` is thinking.
-        func show(_ segments: [ModelSegment]) async {
-            for segment in segments {
-                switch segment {
+        do {
+            for try await delta in model.stream(request) {
+                // The builder sees every delta (it pairs thinking with its signature); text and
+                // thinking are also shown as they come. `<think>` tags in text are split out by
+                // the provider decoders, so `.text` is visible text and `.reasoning` is thinking.
+                builder.add(delta)
+                switch delta {
                 case .text(let piece):
                     turn.text += piece
                     if streaming {
                         if let end = thinking.close() { await emit(end) }
                         await emit(.textDelta(delta: piece))
-                        streamed = true
                     }
-                case .thinking(let piece):
+                case .reasoning(let piece):
                     turn.reasoning += piece
                     if streaming {
                         for event in thinking.add(piece) { await emit(event) }
-                        streamed = true
                     }
-                case .thinkingEnd:
-                    if streaming, let end = thinking.close() { await emit(end) }
-                }
-            }
-        }
-        do {
-            for try await delta in model.stream(request) {
-                // The builder sees every delta (it pairs thinking with its signature); text and
-                // thinking are also shown as they come.
-                builder.add(delta)
-                switch delta {
-                case .text(let piece): await show([.text(piece)])
-                case .reasoning(let piece): await show([.thinking(piece)])
                 default: break
                 }
                 if Task.isCancelled { break }
@@ -110,7 +73,7 @@ extension AgentRun {
                 throw RunStop.cancelled(partialText: turn.text)
             }
             AgentMetrics.modelCall(model: model.modelName, outcome: "error", started: started)
-            throw AttemptFailure(error: error, streamedSomething: streamed)
+            throw ModelCallFailure(error: error)
         }
         if let end = thinking.close() { await emit(end) }
         let completion = builder.build()
@@ -195,11 +158,4 @@ private struct ThinkingBlocks {
         openId = nil
         return .thinkingEnd(thinkId: id)
     }
-}
-
-/// A piece of a model turn as the agent shows it.
-private enum ModelSegment {
-    case text(String)
-    case thinking(String)
-    case thinkingEnd
 }

@@ -4,9 +4,16 @@ import Logging
 /// One query's loop. Lives in the query's task only (not shared, hence not Sendable); tool
 /// calls fan out into child tasks that get only Sendable values.
 final class AgentRun {
+    /// The query's model: the one it (or its session) chose, else the default.
     let model: any ChatModel
+    /// The tools this query may call: the agent's, or the subset the query named.
     let tools: [any Tool]
+    /// Every tool the agent has, for what applies whatever the subset (ephemeral outputs).
+    let allTools: [any Tool]
     let settings: AgentSettings
+    /// The configured sampling options with the query's overrides.
+    let chatOptions: ChatOptions
+    let responseFormat: ResponseFormat?
     let prices: PriceTable
     let context: QueryContext
     let logger: Logger
@@ -21,13 +28,22 @@ final class AgentRun {
     var stepNumber = 0
     private var warnedUnpricedBudget = false
 
-    init(agent: Agent, context: QueryContext, history: [ChatMessage], usage: SessionUsage,
-         emit: @escaping @Sendable (AgentEvent) async -> Void,
+    init(agent: Agent, context: QueryContext, options: QueryOptions = QueryOptions(), history: [ChatMessage],
+         usage: SessionUsage, emit: @escaping @Sendable (AgentEvent) async -> Void,
          checkpoint: @escaping @Sendable (QueryCheckpoint) async throws -> Void,
          timedOut: @escaping @Sendable () -> Bool) {
-        self.model = agent.model
-        self.tools = agent.offeredTools
+        self.model = agent.model(named: options.model, sessionId: context.sessionId)
+        let offered = agent.offeredTools
+        self.allTools = offered
+        if let names = options.tools {
+            // `done` is how a require_done_tool query ends, not a tool one chooses.
+            self.tools = offered.filter { names.contains($0.definition.name) || $0 is DoneTool }
+        } else {
+            self.tools = offered
+        }
         self.settings = agent.settings
+        self.chatOptions = options.applied(to: agent.settings.chatOptions)
+        self.responseFormat = options.responseFormat
         self.prices = agent.prices
         self.context = context
         self.logger = agent.logger
@@ -38,8 +54,8 @@ final class AgentRun {
         self.timedOut = timedOut
     }
 
-    func execute(userMessage: String) async -> QueryOutcome {
-        history.append(.user(userMessage))
+    func execute(userMessage: ChatMessage) async -> QueryOutcome {
+        history.append(userMessage)
         do {
             var iterations = 0
             while true {
@@ -49,19 +65,18 @@ final class AgentRun {
                 }
                 try await compactIfNeeded()
                 let turn = try await callModel(streaming: true, allowOverflowRecovery: true) { [self] in
-                    ChatRequest(messages: ModelContext.messages(for: history, tools: tools),
-                                tools: tools.map(\.definition),
-                                toolChoice: settings.requireDoneTool ? .required : .auto,
-                                options: settings.chatOptions)
+                    request(ModelContext.messages(for: history, tools: allTools),
+                            toolChoice: settings.requireDoneTool ? .required : .auto)
                 }
                 iterations += 1
                 await emitTurnSummary(turn)
                 if turn.toolCalls.isEmpty {
                     // With require_done_tool the request demanded a tool call; a provider that
                     // answers in text anyway has still answered, so that text is the answer.
-                    history.append(.assistant(turn.text, reasoning: turn.reasoningForHistory))
+                    let answer = try await conformingAnswer(turn.text)
+                    history.append(.assistant(answer, reasoning: turn.reasoningForHistory))
                     try await checkpoint()
-                    return await finish(.final(content: turn.text, status: .completed))
+                    return await finish(.final(content: answer, status: .completed))
                 }
                 // Signed thinking is kept with the tool calls: Anthropic wants it echoed while the
                 // turn continues. Final answers drop it (later turns need no earlier thinking).
@@ -70,10 +85,11 @@ final class AgentRun {
                 let doneMessage = await runToolCalls(turn.toolCalls)
                 if Task.isCancelled { throw RunStop.cancelled(partialText: "") }
                 if let doneMessage {
-                    history.append(.assistant(doneMessage))
+                    let answer = try await conformingAnswer(doneMessage)
+                    history.append(.assistant(answer))
                     try await checkpoint()
-                    await emit(.text(content: doneMessage))
-                    return await finish(.final(content: doneMessage, status: .completed))
+                    await emit(.text(content: answer))
+                    return await finish(.final(content: answer, status: .completed))
                 }
                 try await checkpoint()
             }
@@ -93,13 +109,13 @@ final class AgentRun {
         let turn = try await callModel(streaming: true, allowOverflowRecovery: false) { [self] in
             // Tools stay declared (some providers require it when the history holds tool calls),
             // but the model may not use them; the instruction lives in this request only.
-            ChatRequest(messages: ModelContext.messages(for: history, tools: tools) + [.user(instruction)],
-                        tools: tools.map(\.definition), toolChoice: .none, options: settings.chatOptions)
+            request(ModelContext.messages(for: history, tools: allTools) + [.user(instruction)], toolChoice: .none)
         }
         await emitTurnSummary(turn)
-        history.append(.assistant(turn.text, reasoning: turn.reasoningForHistory))
+        let answer = try await conformingAnswer(turn.text)
+        history.append(.assistant(answer, reasoning: turn.reasoningForHistory))
         try await checkpoint()
-        return await finish(.final(content: turn.text, status: .maxIterations))
+        return await finish(.final(content: answer, status: .maxIterations))
     }
 
     func checkpoint() async throws {
@@ -113,7 +129,7 @@ final class AgentRun {
         }
     }
 
-    private func emitTurnSummary(_ turn: ModelTurn) async {
+    func emitTurnSummary(_ turn: ModelTurn) async {
         if !turn.reasoning.isEmpty { await emit(.thinking(content: turn.reasoning)) }
         if !turn.text.isEmpty { await emit(.text(content: turn.text)) }
     }
@@ -130,7 +146,7 @@ final class AgentRun {
         let note: String
         switch stop {
         case .cancelled(let partialText) where timedOut():
-            terminal = .error(message: "the query timed out after \(CommandTool.seconds(settings.queryTimeout ?? .zero))s",
+            terminal = .error(message: "the query timed out after \((settings.queryTimeout ?? .zero).secondsText)s",
                               code: .timeout)
             note = partialText.isEmpty ? "(No answer: the query timed out.)" : partialText
         case .cancelled(let partialText):
@@ -143,6 +159,9 @@ final class AgentRun {
         case .budget(let message):
             terminal = .error(message: message, code: .budgetExceeded)
             note = "(No answer: \(message).)"
+        case .responseFormat(let message):
+            terminal = .error(message: message, code: .llmError)
+            note = "(No answer: \(message).)"
         case .internalError(let message):
             logger.error("query failed", metadata: ["session_id": "\(context.sessionId)", "query_id": "\(context.queryId)",
                                                     "error": "\(message)"])
@@ -153,13 +172,15 @@ final class AgentRun {
         return await finish(terminal)
     }
 
-    /// Before each model call: nil when the budget allows it, else the reason.
+    /// Before each model call: nil when the budget allows it, else the reason. The budget
+    /// counts the session's lifetime: a clear resets `usage`, never the budget.
     func budgetExhaustion() -> String? {
-        if settings.budget.maxCost != nil, usage.totalCost == nil, !usage.byModel.isEmpty, !warnedUnpricedBudget {
+        let lifetime = context.clearedUsage.adding(usage)
+        if settings.budget.maxCost != nil, lifetime.totalCost == nil, !lifetime.byModel.isEmpty, !warnedUnpricedBudget {
             warnedUnpricedBudget = true
             logger.warning("cost budget not enforced: a model used by this session has no price",
                            metadata: ["session_id": "\(context.sessionId)", "model": "\(model.modelName)"])
         }
-        return settings.budget.exhaustion(of: usage)
+        return settings.budget.exhaustion(of: lifetime)
     }
 }

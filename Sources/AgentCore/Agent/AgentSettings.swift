@@ -17,7 +17,8 @@ public struct CompactionSettings: Sendable, Hashable {
     }
 }
 
-/// How an `Agent` runs its loop. Every default is safe for a production server.
+/// How an `Agent` runs its loop. Every default is safe for a production server. Failed model
+/// calls are retried by the model client (`RetryingChatModel`), not here.
 public struct AgentSettings: Sendable, Hashable {
     /// Model calls with tools per query before the agent stops and asks for a summary. Default 50.
     public var maxIterations: Int
@@ -30,11 +31,6 @@ public struct AgentSettings: Sendable, Hashable {
     public var defaultToolTimeout: Duration
     /// Deadline of a whole query; past it the query ends with `error{code:"timeout"}`. Default none.
     public var queryTimeout: Duration?
-    /// Retries of a model call that failed with a retryable error before anything of it was
-    /// streamed to the client (after that a retry would repeat deltas). Default 2.
-    public var modelRetries: Int
-    /// First retry delay, doubled each time; a provider's Retry-After wins when longer (capped at 30 s). Default 0.5 s.
-    public var retryBaseDelay: Duration
     public var compaction: CompactionSettings
     /// Per-session limit on tokens and cost. Default unlimited.
     public var budget: Budget
@@ -42,16 +38,14 @@ public struct AgentSettings: Sendable, Hashable {
     public var chatOptions: ChatOptions
 
     public init(maxIterations: Int = 50, requireDoneTool: Bool = false, maxConcurrentTools: Int = 4,
-                defaultToolTimeout: Duration = .seconds(60), queryTimeout: Duration? = nil, modelRetries: Int = 2,
-                retryBaseDelay: Duration = .milliseconds(500), compaction: CompactionSettings = CompactionSettings(),
+                defaultToolTimeout: Duration = .seconds(60), queryTimeout: Duration? = nil,
+                compaction: CompactionSettings = CompactionSettings(),
                 budget: Budget = .unlimited, chatOptions: ChatOptions = ChatOptions()) {
         self.maxIterations = maxIterations
         self.requireDoneTool = requireDoneTool
         self.maxConcurrentTools = maxConcurrentTools
         self.defaultToolTimeout = defaultToolTimeout
         self.queryTimeout = queryTimeout
-        self.modelRetries = modelRetries
-        self.retryBaseDelay = retryBaseDelay
         self.compaction = compaction
         self.budget = budget
         self.chatOptions = chatOptions

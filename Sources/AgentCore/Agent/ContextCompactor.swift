@@ -60,7 +60,8 @@ enum ContextCompactor {
             case .user where message.content.hasPrefix(summaryPrefix):
                 lines.append("[summary of what came before] \(message.content.dropFirst(summaryPrefix.count))")
             case .user:
-                lines.append("[user] \(message.content)")
+                let images = message.parts?.filter(\.isImage).count ?? 0
+                lines.append("[user] \(message.content)" + (images > 0 ? " [\(images) image(s), not repeated here]" : ""))
             case .assistant:
                 if !message.content.isEmpty { lines.append("[assistant] \(message.content)") }
                 for call in message.toolCalls {

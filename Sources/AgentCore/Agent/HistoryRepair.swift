@@ -2,7 +2,7 @@ import Foundation
 
 /// Keeps a history valid for the next model call whatever ended the query that wrote it.
 ///
-/// The rules (API.md §2):
+/// The rules (docs/API.md §2):
 /// - every tool call of an assistant message has a tool result right after it; missing ones
 ///   are filled with an error result carrying the reason (`"cancelled"`, `"interrupted"`, …);
 /// - a query that ends without an answer (model error, budget, timeout, cancellation before any

@@ -26,12 +26,6 @@ public struct QueryOutcome: Sendable, Hashable {
         self.usage = usage
         self.terminal = terminal
     }
-
-    /// The answer text for `/agent/query` (the `final` content; empty on error).
-    public var responseText: String {
-        if case .final(let content, _) = terminal { return content }
-        return ""
-    }
 }
 
 /// Runs one query of a session: the seam between sessions (which own state, ordering and
@@ -45,8 +39,10 @@ public struct QueryOutcome: Sendable, Hashable {
 /// - Cancellation of the calling task ends the run promptly with `final{status:"cancelled"}`;
 ///   the returned history is still valid (missing tool results filled with "cancelled").
 public protocol QueryRunner: Sendable {
-    /// The tools the model may call, for `GET /tools`.
+    /// The tools the model may call.
     var toolDefinitions: [ToolDefinition] { get }
+    /// The same, with the MCP server each comes from, for `GET /tools`.
+    var toolListing: [ToolListing] { get }
 
     /// `context` says which session, owner and query the run belongs to (tools receive it).
     func run(
@@ -57,4 +53,45 @@ public protocol QueryRunner: Sendable {
         emit: @escaping @Sendable (AgentEvent) async -> Void,
         checkpoint: @escaping @Sendable (QueryCheckpoint) async throws -> Void
     ) async -> QueryOutcome
+
+    /// The same with the whole input: a message that may hold images, and the query's options.
+    func run(
+        context: QueryContext,
+        history: [ChatMessage],
+        input: QueryInput,
+        usage: SessionUsage,
+        emit: @escaping @Sendable (AgentEvent) async -> Void,
+        checkpoint: @escaping @Sendable (QueryCheckpoint) async throws -> Void
+    ) async -> QueryOutcome
+}
+
+extension QueryRunner {
+    /// A runner that knows only text gets the message's text, and runs as configured.
+    public func run(
+        context: QueryContext,
+        history: [ChatMessage],
+        input: QueryInput,
+        usage: SessionUsage,
+        emit: @escaping @Sendable (AgentEvent) async -> Void,
+        checkpoint: @escaping @Sendable (QueryCheckpoint) async throws -> Void
+    ) async -> QueryOutcome {
+        await run(context: context, history: history, userMessage: input.message.content, usage: usage, emit: emit,
+                  checkpoint: checkpoint)
+    }
+}
+
+/// One tool as `GET /tools` lists it.
+public struct ToolListing: Sendable, Hashable {
+    public var definition: ToolDefinition
+    /// The `tools.mcp` server it comes from; nil for built-in, command and HTTP tools.
+    public var server: String?
+
+    public init(definition: ToolDefinition, server: String? = nil) {
+        self.definition = definition
+        self.server = server
+    }
+}
+
+extension QueryRunner {
+    public var toolListing: [ToolListing] { toolDefinitions.map { ToolListing(definition: $0) } }
 }

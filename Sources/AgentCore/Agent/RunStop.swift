@@ -7,6 +7,8 @@ enum RunStop: Error {
     /// The model failed after retries.
     case llm(String)
     case budget(String)
+    /// The answer did not match the query's `response_format`, even when asked once more.
+    case responseFormat(String)
     /// A checkpoint could not be stored, or something else of ours broke.
     case internalError(String)
 

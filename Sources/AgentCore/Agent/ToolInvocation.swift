@@ -65,9 +65,7 @@ struct ToolInvocation: Sendable {
         func result(_ output: ToolOutput, _ status: StepStatus) -> Result {
             // Unknown names are the model's invention: not a label worth a time series.
             AgentMetrics.toolCall(tool: known ? name : "unknown", status: status, started: start)
-            let elapsed = start.duration(to: .now).components
-            return Result(output: output, status: status,
-                          durationMs: Int(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000))
+            return Result(output: output, status: status, durationMs: Int(start.duration(to: .now).inMilliseconds))
         }
         if let rejection { return result(.error(rejection), .error) }
         guard let tool, !Task.isCancelled else { return result(.error("cancelled"), .cancelled) }
@@ -114,7 +112,7 @@ struct ToolInvocation: Sendable {
             if Task.isCancelled { return result(.error("cancelled"), .cancelled) }
             return result(.error("tool \(call.name) was cancelled"), .error)
         case .timedOut:
-            return result(.error("tool timed out after \(CommandTool.seconds(timeout))s"), .error)
+            return result(.error("tool timed out after \(timeout.secondsText)s"), .error)
         }
     }
 }

@@ -9,10 +9,19 @@ import Synchronization
 /// loop's own thread, so no libcurl call ever blocks the cooperative pool. A loop lives as long
 /// as the process: make one per process (`HTTPClient.shared`), not one per request.
 final class CurlLoop: Sendable {
+    /// `add` carries a new transfer's `Producer` to the curl thread; `cancel` and `resume` come
+    /// from its consumer and name the transfer by its id.
     enum Command: Sendable {
-        case add(HTTPClientRequest, TransferState)
-        case cancel(TransferState)
-        case resume(TransferState)
+        case add(HTTPClientRequest, ProducerHandoff)
+        case cancel(ObjectIdentifier)
+        case resume(ObjectIdentifier)
+    }
+
+    /// The one way a `TransferState.Producer` (not `Sendable`) crosses to the curl thread. Made
+    /// only by `TransferState.Consumer.awaitHead`, which keeps no copy; opened only by the loop.
+    struct ProducerHandoff: @unchecked Sendable {
+        fileprivate let producer: TransferState.Producer
+        init(_ producer: consuming TransferState.Producer) { self.producer = producer }
     }
 
     private struct Multi: @unchecked Sendable {
@@ -71,6 +80,7 @@ private final class CurlLoopRunner {
         _ = agent_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 1024)
     }
 
+    @available(*, noasync, message: "the curl thread's loop; it blocks in curl_multi_poll")
     func run() -> Never {
         var running: Int32 = 0
         while true {
@@ -84,34 +94,34 @@ private final class CurlLoopRunner {
     private func drainCommands() {
         for command in queue.drain() {
             switch command {
-            case .add(let request, let state): add(request, state)
-            case .cancel(let state): remove(state, result: nil)
-            case .resume(let state):
-                if let transfer = active[ObjectIdentifier(state)] { _ = agent_curl_easy_unpause(transfer.easy) }
+            case .add(let request, let handoff): add(request, handoff.producer)
+            case .cancel(let id): remove(id, result: nil)
+            case .resume(let id):
+                if let transfer = active[id] { _ = agent_curl_easy_unpause(transfer.easy) }
             }
         }
     }
 
-    private func add(_ request: HTTPClientRequest, _ state: TransferState) {
-        guard !state.isCancelled else { return }
+    private func add(_ request: HTTPClientRequest, _ producer: TransferState.Producer) {
+        guard !producer.isCancelled else { return }
         do {
-            let transfer = try CurlTransfer(request: request, state: state)
+            let transfer = try CurlTransfer(request: request, producer: producer)
             let code = curl_multi_add_handle(multi, transfer.easy)
             guard code == CURLM_OK else {
-                state.finish(HTTPClientError(kind: .invalidRequest, host: state.host,
+                producer.finish(HTTPClientError(kind: .invalidRequest, host: producer.host,
                                              message: String(cString: curl_multi_strerror(code))))
                 return
             }
-            active[ObjectIdentifier(state)] = transfer
+            active[producer.id] = transfer
             byHandle[transfer.easy] = transfer
         } catch {
-            state.finish(error)
+            producer.finish(error)
         }
     }
 
     /// Removes a transfer; mid-transfer this closes its connection, which is what cancel means.
-    private func remove(_ state: TransferState, result: CURLcode?) {
-        guard let transfer = active.removeValue(forKey: ObjectIdentifier(state)) else { return }
+    private func remove(_ id: ObjectIdentifier, result: CURLcode?) {
+        guard let transfer = active.removeValue(forKey: id) else { return }
         byHandle[transfer.easy] = nil
         curl_multi_remove_handle(multi, transfer.easy)
         if let result { transfer.complete(result) }
@@ -122,7 +132,7 @@ private final class CurlLoopRunner {
         while let message = curl_multi_info_read(multi, &queued) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
                   let transfer = byHandle[easy] else { continue }
-            remove(transfer.state, result: agent_curl_msg_result(message))
+            remove(transfer.producer.id, result: agent_curl_msg_result(message))
         }
     }
 }

@@ -2,21 +2,21 @@ import CCurl
 import Foundation
 
 /// One easy handle and its request. Lives on the curl thread only: created, driven and
-/// destroyed there; it talks to the consumer through its `TransferState`.
+/// destroyed there; it talks to the consumer through its `TransferState.Producer`.
 final class CurlTransfer {
     let easy: UnsafeMutableRawPointer
-    let state: TransferState
+    let producer: TransferState.Producer
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
     private var headers: [HTTPHeader] = []
     private var headDelivered = false
 
-    init(request: HTTPClientRequest, state: TransferState) throws(HTTPClientError) {
+    init(request: HTTPClientRequest, producer: TransferState.Producer) throws(HTTPClientError) {
         guard let easy = curl_easy_init() else {
-            throw HTTPClientError(kind: .invalidRequest, host: state.host, message: "curl_easy_init failed")
+            throw HTTPClientError(kind: .invalidRequest, host: producer.host, message: "curl_easy_init failed")
         }
         self.easy = easy
-        self.state = state
+        self.producer = producer
         errorBuffer.initialize(to: 0)
         try configure(request)
     }
@@ -37,6 +37,9 @@ final class CurlTransfer {
         set(agent_curl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1))
         set(agent_curl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2))
         set(agent_curl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
+        // The path goes out as given: libcurl would otherwise remove `.`/`..` segments, and a
+        // model-chosen tool argument must not be able to move a request to another path.
+        set(agent_curl_easy_setopt_long(easy, CURLOPT_PATH_AS_IS, 1))
         set(agent_curl_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
         set(agent_curl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(timeouts.connect * 1000)))
         if let total = timeouts.total {
@@ -78,7 +81,7 @@ final class CurlTransfer {
         }
         set(agent_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList))
         if failed != CURLE_OK {
-            throw HTTPClientError(kind: .invalidRequest, host: state.host, message: String(cString: curl_easy_strerror(failed)),
+            throw HTTPClientError(kind: .invalidRequest, host: producer.host, message: String(cString: curl_easy_strerror(failed)),
                                   curlCode: Int(failed.rawValue))
         }
     }
@@ -103,7 +106,7 @@ final class CurlTransfer {
     private func receiveBody(_ data: UnsafeMutablePointer<CChar>?, _ count: Int) -> Int {
         deliverHead()
         guard count > 0, let data else { return count }
-        return state.offer(UnsafeRawBufferPointer(start: data, count: count)) ? count : agent_curl_writefunc_pause()
+        return producer.offer(UnsafeRawBufferPointer(start: data, count: count)) ? count : agent_curl_writefunc_pause()
     }
 
     private func responseCode() -> Int {
@@ -115,16 +118,16 @@ final class CurlTransfer {
     private func deliverHead() {
         guard !headDelivered else { return }
         headDelivered = true
-        state.deliverHead(TransferState.Head(status: responseCode(), headers: headers))
+        producer.deliverHead(TransferState.Head(status: responseCode(), headers: headers))
     }
 
     /// Called by the loop when libcurl reports the transfer done.
     func complete(_ code: CURLcode) {
         if code == CURLE_OK {
             deliverHead()
-            state.finish(nil)
+            producer.finish(nil)
         } else {
-            state.finish(error(for: code))
+            producer.finish(error(for: code))
         }
     }
 
@@ -140,6 +143,6 @@ final class CurlTransfer {
         case CURLE_ABORTED_BY_CALLBACK: kind = .cancelled
         default: kind = .transfer
         }
-        return HTTPClientError(kind: kind, host: state.host, message: detail, curlCode: Int(code.rawValue))
+        return HTTPClientError(kind: kind, host: producer.host, message: detail, curlCode: Int(code.rawValue))
     }
 }

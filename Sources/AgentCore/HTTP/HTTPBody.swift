@@ -6,24 +6,24 @@ public struct HTTPBody: AsyncSequence, Sendable {
     public typealias Element = [UInt8]
 
     final class Owner: Sendable {
-        let state: TransferState
-        init(state: TransferState) { self.state = state }
-        deinit { state.cancel() }
+        let transfer: TransferState.Consumer
+        init(transfer: TransferState.Consumer) { self.transfer = transfer }
+        deinit { transfer.cancel() }
     }
 
     private let owner: Owner
 
-    init(state: TransferState) {
-        owner = Owner(state: state)
+    init(transfer: TransferState.Consumer) {
+        owner = Owner(transfer: transfer)
     }
 
-    var host: String { owner.state.host }
+    var host: String { owner.transfer.host }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         fileprivate let owner: Owner
 
         public mutating func next() async throws -> [UInt8]? {
-            try await owner.state.next()
+            try await owner.transfer.next()
         }
     }
 

@@ -16,10 +16,9 @@ public final class HTTPClient: Sendable {
     }
 
     public func send(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
-        let state = TransferState(host: request.host, loop: loop)
-        let body = HTTPBody(state: state)
-        let loop = self.loop
-        let head = try await state.awaitHead { loop.submit(.add(request, state)) }
+        let (producer, consumer) = TransferState.makeHandles(host: request.host, loop: loop)
+        let body = HTTPBody(transfer: consumer)
+        let head = try await consumer.awaitHead(of: request, producer)
         return HTTPClientResponse(status: head.status, headers: head.headers, body: body)
     }
 }

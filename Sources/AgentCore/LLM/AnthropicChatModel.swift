@@ -21,7 +21,9 @@ public struct AnthropicChatModel: ChatModel {
 
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatDelta, Error> {
         let host = URLComponents(string: configuration.baseURL)?.host ?? configuration.baseURL
-        return ProviderStream.run(client: client, request: httpRequest(request), decoder: AnthropicStreamDecoder(host: host))
+        let answer = request.responseFormat.map { Self.answerTool(for: $0, avoiding: request.tools.map(\.name)) }
+        return ProviderStream.run(client: client, request: httpRequest(request),
+                                  decoder: AnthropicStreamDecoder(host: host, answerTool: answer))
     }
 
     func httpRequest(_ request: ChatRequest) -> HTTPClientRequest {
@@ -42,18 +44,17 @@ public struct AnthropicChatModel: ChatModel {
         let system = request.messages.filter { $0.role == .system }.map(\.content).joined(separator: "\n\n")
         if !system.isEmpty { body["system"] = .string(system) }
         body["messages"] = .array(messages(request.messages))
-        if !request.tools.isEmpty {
-            body["tools"] = .array(request.tools.map { tool in
-                ["name": .string(tool.name), "description": .string(tool.description), "input_schema": tool.parameters]
-            })
-            switch request.toolChoice {
-            case .auto: body["tool_choice"] = ["type": "auto"]
-            case .none: body["tool_choice"] = ["type": "none"]
-            case .required: body["tool_choice"] = ["type": "any"]
-            case .tool(let name): body["tool_choice"] = ["type": "tool", "name": .string(name)]
-            }
+        let answer = request.responseFormat.map { answerTool(for: $0, avoiding: request.tools.map(\.name)) }
+        var tools: [JSONValue] = request.tools.map { tool in
+            ["name": .string(tool.name), "description": .string(tool.description), "input_schema": tool.parameters]
         }
-        if let budget = options.thinkingBudgetTokens, canThink(request.messages) {
+        if let answer { tools.append(answer.definition) }
+        if !tools.isEmpty {
+            body["tools"] = .array(tools)
+            body["tool_choice"] = toolChoice(request.toolChoice, answer: answer, hasOtherTools: !request.tools.isEmpty)
+        }
+        // Thinking allows only `auto` tool choice, which cannot force the answer tool.
+        if let budget = options.thinkingBudgetTokens, answer == nil, canThink(request.messages) {
             // The budget counts against max_tokens, and thinking rejects a changed temperature.
             maxTokens = max(maxTokens, budget + 1024)
             body["thinking"] = ["type": "enabled", "budget_tokens": .number(Double(budget))]
@@ -87,7 +88,11 @@ public struct AnthropicChatModel: ChatModel {
             switch message.role {
             case .system: continue
             case .user:
-                blocks.append(["type": "text", "text": .string(message.content)])
+                if let parts = message.parts {
+                    blocks += Self.blocks(parts)
+                } else {
+                    blocks.append(["type": "text", "text": .string(message.content)])
+                }
             case .assistant:
                 blocks += (message.reasoningBlocks ?? []).map(reasoningBlock)
                 if !message.content.isEmpty { blocks.append(["type": "text", "text": .string(message.content)]) }

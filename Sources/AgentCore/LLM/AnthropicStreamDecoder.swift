@@ -11,9 +11,15 @@ struct AnthropicStreamDecoder: ChatStreamDecoder {
     /// Content block index → tool call index, for `tool_use` blocks.
     private var toolBlocks: [Int: Int] = [:]
     private var toolHasArguments: Set<Int> = []
+    /// The `response_format` answer tool, whose input is answer text rather than a tool call.
+    let answerTool: AnthropicChatModel.AnswerTool?
+    /// Content block indexes of answer tool calls, and the input of a wrapped one so far.
+    private var answerBlocks: Set<Int> = []
+    private var answerInput: [Int: String] = [:]
 
-    init(host: String) {
+    init(host: String, answerTool: AnthropicChatModel.AnswerTool? = nil) {
         self.host = host
+        self.answerTool = answerTool
     }
 
     mutating func decode(_ event: SSEEvent) throws -> [ChatDelta] {
@@ -36,6 +42,11 @@ struct AnthropicStreamDecoder: ChatStreamDecoder {
                 return [.redactedReasoning(block["data"]?.stringValue ?? "")]
             }
             guard block["type"]?.stringValue == "tool_use", let index = payload["index"]?.intValue else { return [] }
+            if let answerTool, block["name"]?.stringValue == answerTool.name {
+                answerBlocks.insert(index)
+                answerInput[index] = ""
+                return []
+            }
             let toolIndex = toolBlocks.count
             toolBlocks[index] = toolIndex
             return [.toolCallStart(index: toolIndex, id: block["id"]?.stringValue ?? "toolu_\(toolIndex)",
@@ -43,6 +54,9 @@ struct AnthropicStreamDecoder: ChatStreamDecoder {
         case "content_block_delta":
             return decodeBlockDelta(payload)
         case "content_block_stop":
+            if let index = payload["index"]?.intValue, answerBlocks.contains(index) {
+                return finishAnswer(index)
+            }
             // A tool called without arguments streams no input_json_delta; its input is {}.
             guard let index = payload["index"]?.intValue, let toolIndex = toolBlocks[index],
                   !toolHasArguments.contains(toolIndex) else { return [] }
@@ -75,6 +89,12 @@ struct AnthropicStreamDecoder: ChatStreamDecoder {
             guard let signature = delta["signature"]?.stringValue, !signature.isEmpty else { return [] }
             return [.reasoningSignature(signature)]
         case "input_json_delta":
+            if let index = payload["index"]?.intValue, answerBlocks.contains(index) {
+                let fragment = delta["partial_json"]?.stringValue ?? ""
+                answerInput[index, default: ""] += fragment
+                // An object answer streams as it comes; a wrapped one is unwrapped at its end.
+                return answerTool?.wrapsValue == true || fragment.isEmpty ? [] : [.text(fragment)]
+            }
             guard let index = payload["index"]?.intValue, let toolIndex = toolBlocks[index],
                   let fragment = delta["partial_json"]?.stringValue, !fragment.isEmpty else { return [] }
             toolHasArguments.insert(toolIndex)
@@ -82,6 +102,17 @@ struct AnthropicStreamDecoder: ChatStreamDecoder {
         default:
             return []
         }
+    }
+
+    /// The end of an answer block: a wrapped answer's value, or `{}` for an answer sent without input.
+    private mutating func finishAnswer(_ index: Int) -> [ChatDelta] {
+        let input = answerInput[index] ?? ""
+        if answerTool?.wrapsValue == true {
+            let value = (try? JSONValue.parse(input.isEmpty ? "{}" : input))?["value"]
+            // Unparseable input goes out as it came, so the agent's check can say what is wrong.
+            return [.text(value.map { $0.serialized() } ?? input)]
+        }
+        return input.isEmpty ? [.text("{}")] : []
     }
 
     /// Input counts are set by whichever event carries them; output tokens are cumulative.
@@ -102,7 +133,9 @@ struct AnthropicStreamDecoder: ChatStreamDecoder {
         guard isDone else {
             throw LLMError.connection(message: "\(host): the stream ended before message_stop")
         }
-        let reason = stopReason ?? (toolBlocks.isEmpty ? .stop : .toolCalls)
+        var reason = stopReason ?? (toolBlocks.isEmpty ? .stop : .toolCalls)
+        // Calling only the answer tool is answering.
+        if reason == .toolCalls, toolBlocks.isEmpty, !answerBlocks.isEmpty { reason = .stop }
         return (sawUsage ? [.usage(usage)] : []) + [.finish(reason)]
     }
 

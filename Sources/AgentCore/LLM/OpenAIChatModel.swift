@@ -75,12 +75,16 @@ public struct OpenAIChatModel: ChatModel {
             body[usesCompletionTokenLimit ? "max_completion_tokens" : "max_tokens"] = .number(Double(maxTokens))
         }
         if !options.stop.isEmpty { body["stop"] = .array(options.stop.map(JSONValue.string)) }
+        if let format = request.responseFormat { body["response_format"] = format.json }
         return .object(body)
     }
 
     private static func message(_ message: ChatMessage) -> JSONValue {
         switch message.role {
         case .system, .user:
+            if let parts = message.parts {
+                return ["role": .string(message.role.rawValue), "content": .array(parts.map(\.json))]
+            }
             return ["role": .string(message.role.rawValue), "content": .string(message.content)]
         case .assistant:
             var object: [String: JSONValue] = ["role": "assistant"]

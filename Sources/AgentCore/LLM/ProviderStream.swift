@@ -17,7 +17,10 @@ enum ProviderStream {
 
     static func run<Decoder: ChatStreamDecoder>(client: HTTPClient, request: HTTPClientRequest,
                                                 decoder: Decoder) -> AsyncThrowingStream<ChatDelta, Error> {
-        AsyncThrowingStream { continuation in
+        // Unbounded: a delta may not be dropped, and AsyncStream cannot suspend its producer.
+        // Back-pressure comes from below instead: this task awaits `HTTPBody`, and
+        // `TransferState` pauses the transfer once 1 MiB waits unread.
+        AsyncThrowingStream(ChatDelta.self, bufferingPolicy: .unbounded) { continuation in
             let task = Task {
                 do {
                     try await stream(client: client, request: request, decoder: decoder) { continuation.yield($0) }

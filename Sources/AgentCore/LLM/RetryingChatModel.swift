@@ -17,7 +17,8 @@ public struct RetryingChatModel: ChatModel {
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatDelta, Error> {
         let base = self.base
         let policy = self.policy
-        return AsyncThrowingStream { continuation in
+        // Unbounded, as the provider's stream below it: nothing may be dropped.
+        return AsyncThrowingStream(ChatDelta.self, bufferingPolicy: .unbounded) { continuation in
             let task = Task {
                 let start = ContinuousClock.now
                 var attempt = 1
@@ -32,14 +33,13 @@ public struct RetryingChatModel: ChatModel {
                         return
                     } catch {
                         let failure = ProviderErrorMapper.error(transport: error)
-                        let spent = (ContinuousClock.now - start).components
-                        let elapsed = Double(spent.seconds) + Double(spent.attoseconds) / 1e18
+                        let elapsed = (ContinuousClock.now - start).inSeconds
                         guard !yielded, !Task.isCancelled,
                               let wait = policy.delay(after: failure, attempt: attempt, elapsed: elapsed) else {
                             continuation.finish(throwing: Task.isCancelled ? LLMError.cancelled : failure)
                             return
                         }
-                        AgentMetrics.retry(model: base.modelName, layer: "transport", error: failure)
+                        AgentMetrics.retry(model: base.modelName, error: failure)
                         do {
                             try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
                         } catch {

@@ -20,7 +20,11 @@ struct PostgresMigration: Sendable {
     /// event log, and session counts kept by a trigger. The counts are spread over 16 rows per
     /// key, chosen by the session id, so concurrent creates and deletes from many responders do
     /// not queue on one hot row; a count reads at most 16 rows, whatever the store's size.
-    /// The system prompt is stored as a JSON string: PostgreSQL text cannot hold NUL, JSON escapes it.
+    /// The system prompt and the title (the first user message, shortened) are stored as JSON
+    /// strings: PostgreSQL text cannot hold NUL, JSON escapes it. `cleared_usage` is what clears
+    /// set aside (NULL: nothing), `model` the session's default model (NULL: the configured one).
+    /// These three came with SQLite schema v4/v5; they are part of v1 here because no released
+    /// agent-fcgi ever wrote a PostgreSQL database without them.
     static let initial = PostgresMigration(version: 1, name: "initial", script: """
         CREATE TABLE sessions (
             id text COLLATE "C" PRIMARY KEY,
@@ -32,7 +36,10 @@ struct PostgresMigration: Sendable {
             message_count integer NOT NULL DEFAULT 0,
             last_seq bigint NOT NULL DEFAULT 0,
             event_count integer NOT NULL DEFAULT 0,
-            running_query_id text
+            running_query_id text,
+            model text,
+            cleared_usage text,
+            title_json text
         );
         CREATE INDEX sessions_by_creation ON sessions (created_at, id);
         CREATE INDEX sessions_by_owner ON sessions (owner, created_at, id);

@@ -22,8 +22,9 @@ extension PostgresSessionDatabase {
             (SELECT seq FROM events WHERE session_id = $1 ORDER BY seq LIMIT $2)
         """)
     static let updateAfterCommit = S("commit_update", """
-        UPDATE sessions SET message_count = $2, last_seq = $3, event_count = $4, usage = $5, last_used_at = $6,
-            running_query_id = $7
+        UPDATE sessions SET message_count = $2, last_seq = $3, event_count = $4, usage = coalesce($5, usage),
+            cleared_usage = coalesce($6, cleared_usage), last_used_at = coalesce($7, last_used_at),
+            running_query_id = CASE WHEN $8 THEN $9 ELSE running_query_id END
         WHERE id = $1
         """)
     static let selectEvents = S("events_after", """
@@ -37,26 +38,25 @@ extension PostgresSessionDatabase {
         UPDATE sessions SET last_seq = $2, event_count = $3, running_query_id = NULL WHERE id = $1
         """)
 
-    /// A `SessionCommit` with messages and usage encoded.
+    /// A `TurnCommit` with messages and usages encoded; nil leaves the stored value.
     struct EncodedCommit: Sendable {
-        var sessionId: String
         /// Where the new messages go (nil: history unchanged); earlier messages from there on are replaced.
         var historyFrom: Int?
         /// The new messages' JSON, as one JSON array of strings.
         var messagesJSON: String
         var messageCount: Int
         var events: [StoredEvent]
-        var usageJSON: String
-        var lastUsedAt: Double
-        var runningQueryId: String?
+        var usageJSON: String?
+        var clearedUsageJSON: String?
+        var lastUsedAt: Double?
+        var query: TurnCommit.QueryMark
     }
 
     /// The whole commit in one transaction and two round trips: lock the row and read its
     /// counters; then history, events, retention, counters and marker, and COMMIT, pipelined.
     /// A refused commit (unknown session, history gap, seq not increasing) changes nothing.
-    static func commit(_ commit: EncodedCommit, maxEvents: Int, on connection: PostgresConnection) throws {
-        let id = commit.sessionId
-        let operation = "commit(\(id))"
+    static func commit(_ commit: EncodedCommit, to id: String, maxEvents: Int, on connection: PostgresConnection) throws {
+        let operation = "commitTurn(\(id))"
         let locked = try connection.pipeline([.command("BEGIN"), .prepared(lockForCommit, [.text(id)])],
                                              operation: operation)[1]
         guard locked.count == 1 else { throw StoreError.sessionNotFound(id) }
@@ -77,9 +77,15 @@ extension PostgresSessionDatabase {
         let (eventSteps, lastSeq, eventCount) = try appendSteps(commit.events, to: id, lastSeq: storedLastSeq,
                                                                 eventCount: storedEvents, maxEvents: maxEvents)
         steps += eventSteps
+        let (setMark, mark): (Bool, String?) = switch commit.query {
+        case .unchanged: (false, nil)
+        case .running(let queryId): (true, queryId)
+        case .finished: (true, nil)
+        }
         steps.append(.prepared(updateAfterCommit, [
-            .text(id), .int(messageCount), .int(lastSeq), .int(eventCount), .text(commit.usageJSON),
-            .double(commit.lastUsedAt), .optionalText(commit.runningQueryId)]))
+            .text(id), .int(messageCount), .int(lastSeq), .int(eventCount), .optionalText(commit.usageJSON),
+            .optionalText(commit.clearedUsageJSON), commit.lastUsedAt.map(PostgresValue.double) ?? .null,
+            .bool(setMark), .optionalText(mark)]))
         steps.append(.command("COMMIT"))
         _ = try connection.pipeline(steps, operation: operation)
     }

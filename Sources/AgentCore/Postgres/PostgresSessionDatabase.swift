@@ -8,12 +8,15 @@ enum PostgresSessionDatabase {
     private static let columns = PostgresSessionRow.columns
 
     static let create = S("session_create", """
-        INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt_json, usage)
-        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING
+        INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt_json, usage, cleared_usage, model)
+        VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (id) DO NOTHING
         """)
     static let select = S("session_select", "SELECT \(columns) FROM sessions WHERE id = $1")
     static let messages = S("session_messages", "SELECT json FROM messages WHERE session_id = $1 ORDER BY idx")
-    static let markRunning = S("session_mark_running", "UPDATE sessions SET running_query_id = $2 WHERE id = $1")
+    /// The title is kept only when the session has none: set once, by its first query.
+    static let markRunning = S("session_mark_running", """
+        UPDATE sessions SET running_query_id = $2, title_json = coalesce(title_json, $3) WHERE id = $1
+        """)
     static let delete = S("session_delete", "DELETE FROM sessions WHERE id = $1")
     static let pageAll = S("session_page_all", """
         SELECT \(columns) FROM sessions WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3
@@ -21,6 +24,10 @@ enum PostgresSessionDatabase {
     static let pageOwned = S("session_page_owned", """
         SELECT \(columns) FROM sessions WHERE owner = $1 AND (created_at, id) > ($2, $3)
         ORDER BY owner, created_at, id LIMIT $4
+        """)
+    static let pageUnowned = S("session_page_unowned", """
+        SELECT \(columns) FROM sessions WHERE owner IS NULL AND (created_at, id) > ($1, $2)
+        ORDER BY owner, created_at, id LIMIT $3
         """)
     static let count = S("session_count", "SELECT coalesce(sum(n), 0) FROM session_counts WHERE key = $1")
     static let tryExpiryLock = S("session_expiry_lock", "SELECT pg_try_advisory_xact_lock($1)")
@@ -47,12 +54,13 @@ enum PostgresSessionDatabase {
         var createdAt: Double
         var systemPromptJSON: String?
         var usageJSON: String
+        var model: String?
     }
 
     static func create(_ header: EncodedHeader, on connection: PostgresConnection) throws {
         let rows = try connection.query(create, [.text(header.id), .optionalText(header.owner), .double(header.createdAt),
                                                  .double(header.createdAt), .optionalText(header.systemPromptJSON),
-                                                 .text(header.usageJSON)],
+                                                 .text(header.usageJSON), .optionalText(header.model)],
                                         operation: "createSession(\(header.id))")
         if rows.affected == 0 { throw StoreError.sessionExists(header.id) }
     }
@@ -69,8 +77,9 @@ enum PostgresSessionDatabase {
         return (PostgresSessionRow(session, 0), history.map { history.text($0, 0) })
     }
 
-    static func markRunning(_ queryId: String?, in id: String, on connection: PostgresConnection) throws {
-        let rows = try connection.query(markRunning, [.text(id), .optionalText(queryId)],
+    static func markRunning(_ queryId: String?, in id: String, titleJSON: String? = nil,
+                            on connection: PostgresConnection) throws {
+        let rows = try connection.query(markRunning, [.text(id), .optionalText(queryId), .optionalText(titleJSON)],
                                         operation: "beginQuery(\(id), \(queryId ?? "none"))")
         if rows.affected == 0 { throw StoreError.sessionNotFound(id) }
     }
@@ -80,15 +89,18 @@ enum PostgresSessionDatabase {
     }
 
     /// Up to `limit` sessions after the keyset position, plus whether more follow.
-    static func list(owner: String?, limit: Int, after cursor: SessionCursor?,
+    static func list(in scope: SessionScope, limit: Int, after cursor: SessionCursor?,
                      on connection: PostgresConnection) throws -> ([PostgresSessionRow], Bool) {
         let createdAfter = PostgresValue.double(cursor?.createdAt.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude)
         let idAfter = PostgresValue.text(cursor?.id ?? "")
         let fetch = PostgresValue.int(max(0, limit) + 1)
-        let rows = if let owner {
-            try connection.query(pageOwned, [.text(owner), createdAfter, idAfter, fetch], operation: "listSessions")
-        } else {
+        let rows = switch scope {
+        case .everyone:
             try connection.query(pageAll, [createdAfter, idAfter, fetch], operation: "listSessions")
+        case .owner(let owner?):
+            try connection.query(pageOwned, [.text(owner), createdAfter, idAfter, fetch], operation: "listSessions")
+        case .owner(nil):
+            try connection.query(pageUnowned, [createdAfter, idAfter, fetch], operation: "listSessions")
         }
         var sessions = rows.map { PostgresSessionRow(rows, $0) }
         let hasMore = sessions.count > max(0, limit)
@@ -97,8 +109,12 @@ enum PostgresSessionDatabase {
     }
 
     /// At most 16 rows of the trigger-kept counts, whatever the store's size.
-    static func count(owner: String?, allOwners: Bool, on connection: PostgresConnection) throws -> Int {
-        let key = allOwners ? "*" : owner.map { "o:" + $0 } ?? "-"
+    static func count(in scope: SessionScope, on connection: PostgresConnection) throws -> Int {
+        let key = switch scope {
+        case .everyone: "*"
+        case .owner(let owner?): "o:" + owner
+        case .owner(nil): "-"
+        }
         return try connection.query(count, [.text(key)], operation: "countSessions").int(0, 0)
     }
 

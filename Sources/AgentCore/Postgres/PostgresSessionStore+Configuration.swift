@@ -5,7 +5,7 @@ extension PostgresSessionStore {
         public var poolSize: Int
         /// Events kept per session, oldest dropped first (`seq` keeps counting). Default 10,000.
         public var maxEventsPerSession: Int
-        /// `writeProblem()` probes at most this often; calls in between return the last result. Default 1 s.
+        /// `checkHealth()` probes at most this often; calls in between return the last result. Default 1 s.
         public var healthProbeInterval: Duration
 
         public init(connection: PostgresConnectionSettings, poolSize: Int = 4, maxEventsPerSession: Int = 10_000,

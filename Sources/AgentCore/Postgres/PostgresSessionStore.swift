@@ -1,12 +1,13 @@
 import Foundation
 
-/// `SessionPersistence` on PostgreSQL, for responders that share one store. Every libpq call
-/// runs on a `PostgresPool` thread; JSON encoding and decoding happen in the caller's task.
+/// `SessionStore` on PostgreSQL, for responders that share one store. Every libpq call runs
+/// on one of `PostgresPool`'s dedicated threads; JSON encoding and decoding happen in the
+/// caller's task.
 ///
-/// Semantics match the SQLite store's: each write is one transaction (all or nothing), seqs
-/// only grow, the event log keeps the newest `maxEventsPerSession`, and a query marked running
-/// when its process died is closed by `recoverInterruptedQueries`.
-public final class PostgresSessionStore: SessionPersistence {
+/// Semantics match `SQLiteSessionStore`'s: each write is one transaction (all or nothing), seqs
+/// only grow, the event log keeps the newest `maxEventsPerSession`, a title is set once, and a
+/// query marked running when its process died is closed by `recoverInterruptedQueries`.
+public final class PostgresSessionStore: SessionStore {
     public let configuration: Configuration
     let pool: PostgresPool
     private let healthState = StoreHealthState()
@@ -42,23 +43,23 @@ public final class PostgresSessionStore: SessionPersistence {
         }
     }
 
-    /// Finishes queued work and closes the connections; later calls throw `StoreError.closed`.
     public func close() async {
         await pool.stop()
     }
 
-    // MARK: SessionPersistence
+    // MARK: Sessions
 
     public func createSession(_ header: SessionHeader) async throws {
         let encoded = PostgresSessionDatabase.EncodedHeader(
             id: header.id, owner: header.owner, createdAt: header.createdAt.timeIntervalSince1970,
             systemPromptJSON: try header.systemPrompt.map { try Self.encode($0, sessionId: header.id, what: "system prompt") },
-            usageJSON: try Self.encode(SessionUsage(), sessionId: header.id, what: "usage"))
+            usageJSON: try Self.encode(SessionUsage(), sessionId: header.id, what: "usage"), model: header.model)
         try await write("createSession(\(header.id))") { try PostgresSessionDatabase.create(encoded, on: $0) }
     }
 
-    public func loadSession(id: String) async throws -> PersistedSession? {
-        guard let (row, messages) = try await read("loadSession(\(id))", { try PostgresSessionDatabase.load(id, on: $0) }) else { return nil }
+    public func loadSession(id: String) async throws -> StoredSession? {
+        guard let (row, messages) = try await read("loadSession(\(id))", { try PostgresSessionDatabase.load(id, on: $0) })
+        else { return nil }
         let decoder = JSONDecoder()
         let history = try messages.enumerated().map { index, json in
             do {
@@ -67,88 +68,86 @@ public final class PostgresSessionStore: SessionPersistence {
                 throw StoreError.undecodable(sessionId: id, what: "message \(index)", details: "\(error)")
             }
         }
-        return PersistedSession(header: try Self.header(row), lastUsedAt: Date(timeIntervalSince1970: row.lastUsedAt),
-                                history: history, usage: try Self.usage(row), lastSeq: row.lastSeq)
+        return StoredSession(summary: try row.summary(), history: history)
     }
 
-    public func beginQuery(sessionId: String, queryId: String, at time: Date) async throws {
-        try await write("beginQuery(\(sessionId), \(queryId))") { try PostgresSessionDatabase.markRunning(queryId, in: sessionId, on: $0) }
+    @discardableResult
+    public func deleteSession(id: String) async throws -> Bool {
+        try await write("deleteSession(\(id))") { try PostgresSessionDatabase.delete(id, on: $0) }
     }
 
-    public func commit(_ commit: SessionCommit) async throws {
-        let started = ContinuousClock.now
-        do {
-            let encoded = try Self.encode(commit)
-            let maxEvents = max(1, configuration.maxEventsPerSession)
-            try await write("commit(\(commit.sessionId))") { try PostgresSessionDatabase.commit(encoded, maxEvents: maxEvents, on: $0) }
-        } catch {
-            AgentMetrics.storeCommit(outcome: "error", started: started)
-            throw error
-        }
-        AgentMetrics.storeCommit(outcome: "ok", started: started)
-    }
-
-    public func deleteSession(id: String) async throws {
-        _ = try await write("deleteSession(\(id))") { try PostgresSessionDatabase.delete(id, on: $0) }
-    }
-
-    public func listSessions(owner: String?, limit: Int, after cursor: String?) async throws -> SessionListPage {
+    public func listSessions(in scope: SessionScope, limit: Int, after cursor: String?) async throws -> SessionListPage {
         var position: SessionCursor?
         if let cursor {
             guard let parsed = SessionCursor(token: cursor) else { throw SessionError.invalidCursor(cursor) }
             position = parsed
         }
-        let start = position
-        let (rows, hasMore) = try await read("listSessions") { try PostgresSessionDatabase.list(owner: owner, limit: limit, after: start, on: $0) }
-        let summaries = rows.map {
-            SessionSummary(id: $0.id, owner: $0.owner, createdAt: Date(timeIntervalSince1970: $0.createdAt),
-                           lastUsedAt: Date(timeIntervalSince1970: $0.lastUsedAt), messageCount: $0.messageCount)
+        let (rows, hasMore) = try await read("listSessions") { [position] in
+            try PostgresSessionDatabase.list(in: scope, limit: limit, after: position, on: $0)
         }
-        let next: String? = hasMore ? rows.last.map {
-            SessionCursor(after: SessionRecord(id: $0.id, owner: $0.owner, createdAt: Date(timeIntervalSince1970: $0.createdAt),
-                                               systemPrompt: nil)).token
-        } : nil
-        return SessionListPage(sessions: summaries, nextCursor: next)
+        let summaries = try rows.map { try $0.summary() }
+        return SessionListPage(sessions: summaries,
+                               nextCursor: hasMore ? summaries.last.map { SessionCursor(after: $0).token } : nil)
     }
 
-    public func countSessions(owner: String?, allOwners: Bool) async throws -> Int {
-        try await read("countSessions") { try PostgresSessionDatabase.count(owner: owner, allOwners: allOwners, on: $0) }
-    }
-
-    public func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent] {
-        try await read("events(\(sessionId), after: \(seq))") { try PostgresSessionDatabase.events(of: sessionId, after: seq, limit: limit, on: $0) }
+    public func countSessions(in scope: SessionScope) async throws -> Int {
+        try await read("countSessions") { try PostgresSessionDatabase.count(in: scope, on: $0) }
     }
 
     public func expireSessions(idleBefore cutoff: Date, excluding: Set<String>) async throws -> [String] {
         let excluded = PostgresSessionDatabase.stringsJSON(excluding.sorted())
-        return try await write("expireSessions") { try PostgresSessionDatabase.expire(idleBefore: cutoff, excludingJSON: excluded, on: $0) }
+        return try await write("expireSessions") {
+            try PostgresSessionDatabase.expire(idleBefore: cutoff, excludingJSON: excluded, on: $0)
+        }
     }
 
-    /// Re-probes with a real write at most once per probe interval; in between, the last result.
-    public func writeProblem() async -> String? {
-        if healthState.claimProbe(interval: configuration.healthProbeInterval) {
-            do {
-                let now = Date()
-                try await write("health probe") { try PostgresSessionDatabase.probe(at: now, on: $0) }
-            } catch {
-                // `write` recorded a storage failure; anything else is no reason to refuse queries.
-            }
+    // MARK: Turns, events, queries
+
+    public func beginQuery(sessionId: String, queryId: String, title: String?) async throws {
+        let titleJSON = try title.map { try Self.encode($0, sessionId: sessionId, what: "title") }
+        try await write("beginQuery(\(sessionId), \(queryId))") {
+            try PostgresSessionDatabase.markRunning(queryId, in: sessionId, titleJSON: titleJSON, on: $0)
         }
-        if case .degraded(let reason) = healthState.current { return reason }
-        return nil
     }
+
+    public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws {
+        let encoded = try Self.encode(commit, sessionId: sessionId)
+        let maxEvents = max(1, configuration.maxEventsPerSession)
+        try await write("commitTurn(\(sessionId))") {
+            try PostgresSessionDatabase.commit(encoded, to: sessionId, maxEvents: maxEvents, on: $0)
+        }
+    }
+
+    public func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent] {
+        try await read("events(\(sessionId), after: \(seq))") {
+            try PostgresSessionDatabase.events(of: sessionId, after: seq, limit: limit, on: $0)
+        }
+    }
+
+    /// Until leases arrive, every responder on the database would close the others' running
+    /// queries at its start-up: one responder per database (docs/DEPLOYMENT.md).
+    public func recoverInterruptedQueries(now: Date) async throws -> [RecoveredQuery] {
+        let maxEvents = max(1, configuration.maxEventsPerSession)
+        return try await write("recoverInterruptedQueries") {
+            try PostgresSessionDatabase.recoverInterruptedQueries(now: now, maxEvents: maxEvents, on: $0)
+        }
+    }
+
+    // MARK: Health
 
     /// The last known state, without I/O.
     public var health: StoreHealth {
         healthState.current
     }
 
-    /// At start-up: closes queries that were running when their process died (see
-    /// `SnapshotStore.recoverInterruptedQueries`). Until leases arrive, every responder on
-    /// the database would close the others' running queries, so one responder per database.
-    public func recoverInterruptedQueries(now: Date) async throws -> [RecoveredQuery] {
-        let maxEvents = max(1, configuration.maxEventsPerSession)
-        return try await write("recoverInterruptedQueries") { try PostgresSessionDatabase.recoverInterruptedQueries(now: now, maxEvents: maxEvents, on: $0) }
+    public func checkHealth() async -> StoreHealth {
+        guard healthState.claimProbe(interval: configuration.healthProbeInterval) else { return health }
+        let now = Date()
+        // A real write: a server that answers but cannot write (a standby, a full disk) shows
+        // only then. `write` records the outcome; anything but a storage failure is no reason
+        // to refuse queries.
+        _ = try? await write("health probe") { try PostgresSessionDatabase.probe(at: now, on: $0) }
+        return health
     }
 
     // MARK: Plumbing
@@ -183,50 +182,30 @@ public final class PostgresSessionStore: SessionPersistence {
         healthState.recordFailure(error.description)
     }
 
-    private static func encode(_ commit: SessionCommit) throws -> PostgresSessionDatabase.EncodedCommit {
+    private static func encode(_ commit: TurnCommit, sessionId: String) throws -> PostgresSessionDatabase.EncodedCommit {
         let encoder = JSONEncoder()
-        var from: Int?
-        var messages: [ChatMessage] = []
-        switch commit.history {
-        case .unchanged: break
-        case .append(let index, let appended): (from, messages) = (index, appended)
-        case .replace(let all): (from, messages) = (0, all)
+        let (from, messages): (Int?, [ChatMessage]) = switch commit.history {
+        case .unchanged: (nil, [])
+        case .append(let from, let messages): (from, messages)
+        case .replace(let messages): (0, messages)
         }
-        let messageJSON = try messages.map { try encode($0, sessionId: commit.sessionId, what: "message", encoder: encoder) }
+        let messageJSON = try messages.map { try encode($0, sessionId: sessionId, what: "message", encoder: encoder) }
         return PostgresSessionDatabase.EncodedCommit(
-            sessionId: commit.sessionId, historyFrom: from, messagesJSON: PostgresSessionDatabase.stringsJSON(messageJSON),
+            historyFrom: from, messagesJSON: PostgresSessionDatabase.stringsJSON(messageJSON),
             messageCount: messages.count, events: commit.events.map(StoredEvent.init),
-            usageJSON: try encode(commit.usage, sessionId: commit.sessionId, what: "usage", encoder: encoder),
-            lastUsedAt: commit.lastUsedAt.timeIntervalSince1970, runningQueryId: commit.runningQueryId)
+            usageJSON: try commit.usage.map { try encode($0, sessionId: sessionId, what: "usage", encoder: encoder) },
+            clearedUsageJSON: try commit.clearedUsage.map {
+                try encode($0, sessionId: sessionId, what: "cleared usage", encoder: encoder)
+            },
+            lastUsedAt: commit.lastUsedAt?.timeIntervalSince1970, query: commit.query)
     }
 
-    private static func encode<T: Encodable>(_ value: T, sessionId: String, what: String,
-                                             encoder: JSONEncoder = JSONEncoder()) throws -> String {
+    static func encode<T: Encodable>(_ value: T, sessionId: String, what: String,
+                                     encoder: JSONEncoder = JSONEncoder()) throws -> String {
         do {
             return String(decoding: try encoder.encode(value), as: UTF8.self)
         } catch {
             throw StoreError.undecodable(sessionId: sessionId, what: what, details: "cannot encode: \(error)")
-        }
-    }
-
-    private static func header(_ row: PostgresSessionRow) throws -> SessionHeader {
-        var prompt: String?
-        if let json = row.systemPromptJSON {
-            do {
-                prompt = try JSONDecoder().decode(String.self, from: Data(json.utf8))
-            } catch {
-                throw StoreError.undecodable(sessionId: row.id, what: "system prompt", details: "\(error)")
-            }
-        }
-        return SessionHeader(id: row.id, owner: row.owner, createdAt: Date(timeIntervalSince1970: row.createdAt),
-                             systemPrompt: prompt)
-    }
-
-    private static func usage(_ row: PostgresSessionRow) throws -> SessionUsage {
-        do {
-            return try JSONDecoder().decode(SessionUsage.self, from: Data(row.usageJSON.utf8))
-        } catch {
-            throw StoreError.undecodable(sessionId: row.id, what: "usage", details: "\(error)")
         }
     }
 }

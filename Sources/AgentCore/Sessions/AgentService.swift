@@ -6,23 +6,34 @@ import Synchronization
 public struct AgentProfile: Sendable {
     public var runner: any QueryRunner
     public var defaultSystemPrompt: String?
+    /// The models a query or session may name (`model.allowed`), the default first; empty when
+    /// the runner has just the one it was made with.
+    public var allowedModels: [String]
+    /// Why new queries must be refused right now (a required MCP server is down), or nil.
+    public var unavailableReason: @Sendable () -> String?
 
-    public init(runner: any QueryRunner, defaultSystemPrompt: String?) {
+    public init(runner: any QueryRunner, defaultSystemPrompt: String?, allowedModels: [String] = [],
+                unavailableReason: @escaping @Sendable () -> String? = { nil }) {
         self.runner = runner
         self.defaultSystemPrompt = defaultSystemPrompt
+        self.allowedModels = allowedModels
+        self.unavailableReason = unavailableReason
     }
 }
 
 /// The agent side of the server as the HTTP layer sees it: sessions plus the current profile.
 public final class AgentService: Sendable {
     public let sessions: SessionManager
-    public let persistence: (any SessionPersistence)?
     private let currentProfile: Mutex<AgentProfile>
 
-    public init(sessions: SessionManager, persistence: (any SessionPersistence)?, profile: AgentProfile) {
+    public init(sessions: SessionManager, profile: AgentProfile) {
         self.sessions = sessions
-        self.persistence = persistence
         self.currentProfile = Mutex(profile)
+    }
+
+    /// Where the sessions are stored (stream replay reads events from it).
+    public var store: any SessionStore {
+        sessions.store
     }
 
     public var profile: AgentProfile {
@@ -36,8 +47,15 @@ public final class AgentService: Sendable {
 
     /// Starts (or queues) a query with the current profile.
     public func submitQuery(sessionId: String?, owner: String?, message: String) async throws -> QuerySubscription {
+        try await submitQuery(sessionId: sessionId, owner: owner, input: QueryInput(text: message))
+    }
+
+    /// The same with the whole input; a session the query creates starts from `seed`.
+    public func submitQuery(sessionId: String?, owner: String?, input: QueryInput,
+                            seed: SessionSeed? = nil) async throws -> QuerySubscription {
         let profile = self.profile
-        return try await sessions.submitQuery(sessionId: sessionId, owner: owner, message: message,
-                                              runner: profile.runner, defaultSystemPrompt: profile.defaultSystemPrompt)
+        if let reason = profile.unavailableReason() { throw SessionError.toolsUnavailable(reason: reason) }
+        return try await sessions.submitQuery(sessionId: sessionId, owner: owner, input: input, runner: profile.runner,
+                                              defaultSystemPrompt: profile.defaultSystemPrompt, seed: seed)
     }
 }

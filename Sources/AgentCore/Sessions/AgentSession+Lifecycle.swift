@@ -7,25 +7,56 @@ extension AgentSession {
     }
 
     /// Drops the session from service if it is idle (eviction). Everything is already committed
-    /// at the end of each query, so nothing is lost when a store is configured.
+    /// at the end of each query, so nothing is lost.
     func retireIfIdle() -> Bool {
         guard isIdle, !isRetired else { return false }
         isRetired = true
         return true
     }
 
-    /// Stops everything and takes the session out of service (DELETE, expiry, shutdown).
+    /// Stops everything and takes the session out of service (DELETE, expiry, shutdown). What
+    /// the stopped queries recorded is committed (a graceful shutdown keeps it); if that fails,
+    /// memory goes back to what the store holds.
     func retire(reason: String) async {
         isRetired = true
         await stopAllQueries(reason: reason)
+        if !uncommittedEvents.isEmpty || history != committedHistory {
+            do {
+                try await commit(runningQueryId: nil)
+            } catch {
+                rollBackToCommitted()
+            }
+        }
         for continuation in followers.values { continuation.finish() }
         followers.removeAll()
+    }
+
+    /// Cancels everything queued and running, and waits until nothing runs. Queries submitted
+    /// meanwhile (they queue behind the one being stopped) are cancelled too, so the caller
+    /// acts on an idle session. Their clients are told why (`reason`, a 409 for blocking ones).
+    func stopAllQueries(reason: String) async {
+        while running != nil || !queued.isEmpty {
+            while !queued.isEmpty { abandonQueued(at: 0, reason: reason) }
+            guard let task = running?.task else { break }
+            running?.cancelReason = reason
+            cancelRunning()
+            await task.value
+        }
+    }
+
+    static func isCancellation(_ terminal: AgentEvent) -> Bool {
+        switch terminal {
+        case .final(_, .cancelled), .error(_, .cancelled): return true
+        default: return false
+        }
     }
 
     /// Events after `seq` from memory, then live ones until the running query ends
     /// (`GET /sessions/{id}/events`). Events older than memory holds are left to the store.
     public func follow(after seq: Int64) -> EventFollow {
-        let (stream, continuation) = AsyncStream<StampedEvent>.makeStream()
+        // Unbounded for the same reason as a query's subscriber (`submit`): the session never
+        // waits for a follower, and dropping would leave gaps in a resumed stream.
+        let (stream, continuation) = AsyncStream<StampedEvent>.makeStream(bufferingPolicy: .unbounded)
         var storedRange: ClosedRange<Int64>?
         let oldestInMemory = recentEvents.first?.seq ?? (lastSeq + 1)
         // Compared as `seq < oldest - 1`, not `seq + 1 < oldest`: a client may send Int64.max.
@@ -57,6 +88,4 @@ extension AgentSession {
         for continuation in followers.values { continuation.finish() }
         followers.removeAll()
     }
-
-    public var lastSequenceNumber: Int64 { lastSeq }
 }

@@ -4,6 +4,11 @@ extension AgentSession {
     /// Starts a query now, or queues it behind the running one (policy `queue`).
     /// Throws `SessionError.busy` under `reject`, or when the queue is full.
     public func submit(message: String, runner: any QueryRunner, defaultSystemPrompt: String?) throws -> QuerySubscription {
+        try submit(input: QueryInput(text: message), runner: runner, defaultSystemPrompt: defaultSystemPrompt)
+    }
+
+    /// The same with the whole input; a query that names no model uses the session's.
+    public func submit(input: QueryInput, runner: any QueryRunner, defaultSystemPrompt: String?) throws -> QuerySubscription {
         if isRetired { throw SessionRetired() }
         if running != nil || !queued.isEmpty {
             switch settings.concurrencyPolicy {
@@ -18,8 +23,13 @@ extension AgentSession {
         }
         let queryId = "q-" + UUID().uuidString.lowercased()
         let subscriberId = UUID()
-        let (events, continuation) = AsyncStream<StampedEvent>.makeStream()
-        let pending = PendingQuery(queryId: queryId, message: message, systemPrompt: systemPrompt ?? defaultSystemPrompt,
+        // Unbounded on purpose: the session never waits for a reader (a slow client must not
+        // slow the query or other readers). Back-pressure stops at the relay task, which waits in
+        // `EventStream.send`; what this buffer can hold is bounded by the query's own length.
+        let (events, continuation) = AsyncStream<StampedEvent>.makeStream(bufferingPolicy: .unbounded)
+        var input = input
+        if input.options.model == nil { input.options.model = model }
+        let pending = PendingQuery(queryId: queryId, input: input, systemPrompt: systemPrompt ?? defaultSystemPrompt,
                                    runner: runner, subscriberId: subscriberId, subscriber: continuation)
         let resultBox = QueryResultBox()
         resultWaiters[queryId] = resultBox
@@ -39,30 +49,38 @@ extension AgentSession {
     }
 
     private func start(_ pending: PendingQuery) {
-        var query = RunningQuery(queryId: pending.queryId, task: nil, subscribers: [pending.subscriberId: pending.subscriber])
+        var query = RunningQuery(queryId: pending.queryId, task: nil, subscribers: [pending.subscriberId: pending.subscriber],
+                                 historyAtStart: history)
         running = query
         lastUsedAt = Date()
         publishInfo()
         let queryId = pending.queryId
         let runner = pending.runner
-        let message = pending.message
+        let input = pending.input
         let baseHistory = (pending.systemPrompt.map { [ChatMessage.system($0)] } ?? []) + history
         let baseUsage = usage
+        query.startUsage = baseUsage
+        let clearedUsage = self.clearedUsage
+        let newTitle = title == nil ? SessionTitle.from(message: input.message.content) : nil
         query.task = Task {
             // The manager checked the store moments ago, but it can fail in between: a turn
             // whose running marker cannot be written could not be saved either, so the model
             // is not called for it.
-            if let problem = await self.markRunning(queryId: queryId) {
-                let refusal = SessionError.storeUnavailable(reason: problem)
-                let event = AgentEvent.error(message: refusal.description, code: .internalError)
-                self.record(event, queryId: queryId)
+            if let refusal = await self.markRunning(queryId: queryId, title: newTitle) {
+                let code: AgentErrorCode = if case .conflict = refusal { .cancelled } else { .internalError }
+                let event = AgentEvent.error(message: refusal.description, code: code)
+                self.stamp(event, queryId: queryId)
                 await self.finish(queryId: queryId, outcome: QueryOutcome(history: baseHistory, usage: baseUsage, terminal: event),
                                   refusal: refusal)
                 return
             }
+            if let newTitle, self.title == nil {
+                self.title = newTitle
+                self.publishInfo()
+            }
             let outcome = await runner.run(
-                context: QueryContext(sessionId: self.id, owner: self.owner, queryId: queryId),
-                history: baseHistory, userMessage: message, usage: baseUsage,
+                context: QueryContext(sessionId: self.id, owner: self.owner, queryId: queryId, clearedUsage: clearedUsage),
+                history: baseHistory, input: input, usage: baseUsage,
                 emit: { event in await self.emit(event, queryId: queryId) },
                 checkpoint: { checkpoint in try await self.checkpoint(checkpoint, queryId: queryId) })
             await self.finish(queryId: queryId, outcome: outcome)
@@ -70,20 +88,22 @@ extension AgentSession {
         running = query
     }
 
-    /// Marks the query running in the store, so a crash is recovered as `interrupted`.
-    /// Returns why that failed, or nil.
-    private func markRunning(queryId: String) async -> String? {
-        guard let persistence else { return nil }
+    /// Marks the query running in the store, so a crash is recovered as `interrupted`, and
+    /// stores the session's title when this is its first query. Returns why that failed, or nil.
+    private func markRunning(queryId: String, title: String?) async -> SessionError? {
         do {
-            try await persistence.beginQuery(sessionId: id, queryId: queryId, at: Date())
+            try await store.beginQuery(sessionId: id, queryId: queryId, title: title)
             return nil
+        } catch StoreError.sessionNotFound {
+            // Deleted (DELETE, expiry) between the lookup and now: a race, not an outage.
+            return .conflict(id: id, reason: "the session was deleted before the query started; nothing was kept")
         } catch {
-            return String(describing: error)
+            return .storeUnavailable(reason: String(describing: error))
         }
     }
 
     private func emit(_ event: AgentEvent, queryId: String) async {
-        record(event, queryId: queryId)
+        stamp(event, queryId: queryId)
         // Bounds what a crash can take from the live stream, which crash recovery relies on
         // to number its `interrupted` event (EventLogLimits); and keeps every uncommitted event
         // among those held in memory, so a resuming follower finds the older ones in the
@@ -94,34 +114,59 @@ extension AgentSession {
         }
     }
 
+    /// A step's end: its history and usage are committed, or the turn is rolled back and the
+    /// run ends (the thrown error's text, which the stream's `error` event carries, says what was kept).
     private func checkpoint(_ checkpoint: QueryCheckpoint, queryId: String) async throws {
         history = Self.withoutLeadingSystemPrompt(checkpoint.history)
         usage = checkpoint.usage
         lastUsedAt = Date()
-        try await commit(runningQueryId: queryId)
+        do {
+            try await commit(runningQueryId: queryId)
+        } catch {
+            rollBackToCommitted()
+            let notSaved = turnNotSaved(error, historyAtStart: running?.historyAtStart ?? committedHistory)
+            if running?.queryId == queryId { running?.notSaved = notSaved }
+            throw notSaved
+        }
     }
 
     private func finish(queryId: String, outcome: QueryOutcome, refusal: SessionError? = nil) async {
-        history = Self.withoutLeadingSystemPrompt(outcome.history)
-        usage = outcome.usage
+        let query = running?.queryId == queryId ? running : nil
+        var failure = refusal ?? query?.notSaved
+        let turnHistory = Self.withoutLeadingSystemPrompt(outcome.history)
+        // A turn already rolled back stays rolled back, even if the store works again now.
+        if failure == nil {
+            history = turnHistory
+            usage = outcome.usage
+        }
         lastUsedAt = Date()
-        record(.usage(outcome.usage), queryId: queryId)
+        stamp(.usage(usage), queryId: queryId)
         var persistenceError: String?
         do {
             try await commit(runningQueryId: nil)
             // Everything is in the store now, which serves resumption from here on as it does
             // for a session loaded back from it; an idle session then holds only its history.
-            if persistence != nil, uncommittedEvents.isEmpty { recentEvents = [] }
+            if uncommittedEvents.isEmpty { recentEvents = [] }
         } catch {
             persistenceError = String(describing: error)
+            rollBackToCommitted()
+            // Only the closing events may be missing: the last step's commit saved the history.
+            if failure == nil, let query, committedHistory != turnHistory {
+                failure = turnNotSaved(error, historyAtStart: query.historyAtStart)
+            }
         }
+        if failure == nil, let reason = query?.cancelReason, Self.isCancellation(outcome.terminal) {
+            failure = .conflict(id: id, reason: "query cancelled: \(reason)")
+        }
+        var startUsage: SessionUsage?
         if let running, running.queryId == queryId {
             for continuation in running.subscribers.values { continuation.finish() }
+            startUsage = running.startUsage
         }
         running = nil
         resultWaiters.removeValue(forKey: queryId)?.resolve(
-            QueryResult(queryId: queryId, terminal: outcome.terminal, usage: outcome.usage,
-                        persistenceError: persistenceError, refusal: refusal))
+            QueryResult(queryId: queryId, terminal: outcome.terminal, usage: usage,
+                        persistenceError: persistenceError, failure: failure, startUsage: startUsage))
         finishFollowersIfIdle()
         startNextQueued()
     }
@@ -153,16 +198,17 @@ extension AgentSession {
     }
 
     /// Ends a queued query that never ran with an `error` event, so its stream stays well-formed.
-    private func abandonQueued(at index: Int, reason: String) {
+    func abandonQueued(at index: Int, reason: String) {
         let pending = queued.remove(at: index)
         let error = AgentEvent.error(message: "query cancelled: \(reason)", code: .cancelled)
-        let stamped = record(error, queryId: pending.queryId)
-        let usageEvent = record(.usage(usage), queryId: pending.queryId)
+        let stamped = stamp(error, queryId: pending.queryId)
+        let usageEvent = stamp(.usage(usage), queryId: pending.queryId)
         pending.subscriber.yield(stamped)
         pending.subscriber.yield(usageEvent)
         pending.subscriber.finish()
         resultWaiters.removeValue(forKey: pending.queryId)?.resolve(
-            QueryResult(queryId: pending.queryId, terminal: error, usage: usage, persistenceError: nil))
+            QueryResult(queryId: pending.queryId, terminal: error, usage: usage, persistenceError: nil,
+                        failure: .conflict(id: id, reason: "query cancelled: \(reason)")))
         publishInfo()
     }
 
@@ -176,24 +222,31 @@ extension AgentSession {
         return true
     }
 
-    /// Cancels everything queued and running, and waits until the running query has ended.
-    func stopAllQueries(reason: String) async {
-        while !queued.isEmpty { abandonQueued(at: 0, reason: reason) }
-        if let task = running?.task {
-            cancelRunning()
-            await task.value
-        }
-        while !queued.isEmpty { abandonQueued(at: 0, reason: reason) }
-        try? await commit(runningQueryId: nil)
-    }
-
-    /// `POST /sessions/{id}/clear`: cancels what runs, then empties the history. Usage and the
-    /// event sequence are kept: tokens already spent stay billed and `seq` is never reused.
+    /// `POST /sessions/{id}/clear`: cancels what runs, then empties the history and resets
+    /// `usage` to zero, as the reference server does. What was used moves to `clearedUsage`, so
+    /// the lifetime total (and the budget that counts it) never goes down; the event sequence
+    /// goes on, since `seq` is never reused. Throws `notFound` when a DELETE took the session
+    /// meanwhile, `storeUnavailable` when the store cannot take the write (the history and usage
+    /// are then left as they were).
     public func clear() async throws {
+        guard !isRetired else { throw SessionError.notFound(id: id) }
         await stopAllQueries(reason: "the session was cleared")
+        guard !isRetired else { throw SessionError.notFound(id: id) }
+        // No suspension between the stop and here: nothing can start on the old history.
         history = []
+        clearedUsage = clearedUsage.adding(usage)
+        usage = SessionUsage()
         lastUsedAt = Date()
-        try await commit(runningQueryId: nil)
+        do {
+            try await commit(runningQueryId: nil)
+        } catch {
+            rollBackToCommitted()
+            if case StoreError.sessionNotFound = error { throw SessionError.notFound(id: id) }
+            if let storeError = error as? StoreError, !storeError.isStorageFailure {
+                throw SessionError.storeFailed(reason: "clearing failed (\(storeError)); the history was kept")
+            }
+            throw SessionError.storeUnavailable(reason: "clearing failed (\(error)); the history was kept")
+        }
     }
 
     static func withoutLeadingSystemPrompt(_ messages: [ChatMessage]) -> [ChatMessage] {

@@ -6,48 +6,73 @@ import Synchronization
 /// Threading: an actor. A query runs in a child task the session owns, so cancel, delete, clear
 /// and shutdown act in one place. Reads go through `info`, a snapshot behind a mutex that is
 /// updated at each commit, so they never wait for the actor or a running query.
+///
+/// What reads show is what the store holds (`committedHistory`, `committedUsage`): a commit
+/// that fails rolls memory back to it (`AgentSession+Commit`), so an answer and the state agree.
 public actor AgentSession {
     public nonisolated let id: String
     public nonisolated let owner: String?
     public nonisolated let createdAt: Date
     /// The session's own system prompt; nil uses the configured default at query time.
     public nonisolated let systemPrompt: String?
+    /// The session's default model; nil uses the configured default at query time.
+    public nonisolated let model: String?
     private nonisolated let snapshot: Mutex<SessionInfo>
 
     let settings: SessionSettings
-    let persistence: (any SessionPersistence)?
+    let store: any SessionStore
     var history: [ChatMessage]
-    /// The history as last written to the store, to send only what changed.
+    /// The history as last written to the store: what reads show, and the base of the next change.
     var committedHistory: [ChatMessage]
+    /// Since creation or the last clear; `clear` moves it into `clearedUsage`.
     var usage: SessionUsage
+    /// The usage as last written to the store.
+    var committedUsage: SessionUsage
+    /// Every clear's usage added up: with `usage`, the lifetime that budgets count.
+    var clearedUsage: SessionUsage
+    /// `clearedUsage` as last written to the store.
+    var committedClearedUsage: SessionUsage
+    /// The first user message, shortened; set when the first query starts.
+    var title: String?
     var lastSeq: Int64
     var lastUsedAt: Date
     var running: RunningQuery?
     var queued: [PendingQuery] = []
-    /// Events kept for resumption while a query runs (and, without a store, the latest ones);
-    /// with a store they are dropped once a query's end is committed (the store serves them).
+    /// Events kept for resumption while a query runs; dropped once a query's end is committed
+    /// (the store serves them from then on).
     var recentEvents: [StampedEvent] = []
     var uncommittedEvents: [StampedEvent] = []
     var followers: [UUID: AsyncStream<StampedEvent>.Continuation] = [:]
     var resultWaiters: [String: QueryResultBox] = [:]
     var isRetired = false
+    /// One commit at a time (see `commit`): set while one runs, the rest wait in order.
+    var committing = false
+    var commitWaiters: [CheckedContinuation<Void, Never>] = []
 
-    init(header: SessionHeader, lastUsedAt: Date, history: [ChatMessage], usage: SessionUsage, lastSeq: Int64,
-         settings: SessionSettings, persistence: (any SessionPersistence)?) {
+    /// `committedHistory` is what the store already holds of `history` (all of it when nil); a
+    /// session seeded with messages starts with none of them stored, so its first commit writes them.
+    init(header: SessionHeader, lastUsedAt: Date, history: [ChatMessage], usage: SessionUsage,
+         clearedUsage: SessionUsage = SessionUsage(), title: String? = nil, lastSeq: Int64,
+         settings: SessionSettings, store: any SessionStore, committedHistory: [ChatMessage]? = nil) {
         id = header.id
         owner = header.owner
         createdAt = header.createdAt
         systemPrompt = header.systemPrompt
+        model = header.model
         self.settings = settings
-        self.persistence = persistence
+        self.store = store
         self.history = history
-        self.committedHistory = history
+        self.committedHistory = committedHistory ?? history
         self.usage = usage
+        self.committedUsage = usage
+        self.clearedUsage = clearedUsage
+        self.committedClearedUsage = clearedUsage
+        self.title = title
         self.lastSeq = lastSeq
         self.lastUsedAt = lastUsedAt
         snapshot = Mutex(SessionInfo(id: header.id, owner: header.owner, createdAt: header.createdAt,
                                      lastUsedAt: lastUsedAt, messageCount: SessionInfo.countMessages(history),
-                                     usage: usage))
+                                     usage: usage, lifetimeUsage: clearedUsage.adding(usage), title: title))
     }
 
     /// The last committed state; never waits.
@@ -55,14 +80,16 @@ public actor AgentSession {
         snapshot.withLock { $0 }
     }
 
-    /// The committed history (no system prompt), for `GET /sessions/{id}/messages`.
+    /// The stored history (no system prompt), for `GET /sessions/{id}/messages`: a step being
+    /// written, or one whose write failed, is not shown.
     public func messages() -> [ChatMessage] {
-        history
+        committedHistory
     }
 
     func publishInfo() {
         let info = SessionInfo(id: id, owner: owner, createdAt: createdAt, lastUsedAt: lastUsedAt,
-                               messageCount: SessionInfo.countMessages(history), usage: usage,
+                               messageCount: SessionInfo.countMessages(committedHistory), usage: committedUsage,
+                               lifetimeUsage: committedClearedUsage.adding(committedUsage), title: title,
                                runningQueryId: running?.queryId, queuedQueries: queued.count)
         snapshot.withLock { $0 = info }
     }
@@ -70,7 +97,7 @@ public actor AgentSession {
     /// Stamps an event with the next `seq`, keeps it for the next commit and for resumption,
     /// and hands it to every listener.
     @discardableResult
-    func record(_ event: AgentEvent, queryId: String) -> StampedEvent {
+    func stamp(_ event: AgentEvent, queryId: String) -> StampedEvent {
         lastSeq += 1
         let stamped = StampedEvent(event: event, timestamp: Date(), sessionId: id, queryId: queryId, seq: lastSeq)
         uncommittedEvents.append(stamped)
@@ -83,27 +110,5 @@ public actor AgentSession {
         }
         for continuation in followers.values { continuation.yield(stamped) }
         return stamped
-    }
-
-    /// Writes the current state and the events since the last commit in one transaction.
-    func commit(runningQueryId: String?) async throws {
-        publishInfo()
-        guard let persistence else {
-            uncommittedEvents.removeAll()
-            return
-        }
-        let events = uncommittedEvents
-        uncommittedEvents.removeAll()
-        let written = history
-        let commit = SessionCommit(sessionId: id, history: .between(committedHistory, written), events: events,
-                                   usage: usage, lastUsedAt: lastUsedAt, runningQueryId: runningQueryId)
-        do {
-            try await persistence.commit(commit)
-            committedHistory = written
-        } catch {
-            // Keep them for the next attempt: a later commit may succeed once the disk recovers.
-            uncommittedEvents.insert(contentsOf: events, at: 0)
-            throw error
-        }
     }
 }

@@ -6,24 +6,25 @@ public struct QueryResult: Sendable, Hashable {
     /// The `final` or `error` event.
     public var terminal: AgentEvent
     public var usage: SessionUsage
-    /// Set when the turn could not be written to the store: the answer exists but is not durable.
+    /// Set when the query's last commit failed (for logs). The turn's history may still be
+    /// stored (its last step was saved, only the closing events were not); `failure` says
+    /// when it is not.
     public var persistenceError: String?
-    /// Set when the query was refused before the model was called (the store failed between
-    /// the admission check and the query's first write): the blocking endpoint answers with it.
-    public var refusal: SessionError?
+    /// Set when the outcome is a session-level failure the blocking endpoint answers with: the
+    /// query was refused before the model was called (the store failed after admission), its
+    /// turn could not be saved and was rolled back, or DELETE/clear cancelled it (409).
+    public var failure: SessionError?
+    /// The session's usage when the query started: `usage` minus this is the query's own.
+    public var startUsage: SessionUsage
 
     public init(queryId: String, terminal: AgentEvent, usage: SessionUsage, persistenceError: String?,
-                refusal: SessionError? = nil) {
+                failure: SessionError? = nil, startUsage: SessionUsage? = nil) {
         self.queryId = queryId
         self.terminal = terminal
         self.usage = usage
         self.persistenceError = persistenceError
-        self.refusal = refusal
-    }
-
-    public var responseText: String {
-        if case .final(let content, _) = terminal { return content }
-        return ""
+        self.failure = failure
+        self.startUsage = startUsage ?? usage
     }
 }
 

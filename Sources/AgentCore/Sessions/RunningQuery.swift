@@ -4,7 +4,7 @@ import Synchronization
 /// A query waiting for the session to be free.
 struct PendingQuery: Sendable {
     var queryId: String
-    var message: String
+    var input: QueryInput
     var systemPrompt: String?
     var runner: any QueryRunner
     var subscriberId: UUID
@@ -16,8 +16,18 @@ struct RunningQuery: Sendable {
     var queryId: String
     var task: Task<Void, Never>?
     var subscribers: [UUID: AsyncStream<StampedEvent>.Continuation]
+    /// The session's history when the query started: tells "nothing of the turn was kept" from
+    /// "some steps were" when a commit fails.
+    var historyAtStart: [ChatMessage]
+    /// The session's usage when the query started, so its own share can be told apart.
+    var startUsage = SessionUsage()
     /// Set once the query's originating client went away under the `cancel` policy.
     var cancelRequested = false
+    /// Why the session cancelled it (DELETE, clear): a cancelled query then answers 409.
+    var cancelReason: String?
+    /// Set when a step's commit failed and the turn was rolled back: the query's outcome is not
+    /// adopted, and the blocking endpoint answers with this.
+    var notSaved: SessionError?
 }
 
 /// The result of one query, for whoever waits on it; resolved exactly once.

@@ -1,7 +1,12 @@
 import Foundation
 
+/// The session-id rule, in one place: the routes, the OpenAI front door, error messages and the
+/// chat client all use `isValid` and quote `pattern`.
 public enum SessionID {
-    /// API.md §1: `^[A-Za-z0-9._:-]{1,128}$`.
+    /// docs/API.md §1, as 422 answers and openapi.yaml quote it. `isValid` is the same rule
+    /// without a regex engine (it runs on every request).
+    public static let pattern = "^[A-Za-z0-9._:-]{1,128}$"
+
     public static func isValid(_ id: String) -> Bool {
         let bytes = id.utf8
         guard (1...128).contains(bytes.count) else { return false }

@@ -8,18 +8,26 @@ public struct SessionInfo: Sendable, Hashable {
     public var lastUsedAt: Date
     /// Messages other than the system prompt.
     public var messageCount: Int
+    /// Since the session was created or last cleared (what `clear` resets).
     public var usage: SessionUsage
+    /// Over the session's whole life, clears included: what budgets count.
+    public var lifetimeUsage: SessionUsage
+    /// The session's first user message, shortened (`SessionTitle`); nil until one was sent.
+    public var title: String?
     public var runningQueryId: String?
     public var queuedQueries: Int
 
     public init(id: String, owner: String?, createdAt: Date, lastUsedAt: Date, messageCount: Int,
-                usage: SessionUsage, runningQueryId: String? = nil, queuedQueries: Int = 0) {
+                usage: SessionUsage, lifetimeUsage: SessionUsage? = nil, title: String? = nil,
+                runningQueryId: String? = nil, queuedQueries: Int = 0) {
         self.id = id
         self.owner = owner
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt
         self.messageCount = messageCount
         self.usage = usage
+        self.lifetimeUsage = lifetimeUsage ?? usage
+        self.title = title
         self.runningQueryId = runningQueryId
         self.queuedQueries = queuedQueries
     }

@@ -5,26 +5,26 @@ extension SessionManager {
     /// A busy session is never expired, however long its query runs.
     @discardableResult
     public func expireIdleSessions(now: Date = Date()) async -> [String] {
-        let cutoff = now.addingTimeInterval(-Self.seconds(settings.sessionTimeout))
+        let cutoff = now.addingTimeInterval(-settings.sessionTimeout.inSeconds)
         var expired: [String] = []
         for info in sessions.values.map(\.info) where info.lastUsedAt < cutoff && !info.isBusy {
             guard let session = sessions[info.id], await session.retireIfIdle() else { continue }
-            sessions.removeValue(forKey: info.id)
             do {
-                try await persistence?.deleteSession(id: info.id)
+                try await remove(session, reason: "the session expired")
             } catch {
                 logger.warning("could not delete expired session from the store; it will be retried",
                                metadata: ["session_id": "\(info.id)", "error": "\(error)"])
             }
             expired.append(info.id)
         }
-        if let persistence {
-            do {
-                let stored = try await persistence.expireSessions(idleBefore: cutoff, excluding: Set(sessions.keys))
-                expired.append(contentsOf: stored)
-            } catch {
-                logger.warning("expiring stored sessions failed", metadata: ["error": "\(error)"])
-            }
+        do {
+            // Sessions being loaded or deleted are left alone: the load would otherwise bring
+            // back a session whose row is gone, and the deletion is already doing the work.
+            let busy = Set(sessions.keys).union(loading.keys).union(deleting.keys)
+            let stored = try await store.expireSessions(idleBefore: cutoff, excluding: busy)
+            expired.append(contentsOf: stored)
+        } catch {
+            logger.warning("expiring stored sessions failed", metadata: ["error": "\(error)"])
         }
         if !expired.isEmpty {
             counters.expired.add(expired.count, ordering: .relaxed)
@@ -61,9 +61,5 @@ extension SessionManager {
         for session in sessions.values {
             await session.retire(reason: reason)
         }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

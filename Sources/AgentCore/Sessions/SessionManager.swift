@@ -2,25 +2,29 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Owns every session held in memory: lookup and creation (API.md §1 get-or-create), owner
+/// Owns every session held in memory: lookup and creation (docs/API.md §1 get-or-create), owner
 /// scoping, the `max_sessions` cap with LRU eviction, expiry, and lazy loading from the store.
 ///
 /// Threading: an actor; lookups are short. Reads of a session's state go through
 /// `AgentSession.info` and never wait for a running query.
 public actor SessionManager {
     public private(set) var settings: SessionSettings
-    let persistence: (any SessionPersistence)?
+    public nonisolated let store: any SessionStore
     var sessions: [String: AgentSession] = [:] {
         didSet { counters.inMemory.store(sessions.count, ordering: .relaxed) }
     }
     var loading: [String: Task<AgentSession?, Error>] = [:]
+    /// Sessions being deleted (DELETE, expiry), until their store row is gone. Their ids are not
+    /// looked up, loaded or created meanwhile: otherwise the old row could be loaded back, or a
+    /// new session under the same id could have its row deleted by the old one's removal.
+    var deleting: [String: Task<Void, Error>] = [:]
     let logger: Logger
     public nonisolated let counters = SessionCounters()
 
-    public init(settings: SessionSettings, persistence: (any SessionPersistence)?,
+    public init(settings: SessionSettings, store: any SessionStore,
                 logger: Logger = Logger(label: "agent-fcgi.sessions")) {
         self.settings = settings
-        self.persistence = persistence
+        self.store = store
         self.logger = logger
     }
 
@@ -29,9 +33,10 @@ public actor SessionManager {
         self.settings = settings
     }
 
-    /// `POST /sessions`: a new session with a fresh id.
-    public func create(owner: String?, systemPrompt: String?) async throws -> AgentSession {
-        let header = SessionHeader(id: SessionID.generate(), owner: owner, createdAt: Date(), systemPrompt: systemPrompt)
+    /// `POST /sessions`: a new session with a fresh id; `model` becomes its default model.
+    public func create(owner: String?, systemPrompt: String?, model: String? = nil) async throws -> AgentSession {
+        let header = SessionHeader(id: SessionID.generate(), owner: owner, createdAt: Date(), systemPrompt: systemPrompt,
+                                   model: model)
         return try await insertNew(header)
     }
 
@@ -46,42 +51,55 @@ public actor SessionManager {
 
     /// The query endpoints' get-or-create: no id → a new session; an unknown id → a new session
     /// under that id (clients choose ids); another principal's id → `notFound`.
-    public func sessionForQuery(id: String?, owner: String?) async throws -> AgentSession {
-        guard let id, !id.isEmpty else { return try await create(owner: owner, systemPrompt: nil) }
-        guard SessionID.isValid(id) else { throw SessionError.invalidId(id: id) }
-        if let existing = try await lookup(id: id) {
-            guard existing.owner == owner else { throw SessionError.notFound(id: id) }
-            return existing
+    /// A session the query creates starts from `seed` when there is one.
+    public func sessionForQuery(id: String?, owner: String?, seed: SessionSeed? = nil) async throws -> AgentSession {
+        func header(_ id: String) -> SessionHeader {
+            SessionHeader(id: id, owner: owner, createdAt: Date(), systemPrompt: seed?.systemPrompt, model: seed?.model)
         }
-        return try await insertNew(SessionHeader(id: id, owner: owner, createdAt: Date(), systemPrompt: nil))
+        guard let id, !id.isEmpty else { return try await insertNew(header(SessionID.generate()), history: seed?.history ?? []) }
+        guard SessionID.isValid(id) else { throw SessionError.invalidId(id: id) }
+        // Two clients may create the same new id at once: the one whose insert loses finds the
+        // winner's session on the next pass.
+        for _ in 0..<3 {
+            let session: AgentSession
+            if let existing = try await lookup(id: id) {
+                session = existing
+            } else {
+                do {
+                    session = try await insertNew(header(id), history: seed?.history ?? [])
+                } catch is SessionIdTaken {
+                    continue
+                }
+            }
+            guard session.owner == owner else { throw SessionError.notFound(id: id) }
+            return session
+        }
+        throw SessionError.conflict(id: id, reason: "other requests kept creating and deleting this session; try again")
     }
 
     /// Starts (or queues) a query, looking the session up again if it was evicted meanwhile.
     public func submitQuery(sessionId: String?, owner: String?, message: String, runner: any QueryRunner,
                             defaultSystemPrompt: String?) async throws -> QuerySubscription {
+        try await submitQuery(sessionId: sessionId, owner: owner, input: QueryInput(text: message), runner: runner,
+                              defaultSystemPrompt: defaultSystemPrompt)
+    }
+
+    /// The same with the whole input, and what a session it creates starts from.
+    public func submitQuery(sessionId: String?, owner: String?, input: QueryInput, runner: any QueryRunner,
+                            defaultSystemPrompt: String?, seed: SessionSeed? = nil) async throws -> QuerySubscription {
         // A turn that cannot be saved is not started: the model would be paid for nothing.
-        if let problem = await persistence?.writeProblem() {
-            throw SessionError.storeUnavailable(reason: problem)
-        }
+        try await refuseWhileStoreDegraded()
         var id = sessionId
         for _ in 0..<3 {
-            let session = try await sessionForQuery(id: id, owner: owner)
+            let session = try await sessionForQuery(id: id, owner: owner, seed: seed)
             id = session.id
             do {
-                return try await session.submit(message: message, runner: runner, defaultSystemPrompt: defaultSystemPrompt)
+                return try await session.submit(input: input, runner: runner, defaultSystemPrompt: defaultSystemPrompt)
             } catch is SessionRetired {
                 continue
             }
         }
         throw SessionError.capacity(retryAfterSeconds: 1)
-    }
-
-    /// `DELETE /sessions/{id}`: cancels what runs, then removes it from memory and store.
-    public func delete(id: String, owner: String?) async throws {
-        let session = try await session(id: id, owner: owner)
-        sessions.removeValue(forKey: id)
-        await session.retire(reason: "the session was deleted")
-        try await persistence?.deleteSession(id: id)
     }
 
     /// Sessions in memory right now.
@@ -90,82 +108,110 @@ public actor SessionManager {
     /// The same, readable without waiting for the actor (for `/status`).
     public nonisolated var inMemoryCountSnapshot: Int { counters.inMemory.load(ordering: .relaxed) }
 
-    /// Every session, whoever owns it (`/health`'s `active_sessions`): stored ones when there is a store.
+    /// Every stored session, whoever owns it (the operator's `/status` and `/metrics`).
     public func totalCount() async throws -> Int {
-        if let persistence { return try await persistence.countSessions(owner: nil, allOwners: true) }
-        return sessions.count
+        try await count(in: .everyone)
     }
 
-    /// Sessions the caller can see: stored ones when there is a store, else those in memory.
+    /// Sessions the caller may see (`/health`'s `active_sessions`): an anonymous caller
+    /// (`owner` nil) counts only the sessions created without a principal.
     public func count(owner: String?) async throws -> Int {
-        if let persistence { return try await persistence.countSessions(owner: owner, allOwners: false) }
+        try await count(in: .owner(owner))
+    }
+
+    func count(in scope: SessionScope) async throws -> Int {
+        try await store.countSessions(in: scope)
+    }
+
+    /// Sessions of `scope` held in memory (the fallback when the store cannot be read).
+    public func inMemoryCount(in scope: SessionScope) -> Int {
+        guard case .owner(let owner) = scope else { return sessions.count }
         return sessions.values.filter { $0.owner == owner }.count
     }
 
-    /// All sessions when `owner` is nil and there is no authentication; else the owner's.
+    /// The caller's sessions: a principal's own, or (`owner` nil) those created without one.
     public func list(owner: String?, limit: Int, after cursor: String?) async throws -> SessionListPage {
-        if let persistence {
-            var page = try await persistence.listSessions(owner: owner, limit: limit, after: cursor)
-            // The store lags behind a running query by at most one step; memory is authoritative.
-            page.sessions = page.sessions.map { summary in
-                guard let live = sessions[summary.id]?.info else { return summary }
-                return SessionSummary(id: summary.id, owner: summary.owner, createdAt: summary.createdAt,
-                                      lastUsedAt: live.lastUsedAt, messageCount: live.messageCount)
-            }
-            return page
+        var page = try await store.listSessions(in: .owner(owner), limit: limit, after: cursor)
+        // The store lags behind a running query by at most one step; memory is authoritative.
+        for index in page.sessions.indices {
+            guard let live = sessions[page.sessions[index].id]?.info else { continue }
+            page.sessions[index].lastUsedAt = live.lastUsedAt
+            page.sessions[index].messageCount = live.messageCount
+            page.sessions[index].title = live.title ?? page.sessions[index].title
         }
-        let visible = sessions.values.map(\.info).filter { $0.owner == owner }
-            .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
-        let startIndex = cursor.flatMap { cursor in visible.firstIndex { $0.id == cursor }.map { $0 + 1 } } ?? 0
-        let slice = visible.dropFirst(startIndex).prefix(limit)
-        let summaries = slice.map {
-            SessionSummary(id: $0.id, owner: $0.owner, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt,
-                           messageCount: $0.messageCount)
-        }
-        let more = startIndex + slice.count < visible.count
-        return SessionListPage(sessions: summaries, nextCursor: more ? summaries.last?.id : nil)
+        return page
     }
 
-    private func lookup(id: String) async throws -> AgentSession? {
+    func lookup(id: String) async throws -> AgentSession? {
+        await waitForDeletion(of: id)
         if let session = sessions[id] { return session }
-        guard let persistence else { return nil }
         if let inFlight = loading[id] { return try await inFlight.value }
+        // The task (isolated to this actor) also decides what goes into the map, so every caller
+        // that joins it gets the one object the map holds: a second live object for the same
+        // id would commit into the same row with its own seqs.
         let task = Task<AgentSession?, Error> {
-            guard let stored = try await persistence.loadSession(id: id) else { return nil }
-            return AgentSession(header: stored.header, lastUsedAt: stored.lastUsedAt, history: stored.history,
-                                usage: stored.usage, lastSeq: stored.lastSeq, settings: self.settings,
-                                persistence: persistence)
+            guard let stored = try await self.store.loadSession(id: id) else { return nil }
+            if let raced = self.sessions[id] { return raced }
+            let summary = stored.summary
+            let loaded = AgentSession(header: summary.header, lastUsedAt: summary.lastUsedAt, history: stored.history,
+                                      usage: summary.usage, clearedUsage: summary.clearedUsage, title: summary.title,
+                                      lastSeq: summary.lastSeq, settings: self.settings, store: self.store)
+            try await self.makeRoom()
+            if let raced = self.sessions[id] { return raced }
+            self.sessions[id] = loaded
+            self.counters.loaded.add(1, ordering: .relaxed)
+            return loaded
         }
         loading[id] = task
         defer { loading.removeValue(forKey: id) }
-        guard let loaded = try await task.value else { return nil }
-        if let raced = sessions[id] { return raced }
-        try await makeRoom()
-        sessions[id] = loaded
-        counters.loaded.add(1, ordering: .relaxed)
-        return loaded
+        return try await task.value
     }
 
-    private func insertNew(_ header: SessionHeader) async throws -> AgentSession {
+    /// `history` (a seed) is not stored yet: the session's first commit writes it.
+    ///
+    /// The creation is registered in `loading` like a load, so a lookup of the same id made while
+    /// the row is being inserted joins it: otherwise it could load the new row as a second live
+    /// object, and two objects would commit into one row with their own seqs.
+    private func insertNew(_ header: SessionHeader, history: [ChatMessage] = []) async throws -> AgentSession {
         try await makeRoom()
-        let session = AgentSession(header: header, lastUsedAt: header.createdAt, history: [], usage: SessionUsage(),
-                                   lastSeq: 0, settings: settings, persistence: persistence)
-        if let persistence {
+        await waitForDeletion(of: header.id)
+        if let raced = sessions[header.id] { return raced }
+        if let inFlight = loading[header.id] {
+            // A load or another creation of this id is under way: the caller looks again.
+            _ = try? await inFlight.value
+            throw SessionIdTaken()
+        }
+        let session = AgentSession(header: header, lastUsedAt: header.createdAt, history: history, usage: SessionUsage(),
+                                   lastSeq: 0, settings: settings, store: store, committedHistory: [])
+        let task = Task<AgentSession?, Error> {
             do {
-                try await persistence.createSession(header)
+                try await self.store.createSession(header)
+            } catch StoreError.sessionExists {
+                throw SessionIdTaken()
             } catch {
                 throw SessionError.storeUnavailable(reason: String(describing: error))
             }
+            if let raced = self.sessions[header.id] { return raced }
+            self.sessions[header.id] = session
+            self.counters.created.add(1, ordering: .relaxed)
+            return session
         }
-        if let raced = sessions[header.id] { return raced }
-        sessions[header.id] = session
-        counters.created.add(1, ordering: .relaxed)
-        return session
+        loading[header.id] = task
+        defer { loading.removeValue(forKey: header.id) }
+        guard let created = try await task.value else { throw SessionIdTaken() }
+        return created
+    }
+
+    /// Throws `storeUnavailable` while the store cannot take writes (a cheap, throttled probe).
+    func refuseWhileStoreDegraded() async throws {
+        if case .degraded(let reason) = await store.checkHealth() {
+            throw SessionError.storeUnavailable(reason: reason)
+        }
     }
 
     /// Keeps the number held in memory under `max_sessions` by evicting the least recently used
     /// idle sessions; 503 when every one is busy.
-    private func makeRoom() async throws {
+    func makeRoom() async throws {
         guard sessions.count >= settings.maxSessions else { return }
         let candidates = sessions.values.map(\.info).filter { !$0.isBusy }.sorted { $0.lastUsedAt < $1.lastUsedAt }
         for candidate in candidates where sessions.count >= settings.maxSessions {
@@ -179,3 +225,6 @@ public actor SessionManager {
         }
     }
 }
+
+/// A concurrent request stored a session under the same id first; look it up again.
+struct SessionIdTaken: Error {}

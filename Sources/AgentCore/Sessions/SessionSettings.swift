@@ -26,8 +26,6 @@ public struct SessionSettings: Sendable, Hashable {
     /// Queries waiting behind a running one on the same session, past which a new one gets 409.
     public var maxQueuePerSession: Int = 8
     public var onDisconnect: DisconnectPolicy = .continue
-    /// Used when a session is created without its own system prompt.
-    public var defaultSystemPrompt: String?
     /// Events kept in memory per session for stream resumption while a query runs (the bound
     /// for a long one); with a store, older and finished ones are read from it.
     public var recentEventsInMemory: Int = 2000

@@ -14,6 +14,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case databaseFileMissing(path: String)
     /// SQLite could open the file for reading only (permissions, immutable attribute, read-only mount).
     case readOnly(path: String)
+    /// Another process holds the file (the store is opened exclusively).
+    case inUse(path: String)
     case sessionNotFound(String)
     case sessionExists(String)
     /// A history update starts past the end of the stored history (messages would be lost).
@@ -27,7 +29,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     public var isStorageFailure: Bool {
         switch self {
         case .sqlite(_, _, _, _, let storageFailure): return storageFailure
-        case .databaseFileMissing, .readOnly, .corrupt: return true
+        case .databaseFileMissing, .readOnly, .corrupt, .inUse: return true
         default: return false
         }
     }
@@ -45,6 +47,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
             return "snapshot store \(path) was deleted or replaced while open; restart agent-fcgi to recreate it"
         case .readOnly(let path):
             return "snapshot store \(path) is read-only for this process; make the file and its directory writable"
+        case .inUse(let path):
+            return "snapshot store \(path) is in use by another process (a second agent-fcgi on the same storage.path?); stop it or use another path"
         case .sessionNotFound(let id):
             return "snapshot store: session \(id) not found"
         case .sessionExists(let id):

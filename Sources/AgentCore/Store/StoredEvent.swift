@@ -1,5 +1,5 @@
 /// One event of a session's log, as replayed by `GET /sessions/{id}/events`: the exact
-/// one-line JSON that was streamed (`StampedEvent.json()`), plus its indexed columns.
+/// one-line JSON that was streamed (`StampedEvent.json`), plus its indexed columns.
 public struct StoredEvent: Sendable, Hashable {
     public var seq: Int64
     public var queryId: String
@@ -14,6 +14,6 @@ public struct StoredEvent: Sendable, Hashable {
     }
 
     public init(_ event: StampedEvent) {
-        self.init(seq: event.seq, queryId: event.queryId, type: event.event.type, json: event.json())
+        self.init(seq: event.seq, queryId: event.queryId, type: event.event.type, json: event.json)
     }
 }

@@ -1,10 +1,11 @@
-/// A session as rehydrated from the store: its record and its whole history, in order.
+/// A session as loaded back from the store: its summary and its whole history, in order.
 public struct StoredSession: Sendable, Hashable {
-    public var record: SessionRecord
-    public var messages: [ChatMessage]
+    public var summary: SessionSummary
+    /// The history without the system prompt, oldest first.
+    public var history: [ChatMessage]
 
-    public init(record: SessionRecord, messages: [ChatMessage]) {
-        self.record = record
-        self.messages = messages
+    public init(summary: SessionSummary, history: [ChatMessage]) {
+        self.summary = summary
+        self.history = history
     }
 }

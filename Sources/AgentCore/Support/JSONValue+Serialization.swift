@@ -77,8 +77,10 @@ extension JSONValue {
 
     static func writeString(_ value: String, to output: inout String) {
         output += "\""
-        // Most strings need no escaping: append them whole. U+2028/2029 start with 0xE2.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 }) {
+        // Most strings need no escaping: append them whole. DEL is 0x7F, the C1 controls (U+0085
+        // NEXT LINE among them) start with 0xC2, U+2028/2029 with 0xE2.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F
+                                         || $0 == 0xC2 || $0 == 0xE2 }) {
             output += value
             output += "\""
             return
@@ -93,8 +95,7 @@ extension JSONValue {
             case "\u{08}": output += "\\b"
             case "\u{0C}": output += "\\f"
             default:
-                // U+2028/2029 are legal JSON but break JavaScript line parsing in SSE consumers.
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                if JSONValue.needsEscape(scalar) {
                     output += String(format: "\\u%04x", scalar.value)
                 } else {
                     output.unicodeScalars.append(scalar)
@@ -102,5 +103,16 @@ extension JSONValue {
             }
         }
         output += "\""
+    }
+
+    /// Control characters and line breaks beyond what JSON requires: U+2028/2029 are legal JSON
+    /// but break JavaScript line parsing in SSE consumers, and every C0/C1 control (U+0085 NEXT
+    /// LINE, U+001C-1E among them) is a line break to some reader of logs (Python's
+    /// `splitlines`, Unicode-aware tools), where it could forge a line.
+    public static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029: return true
+        default: return false
+        }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 public enum Timestamp {
-    /// RFC 3339 UTC with milliseconds, e.g. `2026-11-25T02:26:27.482Z` (API.md §1.2).
+    /// RFC 3339 UTC with milliseconds, e.g. `2026-11-25T02:26:27.482Z` (docs/API.md §1.2).
     public static func rfc3339Millis(_ date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         let millis = min(Int((date.timeIntervalSince1970 - Double(seconds)) * 1000), 999)

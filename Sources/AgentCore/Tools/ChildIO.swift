@@ -28,6 +28,7 @@ struct ChildIO {
         if stdinFD >= 0 { _ = fcntl(stdinFD, F_SETFL, fcntl(stdinFD, F_GETFL) | O_NONBLOCK) }
     }
 
+    @available(*, noasync, message: "polls and waits for the child; run it on the child's own thread")
     mutating func pump(deadline: ContinuousClock.Instant, wakeup: ChildProcess.WakeupPipe) -> ChildProcessResult {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while stdoutFD >= 0 || stderrFD >= 0 || stdinFD >= 0 {
@@ -35,7 +36,7 @@ struct ChildIO {
             if stdinFD >= 0 { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
             if stdoutFD >= 0 { fds.append(pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)) }
             if stderrFD >= 0 { fds.append(pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0)) }
-            let ready = poll(&fds, nfds_t(fds.count), Self.milliseconds(until: deadline))
+            let ready = poll(&fds, nfds_t(fds.count), ContinuousClock.now.duration(to: deadline).pollMilliseconds)
             if ready < 0 && errno == EINTR { continue }
             if fds[0].revents != 0 || wakeup.isSignalled {
                 result.cancelled = true
@@ -114,7 +115,7 @@ struct ChildIO {
             if done < 0 && errno != EINTR { return }
             if done == 0 {
                 var wake = pollfd(fd: wakeup.readFD, events: Int16(POLLIN), revents: 0)
-                _ = poll(&wake, 1, min(20, Self.milliseconds(until: deadline)))
+                _ = poll(&wake, 1, min(20, ContinuousClock.now.duration(to: deadline).pollMilliseconds))
                 if wake.revents != 0 || wakeup.isSignalled {
                     result.cancelled = true
                     killGroup()
@@ -131,12 +132,5 @@ struct ChildIO {
         } else {
             result.signal = signal
         }
-    }
-
-    private static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
-        let remaining = ContinuousClock.now.duration(to: deadline)
-        if remaining <= .zero { return 0 }
-        let (seconds, attoseconds) = remaining.components
-        return Int32(min(seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1, 600_000))
     }
 }

@@ -97,6 +97,8 @@ public enum ChildProcess {
         var deadline: ContinuousClock.Instant
         var outputCap: Int
 
+        /// Spawns and waits for the child (poll, read, write, waitpid): the child's own thread only.
+        @available(*, noasync, message: "blocks until the child exits; run it on the child's own thread")
         func execute(wakeup: WakeupPipe) throws -> ChildProcessResult {
             var blockPipe = sigset_t()
             sigemptyset(&blockPipe)

@@ -51,7 +51,7 @@ public struct CommandTool: Tool {
             throw CancellationError()
         }
         if result.timedOut {
-            return .error("command timed out after \(Self.seconds(spec.timeout))s; its process group was killed"
+            return .error("command timed out after \(spec.timeout.secondsText)s; its process group was killed"
                 + Self.tail(stderr))
         }
         if result.stdoutTruncated {
@@ -70,11 +70,5 @@ public struct CommandTool: Tool {
 
     private static func tail(_ stderr: String) -> String {
         stderr.isEmpty ? "" : "\nstderr: \(stderr.suffix(2000))"
-    }
-
-    static func seconds(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let value = Double(seconds) + Double(attoseconds) / 1e18
-        return ExpressionEvaluator.format((value * 1000).rounded() / 1000)
     }
 }

@@ -27,7 +27,7 @@ public struct HTTPTool: Tool {
             body = Array(JSONValue.object(rest).serialized().utf8)
             if headers["Content-Type"] == nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
         }
-        let seconds = Double(spec.timeout.components.seconds) + Double(spec.timeout.components.attoseconds) / 1e18
+        let seconds = spec.timeout.inSeconds
         let request = HTTPClientRequest(url: url, method: spec.method, headers: headers, body: body,
                                         timeouts: HTTPTimeouts(connect: min(10, seconds), total: seconds))
         let response = try await client.send(request)
@@ -49,6 +49,12 @@ public struct HTTPTool: Tool {
     }
 
     /// Fills `{name}` placeholders with percent-escaped argument values; returns the names used.
+    ///
+    /// Each value stays one path segment whatever the model sends: `/` and every character but
+    /// the RFC 3986 unreserved ones are escaped, and a value of only dots (`.`, `..`) is sent as
+    /// `%2E`s, so it is never a dot-segment that would climb out of the template's path
+    /// (`POST /items/{id}` with `..` stays `/items/%2E%2E`, not `POST /`). libcurl is told not
+    /// to normalise the path either (`CURLOPT_PATH_AS_IS`).
     static func fill(_ template: String, with arguments: JSONValue) -> (String, Set<String>) {
         var result = ""
         var used: Set<String> = []
@@ -63,10 +69,18 @@ public struct HTTPTool: Tool {
             case nil: value = ""
             }
             used.insert(name)
-            result += value.addingPercentEncoding(withAllowedCharacters: .urlUnreservedCharacters) ?? ""
+            result += escapeSegment(value)
             rest = rest[rest.index(after: close)...]
         }
         return (result + rest, used)
+    }
+
+    /// One placeholder value as a path segment that cannot be a dot-segment.
+    static func escapeSegment(_ value: String) -> String {
+        if !value.isEmpty, value.allSatisfy({ $0 == "." }) {
+            return String(repeating: "%2E", count: value.count)
+        }
+        return value.addingPercentEncoding(withAllowedCharacters: .urlUnreservedCharacters) ?? ""
     }
 }
 

@@ -6,9 +6,11 @@ public struct ToolRegistryError: Error, CustomStringConvertible {
 }
 
 /// The tools an agent offers, in the order the model and `GET /tools` see them.
-/// Any `Tool` fits (built-in, `CommandTool`, an HTTP tool); names are unique.
+/// Any `Tool` fits (built-in, `CommandTool`, an HTTP tool); names are unique. Sources (MCP
+/// servers) add tools whose list changes at run time, after these (`current`).
 public struct ToolRegistry: Sendable {
     public private(set) var tools: [any Tool] = []
+    public private(set) var sources: [any ToolSource] = []
 
     public init() {}
 
@@ -50,6 +52,20 @@ public struct ToolRegistry: Sendable {
         let before = tools.count
         tools.removeAll { $0.definition.name == name }
         return tools.count != before
+    }
+
+    public mutating func add(source: any ToolSource) {
+        sources.append(source)
+    }
+
+    /// The fixed tools, then what each source offers now.
+    public var current: [any Tool] {
+        guard !sources.isEmpty else { return tools }
+        var offered = tools
+        for source in sources {
+            offered += source.tools(reserved: Set(offered.map(\.definition.name)))
+        }
+        return offered
     }
 
     public func tool(named name: String) -> (any Tool)? {

@@ -1,8 +1,9 @@
 import Foundation
 
-/// A per-session spending limit, checked before every model call.
+/// A per-session spending limit, checked before every model call against the session's
+/// lifetime usage: clearing a session resets its reported `usage`, not what it has spent.
 public struct Budget: Sendable, Hashable {
-    /// Prompt plus completion tokens over the session's life.
+    /// Prompt plus completion tokens over the session's life, clears included.
     public var maxTotalTokens: Int?
     /// US dollars over the session's life. Only enforceable while every model used has a price:
     /// with an unknown cost the limit cannot be judged and is not applied (a warning is logged).

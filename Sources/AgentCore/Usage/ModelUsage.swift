@@ -1,6 +1,6 @@
 import Foundation
 
-/// Token totals and cost of one model within a session (API.md §1 `by_model` entry).
+/// Token totals and cost of one model within a session (docs/API.md §1 `by_model` entry).
 public struct ModelUsage: Sendable, Hashable, Codable {
     public var model: String
     public var promptTokens: Int = 0

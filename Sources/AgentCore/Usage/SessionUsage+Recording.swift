@@ -14,3 +14,24 @@ extension SessionUsage {
         byModel[model] = entry
     }
 }
+
+extension SessionUsage {
+    /// Both usages together, model by model (a session's lifetime is what it cleared away plus
+    /// what it used since). A model's cost stays nil when either side does not know it.
+    public func adding(_ other: SessionUsage) -> SessionUsage {
+        var sum = self
+        for (model, theirs) in other.byModel {
+            guard var entry = sum.byModel[model] else {
+                sum.byModel[model] = theirs
+                continue
+            }
+            entry.promptTokens += theirs.promptTokens
+            entry.promptCachedTokens += theirs.promptCachedTokens
+            entry.completionTokens += theirs.completionTokens
+            entry.invocations += theirs.invocations
+            entry.cost = entry.cost.flatMap { mine in theirs.cost.map { mine + $0 } }
+            sum.byModel[model] = entry
+        }
+        return sum
+    }
+}

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A session's usage across every model call it made (API.md §1 `Usage`).
+/// A session's usage across every model call it made (docs/API.md §1 `Usage`).
 public struct SessionUsage: Sendable, Hashable, Codable {
     public var byModel: [String: ModelUsage] = [:]
 

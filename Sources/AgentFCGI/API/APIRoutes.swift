@@ -23,6 +23,7 @@ enum APIRoutes {
             AgentRoutes(service: service).register(on: &router)
             EventRoutes(service: service).register(on: &router)
             ToolRoutes(service: service).register(on: &router)
+            OpenAIRoutes(service: service).register(on: &router)
         }
         return router
     }

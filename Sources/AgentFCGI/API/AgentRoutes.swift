@@ -2,39 +2,30 @@ import AgentCore
 import Foundation
 
 /// `/agent/query` (blocking), `/agent/query-stream` (step events) and `/agent/query-stream-delta`
-/// (token events), API.md §1 and §1.2.
+/// (token events), docs/API.md §1 and §1.2.
+/// The query starts in `stream` (`service.submitQuery`); each event becomes a frame in `relay`
+/// (`EventStream.send`), written by the worker in `EventStreamWriter.send`. docs/ARCHITECTURE.md §3.
 struct AgentRoutes {
     let service: AgentService
-
-    enum StreamKind: Sendable {
-        case step, delta, all
-
-        func includes(_ event: AgentEvent) -> Bool {
-            switch self {
-            case .step: return event.belongsToStepStream
-            case .delta: return event.belongsToDeltaStream
-            case .all: return true
-            }
-        }
-    }
 
     func register(on router: inout Router) {
         let service = self.service
         router.post("/agent/query") { request in
-            let query = try QueryRequest(request)
+            let query = try QueryRequest(request, choices: QueryFields.Choices(service.profile))
             let subscription = try await mappingSessionErrors {
-                try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, message: query.message)
+                try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, input: query.input)
             }
             let result = await subscription.result()
-            if let refusal = result.refusal { throw refusal.httpError }
+            // Refused, rolled back because the store failed (503, or 500 for a store bug), or
+            // cancelled by DELETE/clear (409): the error says what the session kept.
+            if let failure = result.failure { throw failure.httpError }
             if case .error(let message, _) = result.terminal {
                 throw HTTPError.internalError(message)
             }
-            if let failure = result.persistenceError {
-                throw HTTPError.internalError("the answer could not be saved, so it is not returned as a success: \(failure)")
-            }
+            // A failed last commit without `failure` lost only the closing events: the turn's
+            // history is stored, so this is still the success it was.
             var response = HTTPResponse.json(fields: [("session_id", .string(subscription.sessionId)),
-                                                      ("response", .string(result.responseText)),
+                                                      ("response", .string(result.terminal.responseText)),
                                                       ("usage", result.usage.json)])
             response.sessionId = subscription.sessionId
             return response
@@ -47,10 +38,10 @@ struct AgentRoutes {
         }
     }
 
-    static func stream(_ request: HTTPRequest, kind: StreamKind, service: AgentService) async throws -> HTTPResponse {
-        let query = try QueryRequest(request)
+    static func stream(_ request: HTTPRequest, kind: EventStreamKind, service: AgentService) async throws -> HTTPResponse {
+        let query = try QueryRequest(request, choices: QueryFields.Choices(service.profile))
         let subscription = try await mappingSessionErrors {
-            try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, message: query.message)
+            try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, input: query.input)
         }
         let stream = EventStream()
         stream.onEnd { _ in subscription.clientGone() }
@@ -61,10 +52,11 @@ struct AgentRoutes {
                                               ("X-Query-Id", subscription.queryId)])
     }
 
-    /// Writes each event of the kind as one frame; the stream ends (`: done`) after `usage`.
-    static func relay(_ events: AsyncStream<StampedEvent>, kind: StreamKind, to stream: EventStream) async {
+    /// Writes each event of the kind as one frame, with the JSON stamped once for the relay and
+    /// the store alike; the stream ends (`: done`) after `usage`.
+    static func relay(_ events: AsyncStream<StampedEvent>, kind: EventStreamKind, to stream: EventStream) async {
         for await event in events where kind.includes(event.event) {
-            guard await stream.send(data: event.json(), id: Int(event.seq)) else { break }
+            guard await stream.send(data: event.json, id: Int(event.seq)) else { break }
         }
         stream.finish()
     }

@@ -27,7 +27,7 @@ struct DiagnosticsRoutes {
             let payload = JSONValue.serializeObject([
                 ("type", "diagnostic"), ("seq", .number(Double(seq))), ("of", .number(Double(events))),
                 ("timestamp", .string(Timestamp.rfc3339Millis(Date()))),
-                ("elapsed_ms", .number(Double(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))),
+                ("elapsed_ms", .number(Double(elapsed.inMilliseconds))),
             ])
             // False means the client went away: nobody is left to read the rest.
             guard await stream.send(data: payload, id: seq) else { return }

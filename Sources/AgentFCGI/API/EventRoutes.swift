@@ -1,8 +1,9 @@
 import AgentCore
 import Foundation
 
-/// `GET /sessions/{id}/events?after=<seq>` (API.md §3): replays stored events after `seq`, then
-/// follows the running query live, then `: done`. `Last-Event-ID` means the same as `after`.
+/// `GET /sessions/{id}/events?after=<seq>` (docs/API.md §3.1): replays stored events after
+/// `seq`, then follows the running query live, then `: done`. `Last-Event-ID` means the same
+/// as `after`.
 struct EventRoutes {
     let service: AgentService
     static let replayBatch = 500
@@ -16,11 +17,11 @@ struct EventRoutes {
             let follow = await session.follow(after: after)
             let stream = EventStream()
             stream.onEnd { _ in follow.cancel() }
-            let persistence = service.persistence
+            let store = service.store
             let sessionId = session.id
             Task {
-                if let range = follow.storedRange, let persistence {
-                    let replayed = await EventRoutes.replay(range, of: sessionId, from: persistence, kind: kind, to: stream)
+                if let range = follow.storedRange {
+                    let replayed = await EventRoutes.replay(range, of: sessionId, from: store, kind: kind, to: stream)
                     // Following live after a failed replay would hide a gap from the client.
                     guard replayed else {
                         follow.cancel()
@@ -36,13 +37,13 @@ struct EventRoutes {
 
     /// Sends the stored events in `range`. False when the store could not be read or the
     /// client went away; a store failure is named in a comment frame.
-    static func replay(_ range: ClosedRange<Int64>, of sessionId: String, from persistence: any SessionPersistence,
-                       kind: AgentRoutes.StreamKind, to stream: EventStream) async -> Bool {
+    static func replay(_ range: ClosedRange<Int64>, of sessionId: String, from store: any SessionStore,
+                       kind: EventStreamKind, to stream: EventStream) async -> Bool {
         var cursor = range.lowerBound - 1
         while cursor < range.upperBound {
             let batch: [StoredEvent]
             do {
-                batch = try await persistence.events(sessionId: sessionId, after: cursor, limit: replayBatch)
+                batch = try await store.events(sessionId: sessionId, after: cursor, limit: replayBatch)
             } catch {
                 let reason = String(describing: error).replacingOccurrences(of: "\n", with: " ")
                 await stream.sendComment("stored events after \(cursor) could not be read (\(reason)); reconnect with Last-Event-ID: \(cursor)")
@@ -56,7 +57,7 @@ struct EventRoutes {
             }
             guard let last = batch.last else { return true }
             for event in batch where event.seq <= range.upperBound {
-                guard kind == .all || kind.includes(typeName: event.type) else { continue }
+                guard kind.includes(type: event.type) else { continue }
                 guard await stream.send(data: event.json, id: Int(event.seq)) else { return false }
             }
             cursor = last.seq
@@ -75,26 +76,14 @@ struct EventRoutes {
         return value
     }
 
-    static func kind(_ request: HTTPRequest) throws(HTTPError) -> AgentRoutes.StreamKind {
-        switch request.query("stream") ?? "all" {
-        case "all": return .all
-        case "step": return .step
-        case "delta": return .delta
-        case let other:
+    static func kind(_ request: HTTPRequest) throws(HTTPError) -> EventStreamKind {
+        let name = request.query("stream") ?? "all"
+        guard let kind = EventStreamKind(rawValue: name) else {
             throw .unprocessable([ValidationIssue(type: "literal_error", loc: ["query", "stream"],
-                                                  msg: "Input should be 'all', 'step' or 'delta'", input: .string(other),
+                                                  msg: "Input should be 'all', 'step' or 'delta'", input: .string(name),
                                                   ctx: ["expected": "'all', 'step' or 'delta'"])])
         }
+        return kind
     }
 }
 
-extension AgentRoutes.StreamKind {
-    /// The same rule as `includes(_:)`, for stored events known only by their type name.
-    func includes(typeName: String) -> Bool {
-        switch self {
-        case .all: return true
-        case .step: return !["text_delta", "thinking_start", "thinking_delta", "thinking_end"].contains(typeName)
-        case .delta: return !["thinking", "text"].contains(typeName)
-        }
-    }
-}

@@ -17,6 +17,8 @@ enum MessageJSON {
         if let name = message.toolName { object["name"] = .string(name) }
         if message.role == .tool { object["is_error"] = .bool(message.isError) }
         if let reasoning = message.reasoning { object["reasoning"] = .string(reasoning) }
+        // `content` stays the text, as before; a message with images also lists every part.
+        if let parts = message.parts { object["parts"] = .array(parts.map(\.json)) }
         return .object(object)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Prometheus
 
-/// `GET /metrics` (API.md §3): every series in the Prometheus text format, version 0.0.4.
+/// `GET /metrics` (docs/API.md §3): every series in the Prometheus text format, version 0.0.4.
 struct MetricsRoutes {
     let registry: PrometheusCollectorRegistry
     let scrapeTime: ScrapeTimeMetrics

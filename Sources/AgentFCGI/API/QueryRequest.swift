@@ -1,17 +1,22 @@
 import AgentCore
 
-/// The body of the three query endpoints (the reference's `QueryRequest`).
+/// The body of the three query endpoints (the reference's `QueryRequest`, plus the query options).
 struct QueryRequest: Sendable {
-    var message: String
+    var message: ChatMessage
     var sessionId: String?
+    var options: QueryOptions
 
-    /// Validates like pydantic would: `message` required string, `session_id` optional string,
-    /// `stream` optional boolean (accepted and ignored: the endpoint decides). Unknown fields ignored.
-    init(_ request: HTTPRequest) throws(HTTPError) {
+    var input: QueryInput { QueryInput(message: message, options: options) }
+
+    /// Validates like pydantic would: `message` required (a string, or a list of text and image
+    /// parts), `session_id` optional string, `stream` optional boolean (accepted and ignored:
+    /// the endpoint decides), `model` one of `choices.models`, `response_format` OpenAI's shape,
+    /// `tools` names from `choices.tools`. Unknown fields ignored.
+    init(_ request: HTTPRequest, choices: QueryFields.Choices) throws(HTTPError) {
         let body = try request.jsonObjectBody()
         var issues: [ValidationIssue] = []
-        var message = ""
-        do { message = try body.requiredString("message") } catch { issues += Self.issues(of: error) }
+        let (message, messageIssues) = QueryFields.message(body["message"], at: ["body", "message"], body: .object(body))
+        issues += messageIssues
         do { sessionId = try body.optionalString("session_id") } catch { issues += Self.issues(of: error) }
         if let stream = body["stream"], !Self.isLaxBool(stream) {
             issues.append(.boolType(["body", "stream"], input: stream))
@@ -19,10 +24,15 @@ struct QueryRequest: Sendable {
         // Validated here, not by the session layer, so the 422 names the body field (as pydantic
         // would) and comes with the other issues of the same body.
         if let id = sessionId, !id.isEmpty, !SessionID.isValid(id) {
-            issues.append(.patternMismatch(["body", "session_id"], pattern: SessionIDRules.pattern, input: id))
+            issues.append(.patternMismatch(["body", "session_id"], pattern: SessionID.pattern, input: id))
         }
-        guard issues.isEmpty else { throw .unprocessable(issues) }
+        let (model, modelIssues) = QueryFields.model(body["model"], at: ["body", "model"], choices: choices)
+        let (format, formatIssues) = QueryFields.responseFormat(body["response_format"], at: ["body", "response_format"])
+        let (tools, toolIssues) = QueryFields.tools(body["tools"], at: ["body", "tools"], choices: choices)
+        issues += modelIssues + formatIssues + toolIssues
+        guard issues.isEmpty, let message else { throw .unprocessable(issues) }
         self.message = message
+        self.options = QueryOptions(model: model, responseFormat: format, tools: tools)
         if sessionId?.isEmpty == true { sessionId = nil }
     }
 

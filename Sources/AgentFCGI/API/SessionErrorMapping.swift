@@ -1,29 +1,27 @@
 import AgentCore
 
 extension SessionError {
-    /// The HTTP answer API.md §1 gives each session failure.
+    /// The HTTP answer docs/API.md §1 gives each session failure.
     var httpError: HTTPError {
         switch self {
         case .notFound(let id):
             return HTTPError(404, "Session \(id) not found")
         case .invalidId(let id):
-            return .unprocessable([.patternMismatch(["path", "session_id"], pattern: SessionIDRules.pattern, input: id)])
+            return .unprocessable([.patternMismatch(["path", "session_id"], pattern: SessionID.pattern, input: id)])
         case .invalidCursor(let cursor):
             return .unprocessable([ValidationIssue(type: "value_error", loc: ["query", "cursor"],
                                                    msg: "Value error, not a cursor this server handed out",
                                                    input: .string(cursor))])
-        case .busy:
+        case .busy, .conflict:
             return HTTPError(409, description)
+        case .storeFailed:
+            return .internalError(description)
         case .capacity(let retryAfter):
             return .unavailable(description, retryAfterSeconds: retryAfter)
-        case .storeUnavailable:
+        case .storeUnavailable, .toolsUnavailable:
             return .unavailable(description, retryAfterSeconds: 5)
         }
     }
-}
-
-enum SessionIDRules {
-    static let pattern = "^[A-Za-z0-9._:-]{1,128}$"
 }
 
 /// Runs a session operation and turns its `SessionError` into the HTTP shape.

@@ -1,7 +1,7 @@
 import AgentCore
 import Foundation
 
-/// The session endpoints of API.md §1 and §3: create, list, read, delete, clear, cancel,
+/// The session endpoints of docs/API.md §1 and §3: create, list, read, delete, clear, cancel,
 /// history pages and usage. Reads answer from committed state and never wait for a query.
 struct SessionRoutes {
     let service: AgentService
@@ -10,9 +10,15 @@ struct SessionRoutes {
         let service = self.service
         router.post("/sessions") { request in
             let body = try request.jsonObjectBody()
-            let systemPrompt = try body.optionalString("system_prompt")
+            var issues: [ValidationIssue] = []
+            var systemPrompt: String?
+            do throws(HTTPError) { systemPrompt = try body.optionalString("system_prompt") } catch { issues += error.issues ?? [] }
+            let (model, modelIssues) = QueryFields.model(body["model"], at: ["body", "model"],
+                                                         choices: QueryFields.Choices(service.profile))
+            issues += modelIssues
+            guard issues.isEmpty else { throw HTTPError.unprocessable(issues) }
             let session = try await mappingSessionErrors {
-                try await service.sessions.create(owner: request.remoteUser, systemPrompt: systemPrompt)
+                try await service.sessions.create(owner: request.remoteUser, systemPrompt: systemPrompt, model: model)
             }
             var response = HTTPResponse.json(fields: [("session_id", .string(session.id)),
                                                       ("created_at", .string(Timestamp.rfc3339Millis(session.createdAt)))])
@@ -36,6 +42,7 @@ struct SessionRoutes {
                 ("last_used_at", .string(Timestamp.rfc3339Millis(info.lastUsedAt))),
                 ("message_count", .number(Double(info.messageCount))),
                 ("usage", info.usage.json),
+                ("lifetime_usage", info.lifetimeUsage.json),
             ])
         }
         router.delete("/sessions/{id}") { request in
@@ -45,15 +52,7 @@ struct SessionRoutes {
         }
         router.post("/sessions/{id}/clear") { request in
             let session = try await Self.session(request, service)
-            try await mappingSessionErrors {
-                do {
-                    try await session.clear()
-                } catch let error as SessionError {
-                    throw error
-                } catch {
-                    throw SessionError.storeUnavailable(reason: String(describing: error))
-                }
-            }
+            try await mappingSessionErrors { try await session.clear() }
             return .json(fields: [("session_id", .string(session.id)), ("cleared", true)])
         }
         router.post("/sessions/{id}/cancel") { request in
@@ -93,6 +92,7 @@ struct SessionRoutes {
             "created_at": .string(Timestamp.rfc3339Millis(summary.createdAt)),
             "last_used_at": .string(Timestamp.rfc3339Millis(summary.lastUsedAt)),
             "message_count": .number(Double(summary.messageCount)),
+            "title": summary.title.map(JSONValue.string) ?? .null,
         ])
     }
 }

@@ -1,7 +1,7 @@
 import AgentCore
 import Foundation
 
-/// `GET /status` (API.md §3): the responder's counters, then whatever the provider adds.
+/// `GET /status` (docs/API.md §3): the responder's counters, then whatever the provider adds.
 struct StatusRoutes {
     let stats: ResponderStats
     let provider: any ServiceStatusProvider

@@ -17,13 +17,6 @@ struct ChatAPI: Sendable {
         self.baseURL = base
     }
 
-    static func isValidSessionID(_ id: String) -> Bool {
-        (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "-")
-        }
-    }
-
     func createSession() async throws -> String {
         let answer = try await call("POST", "/sessions", body: [:])
         guard let id = answer["session_id"]?.stringValue else { throw Failure(description: "POST /sessions: no session_id in \(answer.serialized())") }
@@ -35,7 +28,7 @@ struct ChatAPI: Sendable {
         try await call("GET", "/sessions")["sessions"]?.arrayValue ?? []
     }
 
-    /// The session's Usage object (API.md).
+    /// The session's Usage object (docs/API.md §1).
     func usage(of session: String) async throws -> JSONValue {
         try await call("GET", "/agent/usage/\(session)")["usage"] ?? .null
     }

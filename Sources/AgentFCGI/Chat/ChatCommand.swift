@@ -27,13 +27,14 @@ struct ChatCommand: ParsableCommand {
               parsed.host?.isEmpty == false else {
             throw ValidationError("--url must be an http:// or https:// URL with a host, got \(url)")
         }
-        if let session, !ChatAPI.isValidSessionID(session) {
-            throw ValidationError("--session must match [A-Za-z0-9._:-]{1,128}, got \(session)")
+        if let session, !SessionID.isValid(session) {
+            throw ValidationError("--session must match \(SessionID.pattern), got \(session)")
         }
     }
 
     func run() throws {
-        let (inputs, continuation) = AsyncStream.makeStream(of: ChatInput.self)
+        // Unbounded: typed lines and Ctrl-C are few, and none may be dropped.
+        let (inputs, continuation) = AsyncStream.makeStream(of: ChatInput.self, bufferingPolicy: .unbounded)
         InterruptWatcher.start(continuation)
         TerminalLineReader.start(continuation)
         let api = ChatAPI(baseURL: url)

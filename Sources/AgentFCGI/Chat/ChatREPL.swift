@@ -120,6 +120,8 @@ struct ChatREPL {
                 for line in ChatFormatting.usageByModel(usage) { output.line("  " + line) }
             case .clear:
                 try await api.clear(session)
+                // The server resets the session's usage with its history.
+                sessionTokens = 0
                 output.line(output.dim("history of \(session) cleared"))
             case .new:
                 sessionID = try await api.createSession()
@@ -132,7 +134,8 @@ struct ChatREPL {
                     let id = entry["session_id"]?.stringValue ?? "?"
                     let count = entry["message_count"]?.intValue ?? 0
                     let used = entry["last_used_at"]?.stringValue ?? ""
-                    output.line("\(id == session ? "*" : " ") \(id)  \(count) messages  last used \(used)")
+                    let title = entry["title"]?.stringValue.map { "  \"\($0)\"" } ?? ""
+                    output.line("\(id == session ? "*" : " ") \(id)  \(count) messages  last used \(used)\(title)")
                 }
             case .help:
                 output.line(SlashCommand.summary)

@@ -1,7 +1,7 @@
 import AgentCore
 import Foundation
 
-/// Turns one answer's token-level events (API.md 1.2) into terminal output as they arrive:
+/// Turns one answer's token-level events (docs/API.md §1.2) into terminal output as they arrive:
 /// text as is, thinking dimmed, each tool call on one line
 /// (`⚙ calculator(2+3) → 5  [12 ms]`), then a dimmed usage line.
 struct ChatRenderer {

@@ -4,8 +4,8 @@ enum SlashCommand: Equatable {
     case unknown(String)
 
     static let summary = """
-        /usage     tokens and cost of this session
-        /clear     forget this session's history
+        /usage     tokens and cost of this session since its last /clear
+        /clear     forget this session's history and reset its usage
         /new       start a new session
         /sessions  list sessions (* marks this one)
         /help      this list

@@ -8,12 +8,12 @@ enum ConfigurationKeys {
         "model.provider", "model.base_url", "model.name", "model.api_key_env", "model.api_key_file",
         "model.api_key_header", "model.api_version", "model.context_window", "model.connect_timeout_seconds",
         "model.request_timeout_seconds", "model.stall_timeout_seconds", "model.max_attempts", "model.temperature",
-        "model.max_tokens", "model.headers", "model.thinking_budget_tokens",
+        "model.max_tokens", "model.headers", "model.thinking_budget_tokens", "model.allowed", "model.context_windows",
         "agent.system_prompt", "agent.max_iterations", "agent.require_done_tool", "agent.tool_timeout_seconds",
         "agent.max_parallel_tools", "agent.query_timeout_seconds", "agent.compaction.enabled",
         "agent.compaction.threshold_ratio", "agent.compaction.keep_recent_turns", "agent.budget.max_tokens",
         "agent.budget.max_cost",
-        "tools.builtin", "tools.command", "tools.http",
+        "tools.builtin", "tools.command", "tools.http", "tools.mcp",
         "sessions.session_timeout_minutes", "sessions.cleanup_interval_seconds", "sessions.max_sessions",
         "sessions.concurrency", "sessions.max_queue_per_session", "sessions.on_disconnect",
         "storage.backend", "storage.path", "storage.events_per_session", "storage.url", "storage.password_file",
@@ -32,10 +32,22 @@ enum ConfigurationKeys {
         "ephemeral", "display_name",
     ]
 
+    static let mcpServerFields: Set<String> = [
+        "transport", "argv", "working_directory", "env_allow", "env", "url", "headers", "include", "exclude", "prefix",
+        "startup_timeout_seconds", "call_timeout_seconds", "required", "output_cap_bytes",
+    ]
+
     /// What is wrong with a flattened key, or nil when it is known.
     static func problem(with key: String) -> String? {
         if scalar.contains(key) { return nil }
+        // Keyed by model name, which may hold dots of its own (ModelChoiceSection).
+        if key.hasPrefix("model.context_windows.") { return nil }
         let parts = key.split(separator: ".").map(String.init)
+        if parts.count >= 3, parts[0] == "tools", parts[1] == "mcp" {
+            if parts.count == 5, parts[3] == "env" { return nil }
+            if parts.count == 4, mcpServerFields.contains(parts[3]) { return nil }
+            return "unknown field of MCP server \(parts[2]) (known: \(mcpServerFields.sorted().joined(separator: ", ")))"
+        }
         if parts.count >= 3, parts[0] == "tools", parts[1] == "command" || parts[1] == "http" {
             let fields = parts[1] == "command" ? commandToolFields : httpToolFields
             // `env` of a command tool is a mapping of its own.

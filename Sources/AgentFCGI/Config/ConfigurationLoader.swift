@@ -43,9 +43,11 @@ struct ConfigurationLoader {
         }
         let source = ConfigSource(reader: ConfigReader(providers: providers), fileDescription: fileDescription,
                                   flagKeys: Set(flagValues.keys), environment: environment)
+        let model = try ModelSection.read(source, environment: environment)
         return ServiceConfiguration(
             responder: try ResponderSection.read(source),
-            model: try ModelSection.read(source, environment: environment),
+            model: model,
+            modelChoices: try ModelChoiceSection.read(source, structure: structure, defaultModel: model.model),
             agent: try AgentSection.read(source),
             systemPrompt: source.nonEmptyString("agent.system_prompt") ?? AgentSection.defaultSystemPrompt,
             tools: try ToolsSection.read(source, structure: structure),

@@ -86,9 +86,8 @@ enum AgentSection {
     static let defaultSystemPrompt = "You are a helpful assistant. Use the tools when they help, and answer concisely."
 
     static func read(_ source: ConfigSource) throws -> AgentSettings {
-        // Retries live in the model client (`model.max_attempts`, Retry-After aware); two layers
-        // would multiply attempts.
-        var settings = AgentSettings(modelRetries: 0)
+        // Retries live in the model client (`model.max_attempts`, `RetryingChatModel`).
+        var settings = AgentSettings()
         settings.maxIterations = try source.int("agent.max_iterations", default: settings.maxIterations, range: 1...10_000)
         settings.requireDoneTool = try source.bool("agent.require_done_tool", default: settings.requireDoneTool)
         settings.maxConcurrentTools = try source.int("agent.max_parallel_tools", default: settings.maxConcurrentTools,

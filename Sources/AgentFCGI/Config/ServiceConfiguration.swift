@@ -5,6 +5,7 @@ import Logging
 struct ServiceConfiguration: Sendable {
     var responder: ResponderSettings
     var model: ModelConfiguration
+    var modelChoices: ModelChoices
     var agent: AgentSettings
     var systemPrompt: String?
     var tools: ToolsConfiguration
@@ -20,6 +21,7 @@ struct ToolsConfiguration: Sendable, Hashable {
     var builtIns: [String] = ["calculator", "current_time"]
     var commandTools: [CommandToolSpec] = []
     var httpTools: [HTTPToolSpec] = []
+    var mcpServers: [MCPServerSpec] = []
 }
 
 struct PriceSettings: Sendable, Hashable {

@@ -1,7 +1,7 @@
 import AgentCore
 import Foundation
 
-/// `tools.builtin`, `tools.command.NAME.*` and `tools.http.NAME.*`. Each operator tool's fields are
+/// `tools.builtin`, `tools.command.NAME.*` and `tools.http.NAME.*` (`tools.mcp`: `MCPSection`). Each operator tool's fields are
 /// read through the same layered source, so `AGENT_FCGI_TOOLS_COMMAND_NAME_TIMEOUT_SECONDS` works.
 enum ToolsSection {
     static let knownBuiltIns = ["calculator", "current_time"]
@@ -47,6 +47,7 @@ enum ToolsSection {
                 throw source.error(prefix, "\(error)")
             }
         }
+        tools.mcpServers = try MCPSection.read(source, structure: structure)
         return tools
     }
 

@@ -5,9 +5,13 @@ import Yams
 struct YAMLStructure {
     /// Dotted paths of every scalar or sequence in the file.
     private(set) var leafKeys: [String] = []
-    private(set) var toolNames: [String: [String]] = ["command": [], "http": []]
+    private(set) var toolNames: [String: [String]] = ["command": [], "http": [], "mcp": []]
     /// Variable names under `tools.command.NAME.env`, by tool name.
     private(set) var commandToolEnvironmentKeys: [String: [String]] = [:]
+    /// Variable names under `tools.mcp.NAME.env`, by server name.
+    private(set) var mcpEnvironmentKeys: [String: [String]] = [:]
+    /// `model.context_windows` as written: model name → its scalar, in file order.
+    private(set) var contextWindows: [(name: String, value: String)] = []
 
     init(text: String, file: String) throws {
         let node: Node?
@@ -21,13 +25,22 @@ struct YAMLStructure {
             throw ConfigurationError(source: file, key: "(file)", reason: "the top level must be a mapping of sections")
         }
         walk(node, path: [], file: file)
+        if let windows = node.mapping?["model"]?.mapping?["context_windows"] {
+            guard let mapping = windows.mapping else {
+                throw ConfigurationError(source: file, key: "model.context_windows", reason: "expected a mapping of model name to tokens")
+            }
+            contextWindows = mapping.map { ($0.key.string ?? "\($0.key)", $0.value.scalar?.string ?? "\($0.value)") }
+        }
         if let tools = node.mapping?["tools"]?.mapping {
-            for kind in ["command", "http"] {
+            for kind in ["command", "http", "mcp"] {
                 toolNames[kind] = tools[kind]?.mapping?.keys.compactMap(\.string) ?? []
             }
             for name in toolNames["command"] ?? [] {
                 commandToolEnvironmentKeys[name] =
                     tools["command"]?.mapping?[name]?.mapping?["env"]?.mapping?.keys.compactMap(\.string) ?? []
+            }
+            for name in toolNames["mcp"] ?? [] {
+                mcpEnvironmentKeys[name] = tools["mcp"]?.mapping?[name]?.mapping?["env"]?.mapping?.keys.compactMap(\.string) ?? []
             }
         }
     }

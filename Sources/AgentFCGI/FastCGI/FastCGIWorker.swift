@@ -38,12 +38,13 @@ struct FastCGIWorker {
         guard context.drain.enterWork() else {
             // Draining: we still accept, so the client learns when to come back instead of
             // getting the web server's 502 for a refused connection.
-            let response = HTTPError.unavailable("Server is shutting down", retryAfterSeconds: context.settings.retryAfterSeconds).response
+            let response = context.router.errorResponse(.unavailable("Server is shutting down", retryAfterSeconds: context.settings.retryAfterSeconds),
+                                                        for: request.path)
             record(write(response, for: request, to: connection), request: request, response: response, started: started)
             return
         }
         defer { context.drain.leaveWork() }
-        let response = body.data == nil ? HTTPError.bodyTooLarge.response : respond(to: request)
+        let response = body.data == nil ? context.router.errorResponse(.bodyTooLarge, for: request.path) : respond(to: request)
         let delivery = write(response, for: request, to: connection)
         record(delivery, request: request, response: response, started: started)
     }
@@ -60,7 +61,8 @@ struct FastCGIWorker {
         let finished = executor.run(until: { answer.withLock { $0 != nil } }, pollSeconds: 0.5,
                                     shouldGiveUp: { context.drain.deadlinePassed })
         guard finished, let response = answer.withLock({ $0 }) else {
-            return HTTPError.unavailable("Server is shutting down", retryAfterSeconds: context.settings.retryAfterSeconds).response
+            return router.errorResponse(.unavailable("Server is shutting down", retryAfterSeconds: context.settings.retryAfterSeconds),
+                                        for: request.path)
         }
         return response
     }

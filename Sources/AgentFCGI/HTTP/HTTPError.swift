@@ -2,7 +2,7 @@ import AgentCore
 import Foundation
 
 /// An error that knows its HTTP shape. Handlers throw it; the router turns it into the
-/// FastAPI-compatible body `{"detail": …}` of API.md §1 in one place.
+/// FastAPI-compatible body `{"detail": …}` of docs/API.md §1 in one place.
 public struct HTTPError: Error, Sendable, CustomStringConvertible {
     public var status: Int
     /// A string for most errors, an array of validation issues for 422.
@@ -10,6 +10,9 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     public var headers: [(name: String, value: String)]
     /// For 422: the issues, kept so the body can list their fields in FastAPI's order.
     public private(set) var issues: [ValidationIssue]?
+    /// A machine-readable reason for bodies that have a field for it (the OpenAI front door's
+    /// `error.code`); FastAPI's shape has none.
+    public var code: String?
 
     public init(status: Int, detail: JSONValue, headers: [(name: String, value: String)] = []) {
         self.status = status
@@ -32,6 +35,13 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         }
         response.headers += headers
         return response
+    }
+
+    /// The same error with `code` set.
+    public func withCode(_ code: String) -> HTTPError {
+        var error = self
+        error.code = code
+        return error
     }
 
     public static func notFound(_ detail: String = "Not Found") -> HTTPError {

@@ -37,11 +37,6 @@ public struct HTTPRequest: Sendable {
         queryItems.last(where: { $0.name == name })?.value
     }
 
-    /// Query parameters as a dictionary, last value winning.
-    public var queryParameters: [String: String] {
-        Dictionary(queryItems.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
-    }
-
     public func header(_ name: String) -> String? {
         headers[name.lowercased()]
     }

@@ -44,7 +44,7 @@ public struct HTTPResponse: Sendable {
         HTTPResponse(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], body: .bytes(Data(text.utf8)))
     }
 
-    /// An SSE response with the headers API.md §1.1 fixes; `X-Accel-Buffering: no` stops nginx buffering.
+    /// An SSE response with the headers docs/API.md §1.1 fixes; `X-Accel-Buffering: no` stops nginx buffering.
     public static func eventStream(_ stream: EventStream, headers extra: [(name: String, value: String)] = []) -> HTTPResponse {
         HTTPResponse(status: 200, headers: [
             ("Content-Type", "text/event-stream; charset=utf-8"),

@@ -31,6 +31,9 @@ public struct Router: Sendable {
     }
 
     private var routes: [Route] = []
+    /// Error bodies by path prefix, for route groups whose clients expect another error shape
+    /// than FastAPI's (the OpenAI front door); every other path keeps `HTTPError.response`.
+    private var errorRenderers: [(prefix: String, render: @Sendable (HTTPError) -> HTTPResponse)] = []
     private let logger = Logger(label: "agent-fcgi.router")
 
     public init() {}
@@ -44,6 +47,17 @@ public struct Router: Sendable {
     public mutating func post(_ template: String, _ handler: @escaping HTTPHandler) { add("POST", template, handler) }
     public mutating func put(_ template: String, _ handler: @escaping HTTPHandler) { add("PUT", template, handler) }
     public mutating func delete(_ template: String, _ handler: @escaping HTTPHandler) { add("DELETE", template, handler) }
+
+    /// Errors of paths under `prefix` (router 404/405 and body limits included) are rendered by `render`.
+    public mutating func renderErrors(under prefix: String, with render: @escaping @Sendable (HTTPError) -> HTTPResponse) {
+        errorRenderers.append((prefix, render))
+    }
+
+    /// The response for `error` on `path`, in the shape that path's clients expect.
+    public func errorResponse(_ error: HTTPError, for path: String) -> HTTPResponse {
+        if let renderer = errorRenderers.first(where: { path.hasPrefix($0.prefix) }) { return renderer.render(error) }
+        return error.response
+    }
 
     public func resolve(method: String, path: String) -> Resolution {
         var allowed: [String] = []
@@ -76,20 +90,20 @@ public struct Router: Sendable {
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
         switch resolve(method: request.method, path: request.path) {
         case .notFound:
-            return HTTPError.notFound().response
+            return errorResponse(.notFound(), for: request.path)
         case .methodNotAllowed(let allow):
-            return HTTPError.methodNotAllowed(allow: allow).response
+            return errorResponse(.methodNotAllowed(allow: allow), for: request.path)
         case .matched(let handler, let parameters):
             var routed = request
             routed.pathParameters = parameters
             do {
                 return try await handler(routed)
             } catch let error as HTTPError {
-                return error.response
+                return errorResponse(error, for: request.path)
             } catch {
                 logger.error("handler failed", metadata: ["method": "\(request.method)", "path": "\(request.path)",
                                                           "error": "\(error)"])
-                return HTTPError.internalError(String(describing: error)).response
+                return errorResponse(.internalError(String(describing: error)), for: request.path)
             }
         }
     }

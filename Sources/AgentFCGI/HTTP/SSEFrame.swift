@@ -1,4 +1,4 @@
-/// Wire encoding of server-sent events (API.md §1.1). Pure functions, usable from any thread.
+/// Wire encoding of server-sent events (docs/API.md §1.1). Pure functions, usable from any thread.
 public enum SSEFrame {
     /// `id: <id>\ndata: <data>\n\n`. A payload with line breaks becomes several `data:` lines,
     /// which EventSource joins back with `\n`; our JSON payloads are one line anyway.

@@ -26,7 +26,7 @@ struct DocumentedMetricsFactory: MetricsFactory {
 
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
         guard aggregate else { return registry.makeGauge(descriptor: descriptor(label), labels: dimensions) }
-        let buckets = MetricCatalog.buckets(label).map { $0.fractionalSeconds }
+        let buckets = MetricCatalog.buckets(label).map { $0.inSeconds }
         return registry.makeValueHistogram(descriptor: descriptor(label), labels: dimensions, buckets: buckets)
     }
 
@@ -54,11 +54,5 @@ struct DocumentedMetricsFactory: MetricsFactory {
 
     func destroyTimer(_ handler: any TimerHandler) {
         if let histogram = handler as? DurationHistogram { registry.unregisterDurationHistogram(histogram) }
-    }
-}
-
-extension Duration {
-    var fractionalSeconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -42,10 +42,11 @@ struct LineLogHandler: LogHandler {
         JSONValue.serializeObject(fields.map { ($0.0, JSONValue.string($0.1)) })
     }
 
-    /// logfmt values with spaces, quotes, `=` or control characters are quoted and escaped.
+    /// logfmt values with spaces, quotes, `=`, control characters or Unicode line separators are
+    /// quoted and escaped as JSON strings: no reader splitting on any line break sees a forged line.
     static func quoteIfNeeded(_ value: String) -> String {
         let needsQuotes = value.isEmpty || value.unicodeScalars.contains { scalar in
-            scalar == " " || scalar == "=" || scalar == "\"" || scalar.value < 0x20
+            scalar == " " || scalar == "=" || scalar == "\"" || JSONValue.needsEscape(scalar)
         }
         guard needsQuotes else { return value }
         var escaped = ""

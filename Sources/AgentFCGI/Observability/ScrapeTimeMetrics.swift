@@ -13,12 +13,15 @@ final class ScrapeTimeMetrics: Sendable {
     let stats: ResponderStats
     let sessions: SessionManager?
     let factory: any MetricsFactory
+    let mcp: @Sendable () -> MCPServerPool
     private let mirrored = Mutex<[String: Int]>([:])
 
-    init(stats: ResponderStats, sessions: SessionManager?, factory: any MetricsFactory) {
+    init(stats: ResponderStats, sessions: SessionManager?, factory: any MetricsFactory,
+         mcp: @escaping @Sendable () -> MCPServerPool = { .empty }) {
         self.stats = stats
         self.sessions = sessions
         self.factory = factory
+        self.mcp = mcp
     }
 
     func update() async {
@@ -34,6 +37,12 @@ final class ScrapeTimeMetrics: Sendable {
         mirror("agent_fcgi_client_aborts_total", stats.clientAborts.load(ordering: .relaxed))
         mirror("agent_fcgi_write_timeouts_total", stats.writeTimeouts.load(ordering: .relaxed))
         mirror("agent_fcgi_slow_requests_total", stats.slowRequests.load(ordering: .relaxed))
+        for server in mcp().statuses {
+            let label = [("server", server.name)]
+            Gauge(label: "agent_mcp_server_up", dimensions: label, factory: factory).record(server.isUp ? 1 : 0)
+            Gauge(label: "agent_mcp_server_tools", dimensions: label, factory: factory).record(server.tools)
+            mirror("agent_mcp_server_restarts_total", server.restarts, dimensions: label)
+        }
         guard let sessions else { return }
         let counters = sessions.counters
         gauge("agent_sessions_in_memory", sessions.inMemoryCountSnapshot)
@@ -52,12 +61,13 @@ final class ScrapeTimeMetrics: Sendable {
 
     /// Advances the counter `name` to `value`. Registered even at zero, so a dashboard sees the
     /// series before the first event instead of "no data".
-    private func mirror(_ name: String, _ value: Int) {
+    private func mirror(_ name: String, _ value: Int, dimensions: [(String, String)] = []) {
+        let key = ([name] + dimensions.map { "\($0.0)=\($0.1)" }).joined(separator: "|")
         mirrored.withLock { last in
-            let counter = Counter(label: name, factory: factory)
-            let delta = value - (last[name] ?? 0)
+            let counter = Counter(label: name, dimensions: dimensions, factory: factory)
+            let delta = value - (last[key] ?? 0)
             if delta > 0 { counter.increment(by: delta) }
-            last[name] = max(value, last[name] ?? 0)
+            last[key] = max(value, last[key] ?? 0)
         }
     }
 }

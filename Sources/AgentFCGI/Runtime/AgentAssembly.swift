@@ -5,20 +5,39 @@ import Logging
 /// Builds what a query runs with (model client, tools, prices, agent) from the configuration.
 /// Done at start-up and again on each reload; a failure leaves the running profile in place.
 enum AgentAssembly {
-    static func makeProfile(_ configuration: ServiceConfiguration, logger: Logger) throws -> AgentProfile {
-        let model = try ChatModelFactory.make(configuration.model)
-        let agent = Agent(model: model, tools: try makeTools(configuration.tools, logger: logger),
+    /// `mcp` is the started pool for `configuration.tools.mcpServers` (the runtime owns it).
+    static func makeProfile(_ configuration: ServiceConfiguration, mcp: MCPServerPool = .empty,
+                            logger: Logger) throws -> AgentProfile {
+        let choices = configuration.modelChoices
+        // One client per allowed model, all on the configured provider, key and limits.
+        let models = try choices.allowed.map { try ChatModelFactory.make(choices.configuration(of: $0, base: configuration.model)) }
+        let agent = Agent(model: models[0], tools: try makeTools(configuration.tools, mcp: mcp, source: configuration.source,
+                                                                 logger: logger),
                           settings: configuration.agent, prices: try loadPrices(configuration.prices, logger: logger),
-                          logger: Logger(label: "agent-fcgi.agent"))
-        return AgentProfile(runner: agent, defaultSystemPrompt: configuration.systemPrompt)
+                          logger: Logger(label: "agent-fcgi.agent"), alternatives: Array(models.dropFirst()))
+        return AgentProfile(runner: agent, defaultSystemPrompt: configuration.systemPrompt, allowedModels: choices.allowed,
+                            unavailableReason: { mcp.unavailableReason })
     }
 
-    static func makeTools(_ tools: ToolsConfiguration, logger: Logger) throws -> ToolRegistry {
+    static func makeTools(_ tools: ToolsConfiguration, mcp: MCPServerPool = .empty, source: String = "configuration",
+                          logger: Logger) throws -> ToolRegistry {
         var registry = try ToolRegistry.configured(builtIns: true, commandTools: tools.commandTools,
                                                    otherTools: tools.httpTools.map { HTTPTool(spec: $0) })
         for name in ToolsSection.knownBuiltIns where !tools.builtIns.contains(name) {
             registry.remove(named: name)
         }
+        // Names the MCP tools listed at start would share with each other or with these: refused
+        // now, naming both, rather than one tool silently shadowing another.
+        var reserved: [String: String] = [:]
+        for name in registry.names {
+            reserved[name] = tools.commandTools.contains { $0.name == name } ? "tools.command.\(name)"
+                : tools.httpTools.contains { $0.name == name } ? "tools.http.\(name)" : "built-in tool \"\(name)\""
+        }
+        let problems = mcp.collisions(reserved: reserved)
+        if !problems.isEmpty {
+            throw ConfigurationError(source: source, key: "tools.mcp", reason: problems.joined(separator: "; "))
+        }
+        registry.add(source: mcp)
         return registry
     }
 

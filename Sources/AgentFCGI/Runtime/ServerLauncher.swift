@@ -39,8 +39,10 @@ struct ServerLauncher {
             logger.notice(logging.sink.reopen() ? "SIGUSR1: log file reopened" : "SIGUSR1: could not reopen the log file")
         }
         signals.register(SIGHUP) { runtime.reload() }
-        let status = SessionStatusProvider(service: runtime.service, storeHealth: { await runtime.storage.probedHealth() })
-        let scrapeTime = ScrapeTimeMetrics(stats: stats, sessions: runtime.service.sessions, factory: metrics.factory)
+        let status = SessionStatusProvider(service: runtime.service, storeHealth: { await runtime.store.probedHealthReport() },
+                                           mcp: { runtime.mcp })
+        let scrapeTime = ScrapeTimeMetrics(stats: stats, sessions: runtime.service.sessions, factory: metrics.factory,
+                                           mcp: { runtime.mcp })
         let router = APIRoutes.makeRouter(.init(stats: stats, status: status, service: runtime.service,
                                                 metrics: MetricsRoutes(registry: metrics.registry, scrapeTime: scrapeTime)))
         let server = FastCGIServer(settings: settings, router: router, stats: stats, listenSocket: listenSocket,

@@ -4,16 +4,18 @@ import Logging
 import Synchronization
 
 /// Everything above the responder, assembled from the configuration: the session store, the
-/// sessions, the agent profile, the cleanup task. Owns reload (SIGHUP) and the final stop.
+/// sessions, the MCP servers, the agent profile, the cleanup task. Owns reload (SIGHUP) and the
+/// final stop.
 ///
 /// Threading: created and stopped on the main thread; `reload` runs on the signal thread; the
 /// pieces it holds are actors and thread-safe types.
 final class ServiceRuntime: Sendable {
     let service: AgentService
-    let storage: SessionStorage
+    let store: any SessionStore
     let logging: LoggingSetup
     let loader: ConfigurationLoader
     private let current: Mutex<ServiceConfiguration>
+    private let currentMCP: Mutex<MCPServerPool>
     private let cleanup: Task<Void, Never>
     private let logger = Logger(label: "agent-fcgi")
 
@@ -22,27 +24,50 @@ final class ServiceRuntime: Sendable {
         self.loader = loader
         self.logging = logging
         current = Mutex(configuration)
-        let storage = try SessionStorage.open(configuration.storage, logger: logger)
-        self.storage = storage
-        let persistence = storage.persistence
-        let sessions = SessionManager(settings: Self.sessionSettings(configuration), persistence: persistence)
-        service = AgentService(sessions: sessions, persistence: persistence,
-                               profile: try AgentAssembly.makeProfile(configuration, logger: logger))
+        let store = try SessionStorage.open(configuration.storage, logger: logger)
+        self.store = store
+        let sessions = SessionManager(settings: Self.sessionSettings(configuration), store: store)
+        // MCP servers start with the responder: each gets its startup timeout to connect and list
+        // its tools before the socket opens, so the first queries see them.
+        let mcp = MCPServerPool.make(configuration.tools.mcpServers)
+        try? blockingAwait { await mcp.start() }
+        let profile: AgentProfile
+        do {
+            profile = try AgentAssembly.makeProfile(configuration, mcp: mcp, logger: logger)
+        } catch {
+            try? blockingAwait {
+                await mcp.stop()
+                await store.close()
+            }
+            throw error
+        }
+        currentMCP = Mutex(mcp)
+        service = AgentService(sessions: sessions, profile: profile)
         cleanup = Task { await sessions.runCleanupLoop() }
     }
 
     var configuration: ServiceConfiguration { current.withLock { $0 } }
+    var mcp: MCPServerPool { currentMCP.withLock { $0 } }
 
     /// SIGHUP: re-reads the file. Agent, model, tools, limits and log level apply to new
     /// queries; server keys need a restart and are reported; a broken file changes nothing.
+    /// MCP servers whose configuration is unchanged keep running; new or changed ones are
+    /// started before the switch, removed or changed ones stopped after it.
     func reload() {
         let next: ServiceConfiguration
         let profile: AgentProfile
+        let previousMCP = mcp
+        var nextMCP = previousMCP
         do {
             let loader = self.loader
             next = try blockingAwait { try await loader.load() }
-            profile = try AgentAssembly.makeProfile(next, logger: logger)
+            nextMCP = MCPServerPool.make(next.tools.mcpServers, reusing: previousMCP)
+            let starting = nextMCP
+            try? blockingAwait { await starting.start() }
+            profile = try AgentAssembly.makeProfile(next, mcp: nextMCP, logger: logger)
         } catch {
+            let abandoned = nextMCP
+            if abandoned !== previousMCP { try? blockingAwait { await abandoned.stop(keeping: previousMCP) } }
             logger.error("configuration reload rejected; the running configuration is kept",
                          metadata: ["reason": "\(error)"])
             return
@@ -52,6 +77,9 @@ final class ServiceRuntime: Sendable {
             logger.warning("configuration key changed but needs a restart to apply", metadata: ["key": "\(key)"])
         }
         service.replaceProfile(profile)
+        currentMCP.withLock { $0 = nextMCP }
+        let replacement = nextMCP
+        try? blockingAwait { await previousMCP.stop(keeping: replacement) }
         let sessions = service.sessions
         let settings = Self.sessionSettings(next)
         try? blockingAwait { await sessions.update(settings: settings) }
@@ -83,14 +111,16 @@ final class ServiceRuntime: Sendable {
     func stop(deadline: ContinuousClock.Instant = .now) {
         cleanup.cancel()
         let sessions = service.sessions
-        let storage = self.storage
+        let store = self.store
         let logger = self.logger
+        let mcp = self.mcp
         try? blockingAwait {
             if await !sessions.waitUntilQueriesFinish(deadline: deadline) {
                 logger.notice("drain deadline passed with queries still running; cancelling them")
             }
             await sessions.stopAll(reason: "the server is shutting down")
-            await storage.close()
+            await mcp.stop()
+            await store.close()
         }
     }
 }

@@ -21,8 +21,7 @@ public final class ResponderStats: Sendable {
     public init() {}
 
     public var uptimeSeconds: Double {
-        let elapsed = ContinuousClock.now - started
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        (ContinuousClock.now - started).inSeconds
     }
 
     /// A worker picked up a request.

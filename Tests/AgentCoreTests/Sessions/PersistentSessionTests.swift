@@ -5,9 +5,9 @@ import Testing
 /// Sessions over a real SQLite store: what a 200 means, lazy loading, eviction that loses nothing.
 @Suite struct PersistentSessionTests {
     func withManager<T>(_ directory: TemporaryDirectory, settings: SessionSettings = sessionSettings(),
-                        _ body: (SessionManager, SQLiteSnapshotStore) async throws -> T) async throws -> T {
+                        _ body: (SessionManager, SQLiteSessionStore) async throws -> T) async throws -> T {
         try await StoreFixtures.withStore(directory) { store in
-            let manager = SessionManager(settings: settings, persistence: SnapshotSessionPersistence(store: store))
+            let manager = SessionManager(settings: settings, store: store)
             return try await body(manager, store)
         }
     }
@@ -19,13 +19,13 @@ import Testing
                                                              runner: ScriptedRunner(), defaultSystemPrompt: "sys")
             let result = await subscription.result()
             #expect(result.persistenceError == nil)
-            let stored = try #require(try await store.loadSession("s"))
-            #expect(stored.messages.map(\.content) == ["hi", "echo: hi"], "stored history has no system prompt")
-            #expect(stored.record.owner == "alice")
-            #expect(stored.record.runningQueryId == nil)
-            let events = try await store.events(of: "s", after: 0, limit: 100)
+            let stored = try #require(try await store.loadSession(id: "s"))
+            #expect(stored.history.map(\.content) == ["hi", "echo: hi"], "stored history has no system prompt")
+            #expect(stored.summary.owner == "alice")
+            #expect(stored.summary.runningQueryId == nil)
+            let events = try await store.events(sessionId: "s", after: 0, limit: 100)
             #expect(events.map(\.type) == ["text_delta", "text_delta", "text", "final", "usage"])
-            #expect(stored.record.usage.totalTokens == 12)
+            #expect(stored.summary.usage.totalTokens == 12)
         }
     }
 
@@ -72,7 +72,7 @@ import Testing
             var live: [Int64] = []
             for await event in follow.events { live.append(event.seq) }
             #expect(live == [])
-            #expect(try await store.events(of: "s", after: 0, limit: 10).map(\.seq) == [1, 2, 3, 4, 5])
+            #expect(try await store.events(sessionId: "s", after: 0, limit: 10).map(\.seq) == [1, 2, 3, 4, 5])
         }
     }
 
@@ -82,10 +82,31 @@ import Testing
             _ = try await manager.sessionForQuery(id: "gone", owner: nil)
             _ = try await manager.sessionForQuery(id: "old", owner: nil)
             try await manager.delete(id: "gone", owner: nil)
-            #expect(try await store.loadSession("gone") == nil)
+            #expect(try await store.loadSession(id: "gone") == nil)
             let expired = await manager.expireIdleSessions(now: Date().addingTimeInterval(7200))
             #expect(expired == ["old"])
-            #expect(try await store.countSessions(owner: nil) == 0)
+            #expect(try await store.countSessions(in: .everyone) == 0)
+        }
+    }
+
+    @Test func clearResetsUsageWhileTheLifetimeAndTitleSurviveARestart() async throws {
+        let directory = try TemporaryDirectory()
+        try await withManager(directory) { manager, store in
+            let runner = ScriptedRunner()
+            _ = await collect(try await manager.submitQuery(sessionId: "s", owner: nil, message: "first question",
+                                                            runner: runner, defaultSystemPrompt: nil))
+            try await manager.session(id: "s", owner: nil).clear()
+            let cleared = try #require(try await store.sessionSummary(id: "s"))
+            #expect(cleared.usage == SessionUsage() && cleared.clearedUsage.totalTokens == 12, "\(cleared)")
+            _ = await collect(try await manager.submitQuery(sessionId: "s", owner: nil, message: "second question",
+                                                            runner: runner, defaultSystemPrompt: nil))
+        }
+        try await withManager(directory) { manager, _ in
+            let info = try await manager.session(id: "s", owner: nil).info
+            #expect(info.usage.totalTokens == 12, "usage counts from the clear")
+            #expect(info.lifetimeUsage.totalTokens == 24, "the lifetime is stored, not rebuilt from memory")
+            #expect(info.title == "first question")
+            #expect(try await manager.list(owner: nil, limit: 5, after: nil).sessions.map(\.title) == ["first question"])
         }
     }
 
@@ -102,6 +123,32 @@ import Testing
             await #expect(throws: SessionError.invalidCursor("nonsense!")) {
                 _ = try await manager.list(owner: "bob", limit: 2, after: "nonsense!")
             }
+        }
+    }
+
+    /// Issue 12 #4: without REMOTE_USER a caller sees only the sessions created without one,
+    /// never a principal's, in lists and counts alike; the operator's total covers everyone.
+    @Test func anonymousCallersListAndCountOnlySessionsWithoutAnOwner() async throws {
+        let directory = try TemporaryDirectory()
+        try await withManager(directory) { manager, _ in
+            _ = try await manager.sessionForQuery(id: "alices", owner: "alice")
+            _ = try await manager.sessionForQuery(id: "bobs", owner: "bob")
+            _ = try await manager.sessionForQuery(id: "shared", owner: nil)
+            #expect(try await manager.list(owner: nil, limit: 100, after: nil).sessions.map(\.id) == ["shared"])
+            #expect(try await manager.list(owner: "alice", limit: 100, after: nil).sessions.map(\.id) == ["alices"])
+            #expect(try await manager.count(owner: nil) == 1)
+            #expect(try await manager.count(owner: "bob") == 1)
+            #expect(try await manager.count(owner: "carol") == 0)
+            #expect(try await manager.totalCount() == 3)
+            #expect(await manager.inMemoryCount(in: .owner(nil)) == 1)
+        }
+        try await StoreFixtures.withTemporaryStore { store in
+            let another = SessionManager(settings: sessionSettings(), store: store)
+            _ = try await another.sessionForQuery(id: "alices", owner: "alice")
+            _ = try await another.sessionForQuery(id: "shared", owner: nil)
+            #expect(try await another.list(owner: nil, limit: 100, after: nil).sessions.map(\.id) == ["shared"])
+            #expect(try await another.count(owner: nil) == 1)
+            #expect(try await another.totalCount() == 2)
         }
     }
 }

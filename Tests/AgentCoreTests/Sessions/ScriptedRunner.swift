@@ -9,6 +9,7 @@ final class ScriptedRunner: QueryRunner {
     let started = Atomic<Int>(0)
     let cancelled = Atomic<Int>(0)
     private let seenHistories = Mutex<[[ChatMessage]]>([])
+    private let seenContexts = Mutex<[QueryContext]>([])
 
     init(pause: Duration = .zero) {
         self.pause = pause
@@ -17,12 +18,14 @@ final class ScriptedRunner: QueryRunner {
     var toolDefinitions: [ToolDefinition] { [] }
 
     var histories: [[ChatMessage]] { seenHistories.withLock { $0 } }
+    var contexts: [QueryContext] { seenContexts.withLock { $0 } }
 
     func run(context: QueryContext, history: [ChatMessage], userMessage: String, usage: SessionUsage,
              emit: @escaping @Sendable (AgentEvent) async -> Void,
              checkpoint: @escaping @Sendable (QueryCheckpoint) async throws -> Void) async -> QueryOutcome {
         started.add(1, ordering: .relaxed)
         seenHistories.withLock { $0.append(history) }
+        seenContexts.withLock { $0.append(context) }
         var messages = history + [.user(userMessage)]
         var usage = usage
         var model = usage.byModel["scripted", default: ModelUsage(model: "scripted")]

@@ -11,11 +11,11 @@ import Testing
         // a second of the last probe in production.
         var configuration = StoreFixtures.configuration(directory)
         configuration.healthProbeInterval = .seconds(3600)
-        let store = try await SQLiteSnapshotStore(configuration: configuration)
+        let store = try await SQLiteSessionStore(configuration: configuration)
         let files = [directory.databasePath, directory.databasePath + "-wal"]
         var immutable = false
         defer { if immutable { _ = Self.chattr("-i", files) } }
-        let manager = SessionManager(settings: sessionSettings(), persistence: SnapshotSessionPersistence(store: store))
+        let manager = SessionManager(settings: sessionSettings(), store: store)
         let runner = ScriptedRunner()
         let first = try await manager.submitQuery(sessionId: "s", owner: nil, message: "a", runner: runner,
                                                   defaultSystemPrompt: nil)
@@ -33,8 +33,8 @@ import Testing
             return
         }
         #expect(message.contains("store unavailable"), "\(message)")
-        guard case .storeUnavailable? = result.refusal else {
-            Issue.record("the blocking endpoint needs the refusal to answer 503, got \(String(describing: result.refusal))")
+        guard case .storeUnavailable? = result.failure else {
+            Issue.record("the blocking endpoint needs the refusal to answer 503, got \(String(describing: result.failure))")
             return
         }
         #expect(events.map(\.event.type) == ["error", "usage"], "a well-formed stream: error, then usage")
@@ -45,8 +45,8 @@ import Testing
         let session = try await manager.session(id: "s", owner: nil)
         #expect(await session.messages().map(\.content) == ["a", "echo: a"], "the refused turn left no trace in history")
         await store.close()
-        let reopened = try await SQLiteSnapshotStore(configuration: configuration)
-        #expect(try await reopened.loadSession("s")?.messages.map(\.content) == ["a", "echo: a"])
+        let reopened = try await SQLiteSessionStore(configuration: configuration)
+        #expect(try await reopened.loadSession(id: "s")?.history.map(\.content) == ["a", "echo: a"])
         await reopened.close()
     }
 

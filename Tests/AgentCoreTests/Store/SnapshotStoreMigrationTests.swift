@@ -19,7 +19,7 @@ import Testing
                 """, [.real(F.start.timeIntervalSince1970), .real(F.start.timeIntervalSince1970 + 1), .text(usage)])
             try connection.run("INSERT INTO messages (session_id, idx, json) VALUES ('old', 0, ?)", [.text(message)])
             try connection.run("INSERT INTO events (session_id, seq, query_id, type, json) VALUES ('old', 1, 'q1', 'final', ?)",
-                               [.text(event.json())])
+                               [.text(event.json)])
         }
     }
 
@@ -30,28 +30,60 @@ import Testing
         #expect(before == 1)
 
         try await F.withStore(directory) { store in
-            let stored = try #require(try await store.loadSession("old"), "the v1 session must survive the upgrade")
-            #expect(stored.messages == [.user("from v1")])
-            #expect(stored.record == SessionRecord(id: "old", owner: "alice", createdAt: F.start,
+            let stored = try #require(try await store.loadSession(id: "old"), "the v1 session must survive the upgrade")
+            #expect(stored.history == [.user("from v1")])
+            #expect(stored.summary == SessionSummary(id: "old", owner: "alice", createdAt: F.start,
                                                    lastUsedAt: F.start.addingTimeInterval(1), systemPrompt: "v1 prompt",
-                                                   usage: F.usage(prompt: 7, completion: 3), messageCount: 1, lastSeq: 1,
-                                                   runningQueryId: nil))
-            #expect(try await store.events(of: "old", after: 0, limit: 10).map(\.type) == ["final"])
+                                                   usage: F.usage(prompt: 7, completion: 3), title: "from v1",
+                                                   messageCount: 1, lastSeq: 1, runningQueryId: nil),
+                    "v5 names the session after its first user message and sets no usage aside")
+            #expect(try await store.events(sessionId: "old", after: 0, limit: 10).map(\.type) == ["final"])
             // The v2 column works on the upgraded data.
-            try await store.beginQuery("q2", in: "old")
+            try await store.beginQuery(sessionId: "old", queryId: "q2", title: nil)
             #expect(try await store.recoverInterruptedQueries(now: F.start).map(\.queryId) == ["q2"])
             // v3 counted the sessions already there, and keeps counting.
-            #expect(try await store.countSessions(owner: nil) == 1)
-            #expect(try await store.countSessions(owner: "alice") == 1)
-            try await store.createSession(F.record("new"))
-            #expect(try await store.countSessions(owner: nil) == 2)
-            #expect(try await store.deleteSession("old"))
-            #expect(try await store.countSessions(owner: "alice") == 0)
-            #expect(try await store.countSessions(owner: nil) == 1)
+            #expect(try await store.countSessions(in: .everyone) == 1)
+            #expect(try await store.countSessions(in: .owner("alice")) == 1)
+            try await store.createSession(F.header("new"))
+            #expect(try await store.countSessions(in: .everyone) == 2)
+            #expect(try await store.deleteSession(id: "old"))
+            #expect(try await store.countSessions(in: .owner("alice")) == 0)
+            #expect(try await store.countSessions(in: .everyone) == 1)
         }
         let after = try await F.withRawConnection(directory.databasePath) { try SchemaMigrator().version(of: $0) }
         #expect(after == SchemaMigration.currentVersion)
-        #expect(SchemaMigration.currentVersion == 3)
+        #expect(SchemaMigration.currentVersion == 5)
+    }
+
+    /// v5's title for sessions stored before it: the first message when it is the user's, on one
+    /// line and cut like `SessionTitle`; none for a compaction summary or a blank message.
+    @Test func version5NamesExistingSessionsAfterTheirFirstUserMessage() async throws {
+        let directory = try TemporaryDirectory()
+        let long = "Line one\nline two " + String(repeating: "x", count: 100)
+        let first: [String: ChatMessage] = [
+            "long": .user(long), "summary": .user(ContextCompactor.summaryPrefix + "earlier"), "blank": .user(" \n "),
+            "assistant": .assistant("hello"),
+        ]
+        try await F.withRawConnection(directory.databasePath) { connection in
+            try SchemaMigrator(migrations: Array(SchemaMigration.all.prefix(4))).migrate(connection)
+            for (id, message) in first {
+                let json = String(decoding: try JSONEncoder().encode(message), as: UTF8.self)
+                try connection.run("""
+                    INSERT INTO sessions (id, created_at, last_used_at, usage, message_count) VALUES (?, 0, 0, '{"byModel":{}}', 1)
+                    """, [.text(id)])
+                try connection.run("INSERT INTO messages (session_id, idx, json) VALUES (?, 0, ?)", [.text(id), .text(json)])
+            }
+        }
+        try await F.withStore(directory) { store in
+            let expected = SessionTitle.from(message: long)
+            let named = try await store.sessionSummary(id: "long")
+            #expect(named?.title == expected)
+            #expect(expected?.count == SessionTitle.maxLength)
+            for id in ["summary", "blank", "assistant"] {
+                let unnamed = try await store.sessionSummary(id: id)
+                #expect(unnamed != nil && unnamed?.title == nil, "\(id)")
+            }
+        }
     }
 
     @Test func migrationsAreOrderedAndStartAtOne() {
@@ -63,7 +95,7 @@ import Testing
         try await F.withStore(directory) { _ in }
         try await F.withRawConnection(directory.databasePath) { try $0.run("UPDATE schema_version SET version = 99") }
         do {
-            _ = try await SQLiteSnapshotStore(configuration: F.configuration(directory))
+            _ = try await SQLiteSessionStore(configuration: F.configuration(directory))
             Issue.record("opening a v99 database must fail")
         } catch StoreError.schemaTooNew(_, let found, let supported) {
             #expect(found == 99 && supported == SchemaMigration.currentVersion)
@@ -75,7 +107,7 @@ import Testing
         let garbage = Data((0..<16_384).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
         #expect(FileManager.default.createFile(atPath: directory.databasePath, contents: garbage))
         do {
-            _ = try await SQLiteSnapshotStore(configuration: F.configuration(directory))
+            _ = try await SQLiteSessionStore(configuration: F.configuration(directory))
             Issue.record("opening a corrupt file must fail")
         } catch let error as StoreError {
             guard case .corrupt(let path, _) = error else {
@@ -90,7 +122,7 @@ import Testing
     @Test func damagedPageIsFoundByQuickCheckAtOpen() async throws {
         let directory = try TemporaryDirectory()
         try await F.withStore(directory) { store in
-            for n in 0..<300 { try await store.createSession(F.record("session-\(n)")) }
+            for n in 0..<300 { try await store.createSession(F.header("session-\(n)")) }
         }
         // Overwrite the cell-pointer array of page 3 (a b-tree page): the header stays valid,
         // so only the integrity check can tell.
@@ -99,7 +131,7 @@ import Testing
         try handle.write(contentsOf: Data(repeating: 0xFF, count: 200))
         try handle.close()
         do {
-            _ = try await SQLiteSnapshotStore(configuration: F.configuration(directory))
+            _ = try await SQLiteSessionStore(configuration: F.configuration(directory))
             Issue.record("opening a damaged database must fail")
         } catch StoreError.corrupt(let path, let details) {
             #expect(path == directory.databasePath)

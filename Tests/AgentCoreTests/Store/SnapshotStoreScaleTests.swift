@@ -10,8 +10,8 @@ import Testing
     private func makeStore(sessions count: Int) async throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory()
         try await F.withStore(directory) { store in
-            try await store.createSession(F.record("running"))
-            try await store.beginQuery("q1", in: "running")
+            try await store.createSession(F.header("running"))
+            try await store.beginQuery(sessionId: "running", queryId: "q1", title: nil)
         }
         let usage = String(decoding: try JSONEncoder().encode(SessionUsage()), as: UTF8.self)
         let message = String(decoding: try JSONEncoder().encode(ChatMessage.user("hi")), as: UTF8.self)
@@ -56,15 +56,15 @@ import Testing
         // The large store really holds them (the comparison above is not vacuous).
         try await F.withStore(large) { store in
             let before = try await store.pageFetches()
-            let stored = try await store.countSessions(owner: nil)
-            let owned = try await store.countSessions(owner: "owner")
+            let stored = try await store.countSessions(in: .everyone)
+            let owned = try await store.countSessions(in: .owner("owner"))
             let fetched = try await store.pageFetches() - before
             #expect(stored == 10_000)
             #expect(owned == 9_999)
             // Counting reads one kept row per call, not a table or index of 10,000 entries
             // (hundreds of pages): `/health` counts on every probe.
             #expect(fetched < 20, "counting fetched \(fetched) pages")
-            let page = try await store.listSessions(owner: "owner", limit: 2, after: nil)
+            let page = try await store.listSessions(in: .owner("owner"), limit: 2, after: nil)
             #expect(page.sessions.map(\.id) == ["bulk-1", "bulk-2"])
         }
     }

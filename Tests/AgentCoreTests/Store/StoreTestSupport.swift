@@ -22,15 +22,15 @@ final class TemporaryDirectory: Sendable {
 enum StoreFixtures {
     static let start = Date(timeIntervalSince1970: 1_790_000_000.125)
 
-    static func configuration(_ directory: TemporaryDirectory, maxEvents: Int = 10_000) -> SQLiteSnapshotStore.Configuration {
-        SQLiteSnapshotStore.Configuration(path: directory.databasePath, maxEventsPerSession: maxEvents,
+    static func configuration(_ directory: TemporaryDirectory, maxEvents: Int = 10_000) -> SQLiteSessionStore.Configuration {
+        SQLiteSessionStore.Configuration(path: directory.databasePath, maxEventsPerSession: maxEvents,
                                           busyTimeout: .seconds(2), healthProbeInterval: .zero)
     }
 
     /// Opens a store on the directory's database, runs `body`, and closes the store whatever happens.
     static func withStore<T>(_ directory: TemporaryDirectory, maxEvents: Int = 10_000,
-                             _ body: (SQLiteSnapshotStore) async throws -> T) async throws -> T {
-        let store = try await SQLiteSnapshotStore(configuration: configuration(directory, maxEvents: maxEvents))
+                             _ body: (SQLiteSessionStore) async throws -> T) async throws -> T {
+        let store = try await SQLiteSessionStore(configuration: configuration(directory, maxEvents: maxEvents))
         do {
             let result = try await body(store)
             await store.close()
@@ -39,6 +39,14 @@ enum StoreFixtures {
             await store.close()
             throw error
         }
+    }
+
+    /// A store on a fresh temporary file for `body`, closed and removed afterwards: for tests
+    /// about sessions rather than storage (the product never runs without a store).
+    static func withTemporaryStore<T>(function: String = #function,
+                                      _ body: (SQLiteSessionStore) async throws -> T) async throws -> T {
+        let directory = try TemporaryDirectory(function: function)
+        return try await withStore(directory, body)
     }
 
     /// Raw SQL against a database file, on its own thread like the store (tests build old
@@ -56,8 +64,8 @@ enum StoreFixtures {
         }
     }
 
-    static func record(_ id: String, owner: String? = nil, createdAt: Date = start) -> SessionRecord {
-        SessionRecord(id: id, owner: owner, createdAt: createdAt, systemPrompt: "be brief")
+    static func header(_ id: String, owner: String? = nil, createdAt: Date = start) -> SessionHeader {
+        SessionHeader(id: id, owner: owner, createdAt: createdAt, systemPrompt: "be brief")
     }
 
     static func usage(prompt: Int, completion: Int) -> SessionUsage {

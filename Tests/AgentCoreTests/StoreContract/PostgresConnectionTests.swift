@@ -42,7 +42,7 @@ import Testing
         let password = try settings.readPasswordFile()
         #expect(password == "not-used", "the first line, without its newline")
         let store = try await PostgresSessionStore(configuration: .init(connection: settings, poolSize: 1))
-        #expect(await store.writeProblem() == nil)
+        #expect(await store.checkHealth() == .healthy)
         await store.close()
 
         let missing = PostgresConnectionSettings(url: url, passwordFile: directory.path + "/absent")

@@ -4,7 +4,7 @@ import Testing
 
 /// The store going away under a running process, against each backend: SQLite's file made
 /// immutable (`chattr +i`, which stops even root), PostgreSQL's server stopped. Writes fail
-/// and say so, `writeProblem()` reports it (so queries get 503 before the model is called),
+/// and say so, `checkHealth()` reports it (so queries get 503 before the model is called),
 /// nothing stored is damaged, and service resumes by itself when the store is back.
 @Suite struct StoreContractFailureTests {
     typealias F = StoreFixtures
@@ -17,43 +17,42 @@ import Testing
         defer { cluster?.stop() }
         let place = try await StorePlace(backend, cluster: cluster)
         try await place.withStore { store in
-            let persistence = store.persistence
-            try await persistence.createSession(C.header("s1"))
-            try await persistence.commit(C.commit("s1", history: .append(from: 0, messages: [.user("kept")]),
-                                                  events: F.events(1...2)))
-            #expect(await persistence.writeProblem() == nil)
+            try await store.createSession(C.header("s1"))
+            try await store.commitTurn(C.commit(history: .append(from: 0, messages: [.user("kept")]),
+                                                events: F.events(1...2)), to: "s1")
+            #expect(await store.checkHealth() == .healthy)
 
             try await takeDown(place, cluster)
             var restored = false
             defer { if !restored { Task { [place, cluster] in try? await Self.bringBack(place, cluster) } } }
-            let problem = await persistence.writeProblem()
-            #expect(problem != nil, "writeProblem must report a store that cannot be written")
+            let health = await store.checkHealth()
+            #expect(!health.isHealthy, "checkHealth must report a store that cannot be written")
             let failed = await #expect(throws: (any Error).self) {
-                try await persistence.commit(C.commit("s1", history: .append(from: 1, messages: [.user("lost")]),
-                                                      events: F.events(3...3)))
+                try await store.commitTurn(C.commit(history: .append(from: 1, messages: [.user("lost")]),
+                                                    events: F.events(3...3)), to: "s1")
             }
             if backend == .postgresql {
                 let error = try #require(failed as? PostgresError, "\(String(describing: failed))")
                 #expect(error.isStorageFailure)
-                #expect(error.description.contains("commit(s1)"), "names the operation: \(error)")
+                #expect(error.description.contains("commitTurn(s1)"), "names the operation: \(error)")
                 #expect(error.description.contains("reconnects by itself") || error.description.contains("SQLSTATE"),
                         "tells the operator what is going on: \(error)")
             }
-            #expect(await persistence.writeProblem() != nil, "still down")
+            #expect(await store.checkHealth() != .healthy, "still down")
 
             try await Self.bringBack(place, cluster)
             restored = true
-            #expect(await Self.waitForWritable(persistence), "writeProblem clears once the store is back")
-            let stored = try #require(try await persistence.loadSession(id: "s1"))
+            #expect(await Self.waitForWritable(store), "checkHealth recovers once the store is back")
+            let stored = try #require(try await store.loadSession(id: "s1"))
             #expect(stored.history == [.user("kept")], "nothing stored was lost, nothing half-written")
-            #expect(stored.lastSeq == 2)
+            #expect(stored.summary.lastSeq == 2)
             // Several writes in a row, so every pooled connection (some of them dead since the
             // restart, without knowing it yet) serves one: none may fail.
             for seq in Int64(3)...8 {
-                try await persistence.commit(C.commit("s1", history: .append(from: Int(seq) - 2, messages: [.user("after \(seq)")]),
-                                                      events: F.events(seq...seq)))
+                try await store.commitTurn(C.commit(history: .append(from: Int(seq) - 2, messages: [.user("after \(seq)")]),
+                                                    events: F.events(seq...seq)), to: "s1")
             }
-            #expect(try await persistence.loadSession(id: "s1")?.history == [.user("kept")] + (3...8).map { .user("after \($0)") })
+            #expect(try await store.loadSession(id: "s1")?.history == [.user("kept")] + (3...8).map { .user("after \($0)") })
         }
     }
 
@@ -74,10 +73,10 @@ import Testing
         }
     }
 
-    /// Polls `writeProblem()` (the pool reconnects with backoff of at most 2 s).
-    private static func waitForWritable(_ persistence: any SessionPersistence) async -> Bool {
+    /// Polls `checkHealth()` (the pool reconnects with backoff of at most 2 s).
+    private static func waitForWritable(_ store: any SessionStore) async -> Bool {
         for _ in 0..<100 {
-            if await persistence.writeProblem() == nil { return true }
+            if await store.checkHealth() == .healthy { return true }
             try? await Task.sleep(for: .milliseconds(100))
         }
         return false

@@ -10,13 +10,13 @@ import Testing
     @Test(arguments: Backend.allCases)
     func freshThenAlreadyAppliedThenNewerRefused(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
-        try await place.withStore { store in try await store.persistence.createSession(C.header("kept")) }
+        try await place.withStore { store in try await store.createSession(C.header("kept")) }
         #expect(try await place.schemaVersion() == place.currentSchemaVersion)
 
         // Already applied: opening again changes nothing and loses nothing.
-        try await place.withStore { (store: OpenStore) async throws in
-            #expect(try await store.persistence.loadSession(id: "kept") != nil)
-            #expect(try await store.persistence.countSessions(owner: nil, allOwners: true) == 1)
+        try await place.withStore { (store: any SessionStore) async throws in
+            #expect(try await store.loadSession(id: "kept") != nil)
+            #expect(try await store.countSessions(in: .everyone) == 1)
         }
         #expect(try await place.schemaVersion() == place.currentSchemaVersion)
 

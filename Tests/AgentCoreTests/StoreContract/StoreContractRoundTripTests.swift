@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import AgentCore
 
-/// The store contract every `SessionPersistence` backend keeps, run against each.
+/// The store contract every `SessionStore` backend keeps, run against each.
 @Suite struct StoreContractRoundTripTests {
     typealias F = StoreFixtures
     typealias C = Contract
@@ -19,21 +19,22 @@ import Testing
         // A NUL and non-ASCII in the prompt: PostgreSQL text cannot hold NUL, so the store must encode it.
         let prompt = "be brief\u{0} — ünïcode"
         try await place.withStore { store in
-            try await store.persistence.createSession(C.header("s1", owner: "alice", systemPrompt: prompt))
-            try await store.persistence.commit(C.commit("s1", history: .append(from: 0, messages: history), events: events,
-                                                        usage: usage, lastUsedAt: used))
+            try await store.createSession(C.header("s1", owner: "alice", systemPrompt: prompt))
+            try await store.commitTurn(C.commit(history: .append(from: 0, messages: history), events: events,
+                                                usage: usage, lastUsedAt: used), to: "s1")
         }
         try await place.withStore { store in
-            let stored = try #require(try await store.persistence.loadSession(id: "s1"))
-            #expect(stored == PersistedSession(header: C.header("s1", owner: "alice", systemPrompt: prompt), lastUsedAt: used,
-                                               history: history, usage: usage, lastSeq: 3))
-            let replay = try await store.persistence.events(sessionId: "s1", after: 0, limit: 100)
+            let stored = try #require(try await store.loadSession(id: "s1"))
+            #expect(stored == StoredSession(summary: SessionSummary(
+                id: "s1", owner: "alice", createdAt: F.start, lastUsedAt: used, systemPrompt: prompt, usage: usage,
+                messageCount: history.count, lastSeq: 3), history: history))
+            let replay = try await store.events(sessionId: "s1", after: 0, limit: 100)
             #expect(replay == events.map(StoredEvent.init))
-            #expect(replay.map(\.json) == events.map { $0.json() }, "replayed JSON must be byte-identical to what was streamed")
-            #expect(try await store.persistence.events(sessionId: "s1", after: 1, limit: 1).map(\.seq) == [2])
-            #expect(try await store.persistence.events(sessionId: "s1", after: 3, limit: 10).isEmpty)
-            #expect(try await store.persistence.loadSession(id: "nope") == nil)
-            #expect(await store.persistence.writeProblem() == nil)
+            #expect(replay.map(\.json) == events.map { $0.json }, "replayed JSON must be byte-identical to what was streamed")
+            #expect(try await store.events(sessionId: "s1", after: 1, limit: 1).map(\.seq) == [2])
+            #expect(try await store.events(sessionId: "s1", after: 3, limit: 10).isEmpty)
+            #expect(try await store.loadSession(id: "nope") == nil)
+            #expect(await store.checkHealth() == .healthy)
         }
     }
 
@@ -41,34 +42,33 @@ import Testing
     func appendAddsAfterStoredMessagesAndReplaceRewritesAll(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         try await place.withStore { store in
-            let persistence = store.persistence
-            try await persistence.createSession(C.header("s1"))
+            try await store.createSession(C.header("s1"))
             let first: [ChatMessage] = [.user("q")] + F.toolStep(1)
-            try await persistence.commit(C.commit("s1", history: .append(from: 0, messages: first)))
-            try await persistence.commit(C.commit("s1", history: .append(from: 3, messages: F.toolStep(2))))
-            #expect(try await persistence.loadSession(id: "s1")?.history == first + F.toolStep(2))
+            try await store.commitTurn(C.commit(history: .append(from: 0, messages: first)), to: "s1")
+            try await store.commitTurn(C.commit(history: .append(from: 3, messages: F.toolStep(2))), to: "s1")
+            #expect(try await store.loadSession(id: "s1")?.history == first + F.toolStep(2))
 
             // Appending at an index below the stored end replaces from there (a retried step).
-            try await persistence.commit(C.commit("s1", history: .append(from: 3, messages: F.toolStep(3))))
-            #expect(try await persistence.loadSession(id: "s1")?.history == first + F.toolStep(3))
+            try await store.commitTurn(C.commit(history: .append(from: 3, messages: F.toolStep(3))), to: "s1")
+            #expect(try await store.loadSession(id: "s1")?.history == first + F.toolStep(3))
 
             let compacted: [ChatMessage] = [.user("summary of earlier work"), .assistant("ok")]
-            try await persistence.commit(C.commit("s1", history: .replace(with: compacted)))
-            #expect(try await persistence.loadSession(id: "s1")?.history == compacted)
-            let listed = try await persistence.listSessions(owner: nil, limit: 10, after: nil).sessions
+            try await store.commitTurn(C.commit(history: .replace(with: compacted)), to: "s1")
+            #expect(try await store.loadSession(id: "s1")?.history == compacted)
+            let listed = try await store.listSessions(in: .everyone, limit: 10, after: nil).sessions
             #expect(listed.map(\.messageCount) == [2])
 
             do {
-                try await persistence.commit(C.commit("s1", history: .append(from: 5, messages: [.user("x")]),
-                                                      events: F.events(1...1)))
+                try await store.commitTurn(C.commit(history: .append(from: 5, messages: [.user("x")]),
+                                                    events: F.events(1...1)), to: "s1")
                 Issue.record("appending past the stored end would leave a hole")
             } catch StoreError.historyGap(let session, let from, let stored) {
                 #expect(session == "s1" && from == 5 && stored == 2)
             }
-            #expect(try await persistence.loadSession(id: "s1")?.history == compacted, "a refused commit changes nothing")
-            #expect(try await persistence.events(sessionId: "s1", after: 0, limit: 10).isEmpty)
-            try await persistence.commit(C.commit("s1", history: .replace(with: [])))
-            #expect(try await persistence.loadSession(id: "s1")?.history == [], "clear: an empty history")
+            #expect(try await store.loadSession(id: "s1")?.history == compacted, "a refused commit changes nothing")
+            #expect(try await store.events(sessionId: "s1", after: 0, limit: 10).isEmpty)
+            try await store.commitTurn(C.commit(history: .replace(with: [])), to: "s1")
+            #expect(try await store.loadSession(id: "s1")?.history == [], "clear: an empty history")
         }
     }
 
@@ -76,32 +76,33 @@ import Testing
     func aRefusedCommitLeavesNothingBehind(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         try await place.withStore { store in
-            let persistence = store.persistence
-            try await persistence.createSession(C.header("s1"))
-            try await persistence.commit(C.commit("s1", history: .append(from: 0, messages: [.user("a")]),
-                                                  events: F.events(1...2), usage: F.usage(prompt: 1, completion: 1)))
+            try await store.createSession(C.header("s1"))
+            try await store.commitTurn(C.commit(history: .append(from: 0, messages: [.user("a")]),
+                                                events: F.events(1...2), usage: F.usage(prompt: 1, completion: 1)), to: "s1")
             // Seq 2 is already stored: the whole commit, messages and usage included, must be refused.
-            let rejected = C.commit("s1", history: .append(from: 1, messages: [.user("b")]),
+            let rejected = C.commit(history: .append(from: 1, messages: [.user("b")]),
                                     events: F.events(3...3) + [F.event(2)], usage: F.usage(prompt: 9, completion: 9),
+                                    clearedUsage: F.usage(prompt: 5, completion: 5),
                                     lastUsedAt: F.start.addingTimeInterval(9), running: "q9")
             do {
-                try await persistence.commit(rejected)
+                try await store.commitTurn(rejected, to: "s1")
                 Issue.record("a commit with a non-increasing seq must throw")
             } catch StoreError.seqNotIncreasing(let session, let seq, let lastSeq) {
                 #expect(session == "s1" && seq == 2 && lastSeq == 3)
             }
-            let stored = try #require(try await persistence.loadSession(id: "s1"))
+            let stored = try #require(try await store.loadSession(id: "s1"))
             #expect(stored.history == [.user("a")])
-            #expect(stored.usage == F.usage(prompt: 1, completion: 1))
-            #expect(stored.lastSeq == 2)
-            #expect(stored.lastUsedAt == F.start)
-            #expect(try await persistence.events(sessionId: "s1", after: 0, limit: 10).map(\.seq) == [1, 2])
-            #expect(try await store.recover(F.start).isEmpty, "the refused commit's running marker was not stored")
-            #expect(await persistence.writeProblem() == nil, "a caller's mistake is not a storage failure")
+            #expect(stored.summary.usage == F.usage(prompt: 1, completion: 1))
+            #expect(stored.summary.lastSeq == 2)
+            #expect(stored.summary.lastUsedAt == F.start)
+            #expect(stored.summary.clearedUsage == SessionUsage())
+            #expect(try await store.events(sessionId: "s1", after: 0, limit: 10).map(\.seq) == [1, 2])
+            #expect(try await store.recoverInterruptedQueries(now: F.start).isEmpty, "the refused commit's running marker was not stored")
+            #expect(await store.checkHealth() == .healthy, "a caller's mistake is not a storage failure")
             // And the store goes on: the next valid commit lands.
-            try await persistence.commit(C.commit("s1", history: .append(from: 1, messages: [.user("b")]),
-                                                  events: F.events(3...3)))
-            #expect(try await persistence.loadSession(id: "s1")?.lastSeq == 3)
+            try await store.commitTurn(C.commit(history: .append(from: 1, messages: [.user("b")]),
+                                                events: F.events(3...3)), to: "s1")
+            #expect(try await store.loadSession(id: "s1")?.summary.lastSeq == 3)
         }
     }
 
@@ -109,26 +110,25 @@ import Testing
     func seqOnlyGrowsAcrossCommitsClearAndReopening(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         try await place.withStore { store in
-            try await store.persistence.createSession(C.header("s1"))
-            try await store.persistence.commit(C.commit("s1", history: .append(from: 0, messages: [.user("a")]),
-                                                        events: F.events(1...4)))
-            try await store.persistence.commit(C.commit("s1", history: .replace(with: []), events: F.events(5...5)))
-            #expect(try await store.persistence.loadSession(id: "s1")?.lastSeq == 5, "a clear does not rewind seq")
+            try await store.createSession(C.header("s1"))
+            try await store.commitTurn(C.commit(history: .append(from: 0, messages: [.user("a")]),
+                                                events: F.events(1...4)), to: "s1")
+            try await store.commitTurn(C.commit(history: .replace(with: []), events: F.events(5...5)), to: "s1")
+            #expect(try await store.loadSession(id: "s1")?.summary.lastSeq == 5, "a clear does not rewind seq")
         }
         try await place.withStore { store in
-            let persistence = store.persistence
-            #expect(try await persistence.loadSession(id: "s1")?.lastSeq == 5)
+            #expect(try await store.loadSession(id: "s1")?.summary.lastSeq == 5)
             for stale in [Int64(5), 3] {
                 await #expect(throws: StoreError.self, "seq \(stale) is not above 5") {
-                    try await persistence.commit(C.commit("s1", events: [F.event(stale)]))
+                    try await store.commitTurn(C.commit(events: [F.event(stale)]), to: "s1")
                 }
             }
             await #expect(throws: StoreError.self, "events within one commit must increase too") {
-                try await persistence.commit(C.commit("s1", events: [F.event(7), F.event(6)]))
+                try await store.commitTurn(C.commit(events: [F.event(7), F.event(6)]), to: "s1")
             }
-            try await persistence.commit(C.commit("s1", events: [F.event(9)], lastUsedAt: F.start.addingTimeInterval(5)))
-            #expect(try await persistence.events(sessionId: "s1", after: 0, limit: 10).map(\.seq) == [1, 2, 3, 4, 5, 9])
-            #expect(try await persistence.loadSession(id: "s1")?.lastUsedAt == F.start.addingTimeInterval(5))
+            try await store.commitTurn(C.commit(events: [F.event(9)], lastUsedAt: F.start.addingTimeInterval(5)), to: "s1")
+            #expect(try await store.events(sessionId: "s1", after: 0, limit: 10).map(\.seq) == [1, 2, 3, 4, 5, 9])
+            #expect(try await store.loadSession(id: "s1")?.summary.lastUsedAt == F.start.addingTimeInterval(5))
         }
     }
 
@@ -136,25 +136,24 @@ import Testing
     func createRefusesATakenIdAndDeleteRemovesEverything(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         try await place.withStore { store in
-            let persistence = store.persistence
-            try await persistence.createSession(C.header("s1", owner: "alice"))
-            let taken = await #expect(throws: StoreError.self) { try await persistence.createSession(C.header("s1")) }
+            try await store.createSession(C.header("s1", owner: "alice"))
+            let taken = await #expect(throws: StoreError.self) { try await store.createSession(C.header("s1")) }
             #expect(taken.map { if case .sessionExists("s1") = $0 { true } else { false } } == true, "\(String(describing: taken))")
-            #expect(try await persistence.countSessions(owner: "alice", allOwners: false) == 1)
-            try await persistence.commit(C.commit("s1", history: .append(from: 0, messages: [.user("a")]),
-                                                  events: F.events(1...3)))
-            try await persistence.deleteSession(id: "s1")
-            try await persistence.deleteSession(id: "s1")
-            #expect(try await persistence.loadSession(id: "s1") == nil)
-            #expect(try await persistence.events(sessionId: "s1", after: 0, limit: 10).isEmpty)
-            #expect(try await persistence.countSessions(owner: "alice", allOwners: false) == 0)
+            #expect(try await store.countSessions(in: .owner("alice")) == 1)
+            try await store.commitTurn(C.commit(history: .append(from: 0, messages: [.user("a")]),
+                                                events: F.events(1...3)), to: "s1")
+            #expect(try await store.deleteSession(id: "s1"))
+            #expect(try await store.deleteSession(id: "s1") == false, "a second delete finds nothing")
+            #expect(try await store.loadSession(id: "s1") == nil)
+            #expect(try await store.events(sessionId: "s1", after: 0, limit: 10).isEmpty)
+            #expect(try await store.countSessions(in: .owner("alice")) == 0)
             // The id is free again and starts from scratch.
-            try await persistence.createSession(C.header("s1"))
-            #expect(try await persistence.loadSession(id: "s1")?.history == [])
-            #expect(try await persistence.loadSession(id: "s1")?.lastSeq == 0)
-            let missingCommit = await #expect(throws: StoreError.self) { try await persistence.commit(C.commit("missing")) }
+            try await store.createSession(C.header("s1"))
+            #expect(try await store.loadSession(id: "s1")?.history == [])
+            #expect(try await store.loadSession(id: "s1")?.summary.lastSeq == 0)
+            let missingCommit = await #expect(throws: StoreError.self) { try await store.commitTurn(C.commit(), to: "missing") }
             let missingBegin = await #expect(throws: StoreError.self) {
-                try await persistence.beginQuery(sessionId: "missing", queryId: "q", at: F.start)
+                try await store.beginQuery(sessionId: "missing", queryId: "q", title: nil)
             }
             for error in [missingCommit, missingBegin] {
                 #expect(error.map { if case .sessionNotFound("missing") = $0 { true } else { false } } == true,

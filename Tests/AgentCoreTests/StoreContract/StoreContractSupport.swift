@@ -2,19 +2,11 @@ import Foundation
 import Testing
 @testable import AgentCore
 
-/// The persistence backends the store contract runs against.
+/// The `SessionStore` backends the store contract runs against.
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite, postgresql
 
     var testDescription: String { rawValue }
-}
-
-/// A store opened through `StorePlace`: the session-level protocol plus what start-up and
-/// shutdown use (recovery, close).
-struct OpenStore: Sendable {
-    let persistence: any SessionPersistence
-    let recover: @Sendable (Date) async throws -> [RecoveredQuery]
-    let close: @Sendable () async -> Void
 }
 
 /// Where one test's data lives, for either backend: a fresh SQLite file, or a fresh database
@@ -41,6 +33,30 @@ final class StorePlace: Sendable {
         }
     }
 
+    private init(_ backend: Backend, maxEvents: Int, directory: TemporaryDirectory?, postgresURL: String?) {
+        self.backend = backend
+        self.maxEvents = maxEvents
+        self.directory = directory
+        self.postgresURL = postgresURL
+    }
+
+    /// The data as a crash of `crashed` (a store open on this place, never closed) leaves it,
+    /// for the restarted process. SQLite holds its file exclusively while open, so the files
+    /// are copied as they are (the database and its WAL; the WAL index lives in the dead
+    /// process's memory). PostgreSQL has no such lock: the restarted process opens the same
+    /// database while the crashed store's connections are still up, as after a real crash
+    /// the server keeps the dead process's connections until it notices.
+    func afterCrash(function: String = #function) throws -> StorePlace {
+        guard let directory else {
+            return StorePlace(backend, maxEvents: maxEvents, directory: nil, postgresURL: postgresURL)
+        }
+        let copy = try TemporaryDirectory(function: function)
+        for suffix in ["", "-wal"] {
+            try FileManager.default.copyItem(atPath: directory.databasePath + suffix, toPath: copy.databasePath + suffix)
+        }
+        return StorePlace(backend, maxEvents: maxEvents, directory: copy, postgresURL: nil)
+    }
+
     var sqlitePath: String? { directory?.databasePath }
 
     var postgresConfiguration: PostgresSessionStore.Configuration? {
@@ -50,23 +66,19 @@ final class StorePlace: Sendable {
         }
     }
 
-    func open() async throws -> OpenStore {
+    func open() async throws -> any SessionStore {
         switch backend {
         case .sqlite:
-            let store = try await SQLiteSnapshotStore(configuration: SQLiteSnapshotStore.Configuration(
+            return try await SQLiteSessionStore(configuration: SQLiteSessionStore.Configuration(
                 path: directory!.databasePath, maxEventsPerSession: maxEvents, busyTimeout: .seconds(2),
                 healthProbeInterval: .zero))
-            return OpenStore(persistence: SnapshotSessionPersistence(store: store),
-                             recover: { try await store.recoverInterruptedQueries(now: $0) }, close: { await store.close() })
         case .postgresql:
-            let store = try await PostgresSessionStore(configuration: postgresConfiguration!)
-            return OpenStore(persistence: store, recover: { try await store.recoverInterruptedQueries(now: $0) },
-                             close: { await store.close() })
+            return try await PostgresSessionStore(configuration: postgresConfiguration!)
         }
     }
 
     /// Opens a store, runs `body`, and closes the store whatever happens.
-    func withStore<T>(_ body: (OpenStore) async throws -> T) async throws -> T {
+    func withStore<T>(_ body: (any SessionStore) async throws -> T) async throws -> T {
         let store = try await open()
         do {
             let result = try await body(store)
@@ -124,14 +136,16 @@ enum Contract {
     static let start = StoreFixtures.start
 
     static func header(_ id: String, owner: String? = nil, createdAt: Date = start,
-                       systemPrompt: String? = "be brief") -> SessionHeader {
-        SessionHeader(id: id, owner: owner, createdAt: createdAt, systemPrompt: systemPrompt)
+                       systemPrompt: String? = "be brief", model: String? = nil) -> SessionHeader {
+        SessionHeader(id: id, owner: owner, createdAt: createdAt, systemPrompt: systemPrompt, model: model)
     }
 
-    static func commit(_ id: String, history: HistoryChange = .unchanged, events: [StampedEvent] = [],
-                       usage: SessionUsage = SessionUsage(), lastUsedAt: Date = start,
-                       running: String? = nil) -> SessionCommit {
-        SessionCommit(sessionId: id, history: history, events: events, usage: usage, lastUsedAt: lastUsedAt,
-                      runningQueryId: running)
+    /// A turn's commit as the contract tests write it: usage and last use always given (the
+    /// defaults when not), and the running-query marker set to `running` or, when nil, cleared.
+    static func commit(history: HistoryChange = .unchanged, events: [StampedEvent] = [],
+                       usage: SessionUsage = SessionUsage(), clearedUsage: SessionUsage? = nil,
+                       lastUsedAt: Date = start, running: String? = nil) -> TurnCommit {
+        TurnCommit(history: history, events: events, usage: usage, clearedUsage: clearedUsage, lastUsedAt: lastUsedAt,
+                   query: running.map { .running(queryId: $0) } ?? .finished)
     }
 }

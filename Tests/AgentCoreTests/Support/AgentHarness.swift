@@ -20,7 +20,7 @@ final class RunRecorder: Sendable {
     var events: [AgentEvent] { state.withLock { $0.events } }
     var checkpoints: [QueryCheckpoint] { state.withLock { $0.checkpoints } }
     var types: [String] { events.map(\.type) }
-    var stepTypes: [String] { events.filter(\.belongsToStepStream).map(\.type) }
+    var stepTypes: [String] { events.filter { EventStreamKind.step.includes($0) }.map(\.type) }
 
     /// `step_complete` status by step id.
     var stepStatuses: [String: StepStatus] {

@@ -10,14 +10,14 @@ final class AgentStack: Sendable {
     var client: HTTPTestClient { stack.client }
 
     init(_ kind: WebServerInstance.Kind = .nginx, arguments: [String] = [], environment: [String: String] = [:],
-         nginxHTTPExtra: String = "") throws {
+         nginxHTTPExtra: String = "", basicAuthFile: String? = nil) throws {
         llm = try FakeLLMProcess()
         let defaults = ["OPENAI_BASE_URL": llm.openAIBaseURL, "AGENT_FCGI_MODEL_MAX_ATTEMPTS": "1",
                         "AGENT_FCGI_MODEL_NAME": "fake-model"]
         do {
             stack = try TestStack(kind, responderArguments: arguments,
                                   responderEnvironment: defaults.merging(environment) { _, new in new },
-                                  nginxHTTPExtra: nginxHTTPExtra)
+                                  nginxHTTPExtra: nginxHTTPExtra, basicAuthFile: basicAuthFile)
         } catch {
             llm.stop()
             throw error
@@ -27,9 +27,10 @@ final class AgentStack: Sendable {
     /// Starts the stack on a thread of its own: starting waits (polls) for three processes, and
     /// that wait must not hold one of the cooperative pool's few threads while other tests need it.
     static func start(_ kind: WebServerInstance.Kind = .nginx, arguments: [String] = [], environment: [String: String] = [:],
-                      nginxHTTPExtra: String = "") async throws -> AgentStack {
+                      nginxHTTPExtra: String = "", basicAuthFile: String? = nil) async throws -> AgentStack {
         try await HTTPTestClient.onThread {
-            try AgentStack(kind, arguments: arguments, environment: environment, nginxHTTPExtra: nginxHTTPExtra)
+            try AgentStack(kind, arguments: arguments, environment: environment, nginxHTTPExtra: nginxHTTPExtra,
+                           basicAuthFile: basicAuthFile)
         }
     }
 

@@ -11,15 +11,20 @@ final class DurableStack: Sendable {
     let webServer: WebServerInstance
     let client: HTTPTestClient
     private let environment: [String: String]
+    private let storeDirectory: String?
     private let current = Mutex<ResponderProcess?>(nil)
 
-    var storePath: String { directory + "/agent.sqlite" }
+    var storePath: String { (storeDirectory ?? directory) + "/agent.sqlite" }
     var responderLog: String { (try? String(contentsOfFile: directory + "/responder.log", encoding: .utf8)) ?? "" }
 
-    /// - Parameter environment: extra responder environment (`AGENT_FCGI_…` settings).
-    init(environment: [String: String] = [:]) throws {
+    /// - Parameters:
+    ///   - environment: extra responder environment (`AGENT_FCGI_…` settings).
+    ///   - storeDirectory: where the SQLite store lives (e.g. a small tmpfs); default this
+    ///     stack's directory. Not removed by `stop()`.
+    init(environment: [String: String] = [:], storeDirectory: String? = nil) throws {
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-durable")
         self.directory = directory
+        self.storeDirectory = storeDirectory
         do {
             llm = try ScriptedLLM(directory: directory)
             self.environment = environment.merging(["OPENAI_BASE_URL": llm.openAIBaseURL]) { mine, _ in mine }
@@ -51,7 +56,8 @@ final class DurableStack: Sendable {
 
     /// Starts a responder on the same socket and store (the previous one must be gone).
     func startResponder() throws {
-        let responder = try ResponderProcess(directory: directory, environment: environment)
+        let responder = try ResponderProcess(directory: directory, arguments: ["--storage-path", storePath],
+                                             environment: environment)
         current.withLock { $0 = responder }
     }
 

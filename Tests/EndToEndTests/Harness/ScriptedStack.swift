@@ -7,10 +7,12 @@ final class ScriptedStack: Sendable {
     let model: FakeLLMProcess
     let stack: TestStack
 
-    init() throws {
+    /// `environment` is added to the responder's (e.g. `AGENT_FCGI_MODEL_ALLOWED`).
+    init(environment: [String: String] = [:]) throws {
         model = try FakeLLMProcess()
         do {
-            stack = try TestStack(responderEnvironment: ["OPENAI_BASE_URL": model.openAIBaseURL, "OPENAI_API_KEY": "unused"])
+            stack = try TestStack(responderEnvironment: ["OPENAI_BASE_URL": model.openAIBaseURL, "OPENAI_API_KEY": "unused"]
+                .merging(environment) { $1 })
         } catch {
             model.stop()
             throw error

@@ -11,9 +11,10 @@ final class TestStack: Sendable {
     /// - Parameters:
     ///   - responderArguments: extra agent-fcgi flags (e.g. `["--workers", "16"]`).
     ///   - responderEnvironment: extra environment for agent-fcgi.
-    ///   - nginxHTTPExtra: directives for nginx's `http {}` block (auth_basic, limit_req_zone, …).
+    ///   - nginxHTTPExtra: directives for nginx's `http {}` block (limit_req_zone, …).
+    ///   - basicAuthFile: an htpasswd file: nginx runs with the conf's basic-auth block on.
     init(_ kind: WebServerInstance.Kind = .nginx, responderArguments: [String] = [],
-         responderEnvironment: [String: String] = [:], nginxHTTPExtra: String = "") throws {
+         responderEnvironment: [String: String] = [:], nginxHTTPExtra: String = "", basicAuthFile: String? = nil) throws {
         let directory = try TestEnvironment.makeTemporaryDirectory()
         self.directory = directory
         do {
@@ -23,7 +24,8 @@ final class TestStack: Sendable {
             throw error
         }
         do {
-            webServer = try Self.startWebServer(kind, directory: directory, socketPath: responder.socketPath, httpExtra: nginxHTTPExtra)
+            webServer = try Self.startWebServer(kind, directory: directory, socketPath: responder.socketPath,
+                                                httpExtra: nginxHTTPExtra, basicAuthFile: basicAuthFile)
         } catch {
             responder.stop()
             try? FileManager.default.removeItem(atPath: directory)
@@ -34,12 +36,13 @@ final class TestStack: Sendable {
 
     /// Parallel tests pick free ports independently; on the rare collision, pick again.
     private static func startWebServer(_ kind: WebServerInstance.Kind, directory: String, socketPath: String,
-                                       httpExtra: String) throws -> WebServerInstance {
+                                       httpExtra: String, basicAuthFile: String?) throws -> WebServerInstance {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try WebServerInstance(kind, directory: directory, socketPath: socketPath, httpExtra: httpExtra)
+                return try WebServerInstance(kind, directory: directory, socketPath: socketPath, httpExtra: httpExtra,
+                                             basicAuthFile: basicAuthFile)
             } catch let failure as TestFailure where attempt < 3 && failure.description.contains("in use") {
                 for file in ["fastcgi_params", "mime.types"] { try? FileManager.default.removeItem(atPath: "\(directory)/\(file)") }
             }

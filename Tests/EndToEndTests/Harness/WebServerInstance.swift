@@ -11,10 +11,13 @@ final class WebServerInstance: Sendable {
     let port: UInt16
     let process: ManagedProcess
 
-    /// `httpExtra` goes into nginx's `http {}` block (e.g. `auth_basic` lines); lighttpd ignores it.
+    /// `httpExtra` goes into nginx's `http {}` block (e.g. `limit_req_zone`); lighttpd ignores it.
+    /// `basicAuthFile` (nginx only) turns on the conf's commented basic-auth block with that
+    /// htpasswd file, as docs/DEPLOYMENT.md tells an operator to.
     /// `spawnArguments` (lighttpd only) switches to the `bin-path` form: lighttpd starts the
     /// responder itself with these flags and the listening socket as fd 0.
-    init(_ kind: Kind, directory: String, socketPath: String, httpExtra: String = "", spawnArguments: [String]? = nil) throws {
+    init(_ kind: Kind, directory: String, socketPath: String, httpExtra: String = "", basicAuthFile: String? = nil,
+         spawnArguments: [String]? = nil) throws {
         self.kind = kind
         port = try TestEnvironment.freePort()
         let values = ["PORT": String(port), "SOCKET": socketPath, "STATE": directory, "HTTP_EXTRA": httpExtra,
@@ -26,6 +29,9 @@ final class WebServerInstance: Sendable {
                 try FileManager.default.copyItem(atPath: "/etc/nginx/\(file)", toPath: "\(directory)/\(file)")
             }
             try TestEnvironment.template("nginx-fastcgi.conf", to: "\(directory)/nginx-fastcgi.conf", values: values)
+            if let basicAuthFile {
+                try Self.enableBasicAuth("\(directory)/nginx-fastcgi.conf", userFile: basicAuthFile)
+            }
             try TestEnvironment.template("nginx-standalone.conf", to: "\(directory)/nginx.conf", values: values)
             guard let nginx = TestEnvironment.executable("nginx") else { throw TestFailure("nginx is not installed (make test installs it)") }
             process = try ManagedProcess(nginx, ["-p", directory, "-c", "\(directory)/nginx.conf"], logPath: "\(directory)/nginx.log")
@@ -44,6 +50,20 @@ final class WebServerInstance: Sendable {
             process.stop()
             throw TestFailure("\(kind) did not start on 127.0.0.1:\(port); log:\n\(process.log)")
         }
+    }
+
+    /// Uncomments the basic-auth block of the templated nginx-fastcgi.conf (the three lines an
+    /// operator uncomments) and points it at `userFile`. Fails if the conf no longer has them.
+    static func enableBasicAuth(_ path: String, userFile: String) throws {
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        let edits = [("    # auth_basic           \"agent\";", "    auth_basic \"agent\";"),
+                     ("    # auth_basic_user_file /etc/nginx/agent.htpasswd;", "    auth_basic_user_file \(userFile);"),
+                     ("    # set $agent_user $remote_user;", "    set $agent_user $remote_user;")]
+        for (commented, active) in edits {
+            guard let range = text.range(of: commented) else { throw TestFailure("nginx-fastcgi.conf has no line \(commented)") }
+            text.replaceSubrange(range, with: active)
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     /// Adds `bin-path` to the active (external socket) form of the templated lighttpd.conf.

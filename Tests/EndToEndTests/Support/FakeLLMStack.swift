@@ -15,9 +15,10 @@ final class FakeLLMStack: Sendable {
     /// - Parameters:
     ///   - config: YAML for `--config` (nil: no file); `@LLM@` is replaced by the fake's base URL,
     ///     `@DIR@` by this stack's directory.
-    ///   - makeHTTPExtra: nginx `http {}` directives, given this stack's directory (for htpasswd files).
+    ///   - makeBasicAuthFile: writes an htpasswd file into this stack's directory and returns its
+    ///     path: nginx then runs with the conf's basic-auth block on.
     init(config: String? = nil, arguments: [String] = [], environment: [String: String] = [:],
-         makeHTTPExtra: (String) throws -> String = { _ in "" }) throws {
+         makeBasicAuthFile: ((String) throws -> String)? = nil) throws {
         directory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-ops")
         do {
             llm = try FakeLLMProcess()
@@ -33,7 +34,7 @@ final class FakeLLMStack: Sendable {
             }
             let environment = ["OPENAI_BASE_URL": llm.openAIBaseURL].merging(environment) { $1 }
             stack = try TestStack(responderArguments: arguments, responderEnvironment: environment,
-                                  nginxHTTPExtra: try makeHTTPExtra(directory))
+                                  basicAuthFile: try makeBasicAuthFile?(directory))
         } catch {
             llm.stop()
             try? FileManager.default.removeItem(atPath: directory)

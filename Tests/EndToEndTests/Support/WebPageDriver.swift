@@ -17,6 +17,7 @@ struct WebPageDriver {
         var cancelMessage = "Write a long answer, please."
         var cancelVia = "button"
         var skipCancel = false
+        var pickModel: String?
         var timeoutSeconds = 30.0
         var loadTimeoutSeconds = 30.0
 
@@ -28,6 +29,7 @@ struct WebPageDriver {
             if let expectText { arguments += ["--expect-text", expectText] }
             if let expectTool { arguments += ["--expect-tool", expectTool] } else { arguments.append("--no-tool") }
             if skipCancel { arguments.append("--skip-cancel") }
+            if let pickModel { arguments += ["--pick-model", pickModel] }
             return arguments
         }
     }
@@ -58,6 +60,11 @@ struct WebPageDriver {
         var ok: Bool
         var failures: [String]
         var sessionId: String?
+        var modelPickerHidden: Bool?
+        var modelsOffered: [String]?
+        /// What the sidebar and the conversation header call the session after its first answer.
+        var sessionTitle: String?
+        var conversationTitle: String?
         var answer: Answer?
         var cancel: Cancel?
         var screenshot: String?

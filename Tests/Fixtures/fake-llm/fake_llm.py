@@ -173,6 +173,44 @@ def prompt_of(body):
     return ""
 
 
+def instance_of(schema, depth=0):
+    """A small JSON value valid for the simple JSON Schemas clients send as response formats."""
+    if not isinstance(schema, dict) or depth > 8:
+        return {}
+    if "const" in schema:
+        return schema["const"]
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), kind[0] if kind else None)
+    if kind == "string":
+        return "echo" + "o" * max(0, int(schema.get("minLength", 0) or 0) - 4)
+    if kind in ("number", "integer"):
+        low = schema.get("minimum", schema.get("exclusiveMinimum", 0))
+        return int(low) + (1 if "exclusiveMinimum" in schema else 0) if isinstance(low, (int, float)) else 0
+    if kind == "boolean":
+        return False
+    if kind == "null":
+        return None
+    if kind == "array":
+        return [instance_of(schema.get("items"), depth + 1) for _ in range(int(schema.get("minItems", 0) or 0))]
+    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    required = schema.get("required") if isinstance(schema.get("required"), list) else []
+    return {name: instance_of(properties.get(name), depth + 1) for name in required if isinstance(name, str)}
+
+
+def echo_text(body):
+    """The default answer: `echo: <prompt>`, or, when the request asks for a JSON response
+    format (OpenAI `response_format`), a JSON value of that format, as a model honouring it would."""
+    fmt = body.get("response_format") if isinstance(body, dict) else None
+    if isinstance(fmt, dict) and fmt.get("type") == "json_object":
+        return json.dumps({"echo": prompt_of(body)})
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        return json.dumps(instance_of((fmt.get("json_schema") or {}).get("schema")))
+    return "echo: " + prompt_of(body)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-llm/1"
@@ -231,7 +269,7 @@ class Handler(BaseHTTPRequestHandler):
         if spec is None:
             spec = {"echo": True}
         if spec.get("echo"):
-            spec = dict(spec, text="echo: " + prompt_of(body))
+            spec = dict(spec, text=echo_text(body))
         STATE.enter()
         try:
             self.respond(spec, provider, body if isinstance(body, dict) else {}, entry)

@@ -3,11 +3,13 @@
 DevTools Protocol, against a running stack, and prints what it saw as JSON on stdout.
 
   1. open --base-url and wait for the page to be ready;
-  2. create a session with the "New session" button;
+  2. create a session with the "New session" button (with --pick-model, first pick that model
+     in the model picker, which must be shown);
   3. type --message into the message box ("\\n" in it is typed as Shift+Enter) and press Enter;
   4. snapshot the streamed answer's text every few milliseconds until the answer ends, and
      check it grew over several snapshots, a tool card appeared (--expect-tool) and the
-     text contains --expect-text;
+     text contains --expect-text; then check the sidebar and the header name the session
+     after its first message (on one line, cut at 80 characters), not by its id;
   5. unless --skip-cancel: send --cancel-message, click Cancel once text streams, and wait
      for the answer's cancelled state;
   6. save a PNG screenshot (--screenshot).
@@ -191,6 +193,17 @@ def run(args, page, summary):
         summary["module_check_failures"] = page.js(MODULE_CHECKS)
         failures += [f"module check: {failure}" for failure in summary["module_check_failures"]]
 
+    # The model picker: shown only when the server allows several models.
+    summary["model_picker_hidden"] = page.js("document.getElementById('model-picker').hidden")
+    summary["models_offered"] = page.js("[...document.querySelectorAll('#model-select option')].map(o => o.value || o.textContent)")
+    if args.pick_model:
+        if summary["model_picker_hidden"] or args.pick_model not in summary["models_offered"]:
+            failures.append(f"the model picker does not offer {args.pick_model!r}: hidden={summary['model_picker_hidden']}, "
+                            f"options={summary['models_offered']}")
+        else:
+            page.js(f"(() => {{ const s = document.getElementById('model-select'); s.value = {json.dumps(args.pick_model)}; "
+                    "s.dispatchEvent(new Event('change', {bubbles: true})); })()")
+
     # A session, created the way a person would.
     if args.system_prompt:
         page.js("document.querySelector('.system-prompt').open = true")
@@ -240,6 +253,7 @@ def run(args, page, summary):
         failures.append("thinking is shown expanded; it should be collapsed")
     if answer["aria_busy"] != "false":
         failures.append(f"the answer's live region is still aria-busy={answer['aria_busy']!r}")
+    check_session_title(args, page, summary)
 
     if not args.skip_cancel:
         cancel_answer(args, page, summary)
@@ -248,6 +262,29 @@ def run(args, page, summary):
         page.js("document.activeElement?.blur?.()")
         summary["screenshot"] = os.path.abspath(args.screenshot)
         summary["screenshot_bytes"] = page.screenshot(args.screenshot)
+
+
+def expected_title(message):
+    """The server's title for a first message (SessionTitle): one line, at most 80 characters."""
+    line = " ".join(message.split())
+    return line if len(line) <= 80 else line[:79] + "\u2026"
+
+
+def check_session_title(args, page, summary):
+    """The sidebar names the session after its first message once the answer is done, not by id."""
+    selector = f"#session-list [data-session-id={json.dumps(summary['session_id'])}] .session-title"
+    expected = expected_title(args.message)
+    try:
+        page.wait_for(f"document.querySelector({json.dumps(selector)})?.textContent === {json.dumps(expected)}",
+                      args.timeout, "the session list to show the first message")
+    except CheckFailed:
+        pass  # reported below with what it showed instead
+    summary["session_title"] = page.js(f"document.querySelector({json.dumps(selector)})?.textContent ?? null")
+    summary["conversation_title"] = page.js("document.getElementById('conversation-title').textContent")
+    if summary["session_title"] != expected:
+        summary["failures"].append(f"the session list shows {summary['session_title']!r}, not the first message {expected!r}")
+    if summary["conversation_title"] != expected:
+        summary["failures"].append(f"the conversation header shows {summary['conversation_title']!r}, not {expected!r}")
 
 
 def cancel_answer(args, page, summary):
@@ -292,6 +329,7 @@ def parse_args(argv):
     parser.add_argument("--expect-tool", help="a tool card for this tool must appear in the first answer")
     parser.add_argument("--no-tool", action="store_true", help="do not require a tool card")
     parser.add_argument("--system-prompt", help="type this system prompt for the new session")
+    parser.add_argument("--pick-model", help="pick this model in the model picker before sending (it must be offered)")
     parser.add_argument("--cancel-message", default="Write a long answer, please.",
                         help="second message, whose answer must stream long enough to be cancelled")
     parser.add_argument("--cancel-after-chars", type=int, default=1, help="click Cancel once this much text streamed")

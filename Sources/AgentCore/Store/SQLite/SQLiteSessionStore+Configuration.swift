@@ -1,0 +1,22 @@
+import Foundation
+
+extension SQLiteSessionStore {
+    public struct Configuration: Sendable {
+        /// The database file; its directory is created if missing. Default `./data/agent-fcgi.sqlite`.
+        public var path: String
+        /// Events kept per session, oldest dropped first (`seq` keeps counting). Default 10,000.
+        public var maxEventsPerSession: Int
+        /// How long a statement waits for a lock held by another process before failing. Default 5 s.
+        public var busyTimeout: Duration
+        /// `checkHealth()` probes at most this often; calls in between return the last result. Default 1 s.
+        public var healthProbeInterval: Duration
+
+        public init(path: String = "./data/agent-fcgi.sqlite", maxEventsPerSession: Int = 10_000,
+                    busyTimeout: Duration = .seconds(5), healthProbeInterval: Duration = .seconds(1)) {
+            self.path = path
+            self.maxEventsPerSession = maxEventsPerSession
+            self.busyTimeout = busyTimeout
+            self.healthProbeInterval = healthProbeInterval
+        }
+    }
+}

@@ -1,0 +1,217 @@
+// The SQLite store talks to libsqlite3 directly through the CSQLite shim rather than GRDB:
+// the project keeps its dependency set small, and the store needs only a thin wrapper
+// (prepared statements, transactions, typed errors) around a connection it confines to one
+// thread anyway.
+import Foundation
+
+/// `SessionStore` on one SQLite file in WAL mode. Every SQLite call runs on one dedicated
+/// thread (`SQLiteThread`); callers await. JSON encoding and decoding happen in the caller's
+/// task, so the SQLite thread does only SQLite work.
+public final class SQLiteSessionStore: SessionStore {
+    public let configuration: Configuration
+    let thread: SQLiteThread<SnapshotDatabase>
+    private let healthState = StoreHealthState()
+
+    /// Opens (creating when missing), runs `PRAGMA quick_check` and migrates. Does not read
+    /// sessions: opening costs the same for an empty store and a huge one, apart from the
+    /// integrity check. Throws `StoreError.corrupt`, `.schemaTooNew` or a storage failure.
+    public convenience init(configuration: Configuration) async throws {
+        try await self.init(configuration: configuration, migrations: SchemaMigration.all)
+    }
+
+    init(configuration: Configuration, migrations: [SchemaMigration]) async throws {
+        self.configuration = configuration
+        let path = configuration.path
+        let busyMilliseconds = Int(configuration.busyTimeout.inMilliseconds)
+        let maxEvents = configuration.maxEventsPerSession
+        thread = try await SQLiteThread(name: "sqlite") {
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            return try SnapshotDatabase(path: path, busyTimeoutMilliseconds: busyMilliseconds,
+                                        maxEventsPerSession: maxEvents, migrations: migrations)
+        }
+        if try await thread.perform({ $0.connection.isReadOnly }) {
+            recordFailure(.readOnly(path: path))
+        }
+    }
+
+    public func close() async {
+        await thread.stop { $0.close() }
+    }
+
+    // MARK: Sessions
+
+    public func createSession(_ header: SessionHeader) async throws {
+        let emptyJSON = try Self.encode(SessionUsage(), sessionId: header.id, what: "usage")
+        try await write("createSession(\(header.id))") { try $0.createSession(header, emptyUsageJSON: emptyJSON) }
+    }
+
+    public func loadSession(id: String) async throws -> StoredSession? {
+        guard let (row, messages) = try await read("loadSession(\(id))", { try $0.loadSession(id) }) else { return nil }
+        let decoder = JSONDecoder()
+        let history = try messages.enumerated().map { index, json in
+            do {
+                return try decoder.decode(ChatMessage.self, from: Data(json.utf8))
+            } catch {
+                throw StoreError.undecodable(sessionId: id, what: "message \(index)", details: "\(error)")
+            }
+        }
+        return StoredSession(summary: try Self.summary(decoding: row), history: history)
+    }
+
+    @discardableResult
+    public func deleteSession(id: String) async throws -> Bool {
+        try await write("deleteSession(\(id))") { try $0.deleteSession(id) }
+    }
+
+    public func listSessions(in scope: SessionScope, limit: Int, after cursor: String?) async throws -> SessionListPage {
+        var position: SessionCursor?
+        if let cursor {
+            guard let parsed = SessionCursor(token: cursor) else { throw SessionError.invalidCursor(cursor) }
+            position = parsed
+        }
+        let (rows, hasMore) = try await read("listSessions") { [position] in
+            try $0.listSessions(in: scope, limit: limit, after: position)
+        }
+        let summaries = try rows.map(Self.summary(decoding:))
+        return SessionListPage(sessions: summaries,
+                               nextCursor: hasMore ? summaries.last.map { SessionCursor(after: $0).token } : nil)
+    }
+
+    public func countSessions(in scope: SessionScope) async throws -> Int {
+        try await read("countSessions") { try $0.countSessions(in: scope) }
+    }
+
+    public func expireSessions(idleBefore cutoff: Date, excluding: Set<String>) async throws -> [String] {
+        try await write("expireSessions") { try $0.expireSessions(idleBefore: cutoff, excluding: excluding) }
+    }
+
+    // MARK: Turns, events, queries
+
+    public func beginQuery(sessionId: String, queryId: String, title: String?) async throws {
+        try await write("beginQuery(\(sessionId), \(queryId))") {
+            try $0.markRunningQuery(queryId, in: sessionId, title: title)
+        }
+    }
+
+    public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws {
+        let encoder = JSONEncoder()
+        let (from, messages): (Int?, [ChatMessage]) = switch commit.history {
+        case .unchanged: (nil, [])
+        case .append(let from, let messages): (from, messages)
+        case .replace(let messages): (0, messages)
+        }
+        let encoded = SnapshotDatabase.EncodedCommit(
+            historyFrom: from,
+            messages: try messages.map { try Self.encode($0, sessionId: sessionId, what: "message", encoder: encoder) },
+            events: commit.events.map(StoredEvent.init),
+            usageJSON: try commit.usage.map { try Self.encode($0, sessionId: sessionId, what: "usage", encoder: encoder) },
+            clearedUsageJSON: try commit.clearedUsage.map {
+                try Self.encode($0, sessionId: sessionId, what: "cleared usage", encoder: encoder)
+            },
+            lastUsedAt: commit.lastUsedAt, query: commit.query)
+        try await write("commitTurn(\(sessionId))") { try $0.commit(encoded, to: sessionId) }
+    }
+
+    public func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent] {
+        try await read("events(\(sessionId), after: \(seq))") { try $0.events(of: sessionId, after: seq, limit: limit) }
+    }
+
+    public func recoverInterruptedQueries(now: Date) async throws -> [RecoveredQuery] {
+        try await write("recoverInterruptedQueries") { try $0.recoverInterruptedQueries(now: now) }
+    }
+
+    // MARK: Health
+
+    /// The last known state, without I/O.
+    public var health: StoreHealth {
+        healthState.current
+    }
+
+    public func checkHealth() async -> StoreHealth {
+        guard healthState.claimProbe(interval: configuration.healthProbeInterval) else { return health }
+        let degraded = health != .healthy
+        do {
+            // A real write, healthy or not: a file made read-only while open shows only when
+            // something is written. A degraded store must prove a growing write works before
+            // it is trusted again. Throttled above: at most one small transaction per interval.
+            try await thread.perform { try $0.probeWrite(growing: degraded) }
+            healthState.recordSuccess()
+        } catch {
+            recordFailure(Self.storeError(error, operation: "health probe"))
+        }
+        return health
+    }
+
+    // MARK: Plumbing
+
+    func read<T: Sendable>(_ operation: String, _ work: @escaping @Sendable (SnapshotDatabase) throws -> T)
+        async throws -> T {
+        do {
+            return try await thread.perform(work)
+        } catch {
+            throw Self.storeError(error, operation: operation)
+        }
+    }
+
+    /// Runs a write, refusing it when the file is gone, and keeps `health` in step with the
+    /// outcome: a storage failure degrades, any success restores.
+    func write<T: Sendable>(_ operation: String, _ work: @escaping @Sendable (SnapshotDatabase) throws -> T)
+        async throws -> T {
+        do {
+            let result = try await thread.perform { database in
+                try database.checkFilePresent()
+                return try work(database)
+            }
+            healthState.recordSuccess()
+            return result
+        } catch {
+            let storeError = Self.storeError(error, operation: operation)
+            recordFailure(storeError)
+            throw storeError
+        }
+    }
+
+    private func recordFailure(_ error: StoreError) {
+        guard error.isStorageFailure else { return }
+        healthState.recordFailure(error.description)
+    }
+
+    private static func storeError(_ error: any Error, operation: String) -> StoreError {
+        switch error {
+        case let error as StoreError: return error
+        case let error as SQLiteError: return StoreError(error, operation: operation)
+        default: return .sqlite(operation: operation, code: -1, message: "\(error)", sql: nil, storageFailure: false)
+        }
+    }
+
+    static func encode<T: Encodable>(_ value: T, sessionId: String, what: String,
+                                             encoder: JSONEncoder = JSONEncoder()) throws -> String {
+        do {
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        } catch {
+            throw StoreError.undecodable(sessionId: sessionId, what: what, details: "cannot encode: \(error)")
+        }
+    }
+
+    /// A row's usages decoded, in the caller's task (see the type's comment).
+    static func summary(decoding row: SessionRow) throws -> SessionSummary {
+        let usage = try decodeUsage(row.usageJSON, sessionId: row.id, what: "usage")
+        let cleared = try row.clearedUsageJSON.map { try decodeUsage($0, sessionId: row.id, what: "cleared usage") }
+        return SessionSummary(id: row.id, owner: row.owner, createdAt: Date(timeIntervalSince1970: row.createdAt),
+                              lastUsedAt: Date(timeIntervalSince1970: row.lastUsedAt), systemPrompt: row.systemPrompt,
+                              usage: usage, clearedUsage: cleared ?? SessionUsage(), title: row.title,
+                              messageCount: row.messageCount, lastSeq: row.lastSeq, runningQueryId: row.runningQueryId,
+                              model: row.model)
+    }
+
+    private static func decodeUsage(_ json: String, sessionId: String, what: String) throws -> SessionUsage {
+        do {
+            return try JSONDecoder().decode(SessionUsage.self, from: Data(json.utf8))
+        } catch {
+            throw StoreError.undecodable(sessionId: sessionId, what: what, details: "\(error)")
+        }
+    }
+}

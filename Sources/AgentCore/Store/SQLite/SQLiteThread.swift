@@ -1,0 +1,117 @@
+import Foundation
+
+/// The one OS thread that runs every SQLite call, serially.
+///
+/// SQLite calls block (on disk I/O, on `busy_timeout`), and the cooperative pool has one
+/// thread per core, so no SQLite call may run there. Callers `await` `perform`; the work
+/// runs on this thread against `State` — the connection and its statements — which is
+/// created on the thread by `makeState`, never leaves it, and so needs no locking.
+final class SQLiteThread<State>: Sendable {
+    private let queue = JobQueue<State>()
+
+    /// Starts the thread and waits until `makeState` has run on it. If `makeState` throws,
+    /// the thread ends and the error is rethrown here.
+    init(name: String, makeState: @escaping @Sendable () throws -> State) async throws {
+        let queue = self.queue
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            let thread = Thread {
+                // Set from the thread itself, so Foundation names the OS thread too (for
+                // `top -H` and debuggers); Linux keeps 15 bytes of it.
+                Thread.current.name = name
+                let state: State
+                do {
+                    state = try makeState()
+                } catch {
+                    continuation.resume(throwing: error)
+                    return
+                }
+                continuation.resume()
+                queue.drain(state)
+            }
+            thread.start()
+        }
+    }
+
+    deinit {
+        queue.stop(then: nil)
+    }
+
+    /// Runs `work` on the SQLite thread and returns its result. The work runs to the end even
+    /// if the caller is cancelled: a half-abandoned commit is worse than a late one.
+    func perform<T: Sendable>(_ work: @escaping @Sendable (State) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            let accepted = queue.enqueue { state in
+                continuation.resume(with: Result { try work(state) })
+            }
+            if !accepted { continuation.resume(throwing: StoreError.closed) }
+        }
+    }
+
+    /// Runs `finish` on the thread after every job already queued, then ends the thread.
+    /// Later `perform` calls fail with `StoreError.closed`.
+    func stop(finish: @escaping @Sendable (State) -> Void) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let accepted = queue.stop { state in
+                finish(state)
+                continuation.resume()
+            }
+            if !accepted { continuation.resume() }
+        }
+    }
+}
+
+/// Jobs waiting for the SQLite thread, guarded by a condition variable the thread sleeps on.
+private final class JobQueue<State>: @unchecked Sendable {
+    // @unchecked: `jobs`, `finalJob` and `stopped` are only touched with `condition` locked.
+    typealias Job = @Sendable (State) -> Void
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var head = 0
+    private var stopped = false
+    private var finalJob: Job?
+
+    func enqueue(_ job: @escaping Job) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped else { return false }
+        jobs.append(job)
+        condition.signal()
+        return true
+    }
+
+    /// Returns false when already stopped (then `job` will not run).
+    @discardableResult
+    func stop(then job: Job?) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped else { return false }
+        stopped = true
+        finalJob = job
+        condition.signal()
+        return true
+    }
+
+    /// The thread's loop: runs jobs in order until stopped and drained.
+    @available(*, noasync, message: "the SQLite thread's loop; it waits on a condition variable")
+    func drain(_ state: State) {
+        while true {
+            condition.lock()
+            while head == jobs.count && !stopped { condition.wait() }
+            if head == jobs.count {
+                let last = finalJob
+                finalJob = nil
+                condition.unlock()
+                last?(state)
+                return
+            }
+            let job = jobs[head]
+            head += 1
+            if head > 64 && head * 2 > jobs.count {
+                jobs.removeFirst(head)
+                head = 0
+            }
+            condition.unlock()
+            job(state)
+        }
+    }
+}

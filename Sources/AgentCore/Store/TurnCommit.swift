@@ -1,0 +1,35 @@
+import Foundation
+
+/// Everything a turn changed since the last commit (at a step's end, or the turn's end), written
+/// in ONE transaction by `SessionStore.commitTurn`: once that returns, it is on disk.
+public struct TurnCommit: Sendable, Hashable {
+    /// What happens to the session's running-query marker in the same transaction.
+    public enum QueryMark: Sendable, Hashable {
+        case unchanged
+        /// A query is running: after a crash, recovery closes it with `final{interrupted}`.
+        case running(queryId: String)
+        /// The query ended (its `final`/`error` is in this commit or an earlier one).
+        case finished
+    }
+
+    public var history: HistoryChange
+    /// Seqs strictly increasing and above the stored `lastSeq`.
+    public var events: [StampedEvent]
+    /// nil leaves the stored usage as it is.
+    public var usage: SessionUsage?
+    /// The usage set aside by clears (see `SessionSummary`); nil leaves it as it is.
+    public var clearedUsage: SessionUsage?
+    /// nil leaves the stored time as it is.
+    public var lastUsedAt: Date?
+    public var query: QueryMark
+
+    public init(history: HistoryChange = .unchanged, events: [StampedEvent] = [], usage: SessionUsage?,
+                clearedUsage: SessionUsage? = nil, lastUsedAt: Date?, query: QueryMark = .unchanged) {
+        self.history = history
+        self.events = events
+        self.usage = usage
+        self.clearedUsage = clearedUsage
+        self.lastUsedAt = lastUsedAt
+        self.query = query
+    }
+}
