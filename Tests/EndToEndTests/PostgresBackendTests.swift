@@ -48,6 +48,17 @@ struct PostgresBackendTests {
         #expect(!FileManager.default.fileExists(atPath: stack.storePath))
         let status = try await stack.getJSON("/status")
         #expect(status["store"]?["writable"] == true, "\(status)")
+
+        // Title, cleared usage: a clear resets usage but keeps the title and the lifetime, and
+        // both come back from PostgreSQL after another restart.
+        let used = try await stack.getJSON("/sessions/\(sessionId)")["usage"]
+        #expect(try await stack.post("/sessions/\(sessionId)/clear", [:]).status == 200)
+        try stack.restartResponder()
+        let listed = try await stack.getJSON("/sessions")["sessions"]?.arrayValue ?? []
+        #expect(listed.first { $0["session_id"]?.stringValue == sessionId }?["title"] == "first turn", "\(listed)")
+        let cleared = try await stack.getJSON("/sessions/\(sessionId)")
+        #expect(cleared["lifetime_usage"] == used, "what the clear set aside survives the restart: \(cleared)")
+        #expect(cleared["usage"] != used && cleared["message_count"] == 0, "\(cleared)")
     }
 
     @Test("PostgreSQL down: /health degraded, 503 with Retry-After before the model is called, service resumes by itself")
