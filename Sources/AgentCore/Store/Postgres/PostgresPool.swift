@@ -98,6 +98,8 @@ final class PoolWorker {
         self.settings = settings
     }
 
+    /// The thread's whole life: blocks between jobs and in every libpq call.
+    @available(*, noasync)
     func run(_ queue: PoolQueue) {
         while let job = queue.next() {
             job(self)
@@ -156,7 +158,8 @@ final class PoolQueue: @unchecked Sendable {
         return true
     }
 
-    /// The next job, or nil once stopped and drained.
+    /// The next job, or nil once stopped and drained. Blocks (a pool thread waiting for work).
+    @available(*, noasync)
     func next() -> Job? {
         condition.lock()
         defer { condition.unlock() }
