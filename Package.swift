@@ -26,10 +26,12 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
         .target(
             name: "AgentCore",
             dependencies: [
-                "CCurl", "CSQLite",
+                "CCurl", "CSQLite", "CPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MCP", package: "swift-sdk"),
@@ -47,6 +49,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Commit latency of either store backend (scripts/bench-store); not shipped.
+        .executableTarget(name: "StoreBench", dependencies: ["AgentCore"]),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
         .testTarget(name: "AgentFCGITests", dependencies: ["AgentFCGI"]),
         .testTarget(name: "EndToEndTests", dependencies: ["AgentCore"]),

@@ -24,6 +24,8 @@ struct AgentFCGICommand: ParsableCommand {
     var config: String?
     @Flag(help: "Validate the configuration, print a summary and exit (0 when valid).")
     var checkConfig = false
+    @Flag(help: "Apply the store's schema migrations and exit (0 when the schema is current). Responders also migrate at start.")
+    var migrate = false
     @Option(help: "Unix socket to create and listen on, mode 0660. [server.socket]")
     var socket: String?
     @Option(help: "Group to give the unix socket, normally the web server's (e.g. www-data). [server.socket_group]")
@@ -53,6 +55,7 @@ struct AgentFCGICommand: ParsableCommand {
 
     func validate() throws {
         guard socket == nil || listen == nil else { throw ValidationError("pass --socket or --listen, not both") }
+        guard !(migrate && checkConfig) else { throw ValidationError("pass --migrate or --check-config, not both") }
         if let workers, !(1...10_000).contains(workers) { throw ValidationError("--workers must be 1...10000, got \(workers)") }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel)") }
     }
@@ -94,6 +97,15 @@ struct AgentFCGICommand: ParsableCommand {
         }
         if checkConfig {
             try ConfigurationCheck.run(configuration)
+            return
+        }
+        if migrate {
+            do {
+                print(try SessionStorage.migrate(configuration.storage))
+            } catch {
+                FileHandle.standardError.write(Data("agent-fcgi: migration failed: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
             return
         }
         let logging = try LoggingSetup(configuration.logging)

@@ -73,7 +73,7 @@ struct DeploymentKitTests {
         #expect(version.log.trimmingCharacters(in: .whitespacesAndNewlines) == AgentCoreInfo.version)
         let help = try ManagedProcess(TestEnvironment.responderBinary, ["--help"], logPath: directory + "/help.log")
         #expect(help.waitForExit(timeout: 30) == 0)
-        for flag in ["--config", "--check-config", "--socket", "--socket-group", "--workers", "--base-path",
+        for flag in ["--config", "--check-config", "--migrate", "--socket", "--socket-group", "--workers", "--base-path",
                      "--slow-request-seconds", "--log-level", "--version", "--help"] {
             #expect(help.log.contains(flag), "--help lacks \(flag):\n\(help.log)")
         }

@@ -16,7 +16,8 @@ enum ConfigurationKeys {
         "tools.builtin", "tools.command", "tools.http", "tools.mcp",
         "sessions.session_timeout_minutes", "sessions.cleanup_interval_seconds", "sessions.max_sessions",
         "sessions.concurrency", "sessions.max_queue_per_session", "sessions.on_disconnect",
-        "storage.path", "storage.events_per_session",
+        "storage.backend", "storage.path", "storage.events_per_session", "storage.url", "storage.password_file",
+        "storage.pool_size", "storage.lease_seconds",
         "prices.file", "prices.extra_file",
         "logging.level", "logging.format", "logging.file",
     ]

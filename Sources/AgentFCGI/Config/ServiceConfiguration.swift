@@ -24,11 +24,6 @@ struct ToolsConfiguration: Sendable, Hashable {
     var mcpServers: [MCPServerSpec] = []
 }
 
-struct StorageSettings: Sendable, Hashable {
-    var path = "./data/agent-fcgi.sqlite"
-    var eventsPerSession = 10_000
-}
-
 struct PriceSettings: Sendable, Hashable {
     /// nil: the shipped table, looked for next to the config file, then in ./conf/.
     var file: String?

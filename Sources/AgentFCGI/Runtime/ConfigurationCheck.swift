@@ -24,7 +24,7 @@ enum ConfigurationCheck {
                   mcp servers: \(servers.isEmpty ? "none" : servers.joined(separator: ", "))
                   sessions: max \(configuration.sessions.maxSessions) in memory, \
                 \(configuration.sessions.concurrencyPolicy.rawValue) policy, on disconnect \(configuration.sessions.onDisconnect.rawValue)
-                  storage: \(configuration.storage.path)
+                  storage: \(configuration.storage.backend.rawValue) \(configuration.storage.location)
                 """)
         } catch {
             FileHandle.standardError.write(Data("agent-fcgi: configuration error: \(error)\n".utf8))

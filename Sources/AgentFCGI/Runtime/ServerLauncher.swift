@@ -50,7 +50,7 @@ struct ServerLauncher {
         server.start()
         logger.notice("agent-fcgi \(AgentCoreInfo.version) listening", metadata: [
             "listener": "\(listenSocket.description)", "workers": "\(settings.workers)", "config": "\(configuration.source)",
-            "model": "\(configuration.model.model)", "storage": "\(configuration.storage.path)"])
+            "model": "\(configuration.model.model)", "storage": "\(configuration.storage.backend.rawValue):\(configuration.storage.location)"])
         let signal = signals.waitForShutdownSignal()
         logger.notice("shutting down", metadata: ["signal": "\(SignalDispatcher.name(signal))"])
         let deadline = ContinuousClock.now + .milliseconds(Int(settings.drainSeconds * 1000))

@@ -24,25 +24,9 @@ final class ServiceRuntime: Sendable {
         self.loader = loader
         self.logging = logging
         current = Mutex(configuration)
-        let storage = configuration.storage
-        let sqlite = try blockingAwait {
-            try await SQLiteSessionStore(configuration: .init(path: storage.path,
-                                                              maxEventsPerSession: storage.eventsPerSession))
-        }
-        let (recovered, work) = try blockingAwait {
-            (try await sqlite.recoverInterruptedQueries(now: Date()), try await sqlite.statistics())
-        }
-        store = sqlite
-        for query in recovered {
-            logger.warning("query was running when the process stopped; marked interrupted",
-                           metadata: ["session_id": "\(query.sessionId)", "query_id": "\(query.queryId)"])
-        }
-        // Counts, not times: start-up must not read sessions, so these stay the same however
-        // many are stored (the durability tests compare them).
-        logger.info("snapshot store ready", metadata: [
-            "statements": "\(work.statementsRun)", "rows_read": "\(work.rowsReturned)",
-            "full_scan_steps": "\(work.fullScanSteps)", "recovered": "\(recovered.count)"])
-        let sessions = SessionManager(settings: Self.sessionSettings(configuration), store: sqlite)
+        let store = try SessionStorage.open(configuration.storage, logger: logger)
+        self.store = store
+        let sessions = SessionManager(settings: Self.sessionSettings(configuration), store: store)
         // MCP servers start with the responder: each gets its startup timeout to connect and list
         // its tools before the socket opens, so the first queries see them.
         let mcp = MCPServerPool.make(configuration.tools.mcpServers)
@@ -51,7 +35,10 @@ final class ServiceRuntime: Sendable {
         do {
             profile = try AgentAssembly.makeProfile(configuration, mcp: mcp, logger: logger)
         } catch {
-            try? blockingAwait { await mcp.stop() }
+            try? blockingAwait {
+                await mcp.stop()
+                await store.close()
+            }
             throw error
         }
         currentMCP = Mutex(mcp)

@@ -1,0 +1,195 @@
+import Foundation
+
+/// `size` OS threads, each owning one `PostgresConnection`, taking jobs from one queue.
+///
+/// libpq calls block (network round trips, connect timeouts), and the cooperative pool has
+/// one thread per core, so no libpq call may run there: callers `await` `perform`, the work
+/// runs on a pool thread against that thread's connection, which never leaves it.
+///
+/// A thread whose connection is missing or broken reconnects before its next job, with
+/// exponential backoff: while backing off, jobs fail at once with the last connect error
+/// instead of queueing behind a dead server, so callers (and `/health`) learn of it quickly.
+final class PostgresPool: Sendable {
+    let settings: PostgresConnectionSettings
+    let size: Int
+    private let queue = PoolQueue()
+
+    init(settings: PostgresConnectionSettings, size: Int, name: String = "postgres") {
+        self.settings = settings
+        self.size = max(1, size)
+        for index in 0..<self.size {
+            let queue = self.queue
+            let thread = Thread {
+                Thread.current.name = "\(name)-\(index)"
+                PoolWorker(settings: settings).run(queue)
+            }
+            thread.start()
+        }
+    }
+
+    deinit {
+        queue.stop()
+    }
+
+    /// Runs `work` on a pool thread with a live connection; `operation` names it in errors.
+    /// A transaction a failed job left open is rolled back before the connection serves anyone
+    /// else. Deadlocks and serialization failures are retried (twice): every job is one
+    /// transaction, so running it again from the start is safe. A connection found dead before
+    /// the server answered anything of the job (one that died while idle and looked alive) is
+    /// replaced and the job run again; with `idempotent` (reads), so is one lost at any point.
+    /// (Only a job whose first round trip commits by itself is ambiguous then — the server may
+    /// have run it and died before answering; for the store's single-statement writes a second
+    /// run is harmless or fails safely: a create finds the session taken. A step commit's first
+    /// round trip only locks the row.) The work runs to the end even if the caller is cancelled.
+    func perform<T: Sendable>(_ operation: String, idempotent: Bool = false,
+                              _ work: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            let accepted = queue.enqueue { worker in
+                var attempt = 0
+                while true {
+                    attempt += 1
+                    let connection: PostgresConnection
+                    switch worker.connected(for: operation) {
+                    case .failure(let error):
+                        continuation.resume(throwing: error)
+                        return
+                    case .success(let live):
+                        connection = live
+                    }
+                    let answeredBefore = connection.answered
+                    do {
+                        let value = try work(connection)
+                        continuation.resume(returning: value)
+                    } catch let error as PostgresError where attempt < 3 && (error.isRetryableConflict || (error.connectionLost
+                        && (idempotent || connection.answered == answeredBefore))) {
+                        connection.rollbackIfNeeded()
+                        continue
+                    } catch {
+                        connection.rollbackIfNeeded()
+                        continuation.resume(throwing: error)
+                    }
+                    return
+                }
+            }
+            if !accepted { continuation.resume(throwing: StoreError.closed) }
+        }
+    }
+
+    /// Lets queued jobs finish, then closes every connection and ends the threads; later
+    /// `perform` calls fail with `StoreError.closed`. Returns once every thread has ended.
+    func stop() async {
+        queue.stop()
+        while !queue.allWorkersEnded(count: size) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+}
+
+/// One pool thread's loop and connection state. Lives on that thread only.
+final class PoolWorker {
+    let settings: PostgresConnectionSettings
+    var connection: PostgresConnection?
+    var lastError: PostgresError?
+    var nextAttempt = ContinuousClock.now
+    var delay = Duration.milliseconds(100)
+    static let maxDelay = Duration.seconds(2)
+
+    init(settings: PostgresConnectionSettings) {
+        self.settings = settings
+    }
+
+    /// The thread's whole life: blocks between jobs and in every libpq call.
+    @available(*, noasync)
+    func run(_ queue: PoolQueue) {
+        while let job = queue.next() {
+            job(self)
+        }
+        connection?.close()
+        queue.workerEnded()
+    }
+
+    /// The live connection, connecting first when needed, or why there is none (named after
+    /// the `operation` that needed it).
+    func connected(for operation: String) -> Result<PostgresConnection, PostgresError> {
+        connect().mapError { error in
+            var failure = error
+            failure.operation = operation
+            failure.message = "no connection to the database: \(error.operation) failed: \(error.message)"
+            return failure
+        }
+    }
+
+    private func connect() -> Result<PostgresConnection, PostgresError> {
+        if let connection, !connection.checkIdleConnection() { return .success(connection) }
+        connection?.close()
+        connection = nil
+        if let lastError, ContinuousClock.now < nextAttempt { return .failure(lastError) }
+        do {
+            let fresh = try PostgresConnection(settings: settings)
+            connection = fresh
+            lastError = nil
+            delay = .milliseconds(100)
+            return .success(fresh)
+        } catch {
+            lastError = error
+            nextAttempt = ContinuousClock.now + delay
+            delay = min(delay * 2, Self.maxDelay)
+            return .failure(error)
+        }
+    }
+}
+
+/// Jobs waiting for a pool thread, guarded by a condition variable the threads sleep on.
+final class PoolQueue: @unchecked Sendable {
+    // @unchecked: every property is touched only with `condition` locked.
+    typealias Job = @Sendable (PoolWorker) -> Void
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var head = 0
+    private var stopped = false
+    private var ended = 0
+
+    func enqueue(_ job: @escaping Job) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped else { return false }
+        jobs.append(job)
+        condition.signal()
+        return true
+    }
+
+    /// The next job, or nil once stopped and drained. Blocks (a pool thread waiting for work).
+    @available(*, noasync)
+    func next() -> Job? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == jobs.count && !stopped { condition.wait() }
+        guard head < jobs.count else { return nil }
+        let job = jobs[head]
+        head += 1
+        if head > 64 && head * 2 > jobs.count {
+            jobs.removeFirst(head)
+            head = 0
+        }
+        return job
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func workerEnded() {
+        condition.lock()
+        ended += 1
+        condition.unlock()
+    }
+
+    func allWorkersEnded(count: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return ended >= count
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+
+/// Commits, the event log, its retention bound, and crash recovery.
+extension PostgresSessionDatabase {
+    static let lockForCommit = S("commit_lock", """
+        SELECT message_count, last_seq, event_count FROM sessions WHERE id = $1 FOR UPDATE
+        """)
+    static let truncateMessages = S("commit_truncate", "DELETE FROM messages WHERE session_id = $1 AND idx >= $2")
+    static let insertMessages = S("commit_messages", """
+        INSERT INTO messages (session_id, idx, json)
+        SELECT $1, $2::integer + m.ord::integer - 1, m.value
+        FROM json_array_elements_text($3::json) WITH ORDINALITY AS m (value, ord)
+        """)
+    static let insertEvents = S("commit_events", """
+        INSERT INTO events (session_id, seq, query_id, type, json)
+        SELECT $1, e.seq, e.query_id, e.type, e.json
+        FROM json_to_recordset($2::json) AS e (seq bigint, query_id text, type text, json text)
+        """)
+    /// Walks only the excess at the old end of the (session_id, seq) key.
+    static let trimEvents = S("commit_trim", """
+        DELETE FROM events WHERE session_id = $1 AND seq IN
+            (SELECT seq FROM events WHERE session_id = $1 ORDER BY seq LIMIT $2)
+        """)
+    static let updateAfterCommit = S("commit_update", """
+        UPDATE sessions SET message_count = $2, last_seq = $3, event_count = $4, usage = coalesce($5, usage),
+            cleared_usage = coalesce($6, cleared_usage), last_used_at = coalesce($7, last_used_at),
+            running_query_id = CASE WHEN $8 THEN $9 ELSE running_query_id END
+        WHERE id = $1
+        """)
+    static let selectEvents = S("events_after", """
+        SELECT seq, query_id, type, json FROM events WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
+        """)
+    static let selectRunning = S("recover_running", """
+        SELECT id, running_query_id, last_seq, event_count, usage FROM sessions
+        WHERE running_query_id IS NOT NULL ORDER BY id FOR UPDATE
+        """)
+    static let updateAfterRecovery = S("recover_update", """
+        UPDATE sessions SET last_seq = $2, event_count = $3, running_query_id = NULL WHERE id = $1
+        """)
+
+    /// A `TurnCommit` with messages and usages encoded; nil leaves the stored value.
+    struct EncodedCommit: Sendable {
+        /// Where the new messages go (nil: history unchanged); earlier messages from there on are replaced.
+        var historyFrom: Int?
+        /// The new messages' JSON, as one JSON array of strings.
+        var messagesJSON: String
+        var messageCount: Int
+        var events: [StoredEvent]
+        var usageJSON: String?
+        var clearedUsageJSON: String?
+        var lastUsedAt: Double?
+        var query: TurnCommit.QueryMark
+    }
+
+    /// The whole commit in one transaction and two round trips: lock the row and read its
+    /// counters; then history, events, retention, counters and marker, and COMMIT, pipelined.
+    /// A refused commit (unknown session, history gap, seq not increasing) changes nothing.
+    static func commit(_ commit: EncodedCommit, to id: String, maxEvents: Int, on connection: PostgresConnection) throws {
+        let operation = "commitTurn(\(id))"
+        let locked = try connection.pipeline([.command("BEGIN"), .prepared(lockForCommit, [.text(id)])],
+                                             operation: operation)[1]
+        guard locked.count == 1 else { throw StoreError.sessionNotFound(id) }
+        let storedMessages = locked.int(0, 0), storedLastSeq = locked.int64(0, 1), storedEvents = locked.int(0, 2)
+
+        var steps: [PostgresPipelineStep] = []
+        var messageCount = storedMessages
+        if let from = commit.historyFrom {
+            guard from >= 0, from <= storedMessages else {
+                throw StoreError.historyGap(sessionId: id, from: from, stored: storedMessages)
+            }
+            if from < storedMessages { steps.append(.prepared(truncateMessages, [.text(id), .int(from)])) }
+            if commit.messageCount > 0 {
+                steps.append(.prepared(insertMessages, [.text(id), .int(from), .text(commit.messagesJSON)]))
+            }
+            messageCount = from + commit.messageCount
+        }
+        let (eventSteps, lastSeq, eventCount) = try appendSteps(commit.events, to: id, lastSeq: storedLastSeq,
+                                                                eventCount: storedEvents, maxEvents: maxEvents)
+        steps += eventSteps
+        let (setMark, mark): (Bool, String?) = switch commit.query {
+        case .unchanged: (false, nil)
+        case .running(let queryId): (true, queryId)
+        case .finished: (true, nil)
+        }
+        steps.append(.prepared(updateAfterCommit, [
+            .text(id), .int(messageCount), .int(lastSeq), .int(eventCount), .optionalText(commit.usageJSON),
+            .optionalText(commit.clearedUsageJSON), commit.lastUsedAt.map(PostgresValue.double) ?? .null,
+            .bool(setMark), .optionalText(mark)]))
+        steps.append(.command("COMMIT"))
+        _ = try connection.pipeline(steps, operation: operation)
+    }
+
+    /// The statements that append `events` (seqs strictly increasing above `lastSeq`) and drop
+    /// the oldest beyond the retention bound, with the new last seq and event count.
+    private static func appendSteps(_ events: [StoredEvent], to id: String, lastSeq: Int64, eventCount: Int,
+                                    maxEvents: Int) throws -> ([PostgresPipelineStep], Int64, Int) {
+        var last = lastSeq
+        for event in events {
+            guard event.seq > last else { throw StoreError.seqNotIncreasing(sessionId: id, seq: event.seq, lastSeq: last) }
+            last = event.seq
+        }
+        guard !events.isEmpty else { return ([], lastSeq, eventCount) }
+        var steps: [PostgresPipelineStep] = [.prepared(insertEvents, [.text(id), .text(eventsJSON(events))])]
+        var count = eventCount + events.count
+        if count > maxEvents {
+            steps.append(.prepared(trimEvents, [.text(id), .int(count - maxEvents)]))
+            count = maxEvents
+        }
+        return (steps, last, count)
+    }
+
+    /// Events as the JSON array `json_to_recordset` reads.
+    static func eventsJSON(_ events: [StoredEvent]) -> String {
+        var output = "["
+        for (index, event) in events.enumerated() {
+            if index > 0 { output += "," }
+            output += "{\"seq\":\(event.seq),\"query_id\":"
+            JSONValue.writeString(event.queryId, to: &output)
+            output += ",\"type\":"
+            JSONValue.writeString(event.type, to: &output)
+            output += ",\"json\":"
+            JSONValue.writeString(event.json, to: &output)
+            output += "}"
+        }
+        return output + "]"
+    }
+
+    /// Strings as one JSON array (the messages `json_array_elements_text` reads).
+    static func stringsJSON(_ strings: [String]) -> String {
+        var output = "["
+        for (index, string) in strings.enumerated() {
+            if index > 0 { output += "," }
+            JSONValue.writeString(string, to: &output)
+        }
+        return output + "]"
+    }
+
+    /// Up to `limit` events with seq above `seq`, oldest first.
+    static func events(of id: String, after seq: Int64, limit: Int, on connection: PostgresConnection) throws -> [StoredEvent] {
+        let rows = try connection.query(selectEvents, [.text(id), .int(seq), .int(max(0, limit))],
+                                        operation: "events(\(id), after: \(seq))")
+        return rows.map { StoredEvent(seq: rows.int64($0, 0), queryId: rows.text($0, 1), type: rows.text($0, 2),
+                                      json: rows.text($0, 3)) }
+    }
+
+    /// Closes every query still marked running, as the SQLite store does (see
+    /// `SnapshotDatabase.recoverInterruptedQueries`): `final{status:"interrupted"}` numbered
+    /// above anything the dead process may have streamed, then `usage`; history untouched.
+    static func recoverInterruptedQueries(now: Date, maxEvents: Int, on connection: PostgresConnection) throws -> [RecoveredQuery] {
+        let operation = "recoverInterruptedQueries"
+        try connection.execute("BEGIN", operation: operation)
+        let running = try connection.query(selectRunning, operation: operation)
+        var recovered: [RecoveredQuery] = []
+        for row in 0..<running.count {
+            let id = running.text(row, 0), queryId = running.text(row, 1)
+            let lastSeq = running.int64(row, 2), eventCount = running.int(row, 3)
+            let usage: SessionUsage
+            do {
+                usage = try JSONDecoder().decode(SessionUsage.self, from: Data(running.text(row, 4).utf8))
+            } catch {
+                throw StoreError.undecodable(sessionId: id, what: "usage", details: "\(error)")
+            }
+            let finalSeq = lastSeq + Int64(EventLogLimits.maxUncommittedEvents) + 1
+            let final = StampedEvent(event: .final(content: "", status: .interrupted), timestamp: now, sessionId: id,
+                                     queryId: queryId, seq: finalSeq)
+            let usageEvent = StampedEvent(event: .usage(usage), timestamp: now, sessionId: id, queryId: queryId,
+                                          seq: finalSeq + 1)
+            let (steps, newLastSeq, newCount) = try appendSteps([StoredEvent(final), StoredEvent(usageEvent)], to: id,
+                                                                lastSeq: lastSeq, eventCount: eventCount,
+                                                                maxEvents: maxEvents)
+            _ = try connection.pipeline(steps + [.prepared(updateAfterRecovery, [.text(id), .int(newLastSeq), .int(newCount)])],
+                                        operation: operation)
+            recovered.append(RecoveredQuery(sessionId: id, queryId: queryId, event: final, usageEvent: usageEvent))
+        }
+        try connection.execute("COMMIT", operation: operation)
+        return recovered
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+
+/// The session schema's operations as synchronous SQL on one connection, for a pool thread.
+/// `PostgresSessionStore` is the async front; inputs arrive already encoded to JSON text, so
+/// pool threads do only database work.
+enum PostgresSessionDatabase {
+    typealias S = PostgresStatement
+    private static let columns = PostgresSessionRow.columns
+
+    static let create = S("session_create", """
+        INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt_json, usage, cleared_usage, model)
+        VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (id) DO NOTHING
+        """)
+    static let select = S("session_select", "SELECT \(columns) FROM sessions WHERE id = $1")
+    static let messages = S("session_messages", "SELECT json FROM messages WHERE session_id = $1 ORDER BY idx")
+    /// The title is kept only when the session has none: set once, by its first query.
+    static let markRunning = S("session_mark_running", """
+        UPDATE sessions SET running_query_id = $2, title_json = coalesce(title_json, $3) WHERE id = $1
+        """)
+    static let delete = S("session_delete", "DELETE FROM sessions WHERE id = $1")
+    static let pageAll = S("session_page_all", """
+        SELECT \(columns) FROM sessions WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3
+        """)
+    static let pageOwned = S("session_page_owned", """
+        SELECT \(columns) FROM sessions WHERE owner = $1 AND (created_at, id) > ($2, $3)
+        ORDER BY owner, created_at, id LIMIT $4
+        """)
+    static let pageUnowned = S("session_page_unowned", """
+        SELECT \(columns) FROM sessions WHERE owner IS NULL AND (created_at, id) > ($1, $2)
+        ORDER BY owner, created_at, id LIMIT $3
+        """)
+    static let count = S("session_count", "SELECT coalesce(sum(n), 0) FROM session_counts WHERE key = $1")
+    static let tryExpiryLock = S("session_expiry_lock", "SELECT pg_try_advisory_xact_lock($1)")
+    /// Skips rows another transaction holds: a session being committed right now is in use.
+    static let expireBatch = S("session_expire", """
+        DELETE FROM sessions WHERE id IN (
+            SELECT id FROM sessions
+            WHERE last_used_at < $1 AND id NOT IN (SELECT json_array_elements_text($2::json))
+            ORDER BY last_used_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+        RETURNING id
+        """)
+    static let probe = S("store_probe", """
+        INSERT INTO store_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = EXCLUDED.at
+        """)
+
+    /// One responder expires at a time (others skip a round): concurrent sweeps would only
+    /// contend for the same rows. The migration lock's key plus one.
+    static let expiryLockKey = PostgresMigrator.lockKey + 1
+    static let expiryBatchSize = 500
+
+    struct EncodedHeader: Sendable {
+        var id: String
+        var owner: String?
+        var createdAt: Double
+        var systemPromptJSON: String?
+        var usageJSON: String
+        var model: String?
+    }
+
+    static func create(_ header: EncodedHeader, on connection: PostgresConnection) throws {
+        let rows = try connection.query(create, [.text(header.id), .optionalText(header.owner), .double(header.createdAt),
+                                                 .double(header.createdAt), .optionalText(header.systemPromptJSON),
+                                                 .text(header.usageJSON), .optionalText(header.model)],
+                                        operation: "createSession(\(header.id))")
+        if rows.affected == 0 { throw StoreError.sessionExists(header.id) }
+    }
+
+    /// The row and every message's JSON in order, from one snapshot (a commit cannot land
+    /// between the two reads), in one round trip.
+    static func load(_ id: String, on connection: PostgresConnection) throws -> (PostgresSessionRow, [String])? {
+        let results = try connection.pipeline([
+            .command("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"), .prepared(select, [.text(id)]),
+            .prepared(messages, [.text(id)]), .command("COMMIT"),
+        ], operation: "loadSession(\(id))")
+        let session = results[1], history = results[2]
+        guard session.count == 1 else { return nil }
+        return (PostgresSessionRow(session, 0), history.map { history.text($0, 0) })
+    }
+
+    static func markRunning(_ queryId: String?, in id: String, titleJSON: String? = nil,
+                            on connection: PostgresConnection) throws {
+        let rows = try connection.query(markRunning, [.text(id), .optionalText(queryId), .optionalText(titleJSON)],
+                                        operation: "beginQuery(\(id), \(queryId ?? "none"))")
+        if rows.affected == 0 { throw StoreError.sessionNotFound(id) }
+    }
+
+    static func delete(_ id: String, on connection: PostgresConnection) throws -> Bool {
+        try connection.query(delete, [.text(id)], operation: "deleteSession(\(id))").affected > 0
+    }
+
+    /// Up to `limit` sessions after the keyset position, plus whether more follow.
+    static func list(in scope: SessionScope, limit: Int, after cursor: SessionCursor?,
+                     on connection: PostgresConnection) throws -> ([PostgresSessionRow], Bool) {
+        let createdAfter = PostgresValue.double(cursor?.createdAt.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude)
+        let idAfter = PostgresValue.text(cursor?.id ?? "")
+        let fetch = PostgresValue.int(max(0, limit) + 1)
+        let rows = switch scope {
+        case .everyone:
+            try connection.query(pageAll, [createdAfter, idAfter, fetch], operation: "listSessions")
+        case .owner(let owner?):
+            try connection.query(pageOwned, [.text(owner), createdAfter, idAfter, fetch], operation: "listSessions")
+        case .owner(nil):
+            try connection.query(pageUnowned, [createdAfter, idAfter, fetch], operation: "listSessions")
+        }
+        var sessions = rows.map { PostgresSessionRow(rows, $0) }
+        let hasMore = sessions.count > max(0, limit)
+        if hasMore { sessions.removeLast() }
+        return (sessions, hasMore)
+    }
+
+    /// At most 16 rows of the trigger-kept counts, whatever the store's size.
+    static func count(in scope: SessionScope, on connection: PostgresConnection) throws -> Int {
+        let key = switch scope {
+        case .everyone: "*"
+        case .owner(let owner?): "o:" + owner
+        case .owner(nil): "-"
+        }
+        return try connection.query(count, [.text(key)], operation: "countSessions").int(0, 0)
+    }
+
+    /// Deletes idle sessions in batches (each its own short transaction), unless another
+    /// responder is sweeping right now. Returns the ids deleted.
+    static func expire(idleBefore cutoff: Date, excludingJSON excluded: String,
+                       on connection: PostgresConnection) throws -> [String] {
+        var deleted: [String] = []
+        while true {
+            let results = try connection.pipeline([
+                .command("BEGIN"), .prepared(tryExpiryLock, [.int(expiryLockKey)]),
+            ], operation: "expireSessions")
+            guard results[1].text(0, 0) == "t" else {
+                try connection.execute("COMMIT", operation: "expireSessions")
+                return deleted
+            }
+            let batch = try connection.query(expireBatch, [.double(cutoff.timeIntervalSince1970), .text(excluded),
+                                                           .int(expiryBatchSize)], operation: "expireSessions")
+            try connection.execute("COMMIT", operation: "expireSessions")
+            deleted += batch.map { batch.text($0, 0) }
+            if batch.count < expiryBatchSize { return deleted }
+        }
+    }
+
+    /// A real write, so a server that answers but cannot write (a standby, a full disk) shows.
+    static func probe(at time: Date, on connection: PostgresConnection) throws {
+        try connection.query(probe, [.double(time.timeIntervalSince1970)], operation: "health probe")
+    }
+}

@@ -1,0 +1,211 @@
+import Foundation
+
+/// `SessionStore` on PostgreSQL, for responders that share one store. Every libpq call runs
+/// on one of `PostgresPool`'s dedicated threads; JSON encoding and decoding happen in the
+/// caller's task.
+///
+/// Semantics match `SQLiteSessionStore`'s: each write is one transaction (all or nothing), seqs
+/// only grow, the event log keeps the newest `maxEventsPerSession`, a title is set once, and a
+/// query marked running when its process died is closed by `recoverInterruptedQueries`.
+public final class PostgresSessionStore: SessionStore {
+    public let configuration: Configuration
+    let pool: PostgresPool
+    private let healthState = StoreHealthState()
+
+    /// Connects and brings the schema up to date (under an advisory lock, so responders starting
+    /// together migrate once). Throws `StoreError.schemaTooNew` for a database written by a
+    /// newer agent-fcgi, or the `PostgresError` that kept it from connecting.
+    public convenience init(configuration: Configuration) async throws {
+        try await self.init(configuration: configuration, migrations: PostgresMigration.all)
+    }
+
+    init(configuration: Configuration, migrations: [PostgresMigration]) async throws {
+        self.configuration = configuration
+        pool = PostgresPool(settings: configuration.connection, size: configuration.poolSize)
+        do {
+            _ = try await pool.perform("migrate") { try PostgresMigrator(migrations: migrations).migrate($0) }
+        } catch {
+            await pool.stop()
+            throw error
+        }
+    }
+
+    /// `agent-fcgi --migrate`: applies missing migrations and returns the versions before and after.
+    public static func migrate(_ settings: PostgresConnectionSettings) async throws -> (from: Int, to: Int) {
+        let pool = PostgresPool(settings: settings, size: 1, name: "postgres-migrate")
+        do {
+            let versions = try await pool.perform("migrate") { try PostgresMigrator().migrate($0) }
+            await pool.stop()
+            return versions
+        } catch {
+            await pool.stop()
+            throw error
+        }
+    }
+
+    public func close() async {
+        await pool.stop()
+    }
+
+    // MARK: Sessions
+
+    public func createSession(_ header: SessionHeader) async throws {
+        let encoded = PostgresSessionDatabase.EncodedHeader(
+            id: header.id, owner: header.owner, createdAt: header.createdAt.timeIntervalSince1970,
+            systemPromptJSON: try header.systemPrompt.map { try Self.encode($0, sessionId: header.id, what: "system prompt") },
+            usageJSON: try Self.encode(SessionUsage(), sessionId: header.id, what: "usage"), model: header.model)
+        try await write("createSession(\(header.id))") { try PostgresSessionDatabase.create(encoded, on: $0) }
+    }
+
+    public func loadSession(id: String) async throws -> StoredSession? {
+        guard let (row, messages) = try await read("loadSession(\(id))", { try PostgresSessionDatabase.load(id, on: $0) })
+        else { return nil }
+        let decoder = JSONDecoder()
+        let history = try messages.enumerated().map { index, json in
+            do {
+                return try decoder.decode(ChatMessage.self, from: Data(json.utf8))
+            } catch {
+                throw StoreError.undecodable(sessionId: id, what: "message \(index)", details: "\(error)")
+            }
+        }
+        return StoredSession(summary: try row.summary(), history: history)
+    }
+
+    @discardableResult
+    public func deleteSession(id: String) async throws -> Bool {
+        try await write("deleteSession(\(id))") { try PostgresSessionDatabase.delete(id, on: $0) }
+    }
+
+    public func listSessions(in scope: SessionScope, limit: Int, after cursor: String?) async throws -> SessionListPage {
+        var position: SessionCursor?
+        if let cursor {
+            guard let parsed = SessionCursor(token: cursor) else { throw SessionError.invalidCursor(cursor) }
+            position = parsed
+        }
+        let (rows, hasMore) = try await read("listSessions") { [position] in
+            try PostgresSessionDatabase.list(in: scope, limit: limit, after: position, on: $0)
+        }
+        let summaries = try rows.map { try $0.summary() }
+        return SessionListPage(sessions: summaries,
+                               nextCursor: hasMore ? summaries.last.map { SessionCursor(after: $0).token } : nil)
+    }
+
+    public func countSessions(in scope: SessionScope) async throws -> Int {
+        try await read("countSessions") { try PostgresSessionDatabase.count(in: scope, on: $0) }
+    }
+
+    public func expireSessions(idleBefore cutoff: Date, excluding: Set<String>) async throws -> [String] {
+        let excluded = PostgresSessionDatabase.stringsJSON(excluding.sorted())
+        return try await write("expireSessions") {
+            try PostgresSessionDatabase.expire(idleBefore: cutoff, excludingJSON: excluded, on: $0)
+        }
+    }
+
+    // MARK: Turns, events, queries
+
+    public func beginQuery(sessionId: String, queryId: String, title: String?) async throws {
+        let titleJSON = try title.map { try Self.encode($0, sessionId: sessionId, what: "title") }
+        try await write("beginQuery(\(sessionId), \(queryId))") {
+            try PostgresSessionDatabase.markRunning(queryId, in: sessionId, titleJSON: titleJSON, on: $0)
+        }
+    }
+
+    public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws {
+        let encoded = try Self.encode(commit, sessionId: sessionId)
+        let maxEvents = max(1, configuration.maxEventsPerSession)
+        try await write("commitTurn(\(sessionId))") {
+            try PostgresSessionDatabase.commit(encoded, to: sessionId, maxEvents: maxEvents, on: $0)
+        }
+    }
+
+    public func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent] {
+        try await read("events(\(sessionId), after: \(seq))") {
+            try PostgresSessionDatabase.events(of: sessionId, after: seq, limit: limit, on: $0)
+        }
+    }
+
+    /// Until leases arrive, every responder on the database would close the others' running
+    /// queries at its start-up: one responder per database (docs/DEPLOYMENT.md).
+    public func recoverInterruptedQueries(now: Date) async throws -> [RecoveredQuery] {
+        let maxEvents = max(1, configuration.maxEventsPerSession)
+        return try await write("recoverInterruptedQueries") {
+            try PostgresSessionDatabase.recoverInterruptedQueries(now: now, maxEvents: maxEvents, on: $0)
+        }
+    }
+
+    // MARK: Health
+
+    /// The last known state, without I/O.
+    public var health: StoreHealth {
+        healthState.current
+    }
+
+    public func checkHealth() async -> StoreHealth {
+        guard healthState.claimProbe(interval: configuration.healthProbeInterval) else { return health }
+        let now = Date()
+        // A real write: a server that answers but cannot write (a standby, a full disk) shows
+        // only then. `write` records the outcome; anything but a storage failure is no reason
+        // to refuse queries.
+        _ = try? await write("health probe") { try PostgresSessionDatabase.probe(at: now, on: $0) }
+        return health
+    }
+
+    // MARK: Plumbing
+
+    /// Reads: a storage failure degrades health (the database is gone); success proves
+    /// nothing about writes, so it does not restore it.
+    private func read<T: Sendable>(_ operation: String, _ work: @escaping @Sendable (PostgresConnection) throws -> T)
+        async throws -> T {
+        do {
+            return try await pool.perform(operation, idempotent: true, work)
+        } catch {
+            recordFailure(error)
+            throw error
+        }
+    }
+
+    /// Writes keep `health` in step with the outcome: a storage failure degrades, success restores.
+    private func write<T: Sendable>(_ operation: String, _ work: @escaping @Sendable (PostgresConnection) throws -> T)
+        async throws -> T {
+        do {
+            let result = try await pool.perform(operation, work)
+            healthState.recordSuccess()
+            return result
+        } catch {
+            recordFailure(error)
+            throw error
+        }
+    }
+
+    private func recordFailure(_ error: any Error) {
+        guard let error = error as? PostgresError, error.isStorageFailure else { return }
+        healthState.recordFailure(error.description)
+    }
+
+    private static func encode(_ commit: TurnCommit, sessionId: String) throws -> PostgresSessionDatabase.EncodedCommit {
+        let encoder = JSONEncoder()
+        let (from, messages): (Int?, [ChatMessage]) = switch commit.history {
+        case .unchanged: (nil, [])
+        case .append(let from, let messages): (from, messages)
+        case .replace(let messages): (0, messages)
+        }
+        let messageJSON = try messages.map { try encode($0, sessionId: sessionId, what: "message", encoder: encoder) }
+        return PostgresSessionDatabase.EncodedCommit(
+            historyFrom: from, messagesJSON: PostgresSessionDatabase.stringsJSON(messageJSON),
+            messageCount: messages.count, events: commit.events.map(StoredEvent.init),
+            usageJSON: try commit.usage.map { try encode($0, sessionId: sessionId, what: "usage", encoder: encoder) },
+            clearedUsageJSON: try commit.clearedUsage.map {
+                try encode($0, sessionId: sessionId, what: "cleared usage", encoder: encoder)
+            },
+            lastUsedAt: commit.lastUsedAt?.timeIntervalSince1970, query: commit.query)
+    }
+
+    static func encode<T: Encodable>(_ value: T, sessionId: String, what: String,
+                                     encoder: JSONEncoder = JSONEncoder()) throws -> String {
+        do {
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        } catch {
+            throw StoreError.undecodable(sessionId: sessionId, what: what, details: "cannot encode: \(error)")
+        }
+    }
+}

@@ -1,0 +1,1 @@
+../../AgentCoreTests/Support/PostgresTestCluster.swift
