@@ -17,6 +17,8 @@ final class FastCGIServer: Sendable {
         /// Each worker records its requests through a `RequestMetrics` of its own made from this.
         let metricsFactory: any MetricsFactory
         let accessLog: AccessLog
+        /// `FCGI_WEB_SERVER_ADDRS` (TCP peers allowed), read once as libfcgi did; nil allows any.
+        let allowedPeers: [in_addr_t]?
     }
 
     let context: Context
@@ -27,7 +29,8 @@ final class FastCGIServer: Sendable {
     init(settings: ResponderSettings, router: Router, stats: ResponderStats, listenSocket: ListenSocket,
          metricsFactory: any MetricsFactory) {
         context = Context(listenFD: listenSocket.fd, settings: settings, router: router, stats: stats, drain: DrainState(),
-                          metricsFactory: metricsFactory, accessLog: AccessLog())
+                          metricsFactory: metricsFactory, accessLog: AccessLog(),
+                          allowedPeers: PeerSocket.allowedPeers(ProcessInfo.processInfo.environment))
         self.listenSocket = listenSocket
     }
 
@@ -57,9 +60,11 @@ final class FastCGIServer: Sendable {
             usleep(20_000)
         }
         let finished = context.drain.workingCount == 0
+        context.drain.stopAccepting()
         FCGX_ShutdownPending()
         listenSocket.shutdownAccepting()
-        // Workers leave accept() at once; allow for a last write and libfcgi's lingering close.
+        // Workers leave accept() at once, and a wait for request bytes within half a second; allow
+        // for a last write and libfcgi's lingering close.
         let limit = DispatchTime.now() + 3
         for _ in 0..<context.settings.workers where exited.wait(timeout: limit) == .timedOut {
             return false
