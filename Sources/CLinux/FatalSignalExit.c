@@ -16,8 +16,8 @@ static struct sigaction agent_previous_fatal_actions[NSIG];
 // The signal being reported, once a crash started (only the first one is reported).
 static volatile sig_atomic_t agent_crash_signal = 0;
 
-// Seconds the runtime's crash report may take before we stop waiting for it.
-enum { agent_crash_report_seconds = 1 };
+// Seconds the runtime's crash report may take before we stop waiting for it (set once at install).
+static unsigned agent_crash_report_seconds = 1;
 
 // Dies of `signum` with its default action (a core dump where enabled), as if nothing had caught it.
 static void agent_die_of(int signum) {
@@ -37,8 +37,8 @@ static void agent_die_of(int signum) {
 // SIGALRM while the crash report is still being written: say so, and die of the crash's signal.
 static void agent_crash_report_deadline(int unused) {
     (void)unused;
-    static const char message[] =
-        "\n*** agent-fcgi: the crash report took longer than 1 s; exiting without the rest ***\n";
+    static const char message[] = "\n*** agent-fcgi: the crash report took longer than "
+        "AGENT_FCGI_CRASH_REPORT_SECONDS; exiting without the rest ***\n";
     ssize_t ignored = write(STDERR_FILENO, message, sizeof message - 1);
     (void)ignored;
     agent_die_of(agent_crash_signal);
@@ -69,7 +69,8 @@ static void agent_fatal_signal_handler(int signum, siginfo_t *info, void *contex
     agent_die_of(signum);
 }
 
-int agent_install_fatal_signal_exit(void) {
+int agent_install_fatal_signal_exit(unsigned report_seconds) {
+    agent_crash_report_seconds = report_seconds > 0 ? report_seconds : 1;
     int wrapped = 0;
     for (unsigned i = 0; i < sizeof agent_fatal_signals / sizeof agent_fatal_signals[0]; ++i) {
         int signum = agent_fatal_signals[i];

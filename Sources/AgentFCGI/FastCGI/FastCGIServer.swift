@@ -1,4 +1,5 @@
 import CFCGI
+import CLinux
 import CoreMetrics
 import Dispatch
 import Foundation
@@ -40,6 +41,9 @@ final class FastCGIServer: Sendable {
             let context = self.context
             let exited = self.exited
             let thread = Thread {
+                // Foundation's Thread.name does not reach the kernel here; a named thread shows in
+                // crash reports ("Thread 14 "fcgi-worker-3" crashed:"), top -H and /proc.
+                _ = agent_name_this_thread("fcgi-worker-\(index)")
                 FastCGIWorker(context: context).run()
                 exited.signal()
             }
