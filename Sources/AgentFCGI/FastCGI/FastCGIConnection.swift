@@ -48,7 +48,8 @@ final class FastCGIConnection {
     }
 
     let options: Options
-    private let request: UnsafeMutablePointer<FCGX_Request>
+    /// Written through in FastCGIConnection+Output.swift.
+    let request: UnsafeMutablePointer<FCGX_Request>
     private var handOffPair: (reader: Int32, writer: Int32)?
     private var peer: PeerSocket?
     private var keptAlive = false
@@ -199,30 +200,6 @@ final class FastCGIConnection {
         peer?.state() ?? .closed
     }
 
-    /// Makes a stalled client fail our writes after `seconds` instead of pinning the thread forever.
-    func setWriteTimeout(seconds: Double) {
-        var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1_000_000))
-        setsockopt(request.pointee.ipcFd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    }
-
-    func write(_ text: String) -> WriteResult {
-        var text = text
-        return text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
-    }
-
-    func write(_ data: Data) -> WriteResult {
-        data.withUnsafeBytes { write($0) }
-    }
-
-    /// Sends everything buffered as one FCGI_STDOUT record now. `FCGX_PutStr` can succeed after
-    /// the peer died, so this is where a client abort shows up.
-    func flush() -> WriteResult {
-        if FCGX_FFlush(request.pointee.out) == -1 || FCGX_GetError(request.pointee.out) != 0 {
-            return failure()
-        }
-        return .ok
-    }
-
     /// Ends the response (END_REQUEST). The connection stays open for the next request only if
     /// the web server asked (FCGI_KEEP_CONN), `keepOpen` allows it and the body was read whole.
     func finish(keepOpen: Bool) {
@@ -247,24 +224,6 @@ final class FastCGIConnection {
     private func closePeer() {
         peer?.close()
         peer = nil
-    }
-
-    private func write(_ bytes: UnsafeRawBufferPointer) -> WriteResult {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return .ok }
-        var offset = 0
-        while offset < bytes.count {
-            // Records are at most 65535 bytes; libfcgi splits, but keep each call's length an Int32.
-            let length = min(bytes.count - offset, 1 << 20)
-            let written = FCGX_PutStr(base.advanced(by: offset).assumingMemoryBound(to: CChar.self), Int32(length), request.pointee.out)
-            if written != Int32(length) { return failure() }
-            offset += length
-        }
-        return FCGX_GetError(request.pointee.out) != 0 ? failure() : .ok
-    }
-
-    private func failure() -> WriteResult {
-        let code = FCGX_GetError(request.pointee.out)
-        return code == EAGAIN || code == EWOULDBLOCK ? .timedOut : .clientGone(errno: code)
     }
 }
 

@@ -23,6 +23,31 @@ final class FastCGITestClient {
         }
     }
 
+    /// A TCP connection to 127.0.0.1:`port` (`--listen`), from `localAddress` when given
+    /// (any 127.x.y.z works on Linux: a second peer address for FCGI_WEB_SERVER_ADDRS).
+    init(tcpPort port: UInt16, from localAddress: String? = nil) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        func address(_ text: String, _ port: UInt16) -> sockaddr_in {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr(text)
+            address.sin_port = port.bigEndian
+            return address
+        }
+        if let localAddress {
+            var local = address(localAddress, 0)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else { close(fd); throw TestFailure("bind \(localAddress) failed: \(String(cString: strerror(errno)))") }
+        }
+        var remote = address("127.0.0.1", port)
+        let connected = withUnsafePointer(to: &remote) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { close(fd); throw TestFailure("connect to 127.0.0.1:\(port) failed: \(String(cString: strerror(errno)))") }
+    }
+
     deinit {
         close(fd)
     }
@@ -50,6 +75,20 @@ final class FastCGITestClient {
             guard sent > 0 else { throw TestFailure("sending to the responder failed: \(String(cString: strerror(errno)))") }
             offset += sent
         }
+    }
+
+    /// Reads one response: records up to and including END_REQUEST (the connection may stay open).
+    func readResponse(timeout: Double) throws -> [UInt8] {
+        var limit = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while Self.response(bytes) == nil {
+            let count = recv(fd, &chunk, chunk.count, 0)
+            guard count > 0 else { throw TestFailure("connection ended after \(bytes.count) bytes, before END_REQUEST") }
+            bytes += chunk[..<count]
+        }
+        return bytes
     }
 
     /// Reads until the responder closes the connection or `timeout` seconds pass without a byte.
@@ -82,12 +121,13 @@ final class FastCGITestClient {
         params.flatMap { length($0.0.utf8.count) + length($0.1.count) + Array($0.0.utf8) + $0.1 }
     }
 
-    /// BEGIN_REQUEST (responder, no keep-conn), the params in one record, the empty PARAMS, the body
-    /// in one STDIN record if any, the empty STDIN.
-    static func request(_ params: [(String, [UInt8])], body: [UInt8] = []) -> [UInt8] {
-        let begin = record(type: 1, [0, 1, 0, 0, 0, 0, 0, 0])
-        return begin + record(type: 4, pairs(params)) + record(type: 4, [])
-            + (body.isEmpty ? [] : record(type: 5, body)) + record(type: 5, [])
+    /// BEGIN_REQUEST (responder; FCGI_KEEP_CONN if asked), the params in one record, the empty
+    /// PARAMS, the body in one STDIN record if any, the empty STDIN.
+    static func request(_ params: [(String, [UInt8])], body: [UInt8] = [], requestId: UInt16 = 1,
+                        keepConnection: Bool = false) -> [UInt8] {
+        let begin = record(type: 1, [0, 1, keepConnection ? 1 : 0, 0, 0, 0, 0, 0], requestId: requestId)
+        return begin + record(type: 4, pairs(params), requestId: requestId) + record(type: 4, [], requestId: requestId)
+            + (body.isEmpty ? [] : record(type: 5, body, requestId: requestId)) + record(type: 5, [], requestId: requestId)
     }
 
     /// The HTTP status and body carried by a response's STDOUT records; nil without END_REQUEST.
