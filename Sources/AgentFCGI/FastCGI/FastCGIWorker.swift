@@ -109,7 +109,7 @@ struct FastCGIWorker {
             logger.warning("FastCGI connection rejected", metadata: metadata)
         case .clientAbort:
             context.stats.clientAborts.add(1, ordering: .relaxed)
-            logger.info("request dropped: the web server stopped sending its body", metadata: metadata)
+            logger.info("request dropped before its body arrived", metadata: metadata)
         }
     }
 
