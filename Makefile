@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DATA ?= ./data
 
-.PHONY: deps local-llm mcp-servers openai-client build release test run bench clean
+.PHONY: deps local-llm mcp-servers openai-client build release test run bench fuzz clean
 
 deps:
 	./scripts/install-deps
@@ -35,6 +35,27 @@ test: deps local-llm mcp-servers openai-client
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --filter AgentCoreTests
 	AGENT_FCGI_BIN=$$($(SWIFT) build --show-bin-path)/agent-fcgi $(SWIFT) test --skip AgentCoreTests
+	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
+
+# libFuzzer over the FastCGI guard's record validation (Fuzz/FastCGIParser): built apart from the
+# package, in its own scratch directory, with ASan; runs FUZZ_SECONDS and fails on any finding
+# (the input is saved as $(FUZZ_DIR)/crash-*; libFuzzer, not the Swift backtracer, reports it).
+# The corpus in $(FUZZ_DIR)/corpus grows across runs.
+FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 15
+FUZZ_DIR ?= .build-fuzz
+FUZZ_SWIFTC ?= $(dir $(shell command -v $(SWIFT)))swiftc
+FUZZ_SOURCES = Sources/AgentFCGI/FastCGI/FastCGIRecord.swift Sources/AgentFCGI/FastCGI/FastCGIRequestParser.swift \
+	Fuzz/FastCGIParser/FuzzEntry.swift
+
+$(FUZZ_DIR)/fastcgi-parser-fuzz: $(FUZZ_SOURCES)
+	mkdir -p $(FUZZ_DIR)
+	$(FUZZ_SWIFTC) -parse-as-library -O -g -sanitize=fuzzer,address $(FUZZ_SOURCES) -o $@
+
+fuzz: $(FUZZ_DIR)/fastcgi-parser-fuzz
+	python3 Fuzz/FastCGIParser/make-seeds.py $(FUZZ_DIR)/corpus
+	SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/fastcgi-parser-fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=2048 \
+		-max_len=70000 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus
 
 run: release
 	./scripts/run-stack --data $(DATA)
@@ -43,4 +64,4 @@ bench: release
 	./scripts/bench
 
 clean:
-	rm -rf .build
+	rm -rf .build $(FUZZ_DIR)

@@ -24,6 +24,9 @@ let package = Package(
                        providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
+        // glibc calls the Glibc module leaves out (signalfd, accept4, POLLRDHUP) and the
+        // fatal-signal wrapper, a signal handler that has to be C.
+        .target(name: "CLinux", path: "Sources/CLinux"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq",
@@ -40,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "AgentFCGI",
             dependencies: [
-                "AgentCore", "CFCGI",
+                "AgentCore", "CFCGI", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -46,6 +46,10 @@ struct AgentFCGICommand: ParsableCommand {
     var heartbeatSeconds: Double?
     @Option(help: "Seconds a write may wait on a client that stopped reading (default 30). [server.write_timeout_seconds]")
     var writeTimeoutSeconds: Double?
+    @Option(help: "Seconds a web server may send nothing in the middle of a request before it is dropped (default 30). [server.read_timeout_seconds]")
+    var readTimeoutSeconds: Double?
+    @Option(help: "Largest FastCGI PARAMS block (request line and headers) accepted (default 65536). [server.max_params_bytes]")
+    var maxParamsBytes: Int?
     @Option(help: "Requests slower than this are logged and counted in /status (default 5). [server.slow_request_seconds]")
     var slowRequestSeconds: Double?
     @Option(help: "SQLite file for sessions, history and events (default ./data/agent-fcgi.sqlite). [storage.path]")
@@ -74,6 +78,8 @@ struct AgentFCGICommand: ParsableCommand {
         values["server.base_path"] = basePath
         values["server.heartbeat_seconds"] = heartbeatSeconds.map { String($0) }
         values["server.write_timeout_seconds"] = writeTimeoutSeconds.map { String($0) }
+        values["server.read_timeout_seconds"] = readTimeoutSeconds.map { String($0) }
+        values["server.max_params_bytes"] = maxParamsBytes.map(String.init)
         values["server.slow_request_seconds"] = slowRequestSeconds.map { String($0) }
         values["storage.path"] = storagePath
         values["logging.level"] = logLevel

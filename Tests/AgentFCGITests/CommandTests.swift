@@ -22,6 +22,20 @@ struct CommandTests {
         #expect(custom.workers == 16 && custom.basePath == "/api" && custom.maxBodyBytes == 100)
     }
 
+    @Test("the FastCGI guard's keys: defaults, flags, environment, and their bounds")
+    func guardKeys() async throws {
+        let defaults = try await responder(["--socket", "/tmp/a.sock"])
+        #expect(defaults.readTimeoutSeconds == 30 && defaults.maxParamsBytes == 65_536)
+        let flags = try await responder(["--socket", "/tmp/a.sock", "--read-timeout-seconds", "2.5", "--max-params-bytes", "8192"])
+        #expect(flags.readTimeoutSeconds == 2.5 && flags.maxParamsBytes == 8192)
+        var loader = try AgentFCGICommand.parse(["--socket", "/tmp/a.sock"]).loader
+        loader.environment = ["AGENT_FCGI_SERVER_READ_TIMEOUT_SECONDS": "7", "AGENT_FCGI_SERVER_MAX_PARAMS_BYTES": "4096"]
+        let environment = try await loader.load().responder
+        #expect(environment.readTimeoutSeconds == 7 && environment.maxParamsBytes == 4096)
+        await #expect(throws: ConfigurationError.self) { _ = try await responder(["--read-timeout-seconds", "0"]) }
+        await #expect(throws: ConfigurationError.self) { _ = try await responder(["--max-params-bytes", "100"]) }
+    }
+
     @Test("no listener flag means the spawner's fd 0")
     func inheritedListener() async throws {
         #expect(try await responder([]).listener == .inheritedStandardInput)

@@ -28,6 +28,7 @@ struct ConfigurationLoaderTests {
         let configuration = try await ConfigurationLoader(filePath: path, environment: [:]).load()
         #expect(configuration.responder.listener == .unixSocket(path: "./data/agent-fcgi.sock", group: nil))
         #expect(configuration.responder.workers == 256)
+        #expect(configuration.responder.readTimeoutSeconds == 30 && configuration.responder.maxParamsBytes == 65_536)
         #expect(configuration.sessions.maxSessions == 1000 && configuration.sessions.concurrencyPolicy == .queue)
         #expect(configuration.sessions.sessionTimeout == .seconds(3600))
         #expect(configuration.agent.maxIterations == 50 && configuration.agent.compaction.thresholdRatio == 0.8)

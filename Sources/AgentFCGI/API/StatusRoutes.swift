@@ -30,6 +30,8 @@ struct StatusRoutes {
             ("client_aborts", count(stats.clientAborts.load(ordering: .relaxed))),
             ("write_timeouts", count(stats.writeTimeouts.load(ordering: .relaxed))),
             ("slow_requests", count(stats.slowRequests.load(ordering: .relaxed))),
+            ("read_timeouts", count(stats.readTimeouts.load(ordering: .relaxed))),
+            ("rejected_connections", count(stats.rejectedConnections.load(ordering: .relaxed))),
         ]
     }
 }

@@ -22,6 +22,10 @@ enum ResponderSection {
         settings.basePath = ResponderSettings.normalizedBasePath(source.string("server.base_path", default: ""))
         settings.writeTimeoutSeconds = try source.double("server.write_timeout_seconds",
                                                          default: settings.writeTimeoutSeconds, range: 0.1...3600)
+        settings.readTimeoutSeconds = try source.double("server.read_timeout_seconds",
+                                                        default: settings.readTimeoutSeconds, range: 0.1...3600)
+        settings.maxParamsBytes = try source.int("server.max_params_bytes", default: settings.maxParamsBytes,
+                                                 range: 1024...(16 << 20))
         settings.slowRequestSeconds = try source.double("server.slow_request_seconds",
                                                         default: settings.slowRequestSeconds, range: 0...86_400)
         return settings

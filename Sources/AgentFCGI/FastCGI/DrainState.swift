@@ -8,6 +8,7 @@ final class DrainState: Sendable {
     private let deadline = Atomic<UInt64>(0)
     /// Requests accepted before the drain began and not yet finished.
     private let working = Atomic<Int>(0)
+    private let accepting = Atomic<Bool>(true)
 
     var isDraining: Bool { deadline.load(ordering: .sequentiallyConsistent) != 0 }
 
@@ -25,6 +26,14 @@ final class DrainState: Sendable {
     }
 
     var deadlinePassed: Bool { secondsLeft == 0 }
+
+    /// The listener is about to be shut down: workers stop waiting on half-sent requests and idle
+    /// kept connections, so they can leave.
+    func stopAccepting() {
+        accepting.store(false, ordering: .sequentiallyConsistent)
+    }
+
+    var acceptingStopped: Bool { !accepting.load(ordering: .sequentiallyConsistent) }
 
     /// A worker is about to serve a request: false when draining (answer 503 instead).
     /// Counting before checking makes the race with `begin` safe: either the drain sees this

@@ -3,10 +3,17 @@ import Dispatch
 /// Writes an `EventStream` to a FastCGI connection on the worker thread: one flushed frame per
 /// event, `: ping` while the producer is quiet, `: done` at the end. A failed flush ends the
 /// stream with the reason, which the producer sees through `EventStream.onEnd`/`send`.
+///
+/// While the producer is quiet (a long model step writes nothing), the connection is watched:
+/// nginx closes it when its client goes, and the stream ends with `.clientGone` within
+/// `peerCheckSeconds` instead of at the next heartbeat, so `on_disconnect: cancel` cancels the
+/// query at once.
 struct EventStreamWriter {
     let connection: FastCGIConnection
     let heartbeatSeconds: Double
     let drain: DrainState
+    /// How often a quiet stream looks at its connection (one `poll`, no read).
+    static let peerCheckSeconds = 0.25
 
     /// What was written, for the access log and metrics.
     struct Summary: Equatable {
@@ -25,9 +32,10 @@ struct EventStreamWriter {
 
     private func write(_ stream: EventStream, tally: inout Summary) -> EventStream.EndReason? {
         var lastWrite = DispatchTime.now()
+        var probedHalfClose = false
+        func secondsSinceWrite() -> Double { Double(DispatchTime.now().uptimeNanoseconds - lastWrite.uptimeNanoseconds) / 1e9 }
         while true {
-            let sinceWrite = Double(DispatchTime.now().uptimeNanoseconds - lastWrite.uptimeNanoseconds) / 1e9
-            var wait = max(0, heartbeatSeconds - sinceWrite)
+            var wait = min(max(0, heartbeatSeconds - secondsSinceWrite()), Self.peerCheckSeconds)
             if let left = drain.secondsLeft { wait = min(wait, left) }
             switch stream.next(timeout: wait) {
             case .frame(let frame):
@@ -43,6 +51,20 @@ struct EventStreamWriter {
                     _ = send(SSEFrame.done, ending: stream, tally: &tally)
                     return .shutdown
                 }
+                var heartbeatDue = secondsSinceWrite() >= heartbeatSeconds
+                switch connection.peerState() {
+                case .closed:
+                    stream.end(.clientGone)
+                    return .clientGone
+                case .halfClosed where !probedHalfClose:
+                    // Gone, or (TCP, shutdown(SHUT_WR)) still reading: a ping tells, once. On TCP
+                    // the reset it provokes shows as `.closed` at the next check.
+                    probedHalfClose = true
+                    heartbeatDue = true
+                case .open, .halfClosed:
+                    break
+                }
+                guard heartbeatDue else { continue }
                 if let reason = send(SSEFrame.ping, ending: stream, tally: &tally) { return reason }
                 lastWrite = DispatchTime.now()
             }

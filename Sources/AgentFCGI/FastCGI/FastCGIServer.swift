@@ -1,4 +1,5 @@
 import CFCGI
+import CLinux
 import CoreMetrics
 import Dispatch
 import Foundation
@@ -17,6 +18,8 @@ final class FastCGIServer: Sendable {
         /// Each worker records its requests through a `RequestMetrics` of its own made from this.
         let metricsFactory: any MetricsFactory
         let accessLog: AccessLog
+        /// `FCGI_WEB_SERVER_ADDRS` (TCP peers allowed), read once as libfcgi did; nil allows any.
+        let allowedPeers: [in_addr_t]?
     }
 
     let context: Context
@@ -27,7 +30,8 @@ final class FastCGIServer: Sendable {
     init(settings: ResponderSettings, router: Router, stats: ResponderStats, listenSocket: ListenSocket,
          metricsFactory: any MetricsFactory) {
         context = Context(listenFD: listenSocket.fd, settings: settings, router: router, stats: stats, drain: DrainState(),
-                          metricsFactory: metricsFactory, accessLog: AccessLog())
+                          metricsFactory: metricsFactory, accessLog: AccessLog(),
+                          allowedPeers: PeerSocket.allowedPeers(ProcessInfo.processInfo.environment))
         self.listenSocket = listenSocket
     }
 
@@ -37,6 +41,9 @@ final class FastCGIServer: Sendable {
             let context = self.context
             let exited = self.exited
             let thread = Thread {
+                // Foundation's Thread.name does not reach the kernel here; a named thread shows in
+                // crash reports ("Thread 14 "fcgi-worker-3" crashed:"), top -H and /proc.
+                _ = agent_name_this_thread("fcgi-worker-\(index)")
                 FastCGIWorker(context: context).run()
                 exited.signal()
             }
@@ -57,9 +64,11 @@ final class FastCGIServer: Sendable {
             usleep(20_000)
         }
         let finished = context.drain.workingCount == 0
+        context.drain.stopAccepting()
         FCGX_ShutdownPending()
         listenSocket.shutdownAccepting()
-        // Workers leave accept() at once; allow for a last write and libfcgi's lingering close.
+        // Workers leave accept() at once, and a wait for request bytes within half a second; allow
+        // for a last write and libfcgi's lingering close.
         let limit = DispatchTime.now() + 3
         for _ in 0..<context.settings.workers where exited.wait(timeout: limit) == .timedOut {
             return false

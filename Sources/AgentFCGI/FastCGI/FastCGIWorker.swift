@@ -3,8 +3,9 @@ import Foundation
 import Logging
 import Synchronization
 
-/// One worker OS thread's loop: accept → copy params → read body → run the async handler and
-/// block on its result → write (or stream) the response → finish. Owns its `FastCGIConnection`.
+/// One worker OS thread's loop: accept and check the request head → read the body → run the async
+/// handler and block on its result → write (or stream) the response → finish. Owns its
+/// `FastCGIConnection`.
 struct FastCGIWorker {
     let context: FastCGIServer.Context
     private let logger = Logger(label: "agent-fcgi.worker")
@@ -17,36 +18,101 @@ struct FastCGIWorker {
     }
 
     func run() {
-        let connection = FastCGIConnection(listenFD: context.listenFD)
-        while connection.accept() {
-            context.stats.workerBecameBusy()
-            context.stats.inFlight.add(1, ordering: .relaxed)
-            handle(connection)
-            connection.finish()
-            context.stats.inFlight.subtract(1, ordering: .relaxed)
-            context.stats.requestsServed.add(1, ordering: .relaxed)
-            context.stats.workerBecameIdle()
+        let connection = FastCGIConnection(.init(
+            listenFD: context.listenFD, limits: .init(maxParamsBytes: context.settings.maxParamsBytes),
+            readTimeoutSeconds: context.settings.readTimeoutSeconds, allowedPeers: context.allowedPeers))
+        let drain = context.drain
+        while true {
+            switch connection.next(shouldAbandon: { drain.acceptingStopped }) {
+            case .request(let head):
+                context.stats.workerBecameBusy()
+                context.stats.inFlight.add(1, ordering: .relaxed)
+                if handle(head, on: connection) {
+                    connection.finish(keepOpen: !drain.isDraining)
+                    context.stats.requestsServed.add(1, ordering: .relaxed)
+                }
+                context.stats.inFlight.subtract(1, ordering: .relaxed)
+                context.stats.workerBecameIdle()
+            case .rejected(let problem):
+                note(problem, request: nil)
+            case .refusedPeer(let address):
+                context.stats.rejectedConnections.add(1, ordering: .relaxed)
+                logger.warning("FastCGI connection refused: peer not in FCGI_WEB_SERVER_ADDRS", metadata: ["peer": "\(address)"])
+            case .shortOfResources(let code):
+                logger.error("cannot accept FastCGI connections; retrying", metadata: [
+                    "reason": "\(String(cString: strerror(code)))", "hint": "raise LimitNOFILE or lower server.workers"])
+                usleep(100_000)
+            case .stopped(let code):
+                if !drain.acceptingStopped {
+                    logger.critical("worker stopped: accept failed", metadata: ["reason": "\(String(cString: strerror(code)))"])
+                }
+                return
+            }
         }
     }
 
-    private func handle(_ connection: FastCGIConnection) {
+    /// Reads the body and answers; false when the request was dropped unanswered (its body
+    /// never arrived), and the connection is already closed.
+    private func handle(_ head: FastCGIRequestParser.Head, on connection: FastCGIConnection) -> Bool {
         let started = DispatchTime.now()
-        let params = connection.params()
         connection.setWriteTimeout(seconds: context.settings.writeTimeoutSeconds)
-        let body = connection.readBody(maxBytes: context.settings.maxBodyBytes)
-        let request = HTTPRequest(cgiParams: params, body: body.data ?? Data(), basePath: context.settings.basePath)
+        var params = head.params
+        // Never seen by a handler, not even in a log line: it is not a user name.
+        if head.remoteUserProblem != nil { params["REMOTE_USER"] = nil }
+        let drain = context.drain
+        let body = connection.readBody(maxBytes: context.settings.maxBodyBytes, shouldAbandon: { drain.acceptingStopped })
+        var data = Data()
+        switch body {
+        case .dropped(let problem):
+            note(problem, request: params)
+            connection.abandon()
+            return false
+        case .complete(let complete): data = complete
+        case .tooLarge: break
+        }
+        let request = HTTPRequest(cgiParams: params, body: data, basePath: context.settings.basePath)
         guard context.drain.enterWork() else {
             // Draining: we still accept, so the client learns when to come back instead of
             // getting the web server's 502 for a refused connection.
             let response = context.router.errorResponse(.unavailable("Server is shutting down", retryAfterSeconds: context.settings.retryAfterSeconds),
                                                         for: request.path)
             record(write(response, for: request, to: connection), request: request, response: response, started: started)
-            return
+            return true
         }
         defer { context.drain.leaveWork() }
-        let response = body.data == nil ? context.router.errorResponse(.bodyTooLarge, for: request.path) : respond(to: request)
+        let response: HTTPResponse
+        if let problem = head.remoteUserProblem {
+            response = context.router.errorResponse(
+                HTTPError(400, "REMOTE_USER \(problem); the web server must pass the authenticated user name "
+                          + "unchanged, or an empty REMOTE_USER"), for: request.path)
+        } else if case .tooLarge = body {
+            response = context.router.errorResponse(.bodyTooLarge, for: request.path)
+        } else {
+            response = respond(to: request)
+        }
         let delivery = write(response, for: request, to: connection)
         record(delivery, request: request, response: response, started: started)
+        return true
+    }
+
+    /// One log line and one count for a connection closed without an answer.
+    private func note(_ problem: ConnectionProblem, request params: [String: String]?) {
+        var metadata: Logger.Metadata = ["reason": "\(problem)"]
+        if let params {
+            metadata["method"] = "\(params["REQUEST_METHOD"] ?? "")"
+            metadata["uri"] = "\(params["REQUEST_URI"] ?? "")"
+        }
+        switch problem.tally {
+        case .readTimeout:
+            context.stats.readTimeouts.add(1, ordering: .relaxed)
+            logger.notice("FastCGI connection dropped: read timeout", metadata: metadata)
+        case .rejected:
+            context.stats.rejectedConnections.add(1, ordering: .relaxed)
+            logger.warning("FastCGI connection rejected", metadata: metadata)
+        case .clientAbort:
+            context.stats.clientAborts.add(1, ordering: .relaxed)
+            logger.info("request dropped before its body arrived", metadata: metadata)
+        }
     }
 
     /// Runs the router's task on this thread (see `WorkerExecutor`) until it answers. If the
@@ -169,12 +235,5 @@ extension FastCGIWorker {
     static func headerSafe(_ text: String) -> String {
         guard text.contains(where: { $0.isNewline }) else { return text }
         return String(text.map { $0.isNewline ? " " : $0 })
-    }
-}
-
-extension BodyCollector.Outcome {
-    var data: Data? {
-        if case .complete(let data) = self { return data }
-        return nil
     }
 }

@@ -61,7 +61,9 @@ struct ListenSocket: Sendable {
             buffer.copyBytes(from: path.utf8)
             buffer[path.utf8.count] = 0
         }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        // Close-on-exec: a process we start (the crash reporter, a command tool) must not keep the
+        // listener open after we are gone, or nginx's connects would hang instead of failing fast.
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket(AF_UNIX) failed: \(errnoText())") }
         // The umask applies to bind(); we are still single-threaded here, so changing it is safe.
         let previousMask = umask(0o117)
@@ -116,7 +118,7 @@ struct ListenSocket: Sendable {
         guard inet_pton(AF_INET, literal, &address.sin_addr) == 1 else {
             throw Failure(description: "--listen wants an IPv4 address, got \(host)")
         }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket(AF_INET) failed: \(errnoText())") }
         var reuse: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))

@@ -49,6 +49,10 @@ enum MetricCatalog {
               help: "Clients cut off after they stopped reading for write_timeout_seconds."),
         Entry(name: "agent_fcgi_slow_requests_total",
               help: "Non-streaming requests slower than slow_request_seconds."),
+        Entry(name: "agent_fcgi_read_timeouts_total",
+              help: "Connections dropped after the peer sent nothing for read_timeout_seconds mid-request."),
+        Entry(name: "agent_fcgi_rejected_connections_total",
+              help: "Connections closed unanswered for malformed FastCGI input (or a peer outside FCGI_WEB_SERVER_ADDRS)."),
         Entry(name: "agent_fcgi_uptime_seconds", help: "Seconds since the process started."),
         Entry(name: "agent_fcgi_build_info", help: "Always 1; the version label says which build runs."),
         // Agent (AgentCore).

@@ -37,6 +37,8 @@ final class ScrapeTimeMetrics: Sendable {
         mirror("agent_fcgi_client_aborts_total", stats.clientAborts.load(ordering: .relaxed))
         mirror("agent_fcgi_write_timeouts_total", stats.writeTimeouts.load(ordering: .relaxed))
         mirror("agent_fcgi_slow_requests_total", stats.slowRequests.load(ordering: .relaxed))
+        mirror("agent_fcgi_read_timeouts_total", stats.readTimeouts.load(ordering: .relaxed))
+        mirror("agent_fcgi_rejected_connections_total", stats.rejectedConnections.load(ordering: .relaxed))
         for server in mcp().statuses {
             let label = [("server", server.name)]
             Gauge(label: "agent_mcp_server_up", dimensions: label, factory: factory).record(server.isUp ? 1 : 0)

@@ -20,6 +20,11 @@ public struct ResponderSettings: Sendable, Equatable {
     public var basePath = ""
     public var heartbeatSeconds = 15.0
     public var writeTimeoutSeconds = 30.0
+    /// A peer silent this long in the middle of a request (its head or body) is dropped.
+    public var readTimeoutSeconds = 30.0
+    /// Largest PARAMS stream (the request line and headers in CGI form) accepted; nginx sends a
+    /// few KiB.
+    public var maxParamsBytes = 65_536
     public var slowRequestSeconds = 5.0
     /// Seconds a client is told to wait (`Retry-After`) when we are draining.
     public var retryAfterSeconds = 5

@@ -17,6 +17,12 @@ public final class ResponderStats: Sendable {
     public let writeTimeouts = Atomic<Int>(0)
     /// Non-streaming requests slower than `--slow-request-seconds`.
     public let slowRequests = Atomic<Int>(0)
+    /// Connections dropped because the peer sent nothing for `server.read_timeout_seconds` in the
+    /// middle of a request (its head or body).
+    public let readTimeouts = Atomic<Int>(0)
+    /// Connections closed without an answer because their FastCGI input was malformed (or over
+    /// `server.max_params_bytes`), or came from a TCP peer outside `FCGI_WEB_SERVER_ADDRS`.
+    public let rejectedConnections = Atomic<Int>(0)
 
     public init() {}
 

@@ -23,6 +23,10 @@ final class ManagedProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of ours: tests run in parallel, and a child that inherited another test's
+        // client socket would keep that connection open after the test closed it (a web server
+        // would never see that client go away).
+        if let closeFrom = Self.addClosefrom { _ = closeFrom(&actions, 3) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -44,6 +48,13 @@ final class ManagedProcess: Sendable {
     deinit {
         stop(gracePeriod: 2)
     }
+
+    private typealias AddClosefrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+    /// glibc 2.34's posix_spawn_file_actions_addclosefrom_np, which the Glibc module does not export.
+    private static let addClosefrom: AddClosefrom? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let address = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(address, to: AddClosefrom.self)
+    }()
 
     func signal(_ signal: Int32) {
         kill(pid, signal)

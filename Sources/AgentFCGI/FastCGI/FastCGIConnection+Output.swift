@@ -1,0 +1,47 @@
+import CFCGI
+import Foundation
+
+/// The response side: everything from here on is libfcgi's framing, written to the peer's socket.
+extension FastCGIConnection {
+    /// Makes a stalled client fail our writes after `seconds` instead of pinning the thread forever.
+    func setWriteTimeout(seconds: Double) {
+        var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1_000_000))
+        setsockopt(request.pointee.ipcFd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    func write(_ text: String) -> WriteResult {
+        var text = text
+        return text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+    }
+
+    func write(_ data: Data) -> WriteResult {
+        data.withUnsafeBytes { write($0) }
+    }
+
+    /// Sends everything buffered as one FCGI_STDOUT record now. `FCGX_PutStr` can succeed after
+    /// the peer died, so this is where a client abort shows up.
+    func flush() -> WriteResult {
+        if FCGX_FFlush(request.pointee.out) == -1 || FCGX_GetError(request.pointee.out) != 0 {
+            return failure()
+        }
+        return .ok
+    }
+
+    private func write(_ bytes: UnsafeRawBufferPointer) -> WriteResult {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return .ok }
+        var offset = 0
+        while offset < bytes.count {
+            // Records are at most 65535 bytes; libfcgi splits, but keep each call's length an Int32.
+            let length = min(bytes.count - offset, 1 << 20)
+            let written = FCGX_PutStr(base.advanced(by: offset).assumingMemoryBound(to: CChar.self), Int32(length), request.pointee.out)
+            if written != Int32(length) { return failure() }
+            offset += length
+        }
+        return FCGX_GetError(request.pointee.out) != 0 ? failure() : .ok
+    }
+
+    private func failure() -> WriteResult {
+        let code = FCGX_GetError(request.pointee.out)
+        return code == EAGAIN || code == EWOULDBLOCK ? .timedOut : .clientGone(errno: code)
+    }
+}

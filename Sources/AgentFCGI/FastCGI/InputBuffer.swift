@@ -1,0 +1,56 @@
+import Dispatch
+
+/// Bytes received from a peer and not yet consumed by its `FastCGIRequestParser`: at most one
+/// read's worth plus what follows a completed head (the first STDIN records) or a completed
+/// request (a kept connection's next one). Thread-confined like its connection.
+struct InputBuffer {
+    /// Bytes asked for per read.
+    static let readSize = 16 * 1024
+
+    private var bytes: [UInt8] = []
+    private var start = 0
+
+    mutating func clear() {
+        bytes.removeAll(keepingCapacity: true)
+        start = 0
+    }
+
+    /// Runs the parser over the unconsumed bytes and drops what it consumed.
+    mutating func parse(with parser: inout FastCGIRequestParser, body: (UnsafeRawBufferPointer) -> Void)
+        -> Result<FastCGIRequestParser.Progress, FastCGIRequestParser.Failure> {
+        guard start < bytes.count else { return .success(.needMore) }
+        let from = start
+        let outcome = bytes.withUnsafeBytes { all in
+            Result { () throws(FastCGIRequestParser.Failure) in
+                try parser.parse(UnsafeRawBufferPointer(rebasing: all[from...]), body: body)
+            }
+        }
+        switch outcome {
+        case .failure(let failure):
+            return .failure(failure)
+        case .success(let (consumed, progress)):
+            start += consumed
+            if start == bytes.count { clear() }
+            return .success(progress)
+        }
+    }
+
+    /// Appends what the next read brings (see `PeerSocket.receive`).
+    mutating func receive(from socket: PeerSocket, until deadline: DispatchTime, shouldAbandon: () -> Bool) -> PeerSocket.ReadResult {
+        if start > 0 {
+            bytes.removeFirst(start)
+            start = 0
+        }
+        let old = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: Self.readSize))
+        let result = bytes.withUnsafeMutableBytes { all in
+            socket.receive(into: UnsafeMutableRawBufferPointer(rebasing: all[old...]), until: deadline, shouldAbandon: shouldAbandon)
+        }
+        if case .bytes(let count) = result {
+            bytes.removeLast(Self.readSize - count)
+        } else {
+            bytes.removeLast(Self.readSize)
+        }
+        return result
+    }
+}
