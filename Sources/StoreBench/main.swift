@@ -90,9 +90,9 @@ func report(_ label: String, _ durations: [Double], wall: Duration) {
 let options = Options(CommandLine.arguments)
 let store: any SessionStore = switch options.backend {
 case "sqlite":
-    try await SQLiteSessionStore(configuration: .init(path: options.target))
+    try await SQLiteSessionStore(settings: .init(path: options.target))
 default:
-    try await PostgresSessionStore(configuration: .init(
+    try await PostgresSessionStore(settings: .init(
         connection: PostgresConnectionSettings(url: options.target), poolSize: options.poolSize))
 }
 let run = UUID().uuidString.prefix(8)

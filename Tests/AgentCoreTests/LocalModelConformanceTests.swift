@@ -20,7 +20,7 @@ import Testing
         case .unavailable(let reason):
             try Test.cancel("skipped: local model unavailable — \(reason)")
         case .running(let port):
-            let config = ModelConfiguration(provider: .openai, baseURL: "http://127.0.0.1:\(port)/v1", model: "smollm2",
+            let config = ModelSettings(provider: .openai, baseURL: "http://127.0.0.1:\(port)/v1", model: "smollm2",
                                             requestTimeout: 300, stallTimeout: 120, contextWindow: 4096, retry: .none)
             return try ChatModelFactory.make(config)
         }

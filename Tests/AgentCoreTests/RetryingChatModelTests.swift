@@ -99,7 +99,7 @@ import Testing
 
 @Suite struct ModelConfigurationTests {
     @Test func descriptionNeverShowsTheKey() {
-        let config = ModelConfiguration(provider: .openai, model: "gpt", apiKey: .literal("sk-secret-123"),
+        let config = ModelSettings(provider: .openai, model: "gpt", apiKey: .literal("sk-secret-123"),
                                         extraHeaders: ["X-Token": "hidden-456"])
         #expect(!config.description.contains("sk-secret-123"))
         #expect(!config.description.contains("hidden-456"))
@@ -110,15 +110,15 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("llm-key-\(UUID().uuidString)").path
         try "  key-from-file\n".write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(try ModelConfiguration(provider: .anthropic, model: "c", apiKey: .file(path)).resolveAPIKey() == "key-from-file")
-        #expect(throws: ModelConfigurationError.self) {
-            try ModelConfiguration(provider: .openai, model: "m", apiKey: .environment("AGENT_FCGI_SURELY_UNSET_\(UUID().uuidString.prefix(8))")).resolveAPIKey()
+        #expect(try ModelSettings(provider: .anthropic, model: "c", apiKey: .file(path)).resolveAPIKey() == "key-from-file")
+        #expect(throws: ModelSettingsError.self) {
+            try ModelSettings(provider: .openai, model: "m", apiKey: .environment("AGENT_FCGI_SURELY_UNSET_\(UUID().uuidString.prefix(8))")).resolveAPIKey()
         }
     }
 
     @Test func azureStyleURLAndKeyHeader() async throws {
         try await FakeLLMServer.with { server in
-            let config = ModelConfiguration(provider: .openai, baseURL: server.baseURL + "/openai/deployments/dep1", model: "gpt-4o",
+            let config = ModelSettings(provider: .openai, baseURL: server.baseURL + "/openai/deployments/dep1", model: "gpt-4o",
                                             apiKey: .literal("az-key"), apiKeyHeader: "api-key", apiVersion: "2024-10-21",
                                             extraHeaders: ["X-Extra": "1"], retry: .none)
             _ = try await ChatModelFactory.make(config).complete(ChatRequest(messages: [.user("hi")]))

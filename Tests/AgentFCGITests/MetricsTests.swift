@@ -62,7 +62,7 @@ struct MetricsTests {
         // The product always has a store; an empty one on a temporary file stores no sessions.
         let directory = NSTemporaryDirectory() + "agent-fcgi-metrics-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try await SQLiteSessionStore(configuration: .init(path: directory + "/store.sqlite"))
+        let store = try await SQLiteSessionStore(settings: .init(path: directory + "/store.sqlite"))
         let scrape = ScrapeTimeMetrics(stats: stats, sessions: SessionManager(settings: SessionSettings(), store: store),
                                        factory: DocumentedMetricsFactory(registry: registry))
         await scrape.update()

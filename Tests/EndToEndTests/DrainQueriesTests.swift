@@ -27,7 +27,7 @@ struct DrainQueriesTests {
         #expect(stack.responder.process.waitForExit(timeout: 20) == 0, "\(stack.logs)")
         // Read what was committed straight from the SQLite file the responder used.
         let database = stack.directory + "/agent.sqlite"
-        let store = try await SQLiteSessionStore(configuration: .init(path: database))
+        let store = try await SQLiteSessionStore(settings: .init(path: database))
         let stored = try #require(try await store.loadSession(id: "drained"))
         let events = try await store.events(sessionId: "drained", after: 0, limit: 10_000)
         await store.close()

@@ -1,33 +1,5 @@
 import Foundation
 
-/// The whole valid state of a session at a step boundary: what the store persists.
-public struct QueryCheckpoint: Sendable, Hashable {
-    /// The full history (system message first when there is one). Usually the previous
-    /// checkpoint plus appended messages; compaction may rewrite older ones.
-    public var history: [ChatMessage]
-    public var usage: SessionUsage
-
-    public init(history: [ChatMessage], usage: SessionUsage) {
-        self.history = history
-        self.usage = usage
-    }
-}
-
-/// How a query ended.
-public struct QueryOutcome: Sendable, Hashable {
-    /// Valid for the next query whatever happened: every tool call has a result.
-    public var history: [ChatMessage]
-    public var usage: SessionUsage
-    /// The `final` or `error` event that was emitted last.
-    public var terminal: AgentEvent
-
-    public init(history: [ChatMessage], usage: SessionUsage, terminal: AgentEvent) {
-        self.history = history
-        self.usage = usage
-        self.terminal = terminal
-    }
-}
-
 /// Runs one query of a session: the seam between sessions (which own state, ordering and
 /// persistence) and the agent loop (which talks to the model and tools).
 ///
@@ -77,18 +49,6 @@ extension QueryRunner {
     ) async -> QueryOutcome {
         await run(context: context, history: history, userMessage: input.message.content, usage: usage, emit: emit,
                   checkpoint: checkpoint)
-    }
-}
-
-/// One tool as `GET /tools` lists it.
-public struct ToolListing: Sendable, Hashable {
-    public var definition: ToolDefinition
-    /// The `tools.mcp` server it comes from; nil for built-in, command and HTTP tools.
-    public var server: String?
-
-    public init(definition: ToolDefinition, server: String? = nil) {
-        self.definition = definition
-        self.server = server
     }
 }
 

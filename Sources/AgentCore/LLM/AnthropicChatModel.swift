@@ -6,11 +6,11 @@ public struct AnthropicChatModel: ChatModel {
     /// Anthropic requires `max_tokens`; used when the request leaves it open.
     public static let defaultMaxTokens = 4096
 
-    public let configuration: ModelConfiguration
+    public let configuration: ModelSettings
     private let apiKey: String?
     private let client: HTTPClient
 
-    public init(configuration: ModelConfiguration, client: HTTPClient = .shared) throws {
+    public init(configuration: ModelSettings, client: HTTPClient = .shared) throws {
         self.configuration = configuration
         self.apiKey = try configuration.resolveAPIKey()
         self.client = client

@@ -1,39 +1,5 @@
 import Foundation
 
-public enum ChatRole: String, Sendable, Hashable, Codable {
-    case system, user, assistant, tool
-}
-
-/// One tool call requested by the model. `arguments` is the raw JSON text the model produced,
-/// kept verbatim so it can be sent back to the provider unchanged.
-public struct ToolCall: Sendable, Hashable, Codable {
-    public var id: String
-    public var name: String
-    public var arguments: String
-
-    public init(id: String, name: String, arguments: String) {
-        self.id = id
-        self.name = name
-        self.arguments = arguments
-    }
-}
-
-/// A thinking block exactly as a provider returned it, for providers that verify it when it is
-/// sent back (Anthropic signs thinking; a tool-use turn must echo it unchanged).
-public struct ReasoningBlock: Sendable, Hashable, Codable {
-    /// Readable thinking and its signature; nil for a redacted block.
-    public var thinking: String?
-    public var signature: String?
-    /// The encrypted content of a redacted block.
-    public var redactedData: String?
-
-    public init(thinking: String? = nil, signature: String? = nil, redactedData: String? = nil) {
-        self.thinking = thinking
-        self.signature = signature
-        self.redactedData = redactedData
-    }
-}
-
 /// A message of a conversation, provider-neutral. The stored history of a session is a list of these.
 public struct ChatMessage: Sendable, Hashable, Codable {
     public var role: ChatRole

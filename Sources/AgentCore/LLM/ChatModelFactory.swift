@@ -1,8 +1,8 @@
 /// Builds the `ChatModel` a configuration describes, wrapped in its retry policy.
 public enum ChatModelFactory {
     /// Reads the API key (may touch the file system) and returns the model. Throws
-    /// `ModelConfigurationError` when the key source is unusable.
-    public static func make(_ configuration: ModelConfiguration, client: HTTPClient = .shared) throws -> any ChatModel {
+    /// `ModelSettingsError` when the key source is unusable.
+    public static func make(_ configuration: ModelSettings, client: HTTPClient = .shared) throws -> any ChatModel {
         let base: any ChatModel
         switch configuration.provider {
         case .openai: base = try OpenAIChatModel(configuration: configuration, client: client)

@@ -3,11 +3,11 @@ import Foundation
 /// A model behind an OpenAI-compatible `/chat/completions` endpoint (OpenAI, Azure, vLLM,
 /// llama.cpp, Ollama, DeepSeek, OpenRouter), always streamed with usage included.
 public struct OpenAIChatModel: ChatModel {
-    public let configuration: ModelConfiguration
+    public let configuration: ModelSettings
     private let apiKey: String?
     private let client: HTTPClient
 
-    public init(configuration: ModelConfiguration, client: HTTPClient = .shared) throws {
+    public init(configuration: ModelSettings, client: HTTPClient = .shared) throws {
         self.configuration = configuration
         self.apiKey = try configuration.resolveAPIKey()
         self.client = client

@@ -1,21 +1,5 @@
 import Foundation
 
-/// What a second query on a busy session does.
-public enum ConcurrencyPolicy: String, Sendable, Hashable, CaseIterable {
-    /// Wait for the running query (the reference's behaviour), bounded by `maxQueuePerSession`.
-    case queue
-    /// Answer 409 at once.
-    case reject
-}
-
-/// What a running query does when its streaming client goes away.
-public enum DisconnectPolicy: String, Sendable, Hashable, CaseIterable {
-    /// Finish the turn and persist it, so the client can resume (default).
-    case `continue`
-    /// Stop at the next token or tool boundary.
-    case cancel
-}
-
 public struct SessionSettings: Sendable, Hashable {
     /// Idle sessions older than this are deleted (memory and store).
     public var sessionTimeout: Duration = .seconds(60 * 60)

@@ -1,36 +1,5 @@
 import Foundation
 
-/// What a tool call knows about where it runs.
-public struct ToolContext: Sendable {
-    public var sessionId: String
-    /// The authenticated principal (`REMOTE_USER`) that owns the session, if any.
-    public var owner: String?
-    public var queryId: String
-    public var toolCallId: String
-
-    public init(sessionId: String, owner: String?, queryId: String, toolCallId: String) {
-        self.sessionId = sessionId
-        self.owner = owner
-        self.queryId = queryId
-        self.toolCallId = toolCallId
-    }
-}
-
-/// What a tool call produced. An error output is shown to the model as an error result.
-public struct ToolOutput: Sendable, Hashable {
-    public var content: String
-    public var isError: Bool
-    public var screenshotBase64: String?
-
-    public init(content: String, isError: Bool = false, screenshotBase64: String? = nil) {
-        self.content = content
-        self.isError = isError
-        self.screenshotBase64 = screenshotBase64
-    }
-
-    public static func error(_ message: String) -> ToolOutput { ToolOutput(content: message, isError: true) }
-}
-
 /// A tool the agent may call.
 ///
 /// Threading: `call` runs in a task; cancellation of that task (deadline, query cancel) must stop

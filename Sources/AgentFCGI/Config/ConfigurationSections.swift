@@ -45,10 +45,10 @@ enum ResponderSection {
 }
 
 enum ModelSection {
-    static func read(_ source: ConfigSource, environment: [String: String]) throws -> ModelConfiguration {
-        let provider = try source.choice("model.provider", default: ModelConfiguration.Provider.openai)
+    static func read(_ source: ConfigSource, environment: [String: String]) throws -> ModelSettings {
+        let provider = try source.choice("model.provider", default: ModelSettings.Provider.openai)
         let fallbackKeyVariable = provider == .openai ? "OPENAI_API_KEY" : "ANTHROPIC_API_KEY"
-        let apiKey: ModelConfiguration.APIKeySource
+        let apiKey: ModelSettings.APIKeySource
         if let file = source.nonEmptyString("model.api_key_file") {
             apiKey = .file(file)
         } else if let variable = source.nonEmptyString("model.api_key_env") {
@@ -75,7 +75,7 @@ enum ModelSection {
         let contextWindow = try source.int("model.context_window", default: 128_000, range: 0...100_000_000)
         var retry = RetryPolicy()
         retry.maxAttempts = try source.int("model.max_attempts", default: retry.maxAttempts, range: 1...20)
-        return ModelConfiguration(
+        return ModelSettings(
             provider: provider, baseURL: baseURL, model: source.string("model.name", default: "gpt-4o-mini"),
             apiKey: apiKey, apiKeyHeader: source.nonEmptyString("model.api_key_header"),
             apiVersion: source.nonEmptyString("model.api_version"),

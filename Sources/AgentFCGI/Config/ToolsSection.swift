@@ -6,8 +6,8 @@ import Foundation
 enum ToolsSection {
     static let knownBuiltIns = ["calculator", "current_time"]
 
-    static func read(_ source: ConfigSource, structure: YAMLStructure?) throws -> ToolsConfiguration {
-        var tools = ToolsConfiguration()
+    static func read(_ source: ConfigSource, structure: YAMLStructure?) throws -> ToolSettings {
+        var tools = ToolSettings()
         if let builtIns = try source.stringArray("tools.builtin") {
             for name in builtIns where !knownBuiltIns.contains(name) {
                 throw source.error("tools.builtin", "unknown built-in tool \(name.debugDescription) "

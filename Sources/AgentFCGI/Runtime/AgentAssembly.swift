@@ -19,7 +19,7 @@ enum AgentAssembly {
                             unavailableReason: { mcp.unavailableReason })
     }
 
-    static func makeTools(_ tools: ToolsConfiguration, mcp: MCPServerPool = .empty, source: String = "configuration",
+    static func makeTools(_ tools: ToolSettings, mcp: MCPServerPool = .empty, source: String = "configuration",
                           logger: Logger) throws -> ToolRegistry {
         var registry = try ToolRegistry.configured(builtIns: true, commandTools: tools.commandTools,
                                                    otherTools: tools.httpTools.map { HTTPTool(spec: $0) })

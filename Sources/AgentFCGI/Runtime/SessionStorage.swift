@@ -22,8 +22,8 @@ enum SessionStorage {
         switch settings.backend {
         case .sqlite:
             let store = try blockingAwait {
-                try await SQLiteSessionStore(configuration: .init(path: settings.path,
-                                                                  maxEventsPerSession: settings.eventsPerSession))
+                try await SQLiteSessionStore(settings: .init(path: settings.path,
+                                                                 maxEventsPerSession: settings.eventsPerSession))
             }
             try blockingAwait { await store.close() }
             return "SQLite store \(settings.path): schema up to date"
@@ -37,7 +37,7 @@ enum SessionStorage {
 
     private static func openSQLite(_ settings: StorageSettings, logger: Logger) throws -> any SessionStore {
         let store = try blockingAwait {
-            try await SQLiteSessionStore(configuration: .init(path: settings.path, maxEventsPerSession: settings.eventsPerSession))
+            try await SQLiteSessionStore(settings: .init(path: settings.path, maxEventsPerSession: settings.eventsPerSession))
         }
         let (recovered, work) = try recover(store) { (try await store.recoverInterruptedQueries(now: Date()),
                                                       try await store.statistics()) }
@@ -51,10 +51,10 @@ enum SessionStorage {
     }
 
     private static func openPostgres(_ settings: StorageSettings, logger: Logger) throws -> any SessionStore {
-        let configuration = PostgresSessionStore.Configuration(connection: try requiredConnection(settings),
-                                                               poolSize: settings.poolSize,
-                                                               maxEventsPerSession: settings.eventsPerSession)
-        let store = try blockingAwait { try await PostgresSessionStore(configuration: configuration) }
+        let storeSettings = PostgresSessionStore.Settings(connection: try requiredConnection(settings),
+                                                              poolSize: settings.poolSize,
+                                                              maxEventsPerSession: settings.eventsPerSession)
+        let store = try blockingAwait { try await PostgresSessionStore(settings: storeSettings) }
         let recovered = try recover(store) { try await store.recoverInterruptedQueries(now: Date()) }
         logRecovered(recovered, logger: logger)
         logger.info("PostgreSQL store ready", metadata: [

@@ -9,9 +9,9 @@ import Testing
         let directory = try TemporaryDirectory()
         // A long probe interval: the manager's check answers from its cache, as it would within
         // a second of the last probe in production.
-        var configuration = StoreFixtures.configuration(directory)
-        configuration.healthProbeInterval = .seconds(3600)
-        let store = try await SQLiteSessionStore(configuration: configuration)
+        var settings = StoreFixtures.settings(directory)
+        settings.healthProbeInterval = .seconds(3600)
+        let store = try await SQLiteSessionStore(settings: settings)
         let files = [directory.databasePath, directory.databasePath + "-wal"]
         var immutable = false
         defer { if immutable { _ = Self.chattr("-i", files) } }
@@ -45,7 +45,7 @@ import Testing
         let session = try await manager.session(id: "s", owner: nil)
         #expect(await session.messages().map(\.content) == ["a", "echo: a"], "the refused turn left no trace in history")
         await store.close()
-        let reopened = try await SQLiteSessionStore(configuration: configuration)
+        let reopened = try await SQLiteSessionStore(settings: settings)
         #expect(try await reopened.loadSession(id: "s")?.history.map(\.content) == ["a", "echo: a"])
         await reopened.close()
     }

@@ -188,7 +188,7 @@ import Testing
         try await F.withStore(directory) { store in
             try await store.createSession(F.header("s1"))
             do {
-                let second = try await SQLiteSessionStore(configuration: F.configuration(directory))
+                let second = try await SQLiteSessionStore(settings: F.settings(directory))
                 await second.close()
                 Issue.record("a second store on an open file must be refused")
             } catch StoreError.inUse(let path) {

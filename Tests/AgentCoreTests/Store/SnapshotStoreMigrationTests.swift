@@ -95,7 +95,7 @@ import Testing
         try await F.withStore(directory) { _ in }
         try await F.withRawConnection(directory.databasePath) { try $0.run("UPDATE schema_version SET version = 99") }
         do {
-            _ = try await SQLiteSessionStore(configuration: F.configuration(directory))
+            _ = try await SQLiteSessionStore(settings: F.settings(directory))
             Issue.record("opening a v99 database must fail")
         } catch StoreError.schemaTooNew(_, let found, let supported) {
             #expect(found == 99 && supported == SchemaMigration.currentVersion)
@@ -107,7 +107,7 @@ import Testing
         let garbage = Data((0..<16_384).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
         #expect(FileManager.default.createFile(atPath: directory.databasePath, contents: garbage))
         do {
-            _ = try await SQLiteSessionStore(configuration: F.configuration(directory))
+            _ = try await SQLiteSessionStore(settings: F.settings(directory))
             Issue.record("opening a corrupt file must fail")
         } catch let error as StoreError {
             guard case .corrupt(let path, _) = error else {
@@ -131,7 +131,7 @@ import Testing
         try handle.write(contentsOf: Data(repeating: 0xFF, count: 200))
         try handle.close()
         do {
-            _ = try await SQLiteSessionStore(configuration: F.configuration(directory))
+            _ = try await SQLiteSessionStore(settings: F.settings(directory))
             Issue.record("opening a damaged database must fail")
         } catch StoreError.corrupt(let path, let details) {
             #expect(path == directory.databasePath)

@@ -12,7 +12,7 @@ import Testing
         // copied as they are (the database and the WAL; the WAL index lives in its memory), are
         // what a crash leaves; a store opened on the copy is the restarted process. (It holds the
         // file exclusively, so no second store can open the original while it is open.)
-        let crashed = try await SQLiteSessionStore(configuration: F.configuration(directory))
+        let crashed = try await SQLiteSessionStore(settings: F.settings(directory))
         try await crashed.createSession(F.header("s1"))
         try await crashed.createSession(F.header("idle"))
         try await crashed.beginQuery(sessionId: "s1", queryId: "q1", title: nil)

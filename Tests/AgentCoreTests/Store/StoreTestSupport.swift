@@ -22,15 +22,15 @@ final class TemporaryDirectory: Sendable {
 enum StoreFixtures {
     static let start = Date(timeIntervalSince1970: 1_790_000_000.125)
 
-    static func configuration(_ directory: TemporaryDirectory, maxEvents: Int = 10_000) -> SQLiteSessionStore.Configuration {
-        SQLiteSessionStore.Configuration(path: directory.databasePath, maxEventsPerSession: maxEvents,
+    static func settings(_ directory: TemporaryDirectory, maxEvents: Int = 10_000) -> SQLiteSessionStore.Settings {
+        SQLiteSessionStore.Settings(path: directory.databasePath, maxEventsPerSession: maxEvents,
                                           busyTimeout: .seconds(2), healthProbeInterval: .zero)
     }
 
     /// Opens a store on the directory's database, runs `body`, and closes the store whatever happens.
     static func withStore<T>(_ directory: TemporaryDirectory, maxEvents: Int = 10_000,
                              _ body: (SQLiteSessionStore) async throws -> T) async throws -> T {
-        let store = try await SQLiteSessionStore(configuration: configuration(directory, maxEvents: maxEvents))
+        let store = try await SQLiteSessionStore(settings: settings(directory, maxEvents: maxEvents))
         do {
             let result = try await body(store)
             await store.close()

@@ -20,7 +20,7 @@ import Testing
         let cluster = try await PostgresTestCluster.shared()
         let settings = PostgresConnectionSettings(url: cluster.url(database: "no_such_database"))
         do {
-            let store = try await PostgresSessionStore(configuration: .init(connection: settings, poolSize: 1))
+            let store = try await PostgresSessionStore(settings: .init(connection: settings, poolSize: 1))
             await store.close()
             Issue.record("connecting to a missing database must fail")
         } catch let error as PostgresError {
@@ -41,13 +41,13 @@ import Testing
         let settings = PostgresConnectionSettings(url: url, passwordFile: file)
         let password = try settings.readPasswordFile()
         #expect(password == "not-used", "the first line, without its newline")
-        let store = try await PostgresSessionStore(configuration: .init(connection: settings, poolSize: 1))
+        let store = try await PostgresSessionStore(settings: .init(connection: settings, poolSize: 1))
         #expect(await store.checkHealth() == .healthy)
         await store.close()
 
         let missing = PostgresConnectionSettings(url: url, passwordFile: directory.path + "/absent")
         do {
-            _ = try await PostgresSessionStore(configuration: .init(connection: missing, poolSize: 1))
+            _ = try await PostgresSessionStore(settings: .init(connection: missing, poolSize: 1))
             Issue.record("an unreadable password file must fail the connect")
         } catch let error as PostgresError {
             #expect(error.description.contains(directory.path + "/absent"), "\(error)")

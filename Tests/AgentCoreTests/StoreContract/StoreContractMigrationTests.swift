@@ -44,9 +44,9 @@ import Testing
     /// the others wait and find the schema current.
     @Test func concurrentStartsMigrateOnce() async throws {
         let place = try await StorePlace(.postgresql)
-        let configuration = try #require(place.postgresConfiguration)
+        let settings = try #require(place.postgresSettings)
         let results = try await withThrowingTaskGroup(of: (from: Int, to: Int).self) { group in
-            for _ in 0..<4 { group.addTask { try await PostgresSessionStore.migrate(configuration.connection) } }
+            for _ in 0..<4 { group.addTask { try await PostgresSessionStore.migrate(settings.connection) } }
             var results: [(from: Int, to: Int)] = []
             for try await result in group { results.append(result) }
             return results

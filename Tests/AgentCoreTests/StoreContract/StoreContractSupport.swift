@@ -59,9 +59,9 @@ final class StorePlace: Sendable {
 
     var sqlitePath: String? { directory?.databasePath }
 
-    var postgresConfiguration: PostgresSessionStore.Configuration? {
+    var postgresSettings: PostgresSessionStore.Settings? {
         postgresURL.map {
-            PostgresSessionStore.Configuration(connection: PostgresConnectionSettings(url: $0, connectTimeoutSeconds: 2),
+            PostgresSessionStore.Settings(connection: PostgresConnectionSettings(url: $0, connectTimeoutSeconds: 2),
                                                poolSize: 3, maxEventsPerSession: maxEvents, healthProbeInterval: .zero)
         }
     }
@@ -69,11 +69,11 @@ final class StorePlace: Sendable {
     func open() async throws -> any SessionStore {
         switch backend {
         case .sqlite:
-            return try await SQLiteSessionStore(configuration: SQLiteSessionStore.Configuration(
+            return try await SQLiteSessionStore(settings: SQLiteSessionStore.Settings(
                 path: directory!.databasePath, maxEventsPerSession: maxEvents, busyTimeout: .seconds(2),
                 healthProbeInterval: .zero))
         case .postgresql:
-            return try await PostgresSessionStore(configuration: postgresConfiguration!)
+            return try await PostgresSessionStore(settings: postgresSettings!)
         }
     }
 

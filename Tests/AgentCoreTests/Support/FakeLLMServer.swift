@@ -86,9 +86,9 @@ final class FakeLLMServer: @unchecked Sendable {
         return try JSONValue.parse(bytes)
     }
 
-    func configuration(_ provider: ModelConfiguration.Provider, retry: RetryPolicy = .none, stallTimeout: Int = 30,
-                       requestTimeout: Double = 60, apiKey: String = "test-key") -> ModelConfiguration {
-        ModelConfiguration(provider: provider, baseURL: provider == .openai ? baseURL + "/v1" : baseURL, model: "fake-model",
+    func configuration(_ provider: ModelSettings.Provider, retry: RetryPolicy = .none, stallTimeout: Int = 30,
+                       requestTimeout: Double = 60, apiKey: String = "test-key") -> ModelSettings {
+        ModelSettings(provider: provider, baseURL: provider == .openai ? baseURL + "/v1" : baseURL, model: "fake-model",
                            apiKey: .literal(apiKey), requestTimeout: requestTimeout, stallTimeout: stallTimeout,
                            contextWindow: 8192, retry: retry)
     }

@@ -8,20 +8,20 @@ import Foundation
 /// only grow, the event log keeps the newest `maxEventsPerSession`, a title is set once, and a
 /// query marked running when its process died is closed by `recoverInterruptedQueries`.
 public final class PostgresSessionStore: SessionStore {
-    public let configuration: Configuration
+    public let settings: Settings
     let pool: PostgresPool
     private let healthState = StoreHealthState()
 
     /// Connects and brings the schema up to date (under an advisory lock, so responders starting
     /// together migrate once). Throws `StoreError.schemaTooNew` for a database written by a
     /// newer agent-fcgi, or the `PostgresError` that kept it from connecting.
-    public convenience init(configuration: Configuration) async throws {
-        try await self.init(configuration: configuration, migrations: PostgresMigration.all)
+    public convenience init(settings: Settings) async throws {
+        try await self.init(settings: settings, migrations: PostgresMigration.all)
     }
 
-    init(configuration: Configuration, migrations: [PostgresMigration]) async throws {
-        self.configuration = configuration
-        pool = PostgresPool(settings: configuration.connection, size: configuration.poolSize)
+    init(settings: Settings, migrations: [PostgresMigration]) async throws {
+        self.settings = settings
+        pool = PostgresPool(settings: settings.connection, size: settings.poolSize)
         do {
             _ = try await pool.perform("migrate") { try PostgresMigrator(migrations: migrations).migrate($0) }
         } catch {
@@ -112,7 +112,7 @@ public final class PostgresSessionStore: SessionStore {
 
     public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws {
         let encoded = try Self.encode(commit, sessionId: sessionId)
-        let maxEvents = max(1, configuration.maxEventsPerSession)
+        let maxEvents = max(1, settings.maxEventsPerSession)
         try await write("commitTurn(\(sessionId))") {
             try PostgresSessionDatabase.commit(encoded, to: sessionId, maxEvents: maxEvents, on: $0)
         }
@@ -127,7 +127,7 @@ public final class PostgresSessionStore: SessionStore {
     /// Until leases arrive, every responder on the database would close the others' running
     /// queries at its start-up: one responder per database (docs/DEPLOYMENT.md).
     public func recoverInterruptedQueries(now: Date) async throws -> [RecoveredQuery] {
-        let maxEvents = max(1, configuration.maxEventsPerSession)
+        let maxEvents = max(1, settings.maxEventsPerSession)
         return try await write("recoverInterruptedQueries") {
             try PostgresSessionDatabase.recoverInterruptedQueries(now: now, maxEvents: maxEvents, on: $0)
         }
@@ -141,7 +141,7 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     public func checkHealth() async -> StoreHealth {
-        guard healthState.claimProbe(interval: configuration.healthProbeInterval) else { return health }
+        guard healthState.claimProbe(interval: settings.healthProbeInterval) else { return health }
         let now = Date()
         // A real write: a server that answers but cannot write (a standby, a full disk) shows
         // only then. `write` records the outcome; anything but a storage failure is no reason

@@ -8,22 +8,22 @@ import Foundation
 /// thread (`SQLiteThread`); callers await. JSON encoding and decoding happen in the caller's
 /// task, so the SQLite thread does only SQLite work.
 public final class SQLiteSessionStore: SessionStore {
-    public let configuration: Configuration
+    public let settings: Settings
     let thread: SQLiteThread<SnapshotDatabase>
     private let healthState = StoreHealthState()
 
     /// Opens (creating when missing), runs `PRAGMA quick_check` and migrates. Does not read
     /// sessions: opening costs the same for an empty store and a huge one, apart from the
     /// integrity check. Throws `StoreError.corrupt`, `.schemaTooNew` or a storage failure.
-    public convenience init(configuration: Configuration) async throws {
-        try await self.init(configuration: configuration, migrations: SchemaMigration.all)
+    public convenience init(settings: Settings) async throws {
+        try await self.init(settings: settings, migrations: SchemaMigration.all)
     }
 
-    init(configuration: Configuration, migrations: [SchemaMigration]) async throws {
-        self.configuration = configuration
-        let path = configuration.path
-        let busyMilliseconds = Int(configuration.busyTimeout.inMilliseconds)
-        let maxEvents = configuration.maxEventsPerSession
+    init(settings: Settings, migrations: [SchemaMigration]) async throws {
+        self.settings = settings
+        let path = settings.path
+        let busyMilliseconds = Int(settings.busyTimeout.inMilliseconds)
+        let maxEvents = settings.maxEventsPerSession
         thread = try await SQLiteThread(name: "sqlite") {
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty {
@@ -131,7 +131,7 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     public func checkHealth() async -> StoreHealth {
-        guard healthState.claimProbe(interval: configuration.healthProbeInterval) else { return health }
+        guard healthState.claimProbe(interval: settings.healthProbeInterval) else { return health }
         let degraded = health != .healthy
         do {
             // A real write, healthy or not: a file made read-only while open shows only when

@@ -1,5 +1,5 @@
 extension PostgresSessionStore {
-    public struct Configuration: Sendable, Hashable {
+    public struct Settings: Sendable, Hashable {
         public var connection: PostgresConnectionSettings
         /// Connections (and threads) in the pool. Default 4.
         public var poolSize: Int

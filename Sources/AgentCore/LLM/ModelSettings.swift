@@ -2,7 +2,7 @@ import Foundation
 
 /// How to reach one model. Built by the configuration loader; the API key itself is read only
 /// when a model is made, and never appears in `description`.
-public struct ModelConfiguration: Sendable, Hashable, CustomStringConvertible {
+public struct ModelSettings: Sendable, Hashable, CustomStringConvertible {
     public enum Provider: String, Sendable, Hashable, CaseIterable {
         case openai, anthropic
     }
@@ -73,15 +73,15 @@ public struct ModelConfiguration: Sendable, Hashable, CustomStringConvertible {
         case .literal(let key): return key
         case .environment(let name):
             guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
-                throw ModelConfigurationError(message: "environment variable \(name) for the \(provider.rawValue) API key is not set")
+                throw ModelSettingsError(message: "environment variable \(name) for the \(provider.rawValue) API key is not set")
             }
             return value
         case .file(let path):
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw ModelConfigurationError(message: "cannot read the \(provider.rawValue) API key file \(path)")
+                throw ModelSettingsError(message: "cannot read the \(provider.rawValue) API key file \(path)")
             }
             let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !key.isEmpty else { throw ModelConfigurationError(message: "the API key file \(path) is empty") }
+            guard !key.isEmpty else { throw ModelSettingsError(message: "the API key file \(path) is empty") }
             return key
         }
     }
@@ -101,7 +101,7 @@ public struct ModelConfiguration: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-public struct ModelConfigurationError: Error, Sendable, CustomStringConvertible {
+public struct ModelSettingsError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public var description: String { message }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 extension SQLiteSessionStore {
-    public struct Configuration: Sendable {
+    public struct Settings: Sendable {
         /// The database file; its directory is created if missing. Default `./data/agent-fcgi.sqlite`.
         public var path: String
         /// Events kept per session, oldest dropped first (`seq` keeps counting). Default 10,000.
