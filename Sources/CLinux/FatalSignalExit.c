@@ -1,8 +1,10 @@
 // The one piece of the responder that must be C: a signal handler (see include/CLinux.h).
 #include "CLinux.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 // The fatal signals the Swift runtime's crash handler takes, minus SIGQUIT (ours: a graceful stop,
@@ -15,6 +17,9 @@ static struct sigaction agent_previous_fatal_actions[NSIG];
 
 // The signal being reported, once a crash started (only the first one is reported).
 static volatile sig_atomic_t agent_crash_signal = 0;
+
+// The thread that took the crash: the runtime spawns its backtracer from there.
+static volatile pid_t agent_crash_tid = 0;
 
 // Seconds the runtime's crash report may take before we stop waiting for it (set once at install).
 static unsigned agent_crash_report_seconds = 1;
@@ -34,13 +39,44 @@ static void agent_die_of(int signum) {
     _exit(128 + signum);
 }
 
-// SIGALRM while the crash report is still being written: say so, and die of the crash's signal.
+// Kills the children of the crashed thread (the runtime's `swift-backtrace`, still reading our
+// memory): once we are gone it would wait forever as an orphan, one more per crash. Reads
+// /proc/self/task/TID/children with async-signal-safe calls only.
+static void agent_kill_crash_children(void) {
+    char path[64] = "/proc/self/task/";
+    size_t length = strlen(path);
+    char digits[16];
+    int count = 0;
+    for (pid_t tid = agent_crash_tid; tid > 0 && count < (int)sizeof digits; tid /= 10) digits[count++] = (char)('0' + tid % 10);
+    if (count == 0) return;
+    while (count > 0) path[length++] = digits[--count];
+    memcpy(path + length, "/children", sizeof "/children");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    char list[512];
+    ssize_t read_bytes = read(fd, list, sizeof list - 1);
+    close(fd);
+    pid_t pid = 0;
+    for (ssize_t i = 0; i < read_bytes; ++i) {
+        if (list[i] >= '0' && list[i] <= '9') {
+            pid = pid * 10 + (list[i] - '0');
+        } else {
+            if (pid > 0) kill(pid, SIGKILL);
+            pid = 0;
+        }
+    }
+    if (pid > 0) kill(pid, SIGKILL);
+}
+
+// SIGALRM while the crash report is still being written: say so, stop the backtracer, and die of
+// the crash's signal.
 static void agent_crash_report_deadline(int unused) {
     (void)unused;
     static const char message[] = "\n*** agent-fcgi: the crash report took longer than "
         "AGENT_FCGI_CRASH_REPORT_SECONDS; exiting without the rest ***\n";
     ssize_t ignored = write(STDERR_FILENO, message, sizeof message - 1);
     (void)ignored;
+    agent_kill_crash_children();
     agent_die_of(agent_crash_signal);
 }
 
@@ -53,6 +89,7 @@ static void agent_crash_report_deadline(int unused) {
 static void agent_fatal_signal_handler(int signum, siginfo_t *info, void *context) {
     if (agent_crash_signal == 0) {
         agent_crash_signal = signum;
+        agent_crash_tid = (pid_t)syscall(SYS_gettid);
         struct sigaction deadline;
         memset(&deadline, 0, sizeof deadline);
         deadline.sa_handler = agent_crash_report_deadline;
