@@ -6,7 +6,7 @@ import Glibc
 /// posix_spawn with the settings a tool process needs: its own process group (so a timeout can
 /// kill everything it started), stdio on our pipes, no inherited descriptors, default signal
 /// dispositions and an empty signal mask (the server blocks TERM/INT/… in every thread for its
-/// sigwait thread, and a child must not inherit that).
+/// signal thread, and a child must not inherit that).
 ///
 /// Runs on the child's dedicated thread (see `ChildProcess`), never on the cooperative pool.
 enum ChildSpawner {

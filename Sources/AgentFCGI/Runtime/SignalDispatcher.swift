@@ -38,7 +38,7 @@ public final class SignalDispatcher: Sendable {
     }
 
     /// Waits for signals on the calling thread; returns the first TERM/INT/QUIT it sees.
-    @available(*, noasync, message: "blocks in sigwait; only the main thread waits for signals")
+    @available(*, noasync, message: "blocks reading a signalfd; only the main thread waits for signals")
     public func waitForShutdownSignal() -> Int32 {
         var set = sigset_t()
         sigemptyset(&set)
