@@ -34,7 +34,7 @@ struct CrashExitTests {
         return (workers.first { !$0.1.contains("skb_wait") && !$0.1.contains("accept") } ?? workers.first)?.0
     }
 
-    @Test("SIGABRT in a worker serving a stream: gone within 2 s, killed by the signal, report logged, nginx says 502")
+    @Test("SIGABRT in a worker serving a stream: gone within seconds, killed by the signal, report logged, nginx says 502")
     func abortInWorker() async throws {
         let setting = try Self.unitBacktraceSetting()
         #expect(setting.contains("interactive=no"))
@@ -63,7 +63,10 @@ struct CrashExitTests {
         let code = try await HTTPTestClient.onThread { process.waitForExit(timeout: 10) }
         let seconds = Date().timeIntervalSince(signalled)
         #expect(code == 128 + SIGABRT, "died of the signal (a core dump where enabled), not a clean exit: \(String(describing: code))")
-        #expect(seconds < 2.0, "gone \(seconds) s after the fault")
+        // The product's bound is the report deadline (1 s, checked below: no "took longer than").
+        // This wall-clock bound adds the teardown and this test's own wake-up, which on a machine
+        // running the whole suite in parallel took up to 2.3 s; 32 s was the bug.
+        #expect(seconds < 3.0, "gone \(seconds) s after the fault")
         let log = process.log
         // The unit's report: the cause, the crashed thread by name, its frames (addresses: the unit
         // turns symbol lookup off, see conf/agent-fcgi.service) and registers.
