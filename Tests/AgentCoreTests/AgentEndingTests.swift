@@ -142,7 +142,7 @@ import Testing
         spent.record(model: "scripted-model", tokens: TokenUsage(promptTokens: 15, completionTokens: 5), price: nil)
         let context = QueryContext(sessionId: "session-1", queryId: "query-1", clearedUsage: spent)
         let recorder = RunRecorder()
-        let outcome = await agent.run(context: context, history: [], userMessage: "hi", usage: SessionUsage(),
+        let outcome = await agent.run(context: context, history: [], input: QueryInput(text: "hi"), usage: SessionUsage(),
                                       emit: { recorder.emit($0) }, checkpoint: { try recorder.checkpoint($0) })
         #expect(model.requests.isEmpty, "a clear must not reset the budget")
         #expect(outcome.terminal == .error(message: "session budget exhausted: 20 of 20 tokens used", code: .budgetExceeded))

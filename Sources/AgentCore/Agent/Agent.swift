@@ -66,18 +66,6 @@ public struct Agent: QueryRunner {
     public func run(
         context: QueryContext,
         history: [ChatMessage],
-        userMessage: String,
-        usage: SessionUsage,
-        emit: @escaping @Sendable (AgentEvent) async -> Void,
-        checkpoint: @escaping @Sendable (QueryCheckpoint) async throws -> Void
-    ) async -> QueryOutcome {
-        await run(context: context, history: history, input: QueryInput(text: userMessage), usage: usage, emit: emit,
-                  checkpoint: checkpoint)
-    }
-
-    public func run(
-        context: QueryContext,
-        history: [ChatMessage],
         input: QueryInput,
         usage: SessionUsage,
         emit: @escaping @Sendable (AgentEvent) async -> Void,

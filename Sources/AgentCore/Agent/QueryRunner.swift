@@ -16,17 +16,8 @@ public protocol QueryRunner: Sendable {
     /// The same, with the MCP server each comes from, for `GET /tools`.
     var toolListing: [ToolListing] { get }
 
-    /// `context` says which session, owner and query the run belongs to (tools receive it).
-    func run(
-        context: QueryContext,
-        history: [ChatMessage],
-        userMessage: String,
-        usage: SessionUsage,
-        emit: @escaping @Sendable (AgentEvent) async -> Void,
-        checkpoint: @escaping @Sendable (QueryCheckpoint) async throws -> Void
-    ) async -> QueryOutcome
-
-    /// The same with the whole input: a message that may hold images, and the query's options.
+    /// `context` says which session, owner and query the run belongs to (tools receive it);
+    /// `input` is the user's message (which may hold images) and the query's options.
     func run(
         context: QueryContext,
         history: [ChatMessage],
@@ -35,21 +26,6 @@ public protocol QueryRunner: Sendable {
         emit: @escaping @Sendable (AgentEvent) async -> Void,
         checkpoint: @escaping @Sendable (QueryCheckpoint) async throws -> Void
     ) async -> QueryOutcome
-}
-
-extension QueryRunner {
-    /// A runner that knows only text gets the message's text, and runs as configured.
-    public func run(
-        context: QueryContext,
-        history: [ChatMessage],
-        input: QueryInput,
-        usage: SessionUsage,
-        emit: @escaping @Sendable (AgentEvent) async -> Void,
-        checkpoint: @escaping @Sendable (QueryCheckpoint) async throws -> Void
-    ) async -> QueryOutcome {
-        await run(context: context, history: history, userMessage: input.message.content, usage: usage, emit: emit,
-                  checkpoint: checkpoint)
-    }
 }
 
 extension QueryRunner {

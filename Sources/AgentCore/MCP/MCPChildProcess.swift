@@ -100,29 +100,16 @@ private final class MCPChildLoop: @unchecked Sendable {
 
     @available(*, noasync, message: "the server process's own thread: polls, reads and waits for it")
     func run(owner: MCPChildProcess) {
-        var blockPipe = sigset_t()
-        sigemptyset(&blockPipe)
-        sigaddset(&blockPipe, SIGPIPE)
-        pthread_sigmask(SIG_BLOCK, &blockPipe, nil)
-        var pipes: [(read: Int32, write: Int32)] = []
-        let pid: pid_t
+        let child: ChildSpawner.PipedChild
         do {
-            for _ in 0..<3 { pipes.append(try ChildProcess.makePipe()) }
-            pid = try ChildSpawner.spawn(argv: argv, environment: environment, workingDirectory: workingDirectory,
-                                         stdin: pipes[0].read, stdout: pipes[1].write, stderr: pipes[2].write)
+            child = try ChildSpawner.spawnPiped(argv: argv, environment: environment, workingDirectory: workingDirectory)
         } catch {
-            for pipe in pipes {
-                close(pipe.read)
-                close(pipe.write)
-            }
             handlers.exited("\(error)")
             return
         }
+        let pid = child.pid
         owner.setPid(pid)
-        close(pipes[0].read)
-        close(pipes[1].write)
-        close(pipes[2].write)
-        var stdinFD = pipes[0].write, stdoutFD = pipes[1].read, stderrFD = pipes[2].read
+        var stdinFD = child.stdin, stdoutFD = child.stdout, stderrFD = child.stderr
         _ = fcntl(stdinFD, F_SETFL, fcntl(stdinFD, F_GETFL) | O_NONBLOCK)
         var deadline: ContinuousClock.Instant?
         var termSent = false

@@ -85,31 +85,10 @@ public enum ChildProcess {
         /// Spawns and waits for the child (poll, read, write, waitpid): the child's own thread only.
         @available(*, noasync, message: "blocks until the child exits; run it on the child's own thread")
         func execute(wakeup: WakeupPipe) throws -> ChildProcessResult {
-            var blockPipe = sigset_t()
-            sigemptyset(&blockPipe)
-            sigaddset(&blockPipe, SIGPIPE)
-            pthread_sigmask(SIG_BLOCK, &blockPipe, nil)
-
-            var pipes: [(read: Int32, write: Int32)] = []
-            let pid: pid_t
-            do {
-                for _ in 0..<3 { pipes.append(try ChildProcess.makePipe()) }
-                pid = try ChildSpawner.spawn(argv: argv, environment: environment, workingDirectory: workingDirectory,
-                                             stdin: pipes[0].read, stdout: pipes[1].write, stderr: pipes[2].write)
-            } catch {
-                for pipe in pipes {
-                    Glibc.close(pipe.read)
-                    Glibc.close(pipe.write)
-                }
-                throw error
-            }
-            let stdinPipe = pipes[0], stdoutPipe = pipes[1], stderrPipe = pipes[2]
-            Glibc.close(stdinPipe.read)
-            Glibc.close(stdoutPipe.write)
-            Glibc.close(stderrPipe.write)
-            var io = ChildIO(pid: pid, stdinFD: stdin.isEmpty ? -1 : stdinPipe.write, stdoutFD: stdoutPipe.read,
-                             stderrFD: stderrPipe.read, input: stdin, outputCap: outputCap)
-            if stdin.isEmpty { Glibc.close(stdinPipe.write) }
+            let child = try ChildSpawner.spawnPiped(argv: argv, environment: environment, workingDirectory: workingDirectory)
+            var io = ChildIO(pid: child.pid, stdinFD: stdin.isEmpty ? -1 : child.stdin, stdoutFD: child.stdout,
+                             stderrFD: child.stderr, input: stdin, outputCap: outputCap)
+            if stdin.isEmpty { Glibc.close(child.stdin) }
             return io.pump(deadline: deadline, wakeup: wakeup)
         }
     }

@@ -24,6 +24,43 @@ enum ChildSpawner {
         return unsafeBitCast(address, to: T.self)
     }
 
+    /// Our ends of a child spawned with three fresh pipes.
+    struct PipedChild {
+        var pid: pid_t
+        /// The child's stdin (we write), stdout and stderr (we read).
+        var stdin: Int32
+        var stdout: Int32
+        var stderr: Int32
+    }
+
+    /// Spawns `argv` with its stdin, stdout and stderr on new pipes and closes the child's ends
+    /// here. SIGPIPE is blocked on the calling thread first: writing to a child that already
+    /// exited must fail with EPIPE, not kill the process. The calling thread is the child's own.
+    @available(*, noasync, message: "spawns and blocks signals on the calling thread: the child's own thread only")
+    static func spawnPiped(argv: [String], environment: [String], workingDirectory: String?) throws -> PipedChild {
+        var blockPipe = sigset_t()
+        sigemptyset(&blockPipe)
+        sigaddset(&blockPipe, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &blockPipe, nil)
+        var pipes: [(read: Int32, write: Int32)] = []
+        let pid: pid_t
+        do {
+            for _ in 0..<3 { pipes.append(try ChildProcess.makePipe()) }
+            pid = try spawn(argv: argv, environment: environment, workingDirectory: workingDirectory,
+                            stdin: pipes[0].read, stdout: pipes[1].write, stderr: pipes[2].write)
+        } catch {
+            for pipe in pipes {
+                close(pipe.read)
+                close(pipe.write)
+            }
+            throw error
+        }
+        close(pipes[0].read)
+        close(pipes[1].write)
+        close(pipes[2].write)
+        return PipedChild(pid: pid, stdin: pipes[0].write, stdout: pipes[1].read, stderr: pipes[2].read)
+    }
+
     static func spawn(argv: [String], environment: [String], workingDirectory: String?,
                       stdin: Int32, stdout: Int32, stderr: Int32) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()

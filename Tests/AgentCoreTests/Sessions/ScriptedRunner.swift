@@ -20,13 +20,13 @@ final class ScriptedRunner: QueryRunner {
     var histories: [[ChatMessage]] { seenHistories.withLock { $0 } }
     var contexts: [QueryContext] { seenContexts.withLock { $0 } }
 
-    func run(context: QueryContext, history: [ChatMessage], userMessage: String, usage: SessionUsage,
+    func run(context: QueryContext, history: [ChatMessage], input: QueryInput, usage: SessionUsage,
              emit: @escaping @Sendable (AgentEvent) async -> Void,
              checkpoint: @escaping @Sendable (QueryCheckpoint) async throws -> Void) async -> QueryOutcome {
         started.add(1, ordering: .relaxed)
         seenHistories.withLock { $0.append(history) }
         seenContexts.withLock { $0.append(context) }
-        var messages = history + [.user(userMessage)]
+        var messages = history + [input.message]
         var usage = usage
         var model = usage.byModel["scripted", default: ModelUsage(model: "scripted")]
         model.promptTokens += 10
@@ -43,6 +43,7 @@ final class ScriptedRunner: QueryRunner {
             await emit(terminal)
             return QueryOutcome(history: messages, usage: usage, terminal: terminal)
         }
+        let userMessage = input.message.content
         let answer = "echo: \(userMessage)"
         await emit(.textDelta(delta: userMessage))
         messages.append(.assistant(answer))

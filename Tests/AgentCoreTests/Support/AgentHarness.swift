@@ -51,7 +51,7 @@ enum AgentHarness {
 
     static func run(_ agent: Agent, history: [ChatMessage] = [.system("You are helpful.")], message: String = "hi",
                     usage: SessionUsage = SessionUsage(), recorder: RunRecorder = RunRecorder()) async -> QueryOutcome {
-        await agent.run(context: context, history: history, userMessage: message, usage: usage,
+        await agent.run(context: context, history: history, input: QueryInput(text: message), usage: usage,
                         emit: { recorder.emit($0) }, checkpoint: { try recorder.checkpoint($0) })
     }
 
