@@ -30,4 +30,12 @@ public struct SessionCursor: Sendable, Hashable {
         self.createdAt = Date(timeIntervalSince1970: seconds)
         self.id = String(text[text.index(after: colon)...])
     }
+
+    /// A client's optional `cursor` parameter as every store takes it: nil for the first page,
+    /// `SessionError.invalidCursor` (a 422) for one that is not ours.
+    public static func parse(_ token: String?) throws -> SessionCursor? {
+        guard let token else { return nil }
+        guard let cursor = SessionCursor(token: token) else { throw SessionError.invalidCursor(token) }
+        return cursor
+    }
 }

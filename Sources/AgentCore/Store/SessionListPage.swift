@@ -8,4 +8,10 @@ public struct SessionListPage: Sendable, Hashable {
         self.sessions = sessions
         self.nextCursor = nextCursor
     }
+
+    /// A page of up to `limit` summaries read with one extra row to learn `hasMore`; the next
+    /// cursor points after the last summary shown.
+    public init(sessions: [SessionSummary], hasMore: Bool) {
+        self.init(sessions: sessions, nextCursor: hasMore ? sessions.last.map { SessionCursor(after: $0).token } : nil)
+    }
 }

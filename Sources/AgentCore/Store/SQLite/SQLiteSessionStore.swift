@@ -67,17 +67,12 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     public func listSessions(in scope: SessionScope, limit: Int, after cursor: String?) async throws -> SessionListPage {
-        var position: SessionCursor?
-        if let cursor {
-            guard let parsed = SessionCursor(token: cursor) else { throw SessionError.invalidCursor(cursor) }
-            position = parsed
-        }
+        let position = try SessionCursor.parse(cursor)
         let (rows, hasMore) = try await read("listSessions") { [position] in
             try $0.listSessions(in: scope, limit: limit, after: position)
         }
         let summaries = try rows.map(Self.summary(decoding:))
-        return SessionListPage(sessions: summaries,
-                               nextCursor: hasMore ? summaries.last.map { SessionCursor(after: $0).token } : nil)
+        return SessionListPage(sessions: summaries, hasMore: hasMore)
     }
 
     public func countSessions(in scope: SessionScope) async throws -> Int {
