@@ -40,7 +40,8 @@ test: deps local-llm mcp-servers openai-client
 # libFuzzer over the FastCGI guard's record validation (Fuzz/FastCGIParser): built apart from the
 # package, in its own scratch directory, with ASan; runs FUZZ_SECONDS and fails on any finding
 # (the input is saved as $(FUZZ_DIR)/crash-*; libFuzzer, not the Swift backtracer, reports it).
-# The corpus in $(FUZZ_DIR)/corpus grows across runs.
+# The corpus in $(FUZZ_DIR)/corpus grows across runs. Linked with lld: Debian's default gold prints
+# a warning for each of ASan's local report symbols.
 FUZZ_SECONDS ?= 60
 TEST_FUZZ_SECONDS ?= 15
 FUZZ_DIR ?= .build-fuzz
@@ -50,7 +51,7 @@ FUZZ_SOURCES = Sources/AgentFCGI/FastCGI/FastCGIRecord.swift Sources/AgentFCGI/F
 
 $(FUZZ_DIR)/fastcgi-parser-fuzz: $(FUZZ_SOURCES)
 	mkdir -p $(FUZZ_DIR)
-	$(FUZZ_SWIFTC) -parse-as-library -O -g -sanitize=fuzzer,address $(FUZZ_SOURCES) -o $@
+	$(FUZZ_SWIFTC) -parse-as-library -O -g -sanitize=fuzzer,address -use-ld=lld $(FUZZ_SOURCES) -o $@
 
 fuzz: $(FUZZ_DIR)/fastcgi-parser-fuzz
 	python3 Fuzz/FastCGIParser/make-seeds.py $(FUZZ_DIR)/corpus
