@@ -70,4 +70,17 @@ struct RouterTests {
         #expect(crash.status == 500)
         #expect(try JSONValue.parse(Data(body(crash).utf8))["detail"]?.stringValue?.isEmpty == false)
     }
+
+    @Test("the response carries the route it was matched to, so metrics and logs do not match the path again")
+    func responseCarriesItsRoute() async {
+        let router = makeRouter()
+        let found = await router.respond(to: HTTPRequest(method: "GET", path: "/sessions/abc"))
+        #expect(found.route == .init(template: "/sessions/{id}", parameters: ["id": "abc"]))
+        let thrown = await router.respond(to: HTTPRequest(method: "GET", path: "/boom"))
+        #expect(thrown.status == 503 && thrown.route?.template == "/boom", "a handler's error keeps its route")
+        let wrongMethod = await router.respond(to: HTTPRequest(method: "PUT", path: "/sessions/abc"))
+        #expect(wrongMethod.status == 405 && wrongMethod.route?.template == "/sessions/{id}")
+        let unknown = await router.respond(to: HTTPRequest(method: "GET", path: "/nope"))
+        #expect(unknown.status == 404 && unknown.route == nil)
+    }
 }

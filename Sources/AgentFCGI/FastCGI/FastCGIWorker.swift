@@ -196,7 +196,10 @@ struct FastCGIWorker {
     private func record(_ delivery: Delivery, request: HTTPRequest, response: HTTPResponse, started: DispatchTime) {
         let nanoseconds = DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds
         let seconds = Double(nanoseconds) / 1e9
-        let match = context.router.match(method: request.method, path: request.path)
+        // Routed responses carry their match; only answers made before routing (drain, limits,
+        // a bad REMOTE_USER) are matched here, so a request's path is matched once (a router 404
+        // matched nothing, so it is not tried again).
+        let match = response.route ?? (response.status == 404 ? nil : context.router.match(method: request.method, path: request.path))
         let route = match?.template ?? Router.unmatchedRoute
         let sessionId = match?.parameters["id"] ?? response.sessionId ?? response.header("X-Session-Id")
         context.accessLog.log(AccessLog.Entry(

@@ -15,6 +15,9 @@ public struct HTTPResponse: Sendable {
     /// The session the request acted on when the path does not name it (a created session, a
     /// blocking query): written to the access log, never sent.
     public var sessionId: String?
+    /// The route the router matched (nil for a 404, and for answers made before routing: drain,
+    /// body limit, a bad REMOTE_USER): metrics and the access log label the request with it.
+    public var route: Router.RouteMatch?
 
     public init(status: Int = 200, headers: [(name: String, value: String)] = [], body: Body = .bytes(Data())) {
         self.status = status

@@ -25,8 +25,9 @@ public struct Router: Sendable {
     public static let unmatchedRoute = "unmatched"
 
     public enum Resolution: Sendable {
-        case matched(HTTPHandler, parameters: [String: String])
-        case methodNotAllowed(allow: [String])
+        case matched(HTTPHandler, RouteMatch)
+        /// The path is a route's, the method is not: `route` is the first route with the path.
+        case methodNotAllowed(allow: [String], route: RouteMatch)
         case notFound
     }
 
@@ -59,52 +60,60 @@ public struct Router: Sendable {
         return error.response
     }
 
+    /// The one place a path is matched against the routes; `respond` hands the match on with the
+    /// response, so metrics and the access log do not match it again.
     public func resolve(method: String, path: String) -> Resolution {
         var allowed: [String] = []
+        var samePath: RouteMatch?
         for route in routes {
             guard let parameters = route.pattern.match(path) else { continue }
+            let found = RouteMatch(template: route.pattern.description, parameters: parameters)
             if route.method == method || (method == "HEAD" && route.method == "GET") {
-                return .matched(route.handler, parameters: parameters)
+                return .matched(route.handler, found)
             }
+            if samePath == nil { samePath = found }
             for name in route.method == "GET" ? ["GET", "HEAD"] : [route.method] where !allowed.contains(name) {
                 allowed.append(name)
             }
         }
-        return allowed.isEmpty ? .notFound : .methodNotAllowed(allow: allowed)
+        guard let samePath else { return .notFound }
+        return .methodNotAllowed(allow: allowed, route: samePath)
     }
 
     /// The route for `method` on `path`, or, for a wrong method, the first route with that path
     /// (a 405 is still "this route"); nil when no route has the path.
     public func match(method: String, path: String) -> RouteMatch? {
-        var samePath: RouteMatch?
-        for route in routes {
-            guard let parameters = route.pattern.match(path) else { continue }
-            let found = RouteMatch(template: route.pattern.description, parameters: parameters)
-            if route.method == method || (method == "HEAD" && route.method == "GET") { return found }
-            if samePath == nil { samePath = found }
+        switch resolve(method: method, path: path) {
+        case .matched(_, let found), .methodNotAllowed(_, let found): return found
+        case .notFound: return nil
         }
-        return samePath
     }
 
-    /// Routes and runs the request; every error becomes a response here and nowhere else.
+    /// Routes and runs the request; every error becomes a response here and nowhere else. The
+    /// response carries the route it was matched to (`HTTPResponse.route`).
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
         switch resolve(method: request.method, path: request.path) {
         case .notFound:
             return errorResponse(.notFound(), for: request.path)
-        case .methodNotAllowed(let allow):
-            return errorResponse(.methodNotAllowed(allow: allow), for: request.path)
-        case .matched(let handler, let parameters):
+        case .methodNotAllowed(let allow, let route):
+            var response = errorResponse(.methodNotAllowed(allow: allow), for: request.path)
+            response.route = route
+            return response
+        case .matched(let handler, let route):
             var routed = request
-            routed.pathParameters = parameters
+            routed.pathParameters = route.parameters
+            var response: HTTPResponse
             do {
-                return try await handler(routed)
+                response = try await handler(routed)
             } catch let error as HTTPError {
-                return errorResponse(error, for: request.path)
+                response = errorResponse(error, for: request.path)
             } catch {
                 logger.error("handler failed", metadata: ["method": "\(request.method)", "path": "\(request.path)",
                                                           "error": "\(error)"])
-                return errorResponse(.internalError(String(describing: error)), for: request.path)
+                response = errorResponse(.internalError(String(describing: error)), for: request.path)
             }
+            response.route = route
+            return response
         }
     }
 }
