@@ -24,6 +24,7 @@ struct EventStreamWriter {
         var bytes = 0
     }
 
+    @available(*, noasync, message: "writes frames as they come, blocking the worker thread")
     func run(_ stream: EventStream) -> Summary {
         var summary = Summary()
         summary.endReason = write(stream, tally: &summary)

@@ -9,17 +9,20 @@ extension FastCGIConnection {
         setsockopt(request.pointee.ipcFd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
+    @available(*, noasync, message: "blocking socket write: the worker thread only")
     func write(_ text: String) -> WriteResult {
         var text = text
         return text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
 
+    @available(*, noasync, message: "blocking socket write: the worker thread only")
     func write(_ data: Data) -> WriteResult {
         data.withUnsafeBytes { write($0) }
     }
 
     /// Sends everything buffered as one FCGI_STDOUT record now. `FCGX_PutStr` can succeed after
     /// the peer died, so this is where a client abort shows up.
+    @available(*, noasync, message: "blocking socket write: the worker thread only")
     func flush() -> WriteResult {
         if FCGX_FFlush(request.pointee.out) == -1 || FCGX_GetError(request.pointee.out) != 0 {
             return failure()

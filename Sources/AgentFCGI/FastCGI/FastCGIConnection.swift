@@ -72,6 +72,7 @@ final class FastCGIConnection {
 
     /// Waits for the next request (on the kept connection, else a new one) and returns its head,
     /// or why a connection was given up. `shouldAbandon` is asked while waiting for bytes.
+    @available(*, noasync, message: "blocks in accept and reads: the worker thread only")
     func next(shouldAbandon: () -> Bool) -> Next {
         while true {
             let socket: PeerSocket
@@ -171,6 +172,7 @@ final class FastCGIConnection {
 
     /// Reads STDIN to its empty record. `CONTENT_LENGTH` is not trusted: it is absent for chunked
     /// bodies. A peer silent for `read_timeout_seconds`, or gone, drops the request.
+    @available(*, noasync, message: "blocks reading the request body: the worker thread only")
     func readBody(maxBytes: Int, shouldAbandon: () -> Bool) -> Body {
         guard let socket = peer else { return .dropped(.closedEarly(during: .body)) }
         var collector = BodyCollector(maxBytes: maxBytes)
@@ -202,6 +204,7 @@ final class FastCGIConnection {
 
     /// Ends the response (END_REQUEST). The connection stays open for the next request only if
     /// the web server asked (FCGI_KEEP_CONN), `keepOpen` allows it and the body was read whole.
+    @available(*, noasync, message: "writes END_REQUEST and may linger in close: the worker thread only")
     func finish(keepOpen: Bool) {
         if !keepOpen || !inputComplete { request.pointee.keepConnection = 0 }
         FCGX_Finish_r(request)

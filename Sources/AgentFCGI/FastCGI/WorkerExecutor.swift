@@ -38,6 +38,7 @@ final class WorkerExecutor: TaskExecutor, Sendable {
 
     /// Runs queued jobs on the calling thread until `isDone`; every `pollSeconds` without work it
     /// asks `shouldGiveUp`, and if so hands any later jobs to the global executor and returns false.
+    @available(*, noasync, message: "runs jobs on the worker thread until done: the worker thread only")
     func run(until isDone: () -> Bool, pollSeconds: Double, shouldGiveUp: () -> Bool) -> Bool {
         state.withLock { $0.draining = false }
         while !isDone() {

@@ -105,6 +105,7 @@ public final class EventStream: Sendable {
     // MARK: Worker side
 
     /// The next frame, `.finished` after the last one, or nil when `timeout` seconds passed quietly.
+    @available(*, noasync, message: "blocks the worker thread until a frame or the timeout")
     func next(timeout: Double) -> Item? {
         let deadline = DispatchTime.now() + timeout
         while true {
