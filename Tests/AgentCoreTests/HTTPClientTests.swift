@@ -132,7 +132,7 @@ import Testing
     }
 
     @Test func fiveHundredConcurrentStreamsShareTheCurlThread() async throws {
-        try await FakeLLMServer.with { server in
+        try await CurlLoopTurns.exclusively { try await FakeLLMServer.with { server in
             let model = try server.openAI()
             let count = Int(ProcessInfo.processInfo.environment["LLM_LOAD_STREAMS"] ?? "") ?? 500
             // Slow tokens keep every stream open long enough for all of them to overlap.
@@ -154,7 +154,7 @@ import Testing
             let stats = try await server.stats()
             #expect(stats["requests"]?.intValue == count)
             #expect((stats["max_in_flight"]?.intValue ?? 0) >= count / 4, "streams overlapped: \(stats)")
-        }
+        } }
     }
 }
 

@@ -152,7 +152,8 @@ import Testing
     }
 
     @Test func slowTokensArriveIncrementally() async throws {
-        try await FakeLLMServer.with { server in
+        // Not while another test loads the one curl thread with hundreds of streams (see CurlLoopTurns).
+        try await CurlLoopTurns.exclusively { try await FakeLLMServer.with { server in
             // 20 tokens 150 ms apart (3 s): long enough that a loaded machine pausing this task for
             // a while cannot make them look like one burst.
             let words = (1...20).map { "w\($0)" }.joined(separator: " ")
@@ -175,7 +176,7 @@ import Testing
             let firstWait = first - requested
             #expect(spread > .seconds(1) || firstWait < .milliseconds(1_500),
                     "tokens arrived over time, not in one burst (spread \(spread), first after \(firstWait))")
-        }
+        } }
     }
 
     @Test func nonStreamedJSONAnswerIsAccepted() async throws {
