@@ -50,10 +50,6 @@ struct PostgresSessionRow: Sendable {
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ json: String, what: String) throws -> T {
-        do {
-            return try JSONDecoder().decode(type, from: Data(json.utf8))
-        } catch {
-            throw StoreError.undecodable(sessionId: id, what: what, details: "\(error)")
-        }
+        try StoredJSON.decode(type, json, sessionId: id, what: what)
     }
 }

@@ -52,22 +52,15 @@ public final class PostgresSessionStore: SessionStore {
     public func createSession(_ header: SessionHeader) async throws {
         let encoded = PostgresSessionDatabase.EncodedHeader(
             id: header.id, owner: header.owner, createdAt: header.createdAt.timeIntervalSince1970,
-            systemPromptJSON: try header.systemPrompt.map { try Self.encode($0, sessionId: header.id, what: "system prompt") },
-            usageJSON: try Self.encode(SessionUsage(), sessionId: header.id, what: "usage"), model: header.model)
+            systemPromptJSON: try header.systemPrompt.map { try StoredJSON.encode($0, sessionId: header.id, what: "system prompt") },
+            usageJSON: try StoredJSON.encode(SessionUsage(), sessionId: header.id, what: "usage"), model: header.model)
         try await write("createSession(\(header.id))") { try PostgresSessionDatabase.create(encoded, on: $0) }
     }
 
     public func loadSession(id: String) async throws -> StoredSession? {
         guard let (row, messages) = try await read("loadSession(\(id))", { try PostgresSessionDatabase.load(id, on: $0) })
         else { return nil }
-        let decoder = JSONDecoder()
-        let history = try messages.enumerated().map { index, json in
-            do {
-                return try decoder.decode(ChatMessage.self, from: Data(json.utf8))
-            } catch {
-                throw StoreError.undecodable(sessionId: id, what: "message \(index)", details: "\(error)")
-            }
-        }
+        let history = try StoredJSON.history(messages, sessionId: id)
         return StoredSession(summary: try row.summary(), history: history)
     }
 
@@ -99,7 +92,7 @@ public final class PostgresSessionStore: SessionStore {
     // MARK: Turns, events, queries
 
     public func beginQuery(sessionId: String, queryId: String, title: String?) async throws {
-        let titleJSON = try title.map { try Self.encode($0, sessionId: sessionId, what: "title") }
+        let titleJSON = try title.map { try StoredJSON.encode($0, sessionId: sessionId, what: "title") }
         try await write("beginQuery(\(sessionId), \(queryId))") {
             try PostgresSessionDatabase.markRunning(queryId, in: sessionId, titleJSON: titleJSON, on: $0)
         }
@@ -184,23 +177,15 @@ public final class PostgresSessionStore: SessionStore {
         case .append(let from, let messages): (from, messages)
         case .replace(let messages): (0, messages)
         }
-        let messageJSON = try messages.map { try encode($0, sessionId: sessionId, what: "message", encoder: encoder) }
+        let messageJSON = try messages.map { try StoredJSON.encode($0, sessionId: sessionId, what: "message", encoder: encoder) }
         return PostgresSessionDatabase.EncodedCommit(
             historyFrom: from, messagesJSON: PostgresSessionDatabase.stringsJSON(messageJSON),
             messageCount: messages.count, events: commit.events.map(StoredEvent.init),
-            usageJSON: try commit.usage.map { try encode($0, sessionId: sessionId, what: "usage", encoder: encoder) },
+            usageJSON: try commit.usage.map { try StoredJSON.encode($0, sessionId: sessionId, what: "usage", encoder: encoder) },
             clearedUsageJSON: try commit.clearedUsage.map {
-                try encode($0, sessionId: sessionId, what: "cleared usage", encoder: encoder)
+                try StoredJSON.encode($0, sessionId: sessionId, what: "cleared usage", encoder: encoder)
             },
             lastUsedAt: commit.lastUsedAt?.timeIntervalSince1970, query: commit.query)
     }
 
-    static func encode<T: Encodable>(_ value: T, sessionId: String, what: String,
-                                     encoder: JSONEncoder = JSONEncoder()) throws -> String {
-        do {
-            return String(decoding: try encoder.encode(value), as: UTF8.self)
-        } catch {
-            throw StoreError.undecodable(sessionId: sessionId, what: what, details: "cannot encode: \(error)")
-        }
-    }
 }

@@ -30,11 +30,11 @@ extension SQLiteSessionStore {
     /// be read in the same transaction that resets it (the session layer clears through `commitTurn`).
     @discardableResult
     public func clearSession(_ id: String, at date: Date) async throws -> Bool {
-        let emptyJSON = try Self.encode(SessionUsage(), sessionId: id, what: "usage")
+        let emptyJSON = try StoredJSON.encode(SessionUsage(), sessionId: id, what: "usage")
         return try await write("clearSession(\(id))") { database in
             try database.clearSession(id, usageJSON: emptyJSON, at: date) { row in
                 let summary = try Self.summary(decoding: row)
-                return try Self.encode(summary.clearedUsage.adding(summary.usage), sessionId: id, what: "cleared usage")
+                return try StoredJSON.encode(summary.clearedUsage.adding(summary.usage), sessionId: id, what: "cleared usage")
             }
         }
     }

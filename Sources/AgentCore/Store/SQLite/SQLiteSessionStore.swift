@@ -44,20 +44,13 @@ public final class SQLiteSessionStore: SessionStore {
     // MARK: Sessions
 
     public func createSession(_ header: SessionHeader) async throws {
-        let emptyJSON = try Self.encode(SessionUsage(), sessionId: header.id, what: "usage")
+        let emptyJSON = try StoredJSON.encode(SessionUsage(), sessionId: header.id, what: "usage")
         try await write("createSession(\(header.id))") { try $0.createSession(header, emptyUsageJSON: emptyJSON) }
     }
 
     public func loadSession(id: String) async throws -> StoredSession? {
         guard let (row, messages) = try await read("loadSession(\(id))", { try $0.loadSession(id) }) else { return nil }
-        let decoder = JSONDecoder()
-        let history = try messages.enumerated().map { index, json in
-            do {
-                return try decoder.decode(ChatMessage.self, from: Data(json.utf8))
-            } catch {
-                throw StoreError.undecodable(sessionId: id, what: "message \(index)", details: "\(error)")
-            }
-        }
+        let history = try StoredJSON.history(messages, sessionId: id)
         return StoredSession(summary: try Self.summary(decoding: row), history: history)
     }
 
@@ -100,11 +93,11 @@ public final class SQLiteSessionStore: SessionStore {
         }
         let encoded = SnapshotDatabase.EncodedCommit(
             historyFrom: from,
-            messages: try messages.map { try Self.encode($0, sessionId: sessionId, what: "message", encoder: encoder) },
+            messages: try messages.map { try StoredJSON.encode($0, sessionId: sessionId, what: "message", encoder: encoder) },
             events: commit.events.map(StoredEvent.init),
-            usageJSON: try commit.usage.map { try Self.encode($0, sessionId: sessionId, what: "usage", encoder: encoder) },
+            usageJSON: try commit.usage.map { try StoredJSON.encode($0, sessionId: sessionId, what: "usage", encoder: encoder) },
             clearedUsageJSON: try commit.clearedUsage.map {
-                try Self.encode($0, sessionId: sessionId, what: "cleared usage", encoder: encoder)
+                try StoredJSON.encode($0, sessionId: sessionId, what: "cleared usage", encoder: encoder)
             },
             lastUsedAt: commit.lastUsedAt, query: commit.query)
         try await write("commitTurn(\(sessionId))") { try $0.commit(encoded, to: sessionId) }
@@ -182,19 +175,11 @@ public final class SQLiteSessionStore: SessionStore {
         }
     }
 
-    static func encode<T: Encodable>(_ value: T, sessionId: String, what: String,
-                                             encoder: JSONEncoder = JSONEncoder()) throws -> String {
-        do {
-            return String(decoding: try encoder.encode(value), as: UTF8.self)
-        } catch {
-            throw StoreError.undecodable(sessionId: sessionId, what: what, details: "cannot encode: \(error)")
-        }
-    }
 
     /// A row's usages decoded, in the caller's task (see the type's comment).
     static func summary(decoding row: SessionRow) throws -> SessionSummary {
-        let usage = try decodeUsage(row.usageJSON, sessionId: row.id, what: "usage")
-        let cleared = try row.clearedUsageJSON.map { try decodeUsage($0, sessionId: row.id, what: "cleared usage") }
+        let usage = try StoredJSON.decode(SessionUsage.self, row.usageJSON, sessionId: row.id, what: "usage")
+        let cleared = try row.clearedUsageJSON.map { try StoredJSON.decode(SessionUsage.self, $0, sessionId: row.id, what: "cleared usage") }
         return SessionSummary(id: row.id, owner: row.owner, createdAt: Date(timeIntervalSince1970: row.createdAt),
                               lastUsedAt: Date(timeIntervalSince1970: row.lastUsedAt), systemPrompt: row.systemPrompt,
                               usage: usage, clearedUsage: cleared ?? SessionUsage(), title: row.title,
@@ -202,11 +187,4 @@ public final class SQLiteSessionStore: SessionStore {
                               model: row.model)
     }
 
-    private static func decodeUsage(_ json: String, sessionId: String, what: String) throws -> SessionUsage {
-        do {
-            return try JSONDecoder().decode(SessionUsage.self, from: Data(json.utf8))
-        } catch {
-            throw StoreError.undecodable(sessionId: sessionId, what: what, details: "\(error)")
-        }
-    }
 }
