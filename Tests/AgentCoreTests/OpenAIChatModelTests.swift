@@ -154,9 +154,11 @@ import Testing
     @Test func slowTokensArriveIncrementally() async throws {
         // Not while another test loads the one curl thread with hundreds of streams (see CurlLoopTurns).
         try await CurlLoopTurns.exclusively { try await FakeLLMServer.with { server in
-            // 20 tokens 150 ms apart (3 s): long enough that a loaded machine pausing this task for
-            // a while cannot make them look like one burst.
-            let words = (1...20).map { "w\($0)" }.joined(separator: " ")
+            // 40 tokens 150 ms apart (6 s): long enough that a loaded machine pausing this task for
+            // a while cannot make them look like one burst. (At 20 tokens, the first seconds of the
+            // parallel suite — servers and PostgreSQL clusters starting on 2 cores — once held the
+            // reader for 2.6 s, nearly the whole stream.)
+            let words = (1...40).map { "w\($0)" }.joined(separator: " ")
             try await server.script(["text": .string(words), "token_delay_ms": 150])
             var arrivals: [ContinuousClock.Instant] = []
             var text = ""
