@@ -4,12 +4,27 @@ import { AnswerView } from './answer-view.js';
 import { userTurn } from './history.js';
 import { chosenModel } from './models.js';
 import { announce, api, hideError, scrollToBottom, showError, state, ui, updateWelcome } from './page.js';
-import { createSession, refreshSessions } from './sessions.js';
+import { createSession, hooks, refreshSessions } from './sessions.js';
 import { QueryStream } from './stream.js';
 
 const CANCEL_GRACE_MS = 15000;
 /** The last answer that ended waiting for approvals, until something else happens. */
 let waitingAnswer = null;
+
+/** A session picked while its last turn waits for approvals (GET /sessions/{id}): its cards,
+ *  ready to decide, under the history. */
+hooks.showPending = (pending) => {
+  const answer = new AnswerView(document, { live: false });
+  answer.baseline = state.usage;
+  answer.onDecide = (card, approve, reason) => decide(answer, card, approve, reason);
+  for (const call of pending) {
+    answer.apply({ type: 'approval_request', tool_call_id: call.tool_call_id, tool: call.tool, args: call.args });
+    if (call.decision) answer.approvals.get(call.tool_call_id)?.decided(call.decision.approve, call.decision.reason);
+  }
+  answer.end('awaiting_approval', 'Waiting for your decision on the tool call above.');
+  ui.messages.append(answer.element);
+  waitingAnswer = answer;
+};
 
 export async function send() {
   const text = ui.input.value.trim();

@@ -20,6 +20,8 @@ struct WebPageDriver {
         var pickModel: String?
         /// The first answer waits for approval of `expectTool`: click Approve and follow it.
         var approve = false
+        /// Open the page on this session, paused elsewhere, and approve its waiting call there.
+        var openSession: String?
         var timeoutSeconds = 30.0
         var loadTimeoutSeconds = 30.0
 
@@ -33,6 +35,7 @@ struct WebPageDriver {
             if skipCancel { arguments.append("--skip-cancel") }
             if let pickModel { arguments += ["--pick-model", pickModel] }
             if approve { arguments.append("--approve") }
+            if let openSession { arguments += ["--open-session", openSession] }
             return arguments
         }
     }

@@ -210,6 +210,13 @@ def run(args, page, summary):
             page.js(f"(() => {{ const s = document.getElementById('model-select'); s.value = {json.dumps(args.pick_model)}; "
                     "s.dispatchEvent(new Event('change', {bubbles: true})); })()")
 
+    if args.open_session:
+        decide_waiting_session(args, page, summary)
+        if args.screenshot:
+            summary["screenshot"] = os.path.abspath(args.screenshot)
+            summary["screenshot_bytes"] = page.screenshot(args.screenshot)
+        return
+
     # A session, created the way a person would.
     if args.system_prompt:
         page.js("document.querySelector('.system-prompt').open = true")
@@ -308,6 +315,26 @@ def approve_and_watch(args, page, summary, paused):
     return answer, snapshots
 
 
+def decide_waiting_session(args, page, summary):
+    """--open-session: the page opened on a session whose turn waits (paused elsewhere, e.g. by
+    the API) shows its approval card under the history; Approve continues it in the page."""
+    # The page is already open: a hash change alone would not load it again.
+    page.dt.call("Page.navigate", {"url": args.base_url + "#session=" + args.open_session})
+    page.js("location.reload()")
+    page.wait_for("document.documentElement.dataset.appReady === 'true' && "
+                  "!!document.querySelector(\".approval-card[data-decision='pending']\")",
+                  args.load_timeout, "the waiting session's approval card", while_loading=True)
+    paused = page.answer()
+    answer, snapshots = approve_and_watch(args, page, summary, paused)
+    summary["answer"] = {"state": answer["state"], "text": answer["text"], "chars": len(answer["text"]),
+                         "snapshots": snapshots, "tool_cards": answer["tool_cards"], "usage": answer["usage"],
+                         "new_highs_while_streaming": 0}
+    if answer["state"] != "completed":
+        summary["failures"].append(f"the approved answer ended as {answer['state']!r} ({answer['status_text']})")
+    if args.expect_text and args.expect_text not in answer["text"]:
+        summary["failures"].append(f"the approved answer does not contain {args.expect_text!r}: {answer['text'][:300]!r}")
+
+
 def expected_title(message):
     """The server's title for a first message (SessionTitle): one line, at most 80 characters."""
     line = " ".join(message.split())
@@ -372,6 +399,8 @@ def parse_args(argv):
     parser.add_argument("--expect-text", help="the first answer must contain this text")
     parser.add_argument("--expect-tool", help="a tool card for this tool must appear in the first answer")
     parser.add_argument("--no-tool", action="store_true", help="do not require a tool card")
+    parser.add_argument("--open-session", help="open the page on this session, whose turn waits for approval of "
+                        "--expect-tool, click Approve and follow the answer (instead of steps 2-5)")
     parser.add_argument("--approve", action="store_true",
                         help="the first answer waits for approval of --expect-tool: click Approve and follow it")
     parser.add_argument("--system-prompt", help="type this system prompt for the new session")
