@@ -14,6 +14,14 @@ let waitingAnswer = null;
 /** A session picked while its last turn waits for approvals (GET /sessions/{id}): its cards,
  *  ready to decide, under the history. */
 hooks.showPending = (pending) => {
+  // The history shows a call without a result as unfinished; these are not: they wait.
+  const waiting = new Set(pending.map((call) => call.tool_call_id));
+  for (const card of [...ui.messages.querySelectorAll('.tool-card')]) {
+    if (!waiting.has(card.dataset.toolCallId)) continue;
+    const turn = card.closest('li.turn');
+    card.remove();
+    if (turn && !turn.querySelector('.answer-content')?.children.length) turn.remove();
+  }
   const answer = new AnswerView(document, { live: false });
   answer.baseline = state.usage;
   answer.onDecide = (card, approve, reason) => decide(answer, card, approve, reason);
