@@ -45,13 +45,13 @@ extension AgentRun {
         return history[turnIndex].toolCalls.filter { !answered.contains($0.id) }
     }
 
-    /// A new message on a paused turn: every waiting call gets its rejection, as history and events.
+    /// A new message on a paused turn: every waiting call gets its rejection, in the history and
+    /// as the usual four events of a call that did not run.
     func closePausedTurn() async {
-        let reason = ApprovalDecision.supersededByMessage
-        for call in openCalls() {
-            history.append(.toolResult(callId: call.id, name: call.name, content: reason.rejectionResult, isError: true))
-            await emit(.toolResult(tool: call.name, result: reason.rejectionResult, toolCallId: call.id, isError: true,
-                                   screenshotBase64: nil))
-        }
+        let calls = openCalls()
+        guard !calls.isEmpty else { return }
+        var decisions: [String: ApprovalDecision] = [:]
+        for call in calls { decisions[call.id] = .supersededByMessage }
+        _ = await runToolCalls(calls, decisions: decisions)
     }
 }

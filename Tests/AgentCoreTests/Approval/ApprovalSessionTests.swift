@@ -140,6 +140,8 @@ import Testing
             let events = await collect(try await manager.submitQuery(sessionId: "s", owner: nil, message: "something else",
                                                                      runner: agent, defaultSystemPrompt: nil))
             #expect(events.map(\.event).contains(.final(content: "fresh answer", status: .completed)))
+            #expect(Array(events.map(\.event.type).prefix(4)) == ["step_start", "tool_call", "tool_result", "step_complete"],
+                    "the rejected call is reported as every call is: \(events.map(\.event.type))")
             #expect(Self.toolResults(model)["c1"] == "rejected by the user: the user sent a new message instead")
             let stored = try #require(try await store.loadSession(id: "s"))
             #expect(stored.summary.pendingApprovals.isEmpty)
