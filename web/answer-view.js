@@ -2,6 +2,7 @@
 // ending status and the usage footer. It applies API events in order; the stream layer has
 // already dropped duplicates. Text is rendered on flush(), once per network chunk.
 
+import { ApprovalCard } from './approval-card.js';
 import { el } from './dom.js';
 import { renderMarkdown } from './markdown.js';
 import { ToolCard } from './tool-card.js';
@@ -12,6 +13,7 @@ const ENDINGS = {
   cancelled: 'Cancelled.',
   max_iterations: 'Stopped: the agent reached its step limit.',
   interrupted: 'Interrupted: the server stopped while answering.',
+  awaiting_approval: 'Waiting for your decision on the tool call above.',
 };
 
 export class AnswerView {
@@ -19,6 +21,9 @@ export class AnswerView {
     this.doc = doc;
     this.blocks = [];
     this.cards = new Map();
+    this.approvals = new Map();
+    /** Set by chat.js: called when the user approves or rejects a waiting call. */
+    this.onDecide = () => {};
     this.thinking = new Map();
     this.dirty = new Set();
     this.content = el(doc, 'div', { className: 'answer-content' });
@@ -54,6 +59,7 @@ export class AnswerView {
       case 'tool_result': this.card(event.tool_call_id).result(event); break;
       case 'step_complete': this.card(event.step_id).complete(event); break;
       case 'hidden': this.note(event.content ?? ''); break;
+      case 'approval_request': this.approval(event); break;
       case 'final': this.final(event); break;
       case 'usage': this.usage(event.usage); break;
       case 'error': this.error(event); break;
@@ -141,6 +147,31 @@ export class AnswerView {
     return card;
   }
 
+  approval(event) {
+    if (this.approvals.has(event.tool_call_id)) return;
+    const card = new ApprovalCard(event, this.doc, (chosen, approve, reason) => this.onDecide(chosen, approve, reason));
+    this.approvals.set(event.tool_call_id, card);
+    this.addBlock({ kind: 'approval', card, element: card.element });
+  }
+
+  /** Waiting calls the user has not decided yet. */
+  undecidedApprovals() {
+    return [...this.approvals.values()].filter((card) => card.pending);
+  }
+
+  /** A new message rejects what waits (the server does so too). */
+  closeApprovals(text) {
+    for (const card of this.approvals.values()) card.close(text);
+    if (this.state === 'awaiting_approval') this.end('completed', text);
+  }
+
+  /** The turn goes on after the last decision: the answer streams again in this view. */
+  resume() {
+    this.state = 'streaming';
+    this.statusLine.hidden = true;
+    this.content.setAttribute('aria-busy', 'true');
+  }
+
   note(content) {
     this.addBlock({ kind: 'note', element: el(this.doc, 'p', { className: 'answer-note' }, content) });
   }
@@ -172,6 +203,9 @@ export class AnswerView {
   end(state, message) {
     this.flush();
     this.state = state;
+    if (state !== 'awaiting_approval') {
+      for (const card of this.approvals.values()) card.close('No longer waiting for a decision.');
+    }
     for (const card of this.cards.values()) card.settleUnfinished();
     for (const block of this.thinking.values()) {
       if (block.element.dataset.thinking === 'open') block.element.dataset.thinking = 'done';

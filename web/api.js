@@ -82,6 +82,10 @@ export class Api {
   createSession(systemPrompt) {
     return this.json('POST', 'sessions', { body: { system_prompt: systemPrompt || null } });
   }
+  /** Partial decisions on waiting tool calls; answers `{session_id, pending}`. */
+  decide(id, decisions) {
+    return this.json('POST', `sessions/${encodeURIComponent(id)}/approvals`, { body: { decisions } });
+  }
   cancel(id) { return this.json('POST', `sessions/${encodeURIComponent(id)}/cancel`, { body: {} }); }
   messages(id, { limit, before } = {}) {
     return this.json('GET', `sessions/${encodeURIComponent(id)}/messages`, { query: { limit, before } });

@@ -7,7 +7,8 @@ import { api, showError, shortId, state, ui, updateWelcome, scrollToBottom, zero
 const HISTORY_PAGE = 100;
 
 /** Called before another session is shown; chat.js stops following a running answer there. */
-export const hooks = { beforeSwitch: () => {} };
+/** `showPending` shows tool calls the session waits on (chat.js). */
+export const hooks = { beforeSwitch: () => {}, showPending: () => {} };
 
 export async function refreshSessions() {
   try {
@@ -87,6 +88,7 @@ async function loadHistory(id) {
     state.usage = info?.usage ?? null;
     const { messages, cursor } = readHistoryPage(page);
     ui.messages.replaceChildren(...renderHistory(messages));
+    if (info?.pending_approvals?.length) hooks.showPending(info.pending_approvals);
     state.olderCursor = cursor;
     ui.loadOlder.hidden = cursor === null;
     describeSession(info);

@@ -61,6 +61,24 @@ export class QueryStream {
     await this.follow();
   }
 
+  /** Sends the last decisions on a paused turn (POST /sessions/{id}/approvals) and follows the
+   *  continuation, which the server streams like a query. */
+  async decide(decisions) {
+    this.onState('connecting');
+    let response;
+    try {
+      response = await this.api.stream('POST', `sessions/${encodeURIComponent(this.sessionId)}/approvals`, {
+        body: { decisions }, query: { stream: 'delta' }, signal: this.controller.signal,
+      });
+    } catch (error) {
+      if (error instanceof ApiError || this.stopped) throw error;
+      throw new ApiError(`Cannot reach the server: ${error.message}`);
+    }
+    this.onState('streaming');
+    await this.consume(response).catch((error) => this.noteDrop(error));
+    await this.follow();
+  }
+
   /** Resumes until the query's terminal event and usage have arrived. */
   async follow() {
     let attempt = 0;

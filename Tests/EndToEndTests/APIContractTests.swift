@@ -34,7 +34,7 @@ struct APIContractTests {
 
         let read = try await agent.client.get("/sessions/\(id)").json()
         #expect(Set(read.objectValue?.keys ?? [:].keys) == ["session_id", "created_at", "last_used_at", "message_count", "usage",
-                                                           "lifetime_usage"])
+                                                           "lifetime_usage", "pending_approvals"])
         #expect(read["usage"] == Self.zeroUsage, "a fresh session has no usage: \(read)")
         #expect(read["lifetime_usage"] == Self.zeroUsage, "nor any over its life: \(read)")
         #expect(read["created_at"] == createdJSON["created_at"])

@@ -78,6 +78,7 @@ public struct Agent: QueryRunner {
             group.addTask {
                 let run = AgentRun(agent: self, context: context, options: input.options, history: history, usage: usage,
                                    emit: emit, checkpoint: checkpoint, timedOut: { deadline.passed })
+                if let decisions = input.decisions { return await run.execute(decisions: decisions) }
                 return await run.execute(userMessage: input.message)
             }
             if let limit = settings.queryTimeout {

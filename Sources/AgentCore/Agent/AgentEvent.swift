@@ -36,6 +36,11 @@ public enum AgentEvent: Sendable, Hashable {
     case final(content: String, status: FinalStatus)
     case usage(SessionUsage)
     case error(message: String, code: AgentErrorCode)
+    /// A gated tool call waits for a person's decision (`agent.approval.tools`).
+    case approvalRequest(toolCallId: String, tool: String, args: JSONValue)
+    /// The query's `final` when it paused for approvals: `status:"awaiting_approval"` and the
+    /// calls that wait. A case of its own (not a `FinalStatus`) because it carries `pending`.
+    case awaitingApproval(pending: [String])
 
     public var type: String {
         switch self {
@@ -53,13 +58,15 @@ public enum AgentEvent: Sendable, Hashable {
         case .final: return "final"
         case .usage: return "usage"
         case .error: return "error"
+        case .approvalRequest: return "approval_request"
+        case .awaitingApproval: return "final"
         }
     }
 
     /// Ends a query: exactly one per query.
     public var isTerminal: Bool {
         switch self {
-        case .final, .error: return true
+        case .final, .error, .awaitingApproval: return true
         default: return false
         }
     }
@@ -99,6 +106,11 @@ public enum AgentEvent: Sendable, Hashable {
             return [("usage", usage.json)]
         case .error(let message, let code):
             return [("error", .string(message)), ("code", .string(code.rawValue))]
+        case .approvalRequest(let toolCallId, let tool, let args):
+            return [("tool_call_id", .string(toolCallId)), ("tool", .string(tool)), ("args", args)]
+        case .awaitingApproval(let pending):
+            return [("content", .string("")), ("status", .string("awaiting_approval")),
+                    ("pending", .array(pending.map(JSONValue.string)))]
         }
     }
 }

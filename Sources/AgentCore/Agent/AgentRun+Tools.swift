@@ -9,9 +9,17 @@ extension AgentRun {
     /// its `tool_result` and `step_complete` once it has finished. Cancellation reaches every
     /// running call; calls that never ran still get their four events and a "cancelled" result.
     ///
+    /// With `decisions` (the continuation of a paused turn) a rejected call, or one without a
+    /// decision, does not run: its result is the rejection the model reads.
+    ///
     /// Returns the final message when a `done` call succeeded.
-    func runToolCalls(_ calls: [ToolCall]) async -> String? {
-        let invocations = calls.map { ToolInvocation(call: $0, tools: tools, defaultTimeout: settings.defaultToolTimeout) }
+    func runToolCalls(_ calls: [ToolCall], decisions: [String: ApprovalDecision]? = nil) async -> String? {
+        guard !calls.isEmpty else { return nil }
+        let invocations = calls.map { call in
+            let decision = decisions.map { $0[call.id] ?? ApprovalDecision(approve: false, reason: "no decision was made") }
+            return ToolInvocation(call: call, tools: tools, defaultTimeout: settings.defaultToolTimeout,
+                                  rejectedBecause: decision.flatMap { $0.approve ? nil : $0.rejectionResult })
+        }
         let firstStep = stepNumber + 1
         stepNumber += invocations.count
         let limit = max(settings.maxConcurrentTools, 1)

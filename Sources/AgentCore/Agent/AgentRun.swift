@@ -26,6 +26,8 @@ final class AgentRun {
     /// Prompt tokens of the last model call with the full context: drives compaction.
     var lastPromptTokens: Int?
     var stepNumber = 0
+    /// The calls the history's last turn waits on; committed with every checkpoint.
+    var pendingApprovals: [PendingApproval] = []
     private var warnedUnpricedBudget = false
 
     init(agent: Agent, context: QueryContext, options: QueryOptions = QueryOptions(), history: [ChatMessage],
@@ -54,9 +56,25 @@ final class AgentRun {
         self.timedOut = timedOut
     }
 
+    /// A new message. A turn paused for approvals is closed first: what waited is rejected
+    /// ("the user sent a new message instead"), so the model sees why those calls did not run.
     func execute(userMessage: ChatMessage) async -> QueryOutcome {
+        await closePausedTurn()
         history.append(userMessage)
+        return await loop(resuming: nil)
+    }
+
+    /// The continuation of a paused turn: the decided calls run (or get their rejection), then
+    /// the loop goes on as if the turn had never stopped.
+    func execute(decisions: [String: ApprovalDecision]) async -> QueryOutcome {
+        await loop(resuming: decisions)
+    }
+
+    private func loop(resuming decisions: [String: ApprovalDecision]?) async -> QueryOutcome {
         do {
+            if let decisions, let outcome = try await afterToolCalls(await runToolCalls(openCalls(), decisions: decisions)) {
+                return outcome
+            }
             var iterations = 0
             while true {
                 if Task.isCancelled { throw RunStop.cancelled(partialText: "") }
@@ -82,22 +100,29 @@ final class AgentRun {
                 // turn continues. Final answers drop it (later turns need no earlier thinking).
                 history.append(.assistant(turn.text, toolCalls: turn.toolCalls, reasoning: turn.reasoningForHistory,
                                           reasoningBlocks: turn.reasoningBlocks))
-                let doneMessage = await runToolCalls(turn.toolCalls)
-                if Task.isCancelled { throw RunStop.cancelled(partialText: "") }
-                if let doneMessage {
-                    let answer = try await conformingAnswer(doneMessage)
-                    history.append(.assistant(answer))
-                    try await checkpoint()
-                    await emit(.text(content: answer))
-                    return await finish(.final(content: answer, status: .completed))
-                }
-                try await checkpoint()
+                let gated = gatedCalls(turn.toolCalls)
+                if !gated.isEmpty { return try await pause(turn.toolCalls, gated: gated) }
+                if let outcome = try await afterToolCalls(await runToolCalls(turn.toolCalls)) { return outcome }
             }
         } catch let stop as RunStop {
             return await end(stop)
         } catch {
             return await end(.internalError("\(error)"))
         }
+    }
+
+    /// After a turn's tool calls: the answer when `done` succeeded, else nil once the step is committed.
+    private func afterToolCalls(_ doneMessage: String?) async throws -> QueryOutcome? {
+        if Task.isCancelled { throw RunStop.cancelled(partialText: "") }
+        if let doneMessage {
+            let answer = try await conformingAnswer(doneMessage)
+            history.append(.assistant(answer))
+            try await checkpoint()
+            await emit(.text(content: answer))
+            return await finish(.final(content: answer, status: .completed))
+        }
+        try await checkpoint()
+        return nil
     }
 
     /// `max_iterations`: one last call without tools asking what was done, then stop.
@@ -120,7 +145,8 @@ final class AgentRun {
 
     func checkpoint() async throws {
         do {
-            try await checkpointSink(QueryCheckpoint(history: history, usage: usage))
+            try await checkpointSink(QueryCheckpoint(history: history, usage: usage,
+                                                     pendingApprovals: pendingApprovals))
         } catch is CancellationError where Task.isCancelled {
             // A store that honours cancellation: the query was cancelled, nothing broke.
             throw RunStop.cancelled(partialText: "")
@@ -134,13 +160,14 @@ final class AgentRun {
         if !turn.text.isEmpty { await emit(.text(content: turn.text)) }
     }
 
-    private func finish(_ terminal: AgentEvent) async -> QueryOutcome {
+    func finish(_ terminal: AgentEvent) async -> QueryOutcome {
         await emit(terminal)
-        return QueryOutcome(history: history, usage: usage, terminal: terminal)
+        return QueryOutcome(history: history, usage: usage, terminal: terminal, pendingApprovals: pendingApprovals)
     }
 
     /// Every non-answer ending: repair the history (see `HistoryRepair`), emit the one terminal event.
     private func end(_ stop: RunStop) async -> QueryOutcome {
+        pendingApprovals = []
         history = HistoryRepair.fillMissingToolResults(history, reason: stop.unansweredReason)
         let terminal: AgentEvent
         let note: String

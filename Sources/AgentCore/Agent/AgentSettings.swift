@@ -19,6 +19,8 @@ public struct AgentSettings: Sendable, Hashable {
     public var budget: Budget
     /// Sampling options sent with every call.
     public var chatOptions: ChatOptions
+    /// Tool calls that wait for a person's decision. Default: none.
+    public var approval: ApprovalSettings = ApprovalSettings()
 
     public init(maxIterations: Int = 50, requireDoneTool: Bool = false, maxConcurrentTools: Int = 4,
                 defaultToolTimeout: Duration = .seconds(60), queryTimeout: Duration? = nil,

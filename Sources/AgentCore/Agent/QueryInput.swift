@@ -5,10 +5,21 @@ import Foundation
 public struct QueryInput: Sendable, Hashable {
     public var message: ChatMessage
     public var options: QueryOptions
+    /// Set for the continuation of a paused turn (`POST /sessions/{id}/approvals`): the decision
+    /// for each waiting call, by tool call id. `message` is then not sent: the run executes the
+    /// approved calls, answers the rejected ones with an error result, and goes on.
+    public var decisions: [String: ApprovalDecision]?
 
     public init(message: ChatMessage, options: QueryOptions = QueryOptions()) {
         self.message = message
         self.options = options
+    }
+
+    /// The continuation of a paused turn.
+    public static func continuation(_ decisions: [String: ApprovalDecision], options: QueryOptions = QueryOptions()) -> QueryInput {
+        var input = QueryInput(message: .user(""), options: options)
+        input.decisions = decisions
+        return input
     }
 
     public init(text: String, options: QueryOptions = QueryOptions()) {

@@ -12,7 +12,8 @@ struct ToolInvocation: Sendable {
 
     var displayName: String { tool?.displayName ?? call.name }
 
-    init(call: ToolCall, tools: [any Tool], defaultTimeout: Duration) {
+    /// `rejectedBecause` refuses a call that would otherwise run (a person rejected it).
+    init(call: ToolCall, tools: [any Tool], defaultTimeout: Duration, rejectedBecause: String? = nil) {
         self.call = call
         let tool = tools.first { $0.definition.name == call.name }
         self.tool = tool
@@ -42,7 +43,7 @@ struct ToolInvocation: Sendable {
             let known = tools.map(\.definition.name).joined(separator: ", ")
             rejection = "unknown tool \"\(call.name)\"; available tools: \(known.isEmpty ? "none" : known)"
         }
-        self.rejection = rejection
+        self.rejection = rejectedBecause ?? rejection
     }
 
     struct Result: Sendable {

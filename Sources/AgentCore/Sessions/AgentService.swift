@@ -25,6 +25,29 @@ public final class AgentService: Sendable {
         currentProfile.withLock { $0 = profile }
     }
 
+    /// `POST /sessions/{id}/approvals`: records decisions; a continuation runs with the current profile.
+    public func decide(sessionId: String, owner: String?,
+                       decisions: [(toolCallId: String, decision: ApprovalDecision)]) async throws -> ApprovalProgress {
+        let profile = self.profile
+        if let reason = profile.unavailableReason() { throw SessionError.toolsUnavailable(reason: reason) }
+        return try await sessions.decide(sessionId: sessionId, owner: owner, decisions: decisions, runner: profile.runner,
+                                         defaultSystemPrompt: profile.defaultSystemPrompt)
+    }
+
+    /// Session expiry and approval timeouts, every `cleanup_interval`, until the task is cancelled.
+    public func runCleanupLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: await sessions.settings.cleanupInterval)
+            } catch {
+                return
+            }
+            let profile = self.profile
+            await sessions.expireApprovals(runner: profile.runner, defaultSystemPrompt: profile.defaultSystemPrompt)
+            await sessions.expireIdleSessions()
+        }
+    }
+
     /// Starts (or queues) a query with the current profile.
     public func submitQuery(sessionId: String?, owner: String?, message: String) async throws -> QuerySubscription {
         try await submitQuery(sessionId: sessionId, owner: owner, input: QueryInput(text: message))

@@ -18,9 +18,11 @@ extension AgentSession {
         let written = history
         let writtenUsage = usage
         let writtenClearedUsage = clearedUsage
+        let writtenApprovals = pendingApprovals
         let commit = TurnCommit(history: .between(committedHistory, written), events: events, usage: writtenUsage,
                                 clearedUsage: writtenClearedUsage, lastUsedAt: lastUsedAt,
-                                query: runningQueryId.map { .running(queryId: $0) } ?? .finished)
+                                query: runningQueryId.map { .running(queryId: $0) } ?? .finished,
+                                pendingApprovals: writtenApprovals == committedPendingApprovals ? nil : writtenApprovals)
         let started = ContinuousClock.now
         do {
             try await store.commitTurn(commit, to: id)
@@ -28,6 +30,7 @@ extension AgentSession {
             committedHistory = written
             committedUsage = writtenUsage
             committedClearedUsage = writtenClearedUsage
+            committedPendingApprovals = writtenApprovals
             publishInfo()
         } catch {
             AgentMetrics.storeCommit(outcome: "error", started: started)
@@ -44,6 +47,7 @@ extension AgentSession {
         history = committedHistory
         usage = committedUsage
         clearedUsage = committedClearedUsage
+        pendingApprovals = committedPendingApprovals
         let dropped = Set(uncommittedEvents.map(\.seq))
         uncommittedEvents.removeAll()
         if !dropped.isEmpty { recentEvents.removeAll { dropped.contains($0.seq) } }

@@ -61,7 +61,7 @@ extension AgentSession {
         let baseUsage = usage
         query.startUsage = baseUsage
         let clearedUsage = self.clearedUsage
-        let newTitle = title == nil ? SessionTitle.from(message: input.message.content) : nil
+        let newTitle = title == nil && input.decisions == nil ? SessionTitle.from(message: input.message.content) : nil
         query.task = Task {
             // The manager checked the store moments ago, but it can fail in between: a turn
             // whose running marker cannot be written could not be saved either, so the model
@@ -119,6 +119,7 @@ extension AgentSession {
     private func checkpoint(_ checkpoint: QueryCheckpoint, queryId: String) async throws {
         history = Self.withoutLeadingSystemPrompt(checkpoint.history)
         usage = checkpoint.usage
+        pendingApprovals = checkpoint.pendingApprovals
         lastUsedAt = Date()
         do {
             try await commit(runningQueryId: queryId)
@@ -138,6 +139,7 @@ extension AgentSession {
         if failure == nil {
             history = turnHistory
             usage = outcome.usage
+            pendingApprovals = outcome.pendingApprovals
         }
         lastUsedAt = Date()
         stamp(.usage(usage), queryId: queryId)
@@ -166,7 +168,8 @@ extension AgentSession {
         running = nil
         resultWaiters.removeValue(forKey: queryId)?.resolve(
             QueryResult(queryId: queryId, terminal: outcome.terminal, usage: usage,
-                        persistenceError: persistenceError, failure: failure, startUsage: startUsage))
+                        persistenceError: persistenceError, failure: failure, startUsage: startUsage,
+                        pendingApprovals: committedPendingApprovals))
         finishFollowersIfIdle()
         startNextQueued()
     }
@@ -234,6 +237,7 @@ extension AgentSession {
         guard !isRetired else { throw SessionError.notFound(id: id) }
         // No suspension between the stop and here: nothing can start on the old history.
         history = []
+        pendingApprovals = []
         clearedUsage = clearedUsage.adding(usage)
         usage = SessionUsage()
         lastUsedAt = Date()

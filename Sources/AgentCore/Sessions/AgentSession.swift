@@ -34,6 +34,11 @@ public actor AgentSession {
     var committedClearedUsage: SessionUsage
     /// The first user message, shortened; set when the first query starts.
     var title: String?
+    /// The calls the paused last turn waits on (empty: none), with partial decisions. Changes
+    /// with the history it belongs to: at a checkpoint, a query's end, a decision, a clear.
+    var pendingApprovals: [PendingApproval]
+    /// `pendingApprovals` as last written to the store.
+    var committedPendingApprovals: [PendingApproval]
     var lastSeq: Int64
     var lastUsedAt: Date
     var running: RunningQuery?
@@ -53,7 +58,10 @@ public actor AgentSession {
     /// session seeded with messages starts with none of them stored, so its first commit writes them.
     init(header: SessionHeader, lastUsedAt: Date, history: [ChatMessage], usage: SessionUsage,
          clearedUsage: SessionUsage = SessionUsage(), title: String? = nil, lastSeq: Int64,
-         settings: SessionSettings, store: any SessionStore, committedHistory: [ChatMessage]? = nil) {
+         settings: SessionSettings, store: any SessionStore, committedHistory: [ChatMessage]? = nil,
+         pendingApprovals: [PendingApproval] = []) {
+        self.pendingApprovals = pendingApprovals
+        self.committedPendingApprovals = pendingApprovals
         id = header.id
         owner = header.owner
         createdAt = header.createdAt
@@ -72,7 +80,8 @@ public actor AgentSession {
         self.lastUsedAt = lastUsedAt
         snapshot = Mutex(SessionInfo(id: header.id, owner: header.owner, createdAt: header.createdAt,
                                      lastUsedAt: lastUsedAt, messageCount: SessionInfo.countMessages(history),
-                                     usage: usage, lifetimeUsage: clearedUsage.adding(usage), title: title))
+                                     usage: usage, lifetimeUsage: clearedUsage.adding(usage), title: title,
+                                     pendingApprovals: pendingApprovals))
     }
 
     /// The last committed state; never waits.
@@ -90,7 +99,8 @@ public actor AgentSession {
         let info = SessionInfo(id: id, owner: owner, createdAt: createdAt, lastUsedAt: lastUsedAt,
                                messageCount: SessionInfo.countMessages(committedHistory), usage: committedUsage,
                                lifetimeUsage: committedClearedUsage.adding(committedUsage), title: title,
-                               runningQueryId: running?.queryId, queuedQueries: queued.count)
+                               runningQueryId: running?.queryId, queuedQueries: queued.count,
+                               pendingApprovals: committedPendingApprovals)
         snapshot.withLock { $0 = info }
     }
 

@@ -16,9 +16,12 @@ public struct QueryResult: Sendable, Hashable {
     public var failure: SessionError?
     /// The session's usage when the query started: `usage` minus this is the query's own.
     public var startUsage: SessionUsage
+    /// The calls the session waits on after this query (`terminal` is `awaitingApproval`).
+    public var pendingApprovals: [PendingApproval]
 
     public init(queryId: String, terminal: AgentEvent, usage: SessionUsage, persistenceError: String?,
-                failure: SessionError? = nil, startUsage: SessionUsage? = nil) {
+                failure: SessionError? = nil, startUsage: SessionUsage? = nil, pendingApprovals: [PendingApproval] = []) {
+        self.pendingApprovals = pendingApprovals
         self.queryId = queryId
         self.terminal = terminal
         self.usage = usage

@@ -20,6 +20,10 @@ public enum SessionError: Error, Sendable, Hashable, CustomStringConvertible {
     /// 409: the request lost a race with another on the same session (a query cancelled by
     /// DELETE or clear, a session deleted while a query used it). The client's conflict, not ours.
     case conflict(id: String, reason: String)
+    /// 409: `POST /sessions/{id}/approvals` on a session whose last turn waits for nothing.
+    case nothingPending(id: String)
+    /// 422: a decision names a tool call that is not waiting (`index` is its place in `decisions`).
+    case unknownToolCall(index: Int, toolCallId: String)
     /// 500: the store refused a write for a reason other than storage trouble (a bug); `reason`
     /// says what the session kept.
     case storeFailed(reason: String)
@@ -36,6 +40,9 @@ public enum SessionError: Error, Sendable, Hashable, CustomStringConvertible {
         case .toolsUnavailable(let reason): return "Tools unavailable: \(reason)"
         case .conflict(let id, let reason): return "Session \(id): \(reason)"
         case .storeFailed(let reason): return "Session store failed: \(reason)"
+        case .nothingPending(let id): return "Session \(id): no tool call is waiting for approval"
+        case .unknownToolCall(_, let toolCallId):
+            return "tool call \(toolCallId.debugDescription) is not waiting for approval in this session"
         }
     }
 }

@@ -16,10 +16,13 @@ public struct SessionInfo: Sendable, Hashable {
     public var title: String?
     public var runningQueryId: String?
     public var queuedQueries: Int
+    /// The tool calls waiting for a decision, as stored (`GET /sessions/{id}`'s `pending_approvals`).
+    public var pendingApprovals: [PendingApproval]
 
     public init(id: String, owner: String?, createdAt: Date, lastUsedAt: Date, messageCount: Int,
                 usage: SessionUsage, lifetimeUsage: SessionUsage? = nil, title: String? = nil,
-                runningQueryId: String? = nil, queuedQueries: Int = 0) {
+                runningQueryId: String? = nil, queuedQueries: Int = 0, pendingApprovals: [PendingApproval] = []) {
+        self.pendingApprovals = pendingApprovals
         self.id = id
         self.owner = owner
         self.createdAt = createdAt

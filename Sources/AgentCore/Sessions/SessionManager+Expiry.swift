@@ -33,18 +33,6 @@ extension SessionManager {
         return expired
     }
 
-    /// Runs expiry every `cleanup_interval` until the task is cancelled.
-    public func runCleanupLoop() async {
-        while !Task.isCancelled {
-            do {
-                try await Task.sleep(for: settings.cleanupInterval)
-            } catch {
-                return
-            }
-            await expireIdleSessions()
-        }
-    }
-
     /// Waits until no query runs or waits in any session held in memory, or until `deadline`.
     /// Returns whether everything finished. (Queries whose client left still run under
     /// `on_disconnect: continue`; a drain gives them the same deadline as requests.)

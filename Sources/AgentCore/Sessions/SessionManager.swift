@@ -155,7 +155,8 @@ public actor SessionManager {
             let summary = stored.summary
             let loaded = AgentSession(header: summary.header, lastUsedAt: summary.lastUsedAt, history: stored.history,
                                       usage: summary.usage, clearedUsage: summary.clearedUsage, title: summary.title,
-                                      lastSeq: summary.lastSeq, settings: self.settings, store: self.store)
+                                      lastSeq: summary.lastSeq, settings: self.settings, store: self.store,
+                                      pendingApprovals: summary.pendingApprovals)
             try await self.makeRoom()
             if let raced = self.sessions[id] { return raced }
             self.sessions[id] = loaded

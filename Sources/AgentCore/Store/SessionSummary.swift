@@ -24,10 +24,14 @@ public struct SessionSummary: Sendable, Hashable {
     public var runningQueryId: String?
     /// The session's default model (nil: the configured default).
     public var model: String?
+    /// The tool calls its paused turn waits on, with any partial decisions (empty: none).
+    public var pendingApprovals: [PendingApproval]
 
     public init(id: String, owner: String?, createdAt: Date, lastUsedAt: Date? = nil, systemPrompt: String?,
                 usage: SessionUsage = SessionUsage(), clearedUsage: SessionUsage = SessionUsage(), title: String? = nil,
-                messageCount: Int = 0, lastSeq: Int64 = 0, runningQueryId: String? = nil, model: String? = nil) {
+                messageCount: Int = 0, lastSeq: Int64 = 0, runningQueryId: String? = nil, model: String? = nil,
+                pendingApprovals: [PendingApproval] = []) {
+        self.pendingApprovals = pendingApprovals
         self.id = id
         self.owner = owner
         self.createdAt = createdAt

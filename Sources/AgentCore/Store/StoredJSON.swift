@@ -21,6 +21,30 @@ enum StoredJSON {
         }
     }
 
+    /// The pending approvals column: NULL (or a row from before it existed) is none.
+    static func pendingApprovals(_ json: String?, sessionId: String) throws -> [PendingApproval] {
+        guard let json else { return [] }
+        return try decode([PendingApproval].self, json, sessionId: sessionId, what: "pending approvals", decoder: approvalDecoder)
+    }
+
+    static func encodePendingApprovals(_ approvals: [PendingApproval], sessionId: String) throws -> String {
+        try encode(approvals, sessionId: sessionId, what: "pending approvals", encoder: approvalEncoder)
+    }
+
+    /// Times as seconds since 1970, exact for `Date`, as every other stored time.
+    private static var approvalEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }
+
+    private static var approvalDecoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }
+
     /// A stored history, one JSON message per row, in order.
     static func history(_ rows: [String], sessionId: String) throws -> [ChatMessage] {
         let decoder = JSONDecoder()

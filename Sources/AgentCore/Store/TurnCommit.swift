@@ -22,9 +22,13 @@ public struct TurnCommit: Sendable, Hashable {
     /// nil leaves the stored time as it is.
     public var lastUsedAt: Date?
     public var query: QueryMark
+    /// The calls the session's paused turn waits on (`[]`: none); nil leaves them as they are.
+    public var pendingApprovals: [PendingApproval]?
 
     public init(history: HistoryChange = .unchanged, events: [StampedEvent] = [], usage: SessionUsage?,
-                clearedUsage: SessionUsage? = nil, lastUsedAt: Date?, query: QueryMark = .unchanged) {
+                clearedUsage: SessionUsage? = nil, lastUsedAt: Date?, query: QueryMark = .unchanged,
+                pendingApprovals: [PendingApproval]? = nil) {
+        self.pendingApprovals = pendingApprovals
         self.history = history
         self.events = events
         self.usage = usage

@@ -22,6 +22,7 @@ enum APIRoutes {
             SessionRoutes(service: service).register(on: &router)
             AgentRoutes(service: service).register(on: &router)
             EventRoutes(service: service).register(on: &router)
+            ApprovalRoutes(service: service).register(on: &router)
             ToolRoutes(service: service).register(on: &router)
             OpenAIRoutes(service: service).register(on: &router)
         }

@@ -15,20 +15,7 @@ struct AgentRoutes {
             let subscription = try await mappingSessionErrors {
                 try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, input: query.input)
             }
-            let result = await subscription.result()
-            // Refused, rolled back because the store failed (503, or 500 for a store bug), or
-            // cancelled by DELETE/clear (409): the error says what the session kept.
-            if let failure = result.failure { throw failure.httpError }
-            if case .error(let message, _) = result.terminal {
-                throw HTTPError.internalError(message)
-            }
-            // A failed last commit without `failure` lost only the closing events: the turn's
-            // history is stored, so this is still the success it was.
-            var response = HTTPResponse.json(fields: [("session_id", .string(subscription.sessionId)),
-                                                      ("response", .string(result.terminal.responseText)),
-                                                      ("usage", result.usage.json)])
-            response.sessionId = subscription.sessionId
-            return response
+            return try await Self.answer(subscription)
         }
         router.post("/agent/query-stream") { request in
             try await Self.stream(request, kind: .step, service: service)
@@ -38,11 +25,39 @@ struct AgentRoutes {
         }
     }
 
+    /// The blocking answer once the query ended (also a decision's continuation without SSE).
+    static func answer(_ subscription: QuerySubscription) async throws -> HTTPResponse {
+        let result = await subscription.result()
+        // Refused, rolled back because the store failed (503, or 500 for a store bug), or
+        // cancelled by DELETE/clear (409): the error says what the session kept.
+        if let failure = result.failure { throw failure.httpError }
+        if case .error(let message, _) = result.terminal {
+            throw HTTPError.internalError(message)
+        }
+        // A failed last commit without `failure` lost only the closing events: the turn's
+        // history is stored, so this is still the success it was.
+        var fields: [(String, JSONValue)] = [("session_id", .string(subscription.sessionId)),
+                                             ("response", .string(result.terminal.responseText)),
+                                             ("usage", result.usage.json)]
+        if case .awaitingApproval = result.terminal {
+            fields += [("status", "awaiting_approval"),
+                       ("pending_approvals", .array(result.pendingApprovals.map(ApprovalJSON.pending)))]
+        }
+        var response = HTTPResponse.json(fields: fields)
+        response.sessionId = subscription.sessionId
+        return response
+    }
+
     static func stream(_ request: HTTPRequest, kind: EventStreamKind, service: AgentService) async throws -> HTTPResponse {
         let query = try QueryRequest(request, choices: QueryFields.Choices(service.profile))
         let subscription = try await mappingSessionErrors {
             try await service.submitQuery(sessionId: query.sessionId, owner: request.remoteUser, input: query.input)
         }
+        return stream(subscription, kind: kind)
+    }
+
+    /// A query's events as SSE, from its subscription (also a decision's continuation).
+    static func stream(_ subscription: QuerySubscription, kind: EventStreamKind) -> HTTPResponse {
         let stream = EventStream()
         stream.onEnd { _ in subscription.clientGone() }
         Task {

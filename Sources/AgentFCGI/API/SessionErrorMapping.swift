@@ -12,8 +12,12 @@ extension SessionError {
             return .unprocessable([ValidationIssue(type: "value_error", loc: ["query", "cursor"],
                                                    msg: "Value error, not a cursor this server handed out",
                                                    input: .string(cursor))])
-        case .busy, .conflict:
+        case .busy, .conflict, .nothingPending:
             return HTTPError(409, description)
+        case .unknownToolCall(let index, let toolCallId):
+            return .unprocessable([.valueError(["body", "decisions", .number(Double(index)), "tool_call_id"],
+                                               "no tool call with this id is waiting for approval",
+                                               input: .string(toolCallId))])
         case .storeFailed:
             return .internalError(description)
         case .capacity(let retryAfter):

@@ -43,6 +43,7 @@ struct SessionRoutes {
                 ("message_count", .number(Double(info.messageCount))),
                 ("usage", info.usage.json),
                 ("lifetime_usage", info.lifetimeUsage.json),
+                ("pending_approvals", .array(info.pendingApprovals.map(ApprovalJSON.pending))),
             ])
         }
         router.delete("/sessions/{id}") { request in

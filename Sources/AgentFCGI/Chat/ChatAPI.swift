@@ -45,15 +45,25 @@ struct ChatAPI: Sendable {
     /// Sends `message` to the token-level stream and hands over each event as it arrives.
     /// Returns when the server ends the stream; cancelling the task aborts the transfer.
     func streamQuery(_ message: String, session: String, onEvent: (JSONValue) -> Void) async throws {
-        let body: JSONValue = ["message": .string(message), "session_id": .string(session)]
+        try await stream("/agent/query-stream-delta", ["message": .string(message), "session_id": .string(session)],
+                         onEvent: onEvent)
+    }
+
+    /// Decides every waiting tool call of the session at once (docs/API.md §5) and hands over
+    /// the continuation's token-level events as they arrive.
+    func streamDecisions(_ decisions: [JSONValue], session: String, onEvent: (JSONValue) -> Void) async throws {
+        try await stream("/sessions/\(session)/approvals?stream=delta", ["decisions": .array(decisions)], onEvent: onEvent)
+    }
+
+    private func stream(_ path: String, _ body: JSONValue, onEvent: (JSONValue) -> Void) async throws {
         let request = HTTPClientRequest(
-            url: baseURL + "/agent/query-stream-delta", method: "POST",
+            url: baseURL + path, method: "POST",
             headers: [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "text/event-stream")],
             body: Array(body.serialized().utf8),
             // No total limit: an answer may take long. The server's heartbeat keeps it from stalling.
             timeouts: HTTPTimeouts(connect: 10, total: nil, stallSeconds: 120))
         let response = try await client.send(request)
-        guard response.status == 200 else { throw try await failure("POST /agent/query-stream-delta", response) }
+        guard response.status == 200 else { throw try await failure("POST \(path)", response) }
         var parser = SSEParser()
         for try await chunk in response.body {
             for event in parser.feed(chunk) { try onEvent(Self.decode(event)) }

@@ -66,14 +66,69 @@ struct ChatREPL {
         }
     }
 
-    /// Streams one answer. False when the user chose to leave while it streamed.
+    /// Streams one answer, asking y/n for each tool call it leaves waiting for approval and
+    /// streaming the continuation. False when the user chose to leave while it streamed.
     private mutating func ask(_ message: String, _ iterator: inout AsyncStream<ChatInput>.AsyncIterator) async -> Bool {
         guard let session = sessionID else { return true }
+        let api = self.api
+        var (stay, renderer) = await follow(&iterator) { onEvent in
+            try await api.streamQuery(message, session: session, onEvent: onEvent)
+        }
+        while stay, renderer.status == "awaiting_approval", !renderer.approvals.isEmpty {
+            guard let decisions = await askDecisions(renderer.approvals, &iterator) else {
+                output.line(output.dim("left waiting: decide later, or send a new message to reject them"))
+                return true
+            }
+            (stay, renderer) = await follow(&iterator) { onEvent in
+                try await api.streamDecisions(decisions, session: session, onEvent: onEvent)
+            }
+        }
+        return stay
+    }
+
+    /// `approve <tool>(<args>)? [y/N]` for each waiting call, and a reason when rejected. Nil when
+    /// the user pressed Ctrl-C or ended the input instead (the calls stay waiting on the server).
+    private mutating func askDecisions(_ approvals: [JSONValue],
+                                       _ iterator: inout AsyncStream<ChatInput>.AsyncIterator) async -> [JSONValue]? {
+        var decisions: [JSONValue] = []
+        for call in approvals {
+            let name = call["tool"]?.stringValue ?? "tool"
+            output.write("approve \(name)(\(ChatFormatting.arguments(call["args"])))? [y/N] ")
+            guard let answer = await nextLine(&iterator) else { return nil }
+            let approve = ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased())
+            var reason = ""
+            if !approve {
+                output.write("reason (optional): ")
+                guard let typed = await nextLine(&iterator) else { return nil }
+                reason = typed.trimmingCharacters(in: .whitespaces)
+            }
+            decisions.append(["tool_call_id": call["tool_call_id"] ?? .null, "approve": .bool(approve), "reason": .string(reason)])
+        }
+        return decisions
+    }
+
+    /// The next typed line; nil on Ctrl-C, TERM or the end of input.
+    private func nextLine(_ iterator: inout AsyncStream<ChatInput>.AsyncIterator) async -> String? {
+        while let input = await iterator.next() {
+            switch input {
+            case .line(let text): return text
+            case .interrupt, .terminate, .endOfInput: return nil
+            case .streamEvent, .streamEnded: continue
+            }
+        }
+        return nil
+    }
+
+    /// Streams one answer from `start` until it ends. False when the user chose to leave.
+    private mutating func follow(_ iterator: inout AsyncStream<ChatInput>.AsyncIterator,
+                                 _ start: @escaping @Sendable (_ onEvent: (JSONValue) -> Void) async throws -> Void)
+        async -> (Bool, ChatRenderer) {
+        guard let session = sessionID else { return (true, ChatRenderer(tokensBefore: sessionTokens)) }
         let api = self.api
         let continuation = self.continuation
         let reader = Task {
             do {
-                try await api.streamQuery(message, session: session) { continuation.yield(.streamEvent($0)) }
+                try await start { continuation.yield(.streamEvent($0)) }
                 continuation.yield(.streamEnded(failure: nil))
             } catch {
                 continuation.yield(.streamEnded(failure: "\(error)"))
@@ -88,7 +143,7 @@ struct ChatREPL {
             case .streamEnded(let failure):
                 if let failure { output.line(output.red("stream failed: \(failure)")) }
                 sessionTokens = renderer.tokensAfter ?? sessionTokens
-                return true
+                return (true, renderer)
             case .interrupt where !cancelRequested:
                 cancelRequested = true
                 output.line(output.dim("cancelling… (Ctrl-C again to quit)"))
@@ -101,13 +156,13 @@ struct ChatREPL {
             case .interrupt, .terminate:
                 reader.cancel()
                 output.line("")
-                return false
+                return (false, renderer)
             case .line, .endOfInput:
                 pending.append(input)
             }
         }
         reader.cancel()
-        return false
+        return (false, renderer)
     }
 
     private mutating func perform(_ command: SlashCommand) async {

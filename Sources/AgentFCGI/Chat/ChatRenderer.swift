@@ -6,6 +6,8 @@ import Foundation
 /// (`⚙ calculator(2+3) → 5  [12 ms]`), then a dimmed usage line.
 struct ChatRenderer {
     private(set) var status: String?
+    /// The tool calls this answer left waiting for approval (`approval_request`), in order.
+    private(set) var approvals: [JSONValue] = []
     private var sawText = false
     private var thinking = false
     /// Session tokens before this answer, to show what the answer itself cost.
@@ -51,13 +53,23 @@ struct ChatRenderer {
             let duration = event["duration_ms"]?.intValue.map { "  [\($0) ms]" } ?? ""
             let state = event["status"]?.stringValue.flatMap { $0 == "completed" ? nil : "  (\($0))" } ?? ""
             output.write(output.dim(duration + state) + "\n")
+        case "approval_request":
+            endThinking(&output)
+            approvals.append(event)
+            output.breakLine()
+            let name = event["tool"]?.stringValue ?? "tool"
+            output.line(output.cyan("⏸ \(name)") + "(\(ChatFormatting.arguments(event["args"]))) waits for your approval")
         case "hidden":
             output.line(output.dim("· \(event["content"]?.stringValue ?? "")"))
         case "final":
             endThinking(&output)
             status = event["status"]?.stringValue
             if !sawText, let content = event["content"]?.stringValue, !content.isEmpty { output.write(content) }
-            if let status, status != "completed" { output.line(output.red("[\(status)]")) }
+            if status == "awaiting_approval" {
+                output.breakLine()
+            } else if let status, status != "completed" {
+                output.line(output.red("[\(status)]"))
+            }
         case "usage":
             guard let usage = event["usage"] else { break }
             let total = usage["total_tokens"]?.intValue

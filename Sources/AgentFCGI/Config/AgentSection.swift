@@ -25,11 +25,28 @@ enum AgentSection {
         let maxTokens = try source.int("agent.budget.max_tokens", default: 0, range: 0...Int.max)
         let maxCost = try source.double("agent.budget.max_cost", default: 0, range: 0...1e12)
         settings.budget = Budget(maxTotalTokens: maxTokens == 0 ? nil : maxTokens, maxCost: maxCost == 0 ? nil : maxCost)
+        settings.approval = try approval(source)
         var options = ChatOptions()
         options.temperature = try source.double("model.temperature")
         options.maxTokens = try source.int("model.max_tokens")
         options.thinkingBudgetTokens = try source.int("model.thinking_budget_tokens")
         settings.chatOptions = options
         return settings
+    }
+
+    /// `agent.approval`: the gated tools (names or globs, checked for shape only: an MCP tool may
+    /// appear after its server starts) and the timeout (0: forever).
+    static func approval(_ source: ConfigSource) throws -> ApprovalSettings {
+        var approval = ApprovalSettings()
+        for pattern in try source.stringArray("agent.approval.tools") ?? [] {
+            let trimmed = pattern.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty, trimmed == pattern else {
+                throw source.error("agent.approval.tools", "entry \(pattern.debugDescription) is empty or has surrounding spaces")
+            }
+            if !approval.tools.contains(pattern) { approval.tools.append(pattern) }
+        }
+        let seconds = try source.double("agent.approval.timeout_seconds", default: 86_400, range: 0...1e9)
+        approval.timeout = seconds == 0 ? nil : .milliseconds(Int64(seconds * 1000))
+        return approval
     }
 }

@@ -13,7 +13,7 @@ enum ConfigurationKeys {
         "agent.system_prompt", "agent.max_iterations", "agent.require_done_tool", "agent.tool_timeout_seconds",
         "agent.max_parallel_tools", "agent.query_timeout_seconds", "agent.compaction.enabled",
         "agent.compaction.threshold_ratio", "agent.compaction.keep_recent_turns", "agent.budget.max_tokens",
-        "agent.budget.max_cost",
+        "agent.budget.max_cost", "agent.approval.tools", "agent.approval.timeout_seconds",
         "tools.builtin", "tools.command", "tools.http", "tools.mcp",
         "sessions.session_timeout_minutes", "sessions.cleanup_interval_seconds", "sessions.max_sessions",
         "sessions.concurrency", "sessions.max_queue_per_session", "sessions.on_disconnect",

@@ -42,8 +42,9 @@ final class ServiceRuntime: Sendable {
             throw error
         }
         currentMCP = Mutex(mcp)
-        service = AgentService(sessions: sessions, profile: profile)
-        cleanup = Task { await sessions.runCleanupLoop() }
+        let service = AgentService(sessions: sessions, profile: profile)
+        self.service = service
+        cleanup = Task { await service.runCleanupLoop() }
     }
 
     var configuration: ServiceConfiguration { current.withLock { $0 } }

@@ -52,7 +52,7 @@ import Testing
         }
         let after = try await F.withRawConnection(directory.databasePath) { try SchemaMigrator().version(of: $0) }
         #expect(after == SchemaMigration.currentVersion)
-        #expect(SchemaMigration.currentVersion == 5)
+        #expect(SchemaMigration.currentVersion == 7)
     }
 
     /// v5's title for sessions stored before it: the first message when it is the user's, on one
@@ -87,7 +87,10 @@ import Testing
     }
 
     @Test func migrationsAreOrderedAndStartAtOne() {
-        #expect(SchemaMigration.all.map(\.version) == Array(1...SchemaMigration.all.count))
+        // Strictly increasing rather than consecutive while features developed in parallel hold
+        // their own numbers (v7, pending approvals, lands before v6); the migrator skips no step.
+        let versions = SchemaMigration.all.map(\.version)
+        #expect(versions.first == 1 && zip(versions, versions.dropFirst()).allSatisfy { $0 < $1 })
     }
 
     @Test func databaseFromANewerVersionIsRefused() async throws {

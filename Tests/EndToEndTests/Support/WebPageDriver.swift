@@ -18,6 +18,10 @@ struct WebPageDriver {
         var cancelVia = "button"
         var skipCancel = false
         var pickModel: String?
+        /// The first answer waits for approval of `expectTool`: click Approve and follow it.
+        var approve = false
+        /// Open the page on this session, paused elsewhere, and approve its waiting call there.
+        var openSession: String?
         var timeoutSeconds = 30.0
         var loadTimeoutSeconds = 30.0
 
@@ -30,6 +34,8 @@ struct WebPageDriver {
             if let expectTool { arguments += ["--expect-tool", expectTool] } else { arguments.append("--no-tool") }
             if skipCancel { arguments.append("--skip-cancel") }
             if let pickModel { arguments += ["--pick-model", pickModel] }
+            if approve { arguments.append("--approve") }
+            if let openSession { arguments += ["--open-session", openSession] }
             return arguments
         }
     }
@@ -50,6 +56,19 @@ struct WebPageDriver {
         var usage: String
     }
 
+    struct ApprovalCard: Decodable, Sendable {
+        var tool: String?
+        var decision: String
+        var args: String?
+    }
+
+    /// What the approval step saw: the paused answer's cards, then the same cards after Approve.
+    struct Approval: Decodable, Sendable {
+        var stateBefore: String
+        var cardsBefore: [ApprovalCard]
+        var cardsAfter: [ApprovalCard]?
+    }
+
     struct Cancel: Decodable, Sendable {
         var state: String?
         var statusText: String?
@@ -67,6 +86,7 @@ struct WebPageDriver {
         var conversationTitle: String?
         var answer: Answer?
         var cancel: Cancel?
+        var approval: Approval?
         var screenshot: String?
     }
 

@@ -10,6 +10,9 @@ DevTools Protocol, against a running stack, and prints what it saw as JSON on st
      check it grew over several snapshots, a tool card appeared (--expect-tool) and the
      text contains --expect-text; then check the sidebar and the header name the session
      after its first message (on one line, cut at 80 characters), not by its id;
+     With --approve the first answer must instead stop at an approval card for --expect-tool
+     (state awaiting_approval, no result yet); Approve is clicked and the same answer must
+     stream on to its end, where the checks above apply;
   5. unless --skip-cancel: send --cancel-message, click Cancel once text streams, and wait
      for the answer's cancelled state;
   6. save a PNG screenshot (--screenshot).
@@ -42,6 +45,9 @@ ANSWER_SNAPSHOT = """(() => {
       badge: card.querySelector('.tool-badge')?.textContent ?? null })),
     status_text: turn.querySelector('.answer-status')?.hidden ? '' : (turn.querySelector('.answer-status')?.textContent ?? ''),
     usage: usage && !usage.hidden ? usage.textContent : '',
+    approvals: [...turn.querySelectorAll('.approval-card')].map((card) => ({
+      tool: card.dataset.tool || null, decision: card.dataset.decision,
+      args: card.querySelector('.approval-args')?.textContent ?? null })),
     aria_busy: turn.querySelector('.answer-content')?.getAttribute('aria-busy'),
     connection: document.getElementById('connection-state').dataset.state,
   };
@@ -76,7 +82,7 @@ MODULE_CHECKS = r"""(async () => {
   return failures;
 })()"""
 
-ENDED = ("completed", "cancelled", "error", "incomplete", "max_iterations", "interrupted")
+ENDED = ("completed", "cancelled", "error", "incomplete", "max_iterations", "interrupted", "awaiting_approval")
 
 
 class Page:
@@ -204,6 +210,13 @@ def run(args, page, summary):
             page.js(f"(() => {{ const s = document.getElementById('model-select'); s.value = {json.dumps(args.pick_model)}; "
                     "s.dispatchEvent(new Event('change', {bubbles: true})); })()")
 
+    if args.open_session:
+        decide_waiting_session(args, page, summary)
+        if args.screenshot:
+            summary["screenshot"] = os.path.abspath(args.screenshot)
+            summary["screenshot_bytes"] = page.screenshot(args.screenshot)
+        return
+
     # A session, created the way a person would.
     if args.system_prompt:
         page.js("document.querySelector('.system-prompt').open = true")
@@ -219,6 +232,8 @@ def run(args, page, summary):
     # The streamed answer. Its usage event follows the final one, so the footer may appear a
     # moment after the answer shows as ended.
     answer, snapshots = send_and_watch(page, args.message, args.timeout)
+    if args.approve:
+        answer, snapshots = approve_and_watch(args, page, summary, answer)
     usage_deadline = time.monotonic() + 5
     while not answer["usage"] and time.monotonic() < usage_deadline:
         time.sleep(page.poll)
@@ -262,6 +277,62 @@ def run(args, page, summary):
         page.js("document.activeElement?.blur?.()")
         summary["screenshot"] = os.path.abspath(args.screenshot)
         summary["screenshot_bytes"] = page.screenshot(args.screenshot)
+
+
+def approve_and_watch(args, page, summary, paused):
+    """The answer stopped at an approval card: check it, click Approve, watch the same answer go on."""
+    record = {"state_before": paused["state"], "cards_before": paused["approvals"],
+              "tool_cards_before": paused["tool_cards"]}
+    summary["approval"] = record
+    if paused["state"] != "awaiting_approval":
+        raise CheckFailed(f"the answer ended as {paused['state']!r}, not awaiting_approval ({paused['status_text']})")
+    waiting = [card for card in paused["approvals"] if card["decision"] == "pending"]
+    if not waiting or (args.expect_tool and waiting[0]["tool"] != args.expect_tool):
+        raise CheckFailed(f"no pending approval card for {args.expect_tool!r}: {paused['approvals']}")
+    if any(card["tool"] == waiting[0]["tool"] and card["status"] == "completed" for card in paused["tool_cards"]):
+        raise CheckFailed(f"the gated tool ran before it was approved: {paused['tool_cards']}")
+    page.click(".approval-card[data-decision='pending'] .approve-button")
+    start = time.monotonic()
+    snapshots, last_chars, answer = [], -1, None
+    while time.monotonic() - start < args.timeout:
+        answer = page.answer()
+        chars = len(answer["text"])
+        if chars != last_chars:
+            snapshots.append({"t_ms": round((time.monotonic() - start) * 1000), "chars": chars, "state": answer["state"]})
+            last_chars = chars
+        if answer["state"] in ENDED and answer["state"] != "awaiting_approval":
+            break
+        if page.js("!document.getElementById('alert').hidden"):
+            raise CheckFailed("the page showed an error after Approve: " +
+                              page.js("document.getElementById('alert-text').textContent"))
+        time.sleep(page.poll)
+    else:
+        raise CheckFailed(f"the approved answer did not end within {args.timeout} s (last: {answer})")
+    answer["connections_seen"] = [answer["connection"]]
+    record["cards_after"] = answer["approvals"]
+    if answer["count"] != paused["count"]:
+        record["note"] = "the continuation opened a new turn"
+    return answer, snapshots
+
+
+def decide_waiting_session(args, page, summary):
+    """--open-session: the page opened on a session whose turn waits (paused elsewhere, e.g. by
+    the API) shows its approval card under the history; Approve continues it in the page."""
+    # The page is already open: a hash change alone would not load it again.
+    page.dt.call("Page.navigate", {"url": args.base_url + "#session=" + args.open_session})
+    page.js("location.reload()")
+    page.wait_for("document.documentElement.dataset.appReady === 'true' && "
+                  "!!document.querySelector(\".approval-card[data-decision='pending']\")",
+                  args.load_timeout, "the waiting session's approval card", while_loading=True)
+    paused = page.answer()
+    answer, snapshots = approve_and_watch(args, page, summary, paused)
+    summary["answer"] = {"state": answer["state"], "text": answer["text"], "chars": len(answer["text"]),
+                         "snapshots": snapshots, "tool_cards": answer["tool_cards"], "usage": answer["usage"],
+                         "new_highs_while_streaming": 0}
+    if answer["state"] != "completed":
+        summary["failures"].append(f"the approved answer ended as {answer['state']!r} ({answer['status_text']})")
+    if args.expect_text and args.expect_text not in answer["text"]:
+        summary["failures"].append(f"the approved answer does not contain {args.expect_text!r}: {answer['text'][:300]!r}")
 
 
 def expected_title(message):
@@ -328,6 +399,10 @@ def parse_args(argv):
     parser.add_argument("--expect-text", help="the first answer must contain this text")
     parser.add_argument("--expect-tool", help="a tool card for this tool must appear in the first answer")
     parser.add_argument("--no-tool", action="store_true", help="do not require a tool card")
+    parser.add_argument("--open-session", help="open the page on this session, whose turn waits for approval of "
+                        "--expect-tool, click Approve and follow the answer (instead of steps 2-5)")
+    parser.add_argument("--approve", action="store_true",
+                        help="the first answer waits for approval of --expect-tool: click Approve and follow it")
     parser.add_argument("--system-prompt", help="type this system prompt for the new session")
     parser.add_argument("--pick-model", help="pick this model in the model picker before sending (it must be offered)")
     parser.add_argument("--cancel-message", default="Write a long answer, please.",

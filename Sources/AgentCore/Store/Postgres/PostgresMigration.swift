@@ -12,7 +12,7 @@ struct PostgresMigration: Sendable {
     var script: String
 
     /// Every migration, oldest first; the last one's version is the current schema.
-    static let all: [PostgresMigration] = [initial]
+    static let all: [PostgresMigration] = [initial, pendingApprovals]
 
     static var currentVersion: Int { all.last?.version ?? 0 }
 
@@ -85,5 +85,12 @@ struct PostgresMigration: Sendable {
         CREATE TRIGGER sessions_counted AFTER INSERT OR DELETE ON sessions
             FOR EACH ROW EXECUTE FUNCTION session_counted();
         CREATE TABLE store_probe (id integer PRIMARY KEY, at double precision NOT NULL);
+        """)
+
+    /// v3: the tool calls a paused turn waits on (`agent.approval`), as in SQLite schema v7: one
+    /// JSON array with their partial decisions, NULL meaning none, written in the commit that
+    /// stores the history it belongs to. (v2 is another feature's.)
+    static let pendingApprovals = PostgresMigration(version: 3, name: "pending approvals", script: """
+        ALTER TABLE sessions ADD COLUMN pending_approvals text;
         """)
 }

@@ -24,7 +24,8 @@ extension PostgresSessionDatabase {
     static let updateAfterCommit = S("commit_update", """
         UPDATE sessions SET message_count = $2, last_seq = $3, event_count = $4, usage = coalesce($5, usage),
             cleared_usage = coalesce($6, cleared_usage), last_used_at = coalesce($7, last_used_at),
-            running_query_id = CASE WHEN $8 THEN $9 ELSE running_query_id END
+            running_query_id = CASE WHEN $8 THEN $9 ELSE running_query_id END,
+            pending_approvals = coalesce($10, pending_approvals)
         WHERE id = $1
         """)
     static let selectEvents = S("events_after", """
@@ -50,6 +51,8 @@ extension PostgresSessionDatabase {
         var clearedUsageJSON: String?
         var lastUsedAt: Double?
         var query: TurnCommit.QueryMark
+        /// nil leaves the stored pending approvals as they are.
+        var pendingApprovalsJSON: String?
     }
 
     /// The whole commit in one transaction and two round trips: lock the row and read its
@@ -85,7 +88,7 @@ extension PostgresSessionDatabase {
         steps.append(.prepared(updateAfterCommit, [
             .text(id), .int(messageCount), .int(lastSeq), .int(eventCount), .optionalText(commit.usageJSON),
             .optionalText(commit.clearedUsageJSON), commit.lastUsedAt.map(PostgresValue.double) ?? .null,
-            .bool(setMark), .optionalText(mark)]))
+            .bool(setMark), .optionalText(mark), .optionalText(commit.pendingApprovalsJSON)]))
         steps.append(.command("COMMIT"))
         _ = try connection.pipeline(steps, operation: operation)
     }

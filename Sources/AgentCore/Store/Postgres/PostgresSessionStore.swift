@@ -185,7 +185,8 @@ public final class PostgresSessionStore: SessionStore {
             clearedUsageJSON: try commit.clearedUsage.map {
                 try StoredJSON.encode($0, sessionId: sessionId, what: "cleared usage", encoder: encoder)
             },
-            lastUsedAt: commit.lastUsedAt?.timeIntervalSince1970, query: commit.query)
+            lastUsedAt: commit.lastUsedAt?.timeIntervalSince1970, query: commit.query,
+            pendingApprovalsJSON: try commit.pendingApprovals.map { try StoredJSON.encodePendingApprovals($0, sessionId: sessionId) })
     }
 
 }

@@ -99,7 +99,8 @@ public final class SQLiteSessionStore: SessionStore {
             clearedUsageJSON: try commit.clearedUsage.map {
                 try StoredJSON.encode($0, sessionId: sessionId, what: "cleared usage", encoder: encoder)
             },
-            lastUsedAt: commit.lastUsedAt, query: commit.query)
+            lastUsedAt: commit.lastUsedAt, query: commit.query,
+            pendingApprovalsJSON: try commit.pendingApprovals.map { try StoredJSON.encodePendingApprovals($0, sessionId: sessionId) })
         try await write("commitTurn(\(sessionId))") { try $0.commit(encoded, to: sessionId) }
     }
 
@@ -184,7 +185,8 @@ public final class SQLiteSessionStore: SessionStore {
                               lastUsedAt: Date(timeIntervalSince1970: row.lastUsedAt), systemPrompt: row.systemPrompt,
                               usage: usage, clearedUsage: cleared ?? SessionUsage(), title: row.title,
                               messageCount: row.messageCount, lastSeq: row.lastSeq, runningQueryId: row.runningQueryId,
-                              model: row.model)
+                              model: row.model,
+                              pendingApprovals: try StoredJSON.pendingApprovals(row.pendingApprovalsJSON, sessionId: row.id))
     }
 
 }

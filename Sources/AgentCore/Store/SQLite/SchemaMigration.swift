@@ -7,7 +7,8 @@ struct SchemaMigration: Sendable {
     var script: String
 
     /// Every migration, oldest first; the last one's version is the current schema.
-    static let all: [SchemaMigration] = [initial, runningQueryMarker, sessionCounts, sessionModel, clearedUsageAndTitle]
+    static let all: [SchemaMigration] = [initial, runningQueryMarker, sessionCounts, sessionModel, clearedUsageAndTitle,
+                                           pendingApprovals]
 
     static var currentVersion: Int { all.last?.version ?? 0 }
 
@@ -93,5 +94,13 @@ struct SchemaMigration: Sendable {
                   WHERE session_id = sessions.id AND idx = 0 AND json_extract(json, '$.role') = 'user'
                     AND json_extract(json, '$.content') NOT LIKE 'Summary of the earlier conversation%')
             WHERE line <> '');
+        """)
+
+    /// v7: the tool calls a paused turn waits on (`agent.approval`), as one JSON array with
+    /// their partial decisions; NULL (every existing session) means none. A column, not a table:
+    /// it is read and written whole with the session row, in the same transaction as the history
+    /// whose last turn it belongs to. (v6 is another feature's.)
+    static let pendingApprovals = SchemaMigration(version: 7, name: "pending approvals", script: """
+        ALTER TABLE sessions ADD COLUMN pending_approvals TEXT;
         """)
 }

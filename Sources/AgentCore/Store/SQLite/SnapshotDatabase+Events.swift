@@ -11,6 +11,8 @@ extension SnapshotDatabase {
         var clearedUsageJSON: String?
         var lastUsedAt: Date?
         var query: TurnCommit.QueryMark
+        /// nil leaves the stored pending approvals as they are.
+        var pendingApprovalsJSON: String?
     }
 
     /// The whole commit in one transaction: history, events, usage, timestamps, marker.
@@ -45,12 +47,13 @@ extension SnapshotDatabase {
             try connection.run("""
                 UPDATE sessions SET message_count = ?, last_seq = ?, event_count = ?, usage = coalesce(?, usage),
                     cleared_usage = coalesce(?, cleared_usage), last_used_at = coalesce(?, last_used_at),
-                    running_query_id = CASE ? WHEN 0 THEN running_query_id ELSE ? END
+                    running_query_id = CASE ? WHEN 0 THEN running_query_id ELSE ? END,
+                    pending_approvals = coalesce(?, pending_approvals)
                 WHERE id = ?
                 """, [.int(messageCount), .integer(lastSeq), .int(eventCount), .optionalText(commit.usageJSON),
                       .optionalText(commit.clearedUsageJSON),
                       commit.lastUsedAt.map { .real($0.timeIntervalSince1970) } ?? .null, .int(markAction), markValue,
-                      .text(id)])
+                      .optionalText(commit.pendingApprovalsJSON), .text(id)])
         }
     }
 

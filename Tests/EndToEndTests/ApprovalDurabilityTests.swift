@@ -1,0 +1,73 @@
+import AgentCore
+import Foundation
+import Testing
+
+/// A paused turn is stored state, not a waiting task: a decision taken after a restart, or on
+/// another responder sharing the PostgreSQL database, continues it from the store.
+@Suite("Approval across restarts and responders")
+struct ApprovalDurabilityTests {
+    static let gated = ["AGENT_FCGI_AGENT_APPROVAL_TOOLS": "calculator"]
+    static let callScript: JSONValue = ["tool_calls": [["name": "calculator", "arguments": ["expression": "6*7"], "id": "call_mul"]]]
+
+    static func pause(on stack: DurableStack, session: String) async throws -> JSONValue {
+        try await stack.llm.script([callScript])
+        let paused = try await stack.post("/agent/query", ["message": "6*7?", "session_id": .string(session)])
+        guard paused.status == 200 else { throw TestFailure("pause answered \(paused.status): \(paused.text)\n\(stack.responderLog)") }
+        return try paused.json()
+    }
+
+    static func approve(on stack: DurableStack, session: String) async throws -> HTTPTestResponse {
+        try await stack.post("/sessions/\(session)/approvals", ["decisions": [["tool_call_id": "call_mul", "approve": true]]])
+    }
+
+    @Test("a restart between the pause and the decision loses nothing: the decision continues from the store")
+    func restartBetweenPauseAndDecision() async throws {
+        let stack = try DurableStack(environment: Self.gated)
+        defer { stack.stop() }
+        let paused = try await Self.pause(on: stack, session: "approve-1")
+        #expect(paused["status"] == "awaiting_approval", "\(paused)")
+        let before = try await stack.eventLog("approve-1")
+
+        try stack.restartResponder()
+        let view = try await stack.getJSON("/sessions/approve-1")
+        #expect(view["pending_approvals"]?.arrayValue?.first?["tool_call_id"] == "call_mul", "\(view)")
+        try await stack.llm.script([["text": "It is 42."]])
+        let answer = try await Self.approve(on: stack, session: "approve-1")
+        let response = try answer.json()["response"]
+        #expect(answer.status == 200 && response == "It is 42.", "\(answer.text)\n\(stack.responderLog)")
+        let log = try await stack.eventLog("approve-1")
+        #expect(log.seqs == Array(1...log.seqs.count) && log.seqs.count > before.seqs.count, "seq goes on: \(log.seqs)")
+        let sent = try await stack.llm.requests().last?["body"]?["messages"]?.arrayValue ?? []
+        #expect(sent.contains { $0["role"] == "tool" && $0["content"] == "42" }, "the approved call ran after the restart: \(sent)")
+    }
+
+    @Test("with PostgreSQL, a call paused on one responder is decided on another")
+    func decisionOnAnotherResponder() async throws {
+        let cluster = try await PostgresTestCluster.shared()
+        let url = try await cluster.makeDatabase(prefix: "approval")
+        let environment = PostgresBackendTests.environment(url).merging(Self.gated) { $1 }
+        let first = try DurableStack(environment: environment)
+        defer { first.stop() }
+        let second = try DurableStack(environment: environment)
+        defer { second.stop() }
+
+        let paused = try await Self.pause(on: first, session: "shared-1")
+        #expect(paused["pending_approvals"]?.arrayValue?.count == 1, "\(paused)")
+        // Multi-responder leases and cache invalidation are another change; until they land, the
+        // responder that paused is stopped so that only one holds the session in memory.
+        first.stopResponder()
+        let view = try await second.getJSON("/sessions/shared-1")
+        #expect(view["pending_approvals"]?.arrayValue?.first?["tool"] == "calculator", "read from PostgreSQL: \(view)")
+        try await second.llm.script([["text": "Decided elsewhere: 42."]])
+        let answer = try await Self.approve(on: second, session: "shared-1")
+        let response = try answer.json()["response"]
+        #expect(answer.status == 200 && response == "Decided elsewhere: 42.",
+                "\(answer.text)\n\(second.responderLog)")
+        let sent = try await second.llm.requests().last?["body"]?["messages"]?.arrayValue ?? []
+        #expect(sent.contains { $0["role"] == "assistant" && $0["tool_calls"] != nil } && sent.contains { $0["content"] == "42" },
+                "the second responder continued the first one's turn: \(sent)")
+        #expect(try await second.getJSON("/sessions/shared-1")["pending_approvals"] == [])
+        let firstCalls = try await first.llm.requests().count, secondCalls = try await second.llm.requests().count
+        #expect(firstCalls == 1 && secondCalls == 1, "each model was called once")
+    }
+}

@@ -1,0 +1,78 @@
+import AgentCore
+import Foundation
+import Testing
+
+/// The chat page in headless Chromium with a gated tool: the answer stops at an approval card
+/// (tool, arguments, Approve / Reject with a reason), Approve sends the decision, and the same
+/// answer streams on to the tool's result and the final text.
+@Suite struct WebPageApprovalTests {
+    @Test func approvingACallInThePageRunsItAndShowsTheResult() async throws {
+        guard TestEnvironment.executable("chromium") != nil else {
+            try Test.cancel("skipped: Debian's chromium is not installed (scripts/install-deps installs it)")
+        }
+        let stack = try ScriptedStack(environment: ["AGENT_FCGI_AGENT_APPROVAL_TOOLS": "calculator"])
+        defer { stack.stop() }
+        try await stack.model.script([
+            ["text": "Let me compute that.", "tool_calls": [["name": "calculator", "arguments": ["expression": "2+3"]]]],
+            ["text": "The sum of two and three is 5, as the calculator confirmed once you approved it.", "token_delay_ms": 60],
+        ])
+        let output = try WebPageTests.outputDirectory()
+        var options = WebPageDriver.Options(baseURL: stack.baseURL + "/")
+        options.screenshot = output.appendingPathComponent("web-page-approval.png")
+        options.message = "What is 2+3?"
+        options.expectText = "is 5"
+        options.expectTool = "calculator"
+        options.approve = true
+        options.skipCancel = true
+        let outcome = try await WebPageDriver.run(options, workDirectory: output)
+        print("web page approval screenshot: \(options.screenshot!.path)")
+        if outcome.status == 2, outcome.report?.failures.contains(where: { $0.contains("could not drive the page") }) == true {
+            try Test.cancel("skipped: Chromium cannot run here: \(outcome.explanation)")
+        }
+        WebPageDriver.expectPassed(outcome)
+        let report = try #require(outcome.report, "\(outcome.explanation)\n\(stack.stack.logs)")
+        let approval = try #require(report.approval, "\(outcome.explanation)")
+        #expect(approval.stateBefore == "awaiting_approval")
+        #expect(approval.cardsBefore.map(\.tool) == ["calculator"] && approval.cardsBefore.first?.args?.contains("2+3") == true)
+        #expect(approval.cardsAfter?.map(\.decision) == ["approved"], "\(String(describing: approval.cardsAfter))")
+        let answer = try #require(report.answer)
+        #expect(answer.state == "completed")
+        #expect(answer.toolCards.contains { $0.tool == "calculator" && $0.status == "completed" }, "\(answer.toolCards)")
+        let requests = try await stack.model.requests()
+        #expect(requests.count == 2, "the model was asked again only after the approval: \(requests.count)")
+        let results = requests.last?["body"]?["messages"]?.arrayValue?.filter { $0["role"] == "tool" } ?? []
+        #expect(results.map { $0["content"] } == ["5"], "\(results)")
+    }
+
+    @Test func aCallPausedThroughTheAPIIsApprovedFromThePageAfterALoad() async throws {
+        guard TestEnvironment.executable("chromium") != nil else {
+            try Test.cancel("skipped: Debian's chromium is not installed (scripts/install-deps installs it)")
+        }
+        let stack = try ScriptedStack(environment: ["AGENT_FCGI_AGENT_APPROVAL_TOOLS": "calculator"])
+        defer { stack.stop() }
+        try await stack.model.script([
+            ["tool_calls": [["name": "calculator", "arguments": ["expression": "7*6"]]]],
+            ["text": "It is 42, now that you approved it from the page."],
+        ])
+        let paused = try await stack.stack.client.request(
+            "POST", "/agent/query", headers: [("Content-Type", "application/json")],
+            body: Data(#"{"message": "What is 7*6?", "session_id": "paused-elsewhere"}"#.utf8))
+        #expect(try paused.json()["status"] == "awaiting_approval", "\(paused.text)")
+        let output = try WebPageTests.outputDirectory()
+        var options = WebPageDriver.Options(baseURL: stack.baseURL + "/")
+        options.screenshot = output.appendingPathComponent("web-page-approval-reload.png")
+        options.expectText = "It is 42"
+        options.expectTool = "calculator"
+        options.openSession = "paused-elsewhere"
+        let outcome = try await WebPageDriver.run(options, workDirectory: output)
+        if outcome.status == 2, outcome.report?.failures.contains(where: { $0.contains("could not drive the page") }) == true {
+            try Test.cancel("skipped: Chromium cannot run here: \(outcome.explanation)")
+        }
+        WebPageDriver.expectPassed(outcome)
+        let report = try #require(outcome.report, "\(outcome.explanation)\n\(stack.stack.logs)")
+        #expect(report.approval?.cardsAfter?.map(\.decision) == ["approved"], "\(outcome.explanation)")
+        #expect(report.answer?.toolCards.contains { $0.tool == "calculator" && $0.status == "completed" } == true)
+        let view = try await stack.stack.client.get("/sessions/paused-elsewhere").json()
+        #expect(view["pending_approvals"] == [], "\(view)")
+    }
+}
