@@ -9,6 +9,7 @@ extension SessionManager {
     public func delete(id: String, owner: String?) async throws {
         try await refuseWhileStoreDegraded()
         let session = try await session(id: id, owner: owner)
+        try await stopElsewhere(session, kind: .delete)
         do {
             try await remove(session, reason: "the session was deleted")
         } catch let error as StoreError where !error.isStorageFailure {

@@ -1,0 +1,191 @@
+import AgentCore
+import Foundation
+import Testing
+
+/// Three responders on one PostgreSQL database behind one nginx (round robin): cancel, clear
+/// and DELETE sent to one responder reach the query running on another, and
+/// `GET /sessions/{id}/events` on one follows, live, a query running on another (issue 14
+/// item 4, LISTEN/NOTIFY). `ResponderCluster` gives each responder a port of its own too, so a
+/// test can say which responder a request goes through.
+@Suite("Several responders on one PostgreSQL store")
+struct MultiResponderTests {
+    static func slowText(words: Int, delayMs: Int) -> JSONValue {
+        DurabilityTests.slowText(words: words, delayMs: delayMs)
+    }
+
+    static func query(_ message: String, session: String) -> JSONValue {
+        ["message": .string(message), "session_id": .string(session)]
+    }
+
+    /// Starts a streamed query on responder `index` in the background and returns once its
+    /// first `text_delta` arrived; the task's value is the whole stream, frames stamped with
+    /// Unix time.
+    static func startStream(_ cluster: ResponderCluster, on index: Int, session: String, words: Int = 40)
+        async throws -> Task<HTTPTestStream, Error> {
+        let before = try await cluster.llm.requests().count
+        try await cluster.llm.script([slowText(words: words, delayMs: 150)])
+        let port = cluster.ports[index]
+        let body = Data(query("go", session: session).serialized().utf8)
+        let stream = Task {
+            try await TimedStream.read(port: port, "POST", "/agent/query-stream-delta", body: body)
+        }
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let running = try await cluster.client(index).get("/sessions/\(session)")
+            if running.status == 200, try await cluster.llm.requests().count > before {
+                // The model answers word by word: the query is streaming on responder `index`.
+                try await Task.sleep(for: .milliseconds(400))
+                return stream
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        stream.cancel()
+        throw TestFailure("the query on responder \(index) did not start")
+    }
+
+    static func terminal(_ stream: HTTPTestStream) throws -> (type: String?, status: String?, at: Double?) {
+        let objects = try stream.eventObjects()
+        guard let index = objects.lastIndex(where: { ["final", "error"].contains($0["type"]?.stringValue) }) else {
+            return (nil, nil, nil)
+        }
+        return (objects[index]["type"]?.stringValue, (objects[index]["status"] ?? objects[index]["code"])?.stringValue,
+                stream.events[index].arrivedAt)
+    }
+
+    @Test("cancel through another responder ends the stream on the one running it, cancelled, within about a second")
+    func cancelThroughAnotherResponder() async throws {
+        let cluster = try await ResponderCluster()
+        defer { cluster.stop() }
+        let running = try await Self.startStream(cluster, on: 0, session: "multi-cancel")
+        let sent = Date().timeIntervalSince1970
+        let answer = try await ResponderCluster.post(cluster.client(1), "/sessions/multi-cancel/cancel")
+        #expect(answer.status == 200, "\(answer.text)")
+        #expect(try answer.json()["cancelled"] == true, "the query runs on another responder: \(answer.text)")
+        let stream = try await running.value
+        let end = try Self.terminal(stream)
+        #expect(end.status == "cancelled", "\(stream.frames.map(\.text))")
+        #expect(try stream.eventObjects().last?["type"] == "usage" && stream.endsWithDone)
+        let latency = try #require(end.at) - sent
+        print("cross-responder cancel latency: \(Int(latency * 1000)) ms (cancel sent to responder 1, query on responder 0)")
+        // The model was still answering (40 words at 150 ms): only the notice can have ended it.
+        #expect(latency < 3, "cancel took \(latency) s to reach the other responder")
+        #expect(stream.events.count < 40, "the stream was cut short")
+
+        // Nothing runs any more, anywhere: a second cancel says so, and the session goes on.
+        let again = try await ResponderCluster.post(cluster.client(2), "/sessions/multi-cancel/cancel")
+        #expect(try again.json()["cancelled"] == false, "\(again.text)")
+        let next = try await ResponderCluster.post(cluster.client(2), "/agent/query", Self.query("after", session: "multi-cancel"))
+        #expect(next.status == 200, "\(next.text)")
+        let log = try await TimedStream.read(port: cluster.port, "GET", "/sessions/multi-cancel/events?after=0")
+        #expect(log.seqs == log.seqs.sorted() && Set(log.seqs).count == log.seqs.count, "\(log.seqs)")
+        let runner = try PrometheusText(parsing: try await cluster.client(0).get("/metrics").text)
+        #expect(runner.value("agent_store_notifications_received_total", ["kind": "cancel"]) == 1)
+        #expect(runner.value("agent_store_listener_reconnects_total") == 0)
+        let sender = try PrometheusText(parsing: try await cluster.client(1).get("/metrics").text)
+        #expect(sender.value("agent_store_notifications_sent_total", ["kind": "cancel"]) == 1)
+    }
+
+    @Test("clear and DELETE through other responders stop the query running elsewhere, then act on the store")
+    func clearAndDeleteThroughOtherResponders() async throws {
+        let cluster = try await ResponderCluster()
+        defer { cluster.stop() }
+        let first = try await ResponderCluster.post(cluster.client(0), "/agent/query", Self.query("hello", session: "multi-clear"))
+        #expect(first.status == 200, "\(first.text)")
+        let running = try await Self.startStream(cluster, on: 0, session: "multi-clear")
+        let sent = Date().timeIntervalSince1970
+        let cleared = try await ResponderCluster.post(cluster.client(2), "/sessions/multi-clear/clear")
+        let answered = Date().timeIntervalSince1970
+        #expect(cleared.status == 200, "\(cleared.text)")
+        #expect(try cleared.json() == ["session_id": "multi-clear", "cleared": true])
+        let stream = try await running.value
+        let end = try Self.terminal(stream)
+        #expect(end.status == "cancelled", "\(stream.frames.map(\.text))")
+        print("cross-responder clear: stream ended \(Int((try #require(end.at) - sent) * 1000)) ms after the request, "
+              + "answered after \(Int((answered - sent) * 1000)) ms")
+        #expect(try #require(end.at) - sent < 3)
+        // Every responder now reads the cleared session, the one that ran the query included.
+        for index in 0..<3 {
+            let session = try await cluster.client(index).get("/sessions/multi-clear")
+            #expect(try session.json()["message_count"] == 0, "responder \(index): \(session.text)")
+        }
+        let next = try await ResponderCluster.post(cluster.client(0), "/agent/query", Self.query("again", session: "multi-clear"))
+        #expect(next.status == 200, "\(next.text)")
+        let sentToModel = try await cluster.llm.requests().last?["body"]?["messages"]?.arrayValue ?? []
+        let contents = sentToModel.compactMap { $0["content"]?.stringValue }
+        #expect(!contents.contains("hello"),
+                "the responder that ran the query forgot the cleared history: \(sentToModel)")
+
+        let deleting = try await Self.startStream(cluster, on: 1, session: "multi-delete")
+        let deleteSent = Date().timeIntervalSince1970
+        let deleted = try await cluster.client(0).request("DELETE", "/sessions/multi-delete")
+        #expect(deleted.status == 200, "\(deleted.text)")
+        #expect(try deleted.json() == ["deleted": true, "session_id": "multi-delete"])
+        let deletedStream = try await deleting.value
+        let deletedEnd = try Self.terminal(deletedStream)
+        #expect(deletedEnd.status == "cancelled", "\(deletedStream.frames.map(\.text))")
+        print("cross-responder DELETE: stream ended \(Int((try #require(deletedEnd.at) - deleteSent) * 1000)) ms after the request")
+        for index in 0..<3 {
+            #expect(try await cluster.client(index).get("/sessions/multi-delete").status == 404, "responder \(index)")
+        }
+    }
+
+    @Test("GET /sessions/{id}/events on one responder follows a query running on another live, ends with final+usage; resume on a third")
+    func followAcrossResponders() async throws {
+        let cluster = try await ResponderCluster()
+        defer { cluster.stop() }
+        // Two tool steps (each committed as it completes), then a slow answer.
+        try await cluster.llm.script([DurabilityTests.toolStep("call_1", "2+3"), DurabilityTests.toolStep("call_2", "3*4"),
+                                      Self.slowText(words: 20, delayMs: 150)])
+        let body = Data(Self.query("compute", session: "multi-follow").serialized().utf8)
+        let port0 = cluster.ports[0]
+        let querying = Task { try await TimedStream.read(port: port0, "POST", "/agent/query-stream", body: body) }
+        _ = try await cluster.llm.waitForRequests(1)
+        let port1 = cluster.ports[1]
+        let following = try await TimedStream.read(port: port1, "GET", "/sessions/multi-follow/events?after=0")
+        let queried = try await querying.value
+
+        let types = try following.eventObjects().compactMap { $0["type"]?.stringValue }
+        #expect(types.suffix(2) == ["final", "usage"], "\(types)")
+        #expect(following.endsWithDone)
+        #expect(following.seqs == following.seqs.sorted() && Set(following.seqs).count == following.seqs.count)
+        let stepsSeen = try #require(following.events.first { $0.data?.contains(#""type":"step_complete""#) == true })
+        let finalOnRunner = try #require(try Self.terminal(queried).at)
+        #expect(stepsSeen.arrivedAt < finalOnRunner,
+                "the follower on responder 1 saw the first step before the query on responder 0 ended (live, not replayed)")
+        print("follower on responder 1 saw the first step \(Int((finalOnRunner - stepsSeen.arrivedAt) * 1000)) ms before the final on responder 0")
+        // What the follower got is what the store holds, in the same order.
+        let replay = try await TimedStream.read(port: cluster.ports[2], "GET", "/sessions/multi-follow/events?after=0")
+        #expect(replay.events.map(\.data) == following.events.map(\.data))
+
+        // Resume on a third responder from the middle.
+        let middle = try #require(following.seqs.dropLast(3).last)
+        let resumed = try await TimedStream.read(port: cluster.ports[2], "GET", "/sessions/multi-follow/events",
+                                                 headers: [("Last-Event-ID", String(middle))])
+        #expect(resumed.seqs == following.seqs.filter { $0 > middle }, "\(resumed.seqs)")
+        #expect(resumed.endsWithDone)
+        let follower = try PrometheusText(parsing: try await cluster.client(1).get("/metrics").text)
+        #expect(follower.value("agent_store_notifications_received_total", ["kind": "events"]) ?? 0 >= 3,
+                "the follower was woken by the runner's commits")
+    }
+}
+
+/// An SSE (or any) response read to its end on a thread, each frame stamped with Unix time so
+/// streams read from different responders can be compared.
+enum TimedStream {
+    static func read(port: UInt16, _ method: String, _ path: String, body: Data? = nil,
+                     headers: [(String, String)] = []) async throws -> HTTPTestStream {
+        try await HTTPTestClient.onThread {
+            let connection = try RawConnection(port: port, timeout: 60)
+            var head = "\(method) \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n"
+            for (name, value) in headers { head += "\(name): \(value)\r\n" }
+            if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
+            try connection.send(head + "\r\n")
+            if let body { connection.sendIgnoringReset(body) }
+            let (responseHead, first) = try connection.readHead()
+            var stream = HTTPTestStream(head: responseHead)
+            stream.consume(first, at: Date().timeIntervalSince1970)
+            while let chunk = try connection.read() { stream.consume(chunk, at: Date().timeIntervalSince1970) }
+            return stream
+        }
+    }
+}
