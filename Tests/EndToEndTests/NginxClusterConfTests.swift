@@ -20,7 +20,8 @@ struct NginxClusterConfTests {
             .replacingOccurrences(of: "@WEBROOT@", with: TestEnvironment.packageRoot.appendingPathComponent("web").path)
         #expect(conf.contains("    hash $agent_session consistent;"), "the upstream block is on")
         #expect(conf.contains("\nfastcgi_next_upstream error timeout;"), "the directive is on, at http level")
-        #expect(!conf.contains("non_idempotent"), "requests that reached a responder are never sent to another")
+        let active = conf.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("#") }
+        #expect(!active.contains { $0.contains("non_idempotent") }, "requests that reached a responder are never sent to another")
         try ResponderCluster.writeNginxConf(directory: directory, conf: conf)
         let check = try ManagedProcess(try ResponderCluster.nginxBinary(), ["-t", "-p", directory, "-c", "\(directory)/nginx.conf"],
                                        logPath: "\(directory)/nginx-t.log")
