@@ -132,6 +132,48 @@ struct MultiResponderTests {
         }
     }
 
+    @Test("clear and DELETE with nothing running: the other responders drop their copies and read the store again")
+    func clearAndDeleteReachIdleCopies() async throws {
+        let cluster = try await ResponderCluster()
+        defer { cluster.stop() }
+        let first = try await ResponderCluster.post(cluster.client(0), "/agent/query", Self.query("hello", session: "multi-idle"))
+        #expect(first.status == 200, "\(first.text)")
+        // Responders 1 and 2 now hold the session in memory, with its two messages.
+        for index in [1, 2] {
+            #expect(try await cluster.client(index).get("/sessions/multi-idle").json()["message_count"] == 2)
+        }
+        #expect(try await ResponderCluster.post(cluster.client(0), "/sessions/multi-idle/clear").status == 200)
+        for index in [1, 2] {
+            #expect(try await Self.eventually { try await cluster.client(index).get("/sessions/multi-idle").json()["message_count"] == 0 },
+                    "responder \(index) still shows the history the clear removed")
+        }
+        let again = try await ResponderCluster.post(cluster.client(1), "/agent/query", Self.query("again", session: "multi-idle"))
+        #expect(again.status == 200, "\(again.text)")
+        let contents = (try await cluster.llm.requests().last?["body"]?["messages"]?.arrayValue ?? []).compactMap { $0["content"]?.stringValue }
+        #expect(!contents.contains("hello"), "the model saw the cleared history: \(contents)")
+
+        // Deleted through responder 2 while responder 1 holds it: a query there makes a new session.
+        let deleted = try await cluster.client(2).request("DELETE", "/sessions/multi-idle")
+        #expect(deleted.status == 200, "\(deleted.text)")
+        #expect(try await Self.eventually { try await cluster.client(0).get("/sessions/multi-idle").status == 404 })
+        #expect(try await Self.eventually { try await cluster.client(1).get("/sessions/multi-idle").status == 404 },
+                "responder 1 dropped its copy of the deleted session")
+        let fresh = try await ResponderCluster.post(cluster.client(1), "/agent/query", Self.query("new", session: "multi-idle"))
+        #expect(fresh.status == 200, "get-or-create makes a new session under the id: \(fresh.text)")
+        let messages = try await cluster.client(0).get("/sessions/multi-idle/messages").json()["messages"]?.arrayValue ?? []
+        #expect(messages.compactMap { $0["content"]?.stringValue } == ["new", "echo: new"], "\(messages)")
+    }
+
+    /// Polls `condition` for up to five seconds (a notice is handled asynchronously).
+    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try await condition()
+    }
+
     @Test("GET /sessions/{id}/events on one responder follows a query running on another live, ends with final+usage; resume on a third")
     func followAcrossResponders() async throws {
         let cluster = try await ResponderCluster()

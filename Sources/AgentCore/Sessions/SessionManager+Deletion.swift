@@ -12,6 +12,7 @@ extension SessionManager {
         try await stopElsewhere(session, kind: .delete)
         do {
             try await remove(session, reason: "the session was deleted")
+            await announce(.delete, of: id)
         } catch let error as StoreError where !error.isStorageFailure {
             throw SessionError.storeFailed(reason: "deleting failed (\(error)); the session is still stored")
         } catch {

@@ -26,6 +26,16 @@ extension SessionManager {
             session = try await self.session(id: id, owner: owner)
         }
         try await session.clear()
+        await announce(.clear, of: id)
+    }
+
+    /// After a clear or DELETE done here: the other responders drop their copy of the session
+    /// from memory, so their next use reads the store instead of a history that is gone. Best
+    /// effort: the change is committed already, and a lost notice leaves a stale copy only until
+    /// that responder's next version check.
+    func announce(_ kind: SessionNotice.Kind, of id: String) async {
+        guard let remote else { return }
+        try? await remote.bus.publish(SessionNotice(kind: kind, sessionId: id, instance: remote.bus.instance))
     }
 
     /// Stops what runs on `session` on other responders (clear, DELETE) and waits until it has
@@ -45,6 +55,7 @@ extension SessionManager {
     /// A notice from another responder about a session this one may hold: cancel its query, or
     /// (clear, DELETE there) stop what runs and drop it from memory, so its next use reloads
     /// what the other responder wrote. The id is fenced (`deleting`) until the stop is done.
+    /// Queries queued behind the stopped one are stopped with it (`retire`), as a local clear does.
     func apply(_ notice: SessionNotice) async {
         let id = notice.sessionId
         guard let session = sessions[id] else { return }
@@ -56,6 +67,13 @@ extension SessionManager {
             await session.cancelRunning()
         case .clear, .delete:
             guard deleting[id] == nil else { return }
+            // An announcement of a clear or DELETE done elsewhere (no query id), or a stop meant
+            // for a query that no longer runs here: only an idle copy is dropped. A query that
+            // started here since (on a session created anew under the id, say) is left alone.
+            guard let queryId = notice.queryId, session.info.runningQueryId == queryId else {
+                if await session.retireIfIdle(), sessions[id] === session { sessions.removeValue(forKey: id) }
+                return
+            }
             sessions.removeValue(forKey: id)
             let reason = notice.kind == .clear ? "the session was cleared" : "the session was deleted"
             let stop = Task<Void, Error> { await session.retire(reason: reason) }
