@@ -3,10 +3,10 @@ import Foundation
 import Testing
 
 /// Three responders on one PostgreSQL database behind one nginx (round robin): cancel, clear
-/// and DELETE sent to one responder reach the query running on another, and
-/// `GET /sessions/{id}/events` on one follows, live, a query running on another (issue 14
-/// item 4, LISTEN/NOTIFY). `ResponderCluster` gives each responder a port of its own too, so a
-/// test can say which responder a request goes through.
+/// and DELETE sent to one responder reach the query running on another (issue 14 item 4,
+/// LISTEN/NOTIFY); event streams across responders are `CrossResponderEventTests`.
+/// `ResponderCluster` gives each responder a port of its own too, so a test can say which
+/// responder a request goes through.
 @Suite("Several responders on one PostgreSQL store")
 struct MultiResponderTests {
     static func slowText(words: Int, delayMs: Int) -> JSONValue {
@@ -172,65 +172,5 @@ struct MultiResponderTests {
             try await Task.sleep(for: .milliseconds(50))
         }
         return try await condition()
-    }
-
-    @Test("GET /sessions/{id}/events on one responder follows a query running on another live, ends with final+usage; resume on a third")
-    func followAcrossResponders() async throws {
-        let cluster = try await ResponderCluster()
-        defer { cluster.stop() }
-        // Two tool steps (each committed as it completes), then a slow answer.
-        try await cluster.llm.script([DurabilityTests.toolStep("call_1", "2+3"), DurabilityTests.toolStep("call_2", "3*4"),
-                                      Self.slowText(words: 20, delayMs: 150)])
-        let body = Data(Self.query("compute", session: "multi-follow").serialized().utf8)
-        let port0 = cluster.ports[0]
-        let querying = Task { try await TimedStream.read(port: port0, "POST", "/agent/query-stream", body: body) }
-        _ = try await cluster.llm.waitForRequests(1)
-        let port1 = cluster.ports[1]
-        let following = try await TimedStream.read(port: port1, "GET", "/sessions/multi-follow/events?after=0")
-        let queried = try await querying.value
-
-        let types = try following.eventObjects().compactMap { $0["type"]?.stringValue }
-        #expect(types.suffix(2) == ["final", "usage"], "\(types)")
-        #expect(following.endsWithDone)
-        #expect(following.seqs == following.seqs.sorted() && Set(following.seqs).count == following.seqs.count)
-        let stepsSeen = try #require(following.events.first { $0.data?.contains(#""type":"step_complete""#) == true })
-        let finalOnRunner = try #require(try Self.terminal(queried).at)
-        #expect(stepsSeen.arrivedAt < finalOnRunner,
-                "the follower on responder 1 saw the first step before the query on responder 0 ended (live, not replayed)")
-        print("follower on responder 1 saw the first step \(Int((finalOnRunner - stepsSeen.arrivedAt) * 1000)) ms before the final on responder 0")
-        // What the follower got is what the store holds, in the same order.
-        let replay = try await TimedStream.read(port: cluster.ports[2], "GET", "/sessions/multi-follow/events?after=0")
-        #expect(replay.events.map(\.data) == following.events.map(\.data))
-
-        // Resume on a third responder from the middle.
-        let middle = try #require(following.seqs.dropLast(3).last)
-        let resumed = try await TimedStream.read(port: cluster.ports[2], "GET", "/sessions/multi-follow/events",
-                                                 headers: [("Last-Event-ID", String(middle))])
-        #expect(resumed.seqs == following.seqs.filter { $0 > middle }, "\(resumed.seqs)")
-        #expect(resumed.endsWithDone)
-        let follower = try PrometheusText(parsing: try await cluster.client(1).get("/metrics").text)
-        #expect(follower.value("agent_store_notifications_received_total", ["kind": "events"]) ?? 0 >= 3,
-                "the follower was woken by the runner's commits")
-    }
-}
-
-/// An SSE (or any) response read to its end on a thread, each frame stamped with Unix time so
-/// streams read from different responders can be compared.
-enum TimedStream {
-    static func read(port: UInt16, _ method: String, _ path: String, body: Data? = nil,
-                     headers: [(String, String)] = []) async throws -> HTTPTestStream {
-        try await HTTPTestClient.onThread {
-            let connection = try RawConnection(port: port, timeout: 60)
-            var head = "\(method) \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n"
-            for (name, value) in headers { head += "\(name): \(value)\r\n" }
-            if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
-            try connection.send(head + "\r\n")
-            if let body { connection.sendIgnoringReset(body) }
-            let (responseHead, first) = try connection.readHead()
-            var stream = HTTPTestStream(head: responseHead)
-            stream.consume(first, at: Date().timeIntervalSince1970)
-            while let chunk = try connection.read() { stream.consume(chunk, at: Date().timeIntervalSince1970) }
-            return stream
-        }
     }
 }
