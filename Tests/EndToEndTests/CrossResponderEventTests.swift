@@ -78,4 +78,25 @@ struct CrossResponderEventTests {
         let whole = try await TimedStream.read(port: cluster.port, "GET", "/sessions/multi-resume/events?after=0")
         #expect(dropped.seqs + resumed.seqs == whole.seqs, "nothing lost or repeated across the two responders")
     }
+
+    @Test("a replay through another responder says which events fell out of events_per_session; a seq from the far future is harmless")
+    func replayFromTheStoreKeepsTheRetentionComment() async throws {
+        let cluster = try await ResponderCluster(environment: ["AGENT_FCGI_STORAGE_EVENTS_PER_SESSION": "30"])
+        defer { cluster.stop() }
+        let words = (1...60).map { "w\($0)" }.joined(separator: " ")
+        try await cluster.llm.script([["text": .string(words)]])
+        let body = Data(Self.query("long", session: "multi-retention").serialized().utf8)
+        let live = try await TimedStream.read(port: cluster.ports[0], "POST", "/agent/query-stream-delta", body: body)
+        let lastSeq = try #require(live.seqs.last)
+        let replay = try await TimedStream.read(port: cluster.ports[1], "GET", "/sessions/multi-retention/events?after=0")
+        #expect(replay.seqs == Array((lastSeq - 29)...lastSeq), "\(replay.seqs)")
+        #expect(replay.comments.first == ": events 1-\(lastSeq - 30) are no longer kept (storage.events_per_session); replay starts after them",
+                "\(replay.comments)")
+        let inside = try await TimedStream.read(port: cluster.ports[2], "GET", "/sessions/multi-retention/events?after=\(lastSeq - 5)")
+        #expect(inside.seqs == Array((lastSeq - 4)...lastSeq))
+        #expect(inside.comments.allSatisfy { !$0.contains("no longer kept") }, "\(inside.comments)")
+        let future = try await TimedStream.read(port: cluster.ports[2], "GET", "/sessions/multi-retention/events",
+                                                headers: [("Last-Event-ID", String(Int64.max))])
+        #expect(future.status == 200 && future.events.isEmpty && future.endsWithDone, "\(future.frames.map(\.text))")
+    }
 }

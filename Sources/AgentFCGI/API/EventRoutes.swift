@@ -47,6 +47,8 @@ struct EventRoutes {
     /// comment frame (the client resumes with Last-Event-ID).
     static func relay(_ follower: StoredEventFollower, kind: EventStreamKind, to stream: EventStream) async {
         defer { follower.close() }
+        let after = follower.lastSeq
+        var first = true
         while true {
             let batch: [StoredEvent]?
             do {
@@ -57,6 +59,11 @@ struct EventRoutes {
                 break
             }
             guard let batch else { break }
+            // As `replay` does: the oldest asked for fell out of `storage.events_per_session`.
+            if first, let head = batch.first, head.seq - 1 > after {
+                await stream.sendComment("events \(after + 1)-\(head.seq - 1) are no longer kept (storage.events_per_session); replay starts after them")
+            }
+            first = false
             for event in batch where kind.includes(type: event.type) {
                 guard await stream.send(data: event.json, id: Int(event.seq)) else { return }
             }
