@@ -15,7 +15,8 @@ public enum SessionBusDelivery: Sendable, Hashable {
 /// Notices are wake-ups, not data: they may be lost (a reconnect, see `resumed`) and arrive
 /// in any order, so a receiver always reads the truth from the store.
 public protocol SessionBus: Sendable {
-    /// This responder's identity, sent with every notice (`server.instance_id`, default `hostname:pid`).
+    /// This responder's identity, sent with every notice (`PostgresSessionStore.Settings.instance`,
+    /// default `hostname:pid`).
     var instance: String { get }
 
     /// Sends `notice` to every responder listening, this one included. Throws a store error
