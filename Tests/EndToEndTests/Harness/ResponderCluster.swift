@@ -36,6 +36,9 @@ final class ResponderCluster: Sendable {
             llm = try ScriptedLLM(directory: directory)
             var env = PostgresBackendTests.environment(databaseURL)
             env["OPENAI_BASE_URL"] = llm.openAIBaseURL
+            // Three responders per test, several tests at once: 256 worker threads each would be
+            // thousands of threads on a machine other suites share.
+            env["AGENT_FCGI_SERVER_WORKERS"] = "16"
             env.merge(environment) { _, mine in mine }
             for index in 0..<count {
                 let home = "\(directory)/r\(index)"
