@@ -9,8 +9,10 @@ extension SessionManager {
     public func delete(id: String, owner: String?) async throws {
         try await refuseWhileStoreDegraded()
         let session = try await session(id: id, owner: owner)
+        try await stopElsewhere(session, kind: .delete)
         do {
             try await remove(session, reason: "the session was deleted")
+            await announce(.delete, of: id)
         } catch let error as StoreError where !error.isStorageFailure {
             throw SessionError.storeFailed(reason: "deleting failed (\(error)); the session is still stored")
         } catch {

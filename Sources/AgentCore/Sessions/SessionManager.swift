@@ -20,12 +20,17 @@ public actor SessionManager {
     var deleting: [String: Task<Void, Error>] = [:]
     let logger: Logger
     public nonisolated let counters = SessionCounters()
+    /// Queries on other responders sharing the store (`SessionManager+Remote`); nil without a bus.
+    public nonisolated let remote: RemoteQueries?
 
-    public init(settings: SessionSettings, store: any SessionStore,
+    /// `bus`: the store's wake-ups between responders, when several share it (PostgreSQL).
+    public init(settings: SessionSettings, store: any SessionStore, bus: (any SessionBus)? = nil,
                 logger: Logger = Logger(label: "agent-fcgi.sessions")) {
         self.settings = settings
         self.store = store
         self.logger = logger
+        remote = bus.map { RemoteQueries(bus: $0, store: store) }
+        remote?.attach(self)
     }
 
     /// Applies changed limits and policies (config reload); sessions keep running.

@@ -14,8 +14,16 @@ struct EventRoutes {
             let session = try await SessionRoutes.session(request, service)
             let after = try Self.afterSeq(request)
             let kind = try Self.kind(request)
-            let follow = await session.follow(after: after)
             let stream = EventStream()
+            // Nothing runs here: with several responders on the store, a query may run on
+            // another one, and the store is the one place that has its events.
+            if let remote = service.sessions.remote, !session.info.isBusy {
+                let sessionId = session.id
+                // A client that goes away is noticed at the next send (within a recheck interval).
+                Task { await Self.relay(remote.follow(sessionId, after: after), kind: kind, to: stream) }
+                return .eventStream(stream)
+            }
+            let follow = await session.follow(after: after)
             stream.onEnd { _ in follow.cancel() }
             let store = service.store
             let sessionId = session.id
@@ -33,6 +41,34 @@ struct EventRoutes {
             }
             return .eventStream(stream)
         }
+    }
+
+    /// Sends what `follower` reads from the store until it ends; a store failure is named in a
+    /// comment frame (the client resumes with Last-Event-ID).
+    static func relay(_ follower: StoredEventFollower, kind: EventStreamKind, to stream: EventStream) async {
+        defer { follower.close() }
+        let after = follower.lastSeq
+        var first = true
+        while true {
+            let batch: [StoredEvent]?
+            do {
+                batch = try await follower.next()
+            } catch {
+                let reason = String(describing: error).replacingOccurrences(of: "\n", with: " ")
+                await stream.sendComment("stored events after \(follower.lastSeq) could not be read (\(reason)); reconnect with Last-Event-ID: \(follower.lastSeq)")
+                break
+            }
+            guard let batch else { break }
+            // As `replay` does: the oldest asked for fell out of `storage.events_per_session`.
+            if first, let head = batch.first, head.seq - 1 > after {
+                await stream.sendComment("events \(after + 1)-\(head.seq - 1) are no longer kept (storage.events_per_session); replay starts after them")
+            }
+            first = false
+            for event in batch where kind.includes(type: event.type) {
+                guard await stream.send(data: event.json, id: Int(event.seq)) else { return }
+            }
+        }
+        stream.finish()
     }
 
     /// Sends the stored events in `range`. False when the store could not be read or the

@@ -51,15 +51,18 @@ struct SessionRoutes {
             try await mappingSessionErrors { try await service.sessions.delete(id: id, owner: request.remoteUser) }
             return .json(fields: [("deleted", true), ("session_id", .string(id))])
         }
+        // Clear and cancel reach a query running on another responder too (SessionManager+Remote).
         router.post("/sessions/{id}/clear") { request in
-            let session = try await Self.session(request, service)
-            try await mappingSessionErrors { try await session.clear() }
-            return .json(fields: [("session_id", .string(session.id)), ("cleared", true)])
+            let id = request.pathParameter("id") ?? ""
+            try await mappingSessionErrors { try await service.sessions.clear(id: id, owner: request.remoteUser) }
+            return .json(fields: [("session_id", .string(id)), ("cleared", true)])
         }
         router.post("/sessions/{id}/cancel") { request in
-            let session = try await Self.session(request, service)
-            let cancelled = await session.cancelRunning()
-            return .json(fields: [("session_id", .string(session.id)), ("cancelled", .bool(cancelled))])
+            let id = request.pathParameter("id") ?? ""
+            let cancelled = try await mappingSessionErrors {
+                try await service.sessions.cancel(id: id, owner: request.remoteUser)
+            }
+            return .json(fields: [("session_id", .string(id)), ("cancelled", .bool(cancelled))])
         }
         router.get("/agent/usage/{id}") { request in
             let info = try await Self.session(request, service).info

@@ -84,6 +84,13 @@ enum MetricCatalog {
         Entry(name: "agent_sessions_expired_total", help: "Sessions deleted after session_timeout_minutes idle."),
         Entry(name: "agent_store_commit_duration_seconds",
               help: "Snapshot store step commits (one transaction each), by outcome.", buckets: storeBuckets),
+        // Several responders on one PostgreSQL store (docs/SCALING.md).
+        Entry(name: "agent_store_notifications_sent_total",
+              help: "Notices sent to the other responders on the store (PostgreSQL NOTIFY), by kind (events, cancel, clear, delete)."),
+        Entry(name: "agent_store_notifications_received_total",
+              help: "Notices received from the store's responders, this one included (PostgreSQL LISTEN), by kind."),
+        Entry(name: "agent_store_listener_reconnects_total",
+              help: "Times the PostgreSQL listener connection was lost and made again (notices sent meanwhile are lost)."),
     ]
 
     static let byName: [String: Entry] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -26,7 +26,9 @@ final class ServiceRuntime: Sendable {
         current = Mutex(configuration)
         let store = try SessionStorage.open(configuration.storage, logger: logger)
         self.store = store
-        let sessions = SessionManager(settings: Self.sessionSettings(configuration), store: store)
+        // Several responders on one PostgreSQL database reach each other's queries through it.
+        let bus = (store as? PostgresSessionStore)?.notifier
+        let sessions = SessionManager(settings: Self.sessionSettings(configuration), store: store, bus: bus)
         // MCP servers start with the responder: each gets its startup timeout to connect and list
         // its tools before the socket opens, so the first queries see them.
         let mcp = MCPServerPool.make(configuration.tools.mcpServers)

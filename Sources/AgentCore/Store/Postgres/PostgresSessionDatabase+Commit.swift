@@ -58,7 +58,10 @@ extension PostgresSessionDatabase {
     /// The whole commit in one transaction and two round trips: lock the row and read its
     /// counters; then history, events, retention, counters and marker, and COMMIT, pipelined.
     /// A refused commit (unknown session, history gap, seq not increasing) changes nothing.
-    static func commit(_ commit: EncodedCommit, to id: String, maxEvents: Int, on connection: PostgresConnection) throws {
+    /// A commit that appends events also NOTIFYs the other responders (`notifyAs` names this
+    /// one), in the same transaction: the notice goes out exactly when the rows are visible.
+    static func commit(_ commit: EncodedCommit, to id: String, maxEvents: Int, notifyAs instance: String? = nil,
+                       on connection: PostgresConnection) throws {
         let operation = "commitTurn(\(id))"
         let locked = try connection.pipeline([.command("BEGIN"), .prepared(lockForCommit, [.text(id)])],
                                              operation: operation)[1]
@@ -89,6 +92,10 @@ extension PostgresSessionDatabase {
             .text(id), .int(messageCount), .int(lastSeq), .int(eventCount), .optionalText(commit.usageJSON),
             .optionalText(commit.clearedUsageJSON), commit.lastUsedAt.map(PostgresValue.double) ?? .null,
             .bool(setMark), .optionalText(mark), .optionalText(commit.pendingApprovalsJSON)]))
+        if let instance, let last = commit.events.last {
+            let notice = SessionNotice(kind: .events, sessionId: id, queryId: last.queryId, seq: lastSeq, instance: instance)
+            steps.append(.prepared(PostgresNotifier.notify, [.text(PostgresNotifier.channel), .text(notice.payload)]))
+        }
         steps.append(.command("COMMIT"))
         _ = try connection.pipeline(steps, operation: operation)
     }

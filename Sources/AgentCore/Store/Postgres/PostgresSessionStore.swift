@@ -11,6 +11,8 @@ public final class PostgresSessionStore: SessionStore {
     public let settings: Settings
     let pool: PostgresPool
     private let healthState = StoreHealthState()
+    /// Wake-ups between the responders sharing this database (LISTEN/NOTIFY).
+    public let notifier: PostgresNotifier
 
     /// Connects and brings the schema up to date (under an advisory lock, so responders starting
     /// together migrate once). Throws `StoreError.schemaTooNew` for a database written by a
@@ -22,6 +24,7 @@ public final class PostgresSessionStore: SessionStore {
     init(settings: Settings, migrations: [PostgresMigration]) async throws {
         self.settings = settings
         pool = PostgresPool(settings: settings.connection, size: settings.poolSize)
+        notifier = PostgresNotifier(pool: pool, instance: settings.instance)
         do {
             _ = try await pool.perform("migrate") { try PostgresMigrator(migrations: migrations).migrate($0) }
         } catch {
@@ -44,6 +47,7 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     public func close() async {
+        await notifier.stop()
         await pool.stop()
     }
 
@@ -101,9 +105,11 @@ public final class PostgresSessionStore: SessionStore {
     public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws {
         let encoded = try Self.encode(commit, sessionId: sessionId)
         let maxEvents = max(1, settings.maxEventsPerSession)
+        let notifyAs = settings.instance
         try await write("commitTurn(\(sessionId))") {
-            try PostgresSessionDatabase.commit(encoded, to: sessionId, maxEvents: maxEvents, on: $0)
+            try PostgresSessionDatabase.commit(encoded, to: sessionId, maxEvents: maxEvents, notifyAs: notifyAs, on: $0)
         }
+        if !commit.events.isEmpty { StoreNotifyMetrics.sent(.events) }
     }
 
     public func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent] {

@@ -1,0 +1,68 @@
+import Foundation
+import Synchronization
+
+/// A wake-up that is not lost when it rings before anyone waits: `ring` sets it, `wait` returns
+/// at once if it is set (and unsets it), else suspends until a ring or the timeout.
+///
+/// Threading: `ring` from any thread (the bus's listener thread); `wait` from one task at a time.
+final class Doorbell: Sendable {
+    private struct State {
+        var rung = false
+        var waiter: CheckedContinuation<Void, Never>?
+        var generation = 0
+        /// The wait whose timeout fired before it had suspended.
+        var expired = 0
+    }
+
+    private let state = Mutex(State())
+
+    func ring() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.rung = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns after a ring (possibly one before the call) or after `timeout`, whichever comes first.
+    func wait(timeout: Duration) async {
+        let generation = state.withLock { state -> Int in
+            state.generation += 1
+            return state.generation
+        }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            self?.expire(generation)
+        }
+        defer { timer.cancel() }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { state -> Bool in
+                if state.rung || state.expired == generation {
+                    state.rung = false
+                    return true
+                }
+                state.waiter = continuation
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    /// The timeout of wait number `generation`: resumes it if it still waits.
+    private func expire(_ generation: Int) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard state.generation == generation else { return nil }
+            guard let waiter = state.waiter else {
+                state.expired = generation
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+}

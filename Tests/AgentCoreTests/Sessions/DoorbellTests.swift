@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+@testable import AgentCore
+
+/// The wake-up a cross-responder follower waits on: a ring is never lost, whether it comes
+/// before the wait or during it, and a wait without a ring ends at its timeout.
+@Suite struct DoorbellTests {
+    static func seconds(_ work: () async -> Void) async -> Double {
+        let start = ContinuousClock.now
+        await work()
+        let elapsed = (ContinuousClock.now - start).components
+        return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+    }
+
+    @Test func aRingBeforeTheWaitIsKeptForIt() async {
+        let bell = Doorbell()
+        bell.ring()
+        bell.ring()
+        // Lost, it would cost the whole timeout.
+        #expect(await Self.seconds { await bell.wait(timeout: .seconds(30)) } < 10)
+        // Two rings are one wake-up: the next wait waits again.
+        #expect(await Self.seconds { await bell.wait(timeout: .milliseconds(100)) } >= 0.09)
+    }
+
+    @Test func aRingDuringTheWaitWakesIt() async {
+        let bell = Doorbell()
+        let ringer = Task {
+            try? await Task.sleep(for: .milliseconds(100))
+            bell.ring()
+        }
+        #expect(await Self.seconds { await bell.wait(timeout: .seconds(30)) } < 10)
+        await ringer.value
+    }
+
+    @Test func aWaitWithoutARingEndsAtItsTimeout() async {
+        let bell = Doorbell()
+        let elapsed = await Self.seconds { await bell.wait(timeout: .milliseconds(50)) }
+        #expect(elapsed >= 0.045 && elapsed < 10)
+        // A ring after a timed-out wait is kept for the next one.
+        bell.ring()
+        #expect(await Self.seconds { await bell.wait(timeout: .seconds(30)) } < 10)
+    }
+}
