@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -12,7 +13,7 @@ struct APIContractTests {
 
     @Test("a session's lifecycle: create, list, read, usage, clear, delete, then 404")
     func sessionLifecycle() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let created = try await agent.postJSON("/sessions", [:])
         #expect(created.status == 200, "\(agent.logs)")
@@ -65,7 +66,7 @@ struct APIContractTests {
 
     @Test("POST /agent/query answers with the final text and usage; a chosen id creates that session")
     func blockingQuery() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let answer = try await agent.postJSON("/agent/query", ["message": "hello there", "stream": true, "extra": [1, 2]])
         #expect(answer.status == 200, "\(answer.text)\n\(agent.logs)")
@@ -101,7 +102,7 @@ struct APIContractTests {
 
     @Test("an empty or null session_id creates a new session each time")
     func emptySessionIdCreates() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let a = try await agent.postJSON("/agent/query", ["message": "a", "session_id": ""]).json()
         let b = try await agent.postJSON("/agent/query", ["message": "b", "session_id": .null]).json()
@@ -111,7 +112,7 @@ struct APIContractTests {
 
     @Test("422 bodies for the query request are pydantic's, byte for byte")
     func queryValidationErrors() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let cases: [(String, String)] = [
             ("{}", #"{"detail":[{"type":"missing","loc":["body","message"],"msg":"Field required","input":{}}]}"#),
@@ -144,7 +145,7 @@ struct APIContractTests {
 
     @Test("invalid session ids in the path are 422; unknown ones are 404")
     func pathSessionIds() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let long = String(repeating: "a", count: 129)
         for id in [long, "semi%3Bcolon", "sp%20ace"] {
@@ -159,7 +160,7 @@ struct APIContractTests {
 
     @Test("unknown paths, wrong methods, bodies too large: FastAPI's shapes")
     func routingErrors() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let unknown = try await agent.client.get("/agent/nothing")
         #expect(unknown.status == 404 && unknown.text == #"{"detail":"Not Found"}"#)
@@ -181,7 +182,7 @@ struct APIContractTests {
 
     @Test("a blocking query whose model fails after its retries is a 500 with the reason")
     func modelFailureIs500() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_MODEL_MAX_ATTEMPTS": "2"])
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_MODEL_MAX_ATTEMPTS": "2"])
         defer { agent.stop() }
         try await agent.llm.script(["status": 500, "error": "upstream exploded"], ["status": 500, "error": "upstream exploded"])
         let response = try await agent.postJSON("/agent/query", ["message": "hi", "session_id": "fails"])
@@ -197,7 +198,7 @@ struct APIContractTests {
 
     @Test("GET /tools lists the built-in tools with JSON Schemas")
     func toolsList() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let tools = try #require(try await agent.client.get("/tools").json()["tools"]?.arrayValue)
         let byName = Dictionary(tools.compactMap { tool in tool["name"]?.stringValue.map { ($0, tool) } }) { a, _ in a }
@@ -213,7 +214,7 @@ struct APIContractTests {
 
     @Test("POST /sessions honours system_prompt; other sessions get the configured default")
     func systemPromptHonoured() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_AGENT_SYSTEM_PROMPT": "Default prompt."])
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_AGENT_SYSTEM_PROMPT": "Default prompt."])
         defer { agent.stop() }
         let created = try await agent.postJSON("/sessions", ["system_prompt": "You are a pirate."]).json()
         let id = try #require(created["session_id"]?.stringValue)
@@ -233,7 +234,7 @@ struct APIContractTests {
 
     @Test("GET /sessions/{id}/messages pages the history oldest to newest")
     func messagesPaging() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         for word in ["one", "two", "three"] {
             _ = try await agent.postJSON("/agent/query", ["message": .string(word), "session_id": "paged"])
@@ -255,7 +256,7 @@ struct APIContractTests {
 
     @Test("GET /sessions/{id}/events replays after a seq (query or Last-Event-ID) and follows a running query")
     func eventReplayAndFollow() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let first = try await agent.query("one", session: "replayed")
         let all = try QueryStream(try await agent.client.stream("/sessions/replayed/events"))
@@ -286,7 +287,7 @@ struct APIContractTests {
             let beyond = try await agent.client.stream(path, headers: headers, timeout: 10)
             #expect(beyond.status == 200 && beyond.events.isEmpty && beyond.frames.last?.text == ": done", "\(beyond.frames.map(\.text))")
         }
-        #expect(agent.stack.responder.process.isRunning, "\(agent.logs)")
+        #expect(agent.responder.process.isRunning, "\(agent.logs)")
     }
 
     /// Nothing spent is a known cost: 0, not null (null is for calls to an unpriced model).

@@ -1,3 +1,4 @@
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -5,7 +6,7 @@ import Testing
 struct BodyLimitTests {
     @Test("a 2 MiB body gets the responder's JSON 413 and nothing breaks", arguments: WebServerInstance.Kind.allCases)
     func twoMebibytesIsRejectedByTheResponder(kind: WebServerInstance.Kind) async throws {
-        let stack = try TestStack(kind)
+        let stack = try TestStack(kind, model: .none)
         defer { stack.stop() }
         let response = try await stack.client.request("POST", "/status", body: Data(repeating: 0x41, count: 2 << 20))
         #expect(response.status == 413, "\(stack.logs)")
@@ -17,7 +18,7 @@ struct BodyLimitTests {
 
     @Test("a body under the cap is read whole and routed")
     func bodyUnderTheCapIsRouted() async throws {
-        let stack = try TestStack()
+        let stack = try TestStack(model: .none)
         defer { stack.stop() }
         let response = try await stack.client.request("POST", "/health", body: Data(repeating: 0x41, count: 1000 * 1024))
         #expect(response.status == 405, "a body under 1 MiB reaches the router: \(response.status) \(response.text)")
@@ -25,7 +26,7 @@ struct BodyLimitTests {
 
     @Test("a body above nginx's own limit is refused by nginx and the responder stays up")
     func bodyAboveTheWebServerLimit() async throws {
-        let stack = try TestStack()
+        let stack = try TestStack(model: .none)
         defer { stack.stop() }
         let response = try await stack.client.request("POST", "/status", body: Data(repeating: 0x41, count: 5 << 20))
         #expect(response.status == 413)
@@ -35,7 +36,7 @@ struct BodyLimitTests {
 
     @Test("a smaller --max-body-bytes is enforced")
     func configuredCap() async throws {
-        let stack = try TestStack(responderArguments: ["--max-body-bytes", "100"])
+        let stack = try TestStack(model: .none, arguments: ["--max-body-bytes", "100"])
         defer { stack.stop() }
         let response = try await stack.client.request("POST", "/health", body: Data(repeating: 0x41, count: 101))
         #expect(response.status == 413)

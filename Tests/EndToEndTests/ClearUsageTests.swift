@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -17,18 +18,18 @@ struct ClearUsageTests {
 
     @Test("clear zeroes usage; lifetime_usage and a token budget go on, and survive a restart")
     func clearResetsUsageNotLifetime() async throws {
-        let stack = try DurableStack(environment: ["AGENT_FCGI_AGENT_BUDGET_MAX_TOKENS": "25"])
+        let stack = try TestStack(environment: ["AGENT_FCGI_AGENT_BUDGET_MAX_TOKENS": "25"])
         defer { stack.stop() }
         try await stack.llm.script([Self.answer("first answer"), Self.answer("second answer"), Self.answer("never sent")])
         let ask: @Sendable (String) async throws -> HTTPTestResponse = { message in
-            try await stack.post("/agent/query", ["message": .string(message), "session_id": "budgeted"])
+            try await stack.postJSON("/agent/query", ["message": .string(message), "session_id": "budgeted"])
         }
 
         let first = try await ask("How much is this going to cost?")
         #expect(first.status == 200, "\(first.text)\n\(stack.responderLog.suffix(2000))")
         #expect(Self.usageTokens(try first.json(), "usage") == 15)
 
-        let cleared = try await stack.post("/sessions/budgeted/clear", [:])
+        let cleared = try await stack.postJSON("/sessions/budgeted/clear", [:])
         #expect(cleared.status == 200, "\(cleared.text)")
         let afterClear = try await stack.getJSON("/sessions/budgeted")
         #expect(afterClear["usage"] == APIContractTests.zeroUsage, "clear resets usage to zero: \(afterClear)")
@@ -53,7 +54,7 @@ struct ClearUsageTests {
         #expect(listed?["title"] == "How much is this going to cost?", "\(String(describing: listed))")
 
         // A clear after the restart resets usage again and still not the budget.
-        #expect(try await stack.post("/sessions/budgeted/clear", [:]).status == 200)
+        #expect(try await stack.postJSON("/sessions/budgeted/clear", [:]).status == 200)
         let refused = try await ask("Cleared, so can I go on?")
         #expect(try refused.json()["detail"] == "session budget exhausted: 30 of 25 tokens used", "\(refused.text)")
         let final = try await stack.getJSON("/sessions/budgeted")

@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -42,7 +43,7 @@ struct CrashExitTests {
         // every thread), and on a test machine running the whole suite at once 270 threads can
         // take it past the 1 s agent-fcgi waits; the path is the same with 256.
         let stack = try await HTTPTestClient.onThread {
-            try TestStack(responderArguments: ["--workers", "16"], responderEnvironment: ["SWIFT_BACKTRACE": setting])
+            try TestStack(model: .none, arguments: ["--workers", "16"], environment: ["SWIFT_BACKTRACE": setting])
         }
         defer { stack.stop() }
         let client = stack.client

@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -33,7 +34,7 @@ struct DeploymentKitTests {
 
     @Test("the harness serves tests with conf/nginx-fastcgi.conf itself, placeholders filled and nothing else changed")
     func harnessUsesTheConfFile() throws {
-        let stack = try TestStack()
+        let stack = try TestStack(model: .none)
         defer { stack.stop() }
         let used = try String(contentsOfFile: stack.directory + "/nginx-fastcgi.conf", encoding: .utf8)
         let expected = try Self.read("conf/nginx-fastcgi.conf")

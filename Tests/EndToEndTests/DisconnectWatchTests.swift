@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -14,12 +15,12 @@ struct DisconnectWatchTests {
     @Test("a client gone during a silent model step cancels it, and the model connection closes within about a second",
           arguments: ["/agent/query-stream", "/agent/query-stream-delta"])
     func cancelDuringSilentStep(path: String) async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_ON_DISCONNECT": "cancel"])
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_SESSIONS_ON_DISCONNECT": "cancel"])
         defer { agent.stop() }
         try await agent.llm.script(Self.stallingAnswer)
         let session = "walked-away"
         let hangUp = Atomic<Bool>(false)
-        let port = agent.stack.webServer.port
+        let port = agent.webServer.port
         let client = Task {
             try await HTTPTestClient.onThread { () -> Double in
                 let connection = try RawConnection(port: port, timeout: 30)

@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -20,7 +21,7 @@ struct DurabilityTests {
 
     @Test("kill -9 mid-query: history is the last completed step, the log ends interrupted+usage, the session goes on")
     func killMidQuery() async throws {
-        let stack = try DurableStack()
+        let stack = try TestStack()
         defer { stack.stop() }
         try await stack.llm.script([Self.toolStep("call_1", "2+3"), Self.toolStep("call_2", "3*4"),
                                     Self.slowText(words: 60, delayMs: 150)])
@@ -74,7 +75,7 @@ struct DurabilityTests {
         // The session works again, with the recovered history, and seq continues upward.
         let requestsBefore = try await stack.llm.requests().count
         try await stack.llm.script([["text": "after the crash"]])
-        let answer = try await stack.post("/agent/query", Self.query("again", session: "crash-1"))
+        let answer = try await stack.postJSON("/agent/query", Self.query("again", session: "crash-1"))
         #expect(answer.status == 200, "\(answer.text)")
         #expect(try answer.json()["response"] == "after the crash")
         let sent = try await stack.llm.requests()
@@ -91,7 +92,7 @@ struct DurabilityTests {
 
     @Test("a dropped stream resumes with exactly the missing events: live, after the end, after a restart")
     func resumeDroppedStream() async throws {
-        let stack = try DurableStack()
+        let stack = try TestStack()
         defer { stack.stop() }
         try await stack.llm.script([Self.toolStep("call_1", "1+1"), Self.slowText(words: 40, delayMs: 120)])
         let seen = try await stack.readStream("POST", "/agent/query-stream-delta", body: Self.query("go", session: "resume-1")) {

@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 struct EndpointTests {
     @Test("health, ping and status answer through the web server", arguments: WebServerInstance.Kind.allCases)
     func healthPingStatus(kind: WebServerInstance.Kind) async throws {
-        let stack = try TestStack(kind)
+        let stack = try TestStack(kind, model: .none)
         defer { stack.stop() }
         let health = try await stack.client.get("/health")
         #expect(health.status == 200, "\(stack.logs)")
@@ -34,7 +35,7 @@ struct EndpointTests {
 
     @Test("unknown path is 404 and a wrong method is 405 with Allow, in FastAPI's shapes")
     func notFoundAndMethodNotAllowed() async throws {
-        let stack = try TestStack()
+        let stack = try TestStack(model: .none)
         defer { stack.stop() }
         let missing = try await stack.client.get("/no/such/route")
         #expect(missing.status == 404)
@@ -48,7 +49,7 @@ struct EndpointTests {
 
     @Test("bad diagnostics parameters are 422 with pydantic's wording")
     func diagnosticsValidation() async throws {
-        let stack = try TestStack()
+        let stack = try TestStack(model: .none)
         defer { stack.stop() }
         let notANumber = try await stack.client.get("/diagnostics/stream?events=abc")
         #expect(notANumber.status == 422)
@@ -60,7 +61,7 @@ struct EndpointTests {
 
     @Test("the static page is served at / and the API under a base path is routed")
     func staticPageAndBasePath() async throws {
-        let stack = try TestStack(responderArguments: ["--base-path", "/agent-api/"])
+        let stack = try TestStack(model: .none, arguments: ["--base-path", "/agent-api/"])
         defer { stack.stop() }
         let page = try await stack.client.get("/")
         #expect(page.status == 200)

@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -10,7 +11,7 @@ struct FastCGIConnectionTests {
 
     @Test("FCGI_KEEP_CONN: each request on the connection is checked and answered; an idle one is closed quietly")
     func keptConnection() async throws {
-        let stack = try await HTTPTestClient.onThread { try TestStack(responderArguments: ["--read-timeout-seconds", "1"]) }
+        let stack = try await HTTPTestClient.onThread { try TestStack(model: .none, arguments: ["--read-timeout-seconds", "1"]) }
         defer { stack.stop() }
         let socketPath = stack.responder.socketPath
         let outcome = try await HTTPTestClient.onThread { () -> ([Int], Bool) in

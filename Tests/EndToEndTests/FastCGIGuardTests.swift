@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -41,7 +42,7 @@ struct FastCGIGuardTests {
 
     @Test("malformed records close only their connection, each with one log line; the process serves on")
     func malformedRecords() async throws {
-        let stack = try await HTTPTestClient.onThread { try TestStack() }
+        let stack = try await HTTPTestClient.onThread { try TestStack(model: .none) }
         defer { stack.stop() }
         let socketPath = stack.responder.socketPath
         for (name, bytes) in Self.malformed {
@@ -72,7 +73,7 @@ struct FastCGIGuardTests {
 
     @Test("500 connections of random bytes: all rejected, never a crash or restart, /health answers")
     func garbageConnections() async throws {
-        let stack = try await HTTPTestClient.onThread { try TestStack() }
+        let stack = try await HTTPTestClient.onThread { try TestStack(model: .none) }
         defer { stack.stop() }
         let socketPath = stack.responder.socketPath
         let seed: UInt64 = 0x12_2025
@@ -104,7 +105,7 @@ struct FastCGIGuardTests {
 
     @Test("REMOTE_USER with a NUL, a control byte or invalid UTF-8 is a 400, never a truncated identity")
     func remoteUserByteForByte() async throws {
-        let stack = try await HTTPTestClient.onThread { try TestStack() }
+        let stack = try await HTTPTestClient.onThread { try TestStack(model: .none) }
         defer { stack.stop() }
         let socketPath = stack.responder.socketPath
         func call(_ method: String, _ uri: String, user: [UInt8], body: [UInt8] = []) async throws -> (status: Int, body: String)? {

@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -15,15 +16,15 @@ struct FullDiskTests {
     func fullDiskTurnLeavesHistoryUnchanged() async throws {
         let disk = try SmallDisk(megabytes: 8)
         defer { disk.remove() }
-        let stack = try DurableStack(storeDirectory: disk.path)
+        let stack = try TestStack(storeDirectory: disk.path)
         defer { stack.stop() }
-        let first = try await stack.post("/agent/query", ["message": "before", "session_id": "fd-1"])
+        let first = try await stack.postJSON("/agent/query", ["message": "before", "session_id": "fd-1"])
         #expect(first.status == 200, "\(first.text)")
 
         // Room for the small writes that start a query, not for a 300 KB turn.
         try disk.fill(leaving: 128 * 1024)
         let requestsBefore = try await stack.llm.requests().count
-        let blocking = try await stack.post("/agent/query", ["message": .string(Self.bigMessage), "session_id": "fd-1"])
+        let blocking = try await stack.postJSON("/agent/query", ["message": .string(Self.bigMessage), "session_id": "fd-1"])
         #expect(try await stack.llm.requests().count == requestsBefore + 1, "admission passed: the model was called")
         #expect(blocking.status == 503, "\(blocking.status) \(blocking.text.prefix(400))\n\(stack.responderLog.suffix(2000))")
         #expect(blocking.headers["retry-after"] != nil)
@@ -52,7 +53,7 @@ struct FullDiskTests {
         // Space again: the next model call sees only the stored history.
         disk.emptyFiller()
         #expect(try await StoreFailureTests.waitForHealth("healthy", stack), "\(stack.responderLog.suffix(2000))")
-        let again = try await stack.post("/agent/query", ["message": "after", "session_id": "fd-1"])
+        let again = try await stack.postJSON("/agent/query", ["message": "after", "session_id": "fd-1"])
         #expect(again.status == 200, "\(again.text)")
         let sent = try await stack.llm.requests().last?["body"]?["messages"]?.arrayValue?.compactMap { $0["content"]?.stringValue }
         #expect(sent?.contains(Self.bigMessage) == false && sent?.suffix(3) == ["before", "echo: before", "after"],

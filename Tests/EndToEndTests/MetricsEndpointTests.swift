@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -13,7 +14,7 @@ struct MetricsEndpointTests {
 
     @Test("/metrics is valid Prometheus text and request counters move with traffic, by route template")
     func requestCountersMove() async throws {
-        let stack = try TestStack()
+        let stack = try TestStack(model: .none)
         defer { stack.stop() }
         let before = try await scrape(stack.client, stack.logs)
         for _ in 0..<3 { _ = try await stack.client.get("/ping") }
@@ -52,7 +53,7 @@ struct MetricsEndpointTests {
 
     @Test("model calls, retries, tokens, cost, tools, sessions, store commits and stream events are counted")
     func agentCountersMove() async throws {
-        let stack = try FakeLLMStack()
+        let stack = try TestStack()
         defer { stack.stop() }
         // One transport retry (a 500, then an answer), then a tool call round trip.
         try await stack.llm.script([["status": 500], ["text": "recovered"],

@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -11,9 +12,9 @@ struct OpenAIClientTests {
 
     /// Runs one scenario of openai_client.py and decodes the JSON it prints; skips the test
     /// when the client cannot be installed (PyPI unreachable).
-    static func run(_ scenario: String, against agent: AgentStack) async throws -> JSONValue {
-        let process = try ManagedProcess(runner, [script, "http://127.0.0.1:\(agent.stack.webServer.port)", scenario],
-                                         logPath: agent.stack.directory + "/openai-\(scenario).log")
+    static func run(_ scenario: String, against agent: TestStack) async throws -> JSONValue {
+        let process = try ManagedProcess(runner, [script, "http://127.0.0.1:\(agent.webServer.port)", scenario],
+                                         logPath: agent.directory + "/openai-\(scenario).log")
         let code = await OpenAPITests.waitForExit(process, timeout: 360)
         if code == 77 { try Test.cancel("skipped: the openai client could not be installed from PyPI:\n\(process.log)") }
         guard code == 0 else {
@@ -27,7 +28,7 @@ struct OpenAIClientTests {
 
     @Test("models.list() shows the agent and one agent:<name> per allowed model")
     func listsModels() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_MODEL_ALLOWED": "other-model,big-model"])
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_MODEL_ALLOWED": "other-model,big-model"])
         defer { agent.stop() }
         let out = try await Self.run("models", against: agent)
         #expect(out["ids"] == ["agent", "agent:fake-model", "agent:other-model", "agent:big-model"], "\(out)")
@@ -35,7 +36,7 @@ struct OpenAIClientTests {
 
     @Test("a non-streaming answer that used a server-side tool comes back as content, without tool_calls")
     func nonStreamingAnswerUsedAServerSideTool() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(
             ["tool_calls": [["name": "calculator", "arguments": ["expression": "2+3"]]],
@@ -57,7 +58,7 @@ struct OpenAIClientTests {
 
     @Test("a streamed answer arrives in chunks, with usage in the last one")
     func streamedAnswerWithUsage() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["text": "one two three four five", "usage": ["prompt_tokens": 12, "completion_tokens": 5]])
         let out = try await Self.run("stream", against: agent)
@@ -70,7 +71,7 @@ struct OpenAIClientTests {
 
     @Test("X-Session-Id continues the conversation: only the new user message is added to the stored session")
     func conversationContinuedWithSessionId() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let out = try await Self.run("session", against: agent)
         let session = try #require(out["session_id"]?.stringValue, "\(out)")
@@ -89,7 +90,7 @@ struct OpenAIClientTests {
 
     @Test("an unknown model raises the client's NotFoundError with OpenAI's error body")
     func unknownModelRaisesNotFound() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let out = try await Self.run("error", against: agent)
         #expect(out["raised"] == "NotFoundError" && out["status"] == 404 && out["code"] == "model_not_found", "\(out)")

@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -9,7 +10,7 @@ struct OpenAIFrontDoorTests {
     static let user: JSONValue = ["role": "user", "content": "Go."]
 
     /// The `data:` payloads of a streamed answer, `[DONE]` included, chunks decoded.
-    static func frames(_ agent: AgentStack, _ body: JSONValue, headers: [(String, String)] = []) async throws
+    static func frames(_ agent: TestStack, _ body: JSONValue, headers: [(String, String)] = []) async throws
         -> (raw: [String], chunks: [JSONValue], stream: HTTPTestStream) {
         let stream = try await agent.stream("/v1/chat/completions", body, headers: headers)
         let raw = stream.events.compactMap(\.data)
@@ -23,7 +24,7 @@ struct OpenAIFrontDoorTests {
 
     @Test("text written before a tool call streams too, set apart from the answer; frames end with [DONE]")
     func narrationBeforeToolsIsSeparated() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["text": "Let me check.", "tool_calls": [["name": "calculator", "arguments": ["expression": "6*7"]]]],
                                    ["text": "It is 42."])
@@ -39,7 +40,7 @@ struct OpenAIFrontDoorTests {
 
     @Test("with a response_format the stream carries the checked answer once, after a retry too")
     func responseFormatAnswerIsSentWhole() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["text": "Sure: it is 42"], ["text": #"{"answer": 42}"#])
         let (raw, chunks, _) = try await Self.frames(agent, ["model": "agent", "stream": true, "messages": [Self.user],
@@ -51,7 +52,7 @@ struct OpenAIFrontDoorTests {
 
     @Test("a query that fails mid-stream ends with an OpenAI error frame, then [DONE]")
     func failureEndsWithAnErrorFrame() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["status": 400, "error": "context too long for this model"])
         let (raw, chunks, _) = try await Self.frames(agent, ["model": "agent", "stream": true, "messages": [Self.user],
@@ -65,7 +66,7 @@ struct OpenAIFrontDoorTests {
 
     @Test("sampling options pass through to the provider")
     func samplingPassesThrough() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let answer = try await agent.postJSON("/v1/chat/completions", ["model": "agent", "messages": [Self.user], "max_tokens": 77,
                                                                        "temperature": 0.3, "top_p": 0.5, "stop": "END"])
@@ -76,7 +77,7 @@ struct OpenAIFrontDoorTests {
 
     @Test("an unknown X-Session-Id creates that session from the messages; later calls add their last message only")
     func chosenSessionIdIsCreatedThenContinued() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let first = try await agent.postJSON("/v1/chat/completions", ["model": "agent", "messages": [
             ["role": "developer", "content": "Answer in French."], ["role": "user", "content": "Hello"],
@@ -99,7 +100,7 @@ struct OpenAIFrontDoorTests {
         let authDirectory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-auth")
         defer { try? FileManager.default.removeItem(atPath: authDirectory) }
         let auth = try await HTTPTestClient.onThread { try OwnerScopingTests.makeAuth(in: authDirectory) }
-        let agent = try await AgentStack.start(basicAuthFile: auth)
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, basicAuthFile: auth)
         defer { agent.stop() }
         let alice = OwnerScopingTests.basic("alice"), bob = OwnerScopingTests.basic("bob")
         let created = try await agent.postJSON("/v1/chat/completions", ["model": "agent", "messages": [Self.user]], headers: alice)

@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -53,7 +54,7 @@ struct OpenAPITests {
 
     @Test("the live API conforms to openapi.yaml (schemathesis), and stream events match StreamEvent")
     func liveResponsesConform() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_MAX_QUEUE_PER_SESSION": "100"])
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_SESSIONS_MAX_QUEUE_PER_SESSION": "100"])
         defer { agent.stop() }
         // Record events of every kind the fake can produce: text, reasoning, tool calls, errors.
         try await agent.llm.script(
@@ -70,12 +71,12 @@ struct OpenAPITests {
         for stream in [step.raw, delta.raw, failed.raw, replay] {
             lines += stream.events.compactMap(\.data)
         }
-        let eventsFile = agent.stack.directory + "/events.jsonl"
+        let eventsFile = agent.directory + "/events.jsonl"
         try lines.joined(separator: "\n").write(toFile: eventsFile, atomically: true, encoding: .utf8)
 
         let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/check-openapi").path
-        let check = try ManagedProcess(script, ["http://127.0.0.1:\(agent.stack.webServer.port)", eventsFile],
-                                       logPath: agent.stack.directory + "/check-openapi.log")
+        let check = try ManagedProcess(script, ["http://127.0.0.1:\(agent.webServer.port)", eventsFile],
+                                       logPath: agent.directory + "/check-openapi.log")
         let code = await Self.waitForExit(check, timeout: 400)
         if code == 77 {
             print("OpenAPITests: SKIPPED the schemathesis run, PyPI is unreachable:\n\(check.log)")

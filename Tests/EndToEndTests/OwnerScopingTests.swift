@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -31,7 +32,7 @@ struct OwnerScopingTests {
         let authDirectory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-auth")
         defer { try? FileManager.default.removeItem(atPath: authDirectory) }
         let auth = try await HTTPTestClient.onThread { try Self.makeAuth(in: authDirectory) }
-        let agent = try await AgentStack.start(basicAuthFile: auth)
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, basicAuthFile: auth)
         defer { agent.stop() }
         let alice = Self.basic("alice"), bob = Self.basic("bob")
 
@@ -78,7 +79,7 @@ struct OwnerScopingTests {
         let authDirectory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-auth")
         defer { try? FileManager.default.removeItem(atPath: authDirectory) }
         let auth = try await HTTPTestClient.onThread { try Self.makeAuth(in: authDirectory) }
-        let agent = try await AgentStack.start(basicAuthFile: auth)
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, basicAuthFile: auth)
         defer { agent.stop() }
         let alice = Self.basic("alice")
         for id in ["alice-1", "alice-2"] {
@@ -92,7 +93,7 @@ struct OwnerScopingTests {
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-shipped")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let shipped = try await HTTPTestClient.onThread {
-            try WebServerInstance(.nginx, directory: directory, socketPath: agent.stack.responder.socketPath)
+            try WebServerInstance(.nginx, directory: directory, socketPath: agent.responder.socketPath)
         }
         defer { shipped.stop() }
         let open = HTTPTestClient(port: shipped.port)
@@ -136,7 +137,7 @@ struct OwnerScopingTests {
     /// forged `Authorization: Basic` header reaches the responder as no principal at all.
     @Test("shipped confs, no auth on: a Basic header is no principal", arguments: WebServerInstance.Kind.allCases)
     func forgedBasicHeaderIsNoPrincipal(kind: WebServerInstance.Kind) async throws {
-        let agent = try await AgentStack.start(kind)
+        let agent = try await TestStack.start(kind, model: .fakeSingleAttempt)
         defer { agent.stop() }
         let forged = [("Authorization", "Basic " + Data("alice:wrong".utf8).base64EncodedString())]
         let created = try await agent.postJSON("/agent/query", ["message": "hi", "session_id": .string("forged-\(kind)")], headers: forged)
@@ -145,7 +146,7 @@ struct OwnerScopingTests {
         #expect(listed.compactMap { $0["session_id"]?.stringValue } == ["forged-\(kind)"], "the session is anonymous")
         var line: [String: String]?
         _ = TestEnvironment.waitUntil(timeout: 5) {
-            line = LogLines.access(agent.stack.responder.process.log).first { $0["path"] == "/agent/query" }
+            line = LogLines.access(agent.responder.process.log).first { $0["path"] == "/agent/query" }
             return line != nil
         }
         let access = try #require(line, "no access line\n\(agent.logs)")

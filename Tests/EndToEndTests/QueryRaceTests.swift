@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -11,7 +12,7 @@ import Testing
 struct QueryRaceTests {
     @Test("8 clients × 16 requests mix queries, streams, DELETE and clear on 5 sessions: no 5xx, no internal error, /health healthy")
     func racesAreConflictsNotServerErrors() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         // Answers that take a little while, so DELETE and clear meet running and queued queries.
         try await agent.llm.script(Array(repeating: ["text": "one two three four", "token_delay_ms": 15], count: 400))
@@ -43,7 +44,7 @@ struct QueryRaceTests {
         }
     }
 
-    static func perform(_ operation: Int, on id: String, agent: AgentStack, outcomes: Outcomes) async throws {
+    static func perform(_ operation: Int, on id: String, agent: TestStack, outcomes: Outcomes) async throws {
         let label: String
         let status: Int
         var detail = ""

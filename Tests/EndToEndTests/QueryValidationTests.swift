@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -60,7 +61,7 @@ struct QueryValidationTests {
 
     @Test("each malformed query option is a 422 at its field, on every query endpoint")
     func everyMistakeIsA422AtItsField() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         for item in Self.cases {
             for path in ["/agent/query", "/agent/query-stream", "/agent/query-stream-delta"] {
@@ -81,7 +82,7 @@ struct QueryValidationTests {
 
     @Test("a body with several mistakes lists them all")
     func allMistakesOfABodyAreListed() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let answer = try await agent.postJSON("/agent/query", ["message": [["type": "text"]], "model": "x",
                                                                "tools": ["nope"], "response_format": ["type": "yaml"]])
@@ -92,7 +93,7 @@ struct QueryValidationTests {
 
     @Test("on /v1 the same mistakes are OpenAI's 400 invalid_request_error naming the field")
     func openAIFrontDoorErrors() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         func error(_ response: HTTPTestResponse) throws -> JSONValue {
             #expect(response.headers["content-type"] == "application/json")

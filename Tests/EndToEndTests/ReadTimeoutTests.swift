@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -22,7 +23,7 @@ struct ReadTimeoutTests {
     @Test("300 stalled peers straight to the socket are dropped after the timeout while /health answers through nginx")
     func stalledPeersAreDropped() async throws {
         let timeout = 1.0
-        let stack = try await HTTPTestClient.onThread { try TestStack(responderArguments: ["--read-timeout-seconds", "\(timeout)"]) }
+        let stack = try await HTTPTestClient.onThread { try TestStack(model: .none, arguments: ["--read-timeout-seconds", "\(timeout)"]) }
         defer { stack.stop() }
         let socketPath = stack.responder.socketPath
         let opened = Atomic<Bool>(false)

@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -17,7 +18,7 @@ struct SessionPolicyTests {
     static let stalledAnswer: JSONValue = ["text": "s1 s2 s3 s4", "stall_after": 2, "stall_ms": 60000]
 
     /// Starts a step stream in the background and waits until the model has received its request.
-    static func startSlowQuery(_ agent: AgentStack, session: String, requestsBefore: Int = 0) async throws -> Task<QueryStream, Error> {
+    static func startSlowQuery(_ agent: TestStack, session: String, requestsBefore: Int = 0) async throws -> Task<QueryStream, Error> {
         let task = Task { try await agent.query("slow", session: session) }
         let seen = try await agent.llm.waitForRequests(timeout: 10) { $0.count > requestsBefore }
         guard seen.count > requestsBefore else { throw TestFailure("the model never saw the query\n\(agent.logs)") }
@@ -26,7 +27,7 @@ struct SessionPolicyTests {
 
     @Test("queue: a second query on a busy session waits its turn and sees the first turn")
     func queueSerialises() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(Self.slowText(words: 20, delayMs: 50), ["text": "second answer"])
         let first = try await Self.startSlowQuery(agent, session: "queued")
@@ -44,7 +45,7 @@ struct SessionPolicyTests {
 
     @Test("queue: past max_queue_per_session waiting queries, the next one is a 409")
     func queueIsBounded() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_MAX_QUEUE_PER_SESSION": "1"])
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_SESSIONS_MAX_QUEUE_PER_SESSION": "1"])
         defer { agent.stop() }
         try await agent.llm.script(Self.stalledAnswer)
         let first = try await Self.startSlowQuery(agent, session: "crowded")
@@ -71,7 +72,7 @@ struct SessionPolicyTests {
 
     @Test("reject: a second query on a busy session is a 409 naming the running query")
     func rejectGives409() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_CONCURRENCY": "reject"])
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_SESSIONS_CONCURRENCY": "reject"])
         defer { agent.stop() }
         try await agent.llm.script(Self.stalledAnswer)
         let first = try await Self.startSlowQuery(agent, session: "busy")
@@ -89,7 +90,7 @@ struct SessionPolicyTests {
 
     @Test("reads of a session answer while a query runs on it")
     func readsDoNotWait() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         _ = try await agent.postJSON("/agent/query", ["message": "warm up", "session_id": "reading"])
         try await agent.llm.script(Self.stalledAnswer)
@@ -109,7 +110,7 @@ struct SessionPolicyTests {
 
     @Test("cancel stops a running query; the stream ends well-formed and the session works on")
     func cancelRunningQuery() async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(Self.stalledAnswer)
         let running = try await Self.startSlowQuery(agent, session: "stop-me")
@@ -127,7 +128,7 @@ struct SessionPolicyTests {
 
     @Test("clear and DELETE on a busy session cancel its query first", arguments: ["clear", "delete"])
     func clearAndDeleteCancel(operation: String) async throws {
-        let agent = try await AgentStack.start()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(Self.stalledAnswer)
         let running = try await Self.startSlowQuery(agent, session: "doomed")
@@ -150,7 +151,7 @@ struct SessionPolicyTests {
 
     @Test("idle sessions expire and are then 404; a busy one is kept")
     func expiry() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_SESSION_TIMEOUT_MINUTES": "0.01",
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_SESSIONS_SESSION_TIMEOUT_MINUTES": "0.01",
                                                  "AGENT_FCGI_SESSIONS_CLEANUP_INTERVAL_SECONDS": "0.1"])
         defer { agent.stop() }
         _ = try await agent.postJSON("/agent/query", ["message": "short-lived", "session_id": "ephemeral"])
@@ -173,7 +174,7 @@ struct SessionPolicyTests {
 
     @Test("past max_sessions idle sessions leave memory but come back; all busy is a 503 with Retry-After")
     func evictionAndCapacity() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_MAX_SESSIONS": "2"])
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_SESSIONS_MAX_SESSIONS": "2"])
         defer { agent.stop() }
         for id in ["s1", "s2", "s3"] {
             let answer = try await agent.postJSON("/agent/query", ["message": .string("hi \(id)"), "session_id": .string(id)])

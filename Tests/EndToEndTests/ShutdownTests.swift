@@ -1,3 +1,4 @@
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -5,7 +6,7 @@ import Testing
 struct ShutdownTests {
     @Test("SIGTERM during a stream: new requests get 503, the stream finishes, exit 0, socket removed")
     func termDrainsStreams() async throws {
-        let stack = try TestStack()
+        let stack = try TestStack(model: .none)
         defer { stack.stop() }
         // Long (10 s): on a loaded machine the /status poll below can take seconds to come back,
         // and the stream must still be running when the request after SIGTERM arrives, or the
@@ -29,7 +30,7 @@ struct ShutdownTests {
 
     @Test("the drain deadline ends a long stream cleanly with ': done' and exit 0")
     func drainDeadlineEndsStreams() async throws {
-        let stack = try TestStack(responderArguments: ["--drain-seconds", "1"])
+        let stack = try TestStack(model: .none, arguments: ["--drain-seconds", "1"])
         defer { stack.stop() }
         async let streamed = stack.client.stream("/diagnostics/stream?events=100&interval_ms=200")
         try await Self.waitForActiveStream(stack)
@@ -43,7 +44,7 @@ struct ShutdownTests {
 
     @Test("an idle responder exits 0 promptly on SIGTERM")
     func idleExit() async throws {
-        let stack = try TestStack()
+        let stack = try TestStack(model: .none)
         defer { stack.stop() }
         #expect(try await stack.client.get("/ping").status == 200)
         stack.responder.process.signal(SIGTERM)
@@ -52,7 +53,7 @@ struct ShutdownTests {
 
     @Test("HUP and USR1 go to their handlers and do not stop the responder")
     func hangupAndUser1AreDispatched() async throws {
-        let stack = try TestStack()
+        let stack = try TestStack(model: .none)
         defer { stack.stop() }
         stack.responder.process.signal(SIGHUP)
         stack.responder.process.signal(SIGUSR1)

@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 struct StreamingTests {
     @Test("diagnostics frames arrive one by one, not at the end", arguments: WebServerInstance.Kind.allCases)
     func framesArriveIncrementally(kind: WebServerInstance.Kind) async throws {
-        let stack = try TestStack(kind)
+        let stack = try TestStack(kind, model: .none)
         defer { stack.stop() }
         let stream = try await stack.client.stream("/diagnostics/stream?events=5&interval_ms=300")
         #expect(stream.status == 200, "\(stack.logs)")
@@ -25,7 +26,7 @@ struct StreamingTests {
 
     @Test("a quiet stream gets ': ping' heartbeats")
     func heartbeatsWhileIdle() async throws {
-        let stack = try TestStack(responderArguments: ["--heartbeat-seconds", "0.5"])
+        let stack = try TestStack(model: .none, arguments: ["--heartbeat-seconds", "0.5"])
         defer { stack.stop() }
         let stream = try await stack.client.stream("/diagnostics/stream?events=2&interval_ms=1600")
         #expect(stream.events.count == 2)
@@ -35,7 +36,7 @@ struct StreamingTests {
 
     @Test("a client killed mid-stream is counted as an abort and its worker is freed", arguments: WebServerInstance.Kind.allCases)
     func killedClientIsDetected(kind: WebServerInstance.Kind) async throws {
-        let stack = try TestStack(kind, responderArguments: ["--workers", "2"])
+        let stack = try TestStack(kind, model: .none, arguments: ["--workers", "2"])
         defer { stack.stop() }
         let output = stack.directory + "/curl.out"
         let curl = try ManagedProcess(try #require(TestEnvironment.executable("curl")),
@@ -66,7 +67,7 @@ struct StreamingTests {
 
     @Test("64 concurrent streams on 16 workers queue and all complete")
     func streamsQueueForWorkers() async throws {
-        let stack = try TestStack(responderArguments: ["--workers", "16"])
+        let stack = try TestStack(model: .none, arguments: ["--workers", "16"])
         defer { stack.stop() }
         let client = stack.client
         let results = try await withThrowingTaskGroup(of: HTTPTestStream.self) { group in

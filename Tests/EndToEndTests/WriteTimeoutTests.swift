@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 struct WriteTimeoutTests {
     @Test("a stalled reader times out the write, is counted, and frees its worker")
     func stalledReaderFreesWorker() async throws {
-        let stack = try TestStack(responderArguments: ["--workers", "2", "--write-timeout-seconds", "1"])
+        let stack = try TestStack(model: .none, arguments: ["--workers", "2", "--write-timeout-seconds", "1"])
         defer { stack.stop() }
         // 10 000 frames without pause are far more than the socket buffer holds.
         let stalled = try FastCGITestClient(socketPath: stack.responder.socketPath)
