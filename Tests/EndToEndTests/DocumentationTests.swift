@@ -10,7 +10,7 @@ struct DocumentationTests {
     /// Names the documents use that the project does not declare (standard library, schemas, headers).
     static let external: Set<String> = ["Task", "AsyncStream", "AsyncThrowingStream", "Atomic", "Mutex", "Synchronization",
                                         "Thread", "StreamEvent", "UsageInfo", "Allow", "AgentCore", "AgentFCGI", "CCurl", "CFCGI",
-                                        "CSQLite", "CPostgres", "CLinux"]
+                                        "CSQLite", "CPostgres", "CLinux", "AgentTestSupport"]
 
     static func read(_ relativePath: String) throws -> String {
         try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent(relativePath), encoding: .utf8)

@@ -60,11 +60,18 @@ public final class FakeLLM: Sendable {
         try await HTTPTestClient.onThread { try FakeLLM(directory: directory) }
     }
 
-    /// Runs `body` with a fresh fake that is stopped however the body ends.
+    /// Runs `body` with a fresh fake that is stopped however the body ends (stopping waits for
+    /// the exit, so it too runs on a thread of its own).
     public static func with<T>(_ body: (FakeLLM) async throws -> T) async throws -> T {
         let llm = try await start()
-        defer { llm.stop() }
-        return try await body(llm)
+        do {
+            let result = try await body(llm)
+            _ = try? await HTTPTestClient.onThread { llm.stop() }
+            return result
+        } catch {
+            _ = try? await HTTPTestClient.onThread { llm.stop() }
+            throw error
+        }
     }
 
     deinit {
