@@ -3,8 +3,8 @@ import AgentTestSupport
 import Foundation
 import Testing
 
-@Suite("Access log, slow requests and secrets in the responder's log")
-struct AccessLogTests {
+/// Access log, slow requests and secrets in the responder's log.
+@Suite struct AccessLogTests {
     static let basicAuth = ("Authorization", "Basic " + Data("alice:wonderland".utf8).base64EncodedString())
 
     /// nginx asks for a password and passes the user on as REMOTE_USER.
@@ -24,8 +24,8 @@ struct AccessLogTests {
         return found
     }
 
-    @Test("one access line per request with method, path, route, status, bytes, duration, session, owner and events")
-    func accessLinesCarryTheFields() async throws {
+    /// One access line per request with method, path, route, status, bytes, duration, session, owner and events.
+    @Test func accessLinesCarryTheFields() async throws {
         let authDirectory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-auth")
         defer { try? FileManager.default.removeItem(atPath: authDirectory) }
         let stack = try TestStack(basicAuthFile: try Self.basicAuthFile(authDirectory))
@@ -65,8 +65,8 @@ struct AccessLogTests {
         #expect(!stack.responder.process.log.contains(marker), "the user's message was logged:\n\(stack.responder.process.log)")
     }
 
-    @Test("a request slower than slow_request_seconds is a warning line, counted in /status and /metrics")
-    func slowRequestIsLogged() async throws {
+    /// A request slower than slow_request_seconds is a warning line, counted in /status and /metrics.
+    @Test func slowRequestIsLogged() async throws {
         let stack = try TestStack(arguments: ["--slow-request-seconds", "0.2"])
         defer { stack.stop() }
         try await stack.llm.script([["text": "slowly", "delay_ms": 400]])
@@ -83,8 +83,8 @@ struct AccessLogTests {
         #expect(metrics.value("agent_fcgi_slow_requests_total") == 1)
     }
 
-    @Test("an API key from the environment never appears in the log, even at trace level")
-    func apiKeyNeverLogged() async throws {
+    /// An API key from the environment never appears in the log, even at trace level.
+    @Test func apiKeyNeverLogged() async throws {
         let key = "sk-e2e-\(UUID().uuidString)"
         let stack = try TestStack(arguments: ["--log-level", "trace"], environment: ["OPENAI_API_KEY": key])
         defer { stack.stop() }
@@ -101,8 +101,8 @@ struct AccessLogTests {
         #expect(!log.contains(String(key.dropFirst(7).prefix(12))), "part of the API key is in the log")
     }
 
-    @Test("logging.format json writes each access line as one JSON object")
-    func jsonFormat() async throws {
+    /// Logging.format json writes each access line as one JSON object.
+    @Test func jsonFormat() async throws {
         let stack = try TestStack(environment: ["AGENT_FCGI_LOGGING_FORMAT": "json"])
         defer { stack.stop() }
         _ = try await stack.client.get("/ping")
@@ -118,8 +118,8 @@ struct AccessLogTests {
         #expect(!stack.responder.process.log.contains("level=info"), "a logfmt line slipped through")
     }
 
-    @Test("logging.file gets every line, and SIGUSR1 after a rotation starts a new file")
-    func logFileReopensAfterRotation() async throws {
+    /// Logging.file gets every line, and SIGUSR1 after a rotation starts a new file.
+    @Test func logFileReopensAfterRotation() async throws {
         let stack = try TestStack(config: "logging:\n  file: @DIR@/agent.log\n")
         defer { stack.stop() }
         let current = stack.directory + "/agent.log"

@@ -3,11 +3,12 @@ import AgentTestSupport
 import Foundation
 import Testing
 
+/// Clear resets usage, never the lifetime or the budget.
+///
 /// The reference contract for `POST /sessions/{id}/clear` through nginx and the real store:
 /// `usage` starts again from zero, while `lifetime_usage` and the per-session budget keep
 /// counting, across a restart too.
-@Suite("Clear resets usage, never the lifetime or the budget")
-struct ClearUsageTests {
+@Suite struct ClearUsageTests {
     static func answer(_ text: String) -> JSONValue {
         ["text": .string(text), "usage": ["prompt_tokens": 10, "completion_tokens": 5]]
     }
@@ -16,8 +17,8 @@ struct ClearUsageTests {
         json[key]?["total_tokens"]?.intValue
     }
 
-    @Test("clear zeroes usage; lifetime_usage and a token budget go on, and survive a restart")
-    func clearResetsUsageNotLifetime() async throws {
+    /// Clear zeroes usage; lifetime_usage and a token budget go on, and survive a restart.
+    @Test func clearResetsUsageNotLifetime() async throws {
         let stack = try TestStack(environment: ["AGENT_FCGI_AGENT_BUDGET_MAX_TOKENS": "25"])
         defer { stack.stop() }
         try await stack.llm.script([Self.answer("first answer"), Self.answer("second answer"), Self.answer("never sent")])

@@ -3,12 +3,13 @@ import AgentTestSupport
 import Foundation
 import Testing
 
+/// Draining queries that run without a client.
+///
 /// A query whose client went away keeps running (`on_disconnect: continue`); a drain gives it the
 /// same deadline as requests in flight, so a routine restart does not cancel the user's turn.
-@Suite("Draining queries that run without a client")
-struct DrainQueriesTests {
-    @Test("SIGTERM lets a detached query finish and commit before the process exits")
-    func drainWaitsForDetachedQueries() async throws {
+@Suite struct DrainQueriesTests {
+    /// SIGTERM lets a detached query finish and commit before the process exits.
+    @Test func drainWaitsForDetachedQueries() async throws {
         let stack = try TestStack(environment: ["OPENAI_API_KEY": "unused"])
         defer { stack.stop() }
         try await stack.llm.script([["text": .string(FakeLLM.longText(seconds: 4, delayMs: 50)), "token_delay_ms": 50]])

@@ -3,10 +3,11 @@ import AgentTestSupport
 import Foundation
 import Testing
 
+/// Durability: crash recovery and resumable streams.
+///
 /// Issue 6 end to end: the real responder behind nginx, the fake LLM, the SQLite store on disk,
 /// and real `kill -9`s.
-@Suite("Durability: crash recovery and resumable streams")
-struct DurabilityTests {
+@Suite struct DurabilityTests {
     static func toolStep(_ id: String, _ expression: String) -> JSONValue {
         ["tool_calls": [["name": "calculator", "arguments": ["expression": .string(expression)], "id": .string(id)]]]
     }
@@ -19,8 +20,8 @@ struct DurabilityTests {
         ["message": .string(message), "session_id": .string(session)]
     }
 
-    @Test("kill -9 mid-query: history is the last completed step, the log ends interrupted+usage, the session goes on")
-    func killMidQuery() async throws {
+    /// Kill -9 mid-query: history is the last completed step, the log ends interrupted+usage, the session goes on.
+    @Test func killMidQuery() async throws {
         let stack = try TestStack()
         defer { stack.stop() }
         try await stack.llm.script([Self.toolStep("call_1", "2+3"), Self.toolStep("call_2", "3*4"),
@@ -90,8 +91,8 @@ struct DurabilityTests {
         #expect(newObjects.dropLast().last?["status"] == "completed")
     }
 
-    @Test("a dropped stream resumes with exactly the missing events: live, after the end, after a restart")
-    func resumeDroppedStream() async throws {
+    /// A dropped stream resumes with exactly the missing events: live, after the end, after a restart.
+    @Test func resumeDroppedStream() async throws {
         let stack = try TestStack()
         defer { stack.stop() }
         try await stack.llm.script([Self.toolStep("call_1", "1+1"), Self.slowText(words: 40, delayMs: 120)])

@@ -3,17 +3,18 @@ import AgentTestSupport
 import Foundation
 import Testing
 
+/// Durability: a full disk during a turn.
+///
 /// Issue 12 #5 end to end, on a disk that really fills up: the store lives on a small tmpfs,
 /// a filler file takes the rest, and a turn too big for what is left cannot be committed. The
 /// client is told nothing was kept, and nothing was: not in reads, not in the next model call,
 /// not after a graceful restart.
-@Suite("Durability: a full disk during a turn")
-struct FullDiskTests {
+@Suite struct FullDiskTests {
     /// Needs fresh space in the WAL wherever it goes.
     static let bigMessage = String(repeating: "x", count: 300_000)
 
-    @Test("a turn whose commit fails on a full disk is rolled back: 503 / error event say nothing was kept")
-    func fullDiskTurnLeavesHistoryUnchanged() async throws {
+    /// A turn whose commit fails on a full disk is rolled back: 503 / error event say nothing was kept.
+    @Test func fullDiskTurnLeavesHistoryUnchanged() async throws {
         let disk = try SmallDisk(megabytes: 8)
         defer { disk.remove() }
         let stack = try TestStack(storeDirectory: disk.path)

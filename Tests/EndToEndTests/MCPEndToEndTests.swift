@@ -3,10 +3,11 @@ import AgentTestSupport
 import Foundation
 import Testing
 
+/// MCP servers as tools, end to end.
+///
 /// MCP servers behind the real responder and nginx: the scripted model calls their namespaced
 /// tools; /tools, /status, /metrics and /health show them; SIGHUP applies changes.
-@Suite("MCP servers as tools, end to end")
-struct MCPEndToEndTests {
+@Suite struct MCPEndToEndTests {
     static func config(_ servers: String, extra: String = "") -> String {
         """
         model:
@@ -64,8 +65,8 @@ struct MCPEndToEndTests {
         return try QueryStream(raw)
     }
 
-    @Test("the scripted model calls namespaced stdio and HTTP MCP tools; /tools, /status and /metrics show the servers")
-    func modelCallsNamespacedTools() async throws {
+    /// The scripted model calls namespaced stdio and HTTP MCP tools; /tools, /status and /metrics show the servers.
+    @Test func modelCallsNamespacedTools() async throws {
         let fixture = try await MCPFixtureProcess.start()
         defer { fixture.stop() }
         let stack = try await HTTPTestClient.onThread {
@@ -102,8 +103,9 @@ struct MCPEndToEndTests {
         #expect((metrics.value("agent_mcp_server_tools", ["server": "time"]) ?? 0) >= 2)
     }
 
-    @Test("a required server that is down: /health degraded and queries 503; removed by SIGHUP: healthy, its tools gone")
-    func requiredServerDownRefusesQueriesUntilReload() async throws {
+    /// A required server that is down: /health degraded and queries 503; removed by SIGHUP: healthy, its tools
+    /// gone.
+    @Test func requiredServerDownRefusesQueriesUntilReload() async throws {
         let ghost = """
                 ghost:
                   transport: stdio
@@ -135,8 +137,8 @@ struct MCPEndToEndTests {
         #expect(after?["ghost"] == nil && after?["optional"]?["state"] != "up", "\(String(describing: after))")
     }
 
-    @Test("SIGHUP adds a server (its tools appear) and a clash of exposed names is rejected naming both")
-    func reloadAddsServersAndRejectsClashes() async throws {
+    /// SIGHUP adds a server (its tools appear) and a clash of exposed names is rejected naming both.
+    @Test func reloadAddsServersAndRejectsClashes() async throws {
         let fixture = try await MCPFixtureProcess.start()
         defer { fixture.stop() }
         let stack = try await HTTPTestClient.onThread { try TestStack(config: Self.config(Self.httpServer(fixture))) }
@@ -165,8 +167,8 @@ struct MCPEndToEndTests {
         #expect(!left.contains("time__convert_time") && left.contains("fx__add"), "\(left)")
     }
 
-    @Test("cancelling the query cancels its MCP call at the server; shutdown stops stdio servers")
-    func queryCancelReachesTheServerAndShutdownStopsServers() async throws {
+    /// Cancelling the query cancels its MCP call at the server; shutdown stops stdio servers.
+    @Test func queryCancelReachesTheServerAndShutdownStopsServers() async throws {
         let fixture = try await MCPFixtureProcess.start()
         defer { fixture.stop() }
         let stdio = """
@@ -204,8 +206,8 @@ struct MCPEndToEndTests {
         #expect(stack.responder.process.log.contains("MCP server stopped"), "\(stack.responder.process.log.suffix(2000))")
     }
 
-    @Test("50 concurrent MCP calls from 5 queries through nginx all answer")
-    func fiftyConcurrentCallsFromSeveralQueries() async throws {
+    /// 50 concurrent MCP calls from 5 queries through nginx all answer.
+    @Test func fiftyConcurrentCallsFromSeveralQueries() async throws {
         let fixture = try await MCPFixtureProcess.start()
         defer { fixture.stop() }
         let stack = try await HTTPTestClient.onThread { try TestStack(config: Self.config(Self.httpServer(fixture))) }
@@ -230,8 +232,8 @@ struct MCPEndToEndTests {
         #expect(status["mcp_servers"]?["fx"]?["calls"] == 50 && status["mcp_servers"]?["fx"]?["errors"] == 0, "\(status)")
     }
 
-    @Test("two servers exposing one name stop the responder at start, naming both")
-    func clashAtStartIsAConfigurationError() async throws {
+    /// Two servers exposing one name stop the responder at start, naming both.
+    @Test func clashAtStartIsAConfigurationError() async throws {
         let config = Self.config(try Self.timeServer(name: "clock") + "\n" + (try Self.timeServer(name: "watch", prefix: "clock")))
         do {
             let stack = try await HTTPTestClient.onThread { try TestStack(config: config) }

@@ -3,10 +3,11 @@ import AgentTestSupport
 import Foundation
 import Testing
 
+/// OpenAI client against /v1.
+///
 /// The official `openai` Python client (PyPI, pinned by scripts/openai-client) against the
 /// agent's `/v1` through real nginx: what any OpenAI application would do.
-@Suite("OpenAI client against /v1")
-struct OpenAIClientTests {
+@Suite struct OpenAIClientTests {
     static let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/Fixtures/openai/openai_client.py").path
     static let runner = TestEnvironment.packageRoot.appendingPathComponent("scripts/openai-client").path
 
@@ -26,16 +27,16 @@ struct OpenAIClientTests {
         return try JSONValue.parse(Data(line.utf8))
     }
 
-    @Test("models.list() shows the agent and one agent:<name> per allowed model")
-    func listsModels() async throws {
+    /// Models.list() shows the agent and one agent:<name> per allowed model.
+    @Test func listsModels() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_MODEL_ALLOWED": "other-model,big-model"])
         defer { agent.stop() }
         let out = try await Self.run("models", against: agent)
         #expect(out["ids"] == ["agent", "agent:fake-model", "agent:other-model", "agent:big-model"], "\(out)")
     }
 
-    @Test("a non-streaming answer that used a server-side tool comes back as content, without tool_calls")
-    func nonStreamingAnswerUsedAServerSideTool() async throws {
+    /// A non-streaming answer that used a server-side tool comes back as content, without tool_calls.
+    @Test func nonStreamingAnswerUsedAServerSideTool() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(
@@ -56,8 +57,8 @@ struct OpenAIClientTests {
         #expect(toolMessage?["role"] == "tool" && toolMessage?["content"] == "5", "\(String(describing: toolMessage))")
     }
 
-    @Test("a streamed answer arrives in chunks, with usage in the last one")
-    func streamedAnswerWithUsage() async throws {
+    /// A streamed answer arrives in chunks, with usage in the last one.
+    @Test func streamedAnswerWithUsage() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["text": "one two three four five", "usage": ["prompt_tokens": 12, "completion_tokens": 5]])
@@ -69,8 +70,8 @@ struct OpenAIClientTests {
         #expect(out["tool_calls_seen"] == nil)
     }
 
-    @Test("X-Session-Id continues the conversation: only the new user message is added to the stored session")
-    func conversationContinuedWithSessionId() async throws {
+    /// X-Session-Id continues the conversation: only the new user message is added to the stored session.
+    @Test func conversationContinuedWithSessionId() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let out = try await Self.run("session", against: agent)
@@ -88,8 +89,8 @@ struct OpenAIClientTests {
         #expect(usage["usage"]?["by_model"]?["fake-model"]?["invocations"] == 2)
     }
 
-    @Test("an unknown model raises the client's NotFoundError with OpenAI's error body")
-    func unknownModelRaisesNotFound() async throws {
+    /// An unknown model raises the client's NotFoundError with OpenAI's error body.
+    @Test func unknownModelRaisesNotFound() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let out = try await Self.run("error", against: agent)

@@ -3,10 +3,11 @@ import AgentTestSupport
 import Foundation
 import Testing
 
+/// OpenAI front door on the wire.
+///
 /// `/v1/chat/completions` on the wire, through real nginx: stream frames in their edge cases,
 /// sessions chosen by `X-Session-Id`, and owner scoping.
-@Suite("OpenAI front door on the wire")
-struct OpenAIFrontDoorTests {
+@Suite struct OpenAIFrontDoorTests {
     static let user: JSONValue = ["role": "user", "content": "Go."]
 
     /// The `data:` payloads of a streamed answer, `[DONE]` included, chunks decoded.
@@ -22,8 +23,8 @@ struct OpenAIFrontDoorTests {
         chunks.compactMap { $0["choices"]?[0]?["delta"]?["content"]?.stringValue }.filter { !$0.isEmpty }
     }
 
-    @Test("text written before a tool call streams too, set apart from the answer; frames end with [DONE]")
-    func narrationBeforeToolsIsSeparated() async throws {
+    /// Text written before a tool call streams too, set apart from the answer; frames end with [DONE].
+    @Test func narrationBeforeToolsIsSeparated() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["text": "Let me check.", "tool_calls": [["name": "calculator", "arguments": ["expression": "6*7"]]]],
@@ -38,8 +39,8 @@ struct OpenAIFrontDoorTests {
         #expect(!raw.contains { $0.contains("tool_calls") }, "tool activity stays on the server")
     }
 
-    @Test("with a response_format the stream carries the checked answer once, after a retry too")
-    func responseFormatAnswerIsSentWhole() async throws {
+    /// With a response_format the stream carries the checked answer once, after a retry too.
+    @Test func responseFormatAnswerIsSentWhole() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["text": "Sure: it is 42"], ["text": #"{"answer": 42}"#])
@@ -50,8 +51,8 @@ struct OpenAIFrontDoorTests {
         #expect(sent == ["type": "json_object"], "response_format passes through")
     }
 
-    @Test("a query that fails mid-stream ends with an OpenAI error frame, then [DONE]")
-    func failureEndsWithAnErrorFrame() async throws {
+    /// A query that fails mid-stream ends with an OpenAI error frame, then [DONE].
+    @Test func failureEndsWithAnErrorFrame() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["status": 400, "error": "context too long for this model"])
@@ -64,8 +65,8 @@ struct OpenAIFrontDoorTests {
         #expect(!chunks.contains { $0["choices"]?[0]?["finish_reason"] == "stop" })
     }
 
-    @Test("sampling options pass through to the provider")
-    func samplingPassesThrough() async throws {
+    /// Sampling options pass through to the provider.
+    @Test func samplingPassesThrough() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let answer = try await agent.postJSON("/v1/chat/completions", ["model": "agent", "messages": [Self.user], "max_tokens": 77,
@@ -75,8 +76,8 @@ struct OpenAIFrontDoorTests {
         #expect(body["max_tokens"] == 77 && body["temperature"] == 0.3 && body["top_p"] == 0.5 && body["stop"] == ["END"], "\(body)")
     }
 
-    @Test("an unknown X-Session-Id creates that session from the messages; later calls add their last message only")
-    func chosenSessionIdIsCreatedThenContinued() async throws {
+    /// An unknown X-Session-Id creates that session from the messages; later calls add their last message only.
+    @Test func chosenSessionIdIsCreatedThenContinued() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let first = try await agent.postJSON("/v1/chat/completions", ["model": "agent", "messages": [
@@ -95,8 +96,8 @@ struct OpenAIFrontDoorTests {
         #expect(prompt == "Answer in French.", "the developer message became the session's system prompt")
     }
 
-    @Test("another principal's X-Session-Id is a 404 in OpenAI's shape")
-    func sessionsStayTheirOwners() async throws {
+    /// Another principal's X-Session-Id is a 404 in OpenAI's shape.
+    @Test func sessionsStayTheirOwners() async throws {
         let authDirectory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-auth")
         defer { try? FileManager.default.removeItem(atPath: authDirectory) }
         let auth = try await HTTPTestClient.onThread { try OwnerScopingTests.makeAuth(in: authDirectory) }

@@ -3,11 +3,12 @@ import AgentTestSupport
 import Foundation
 import Testing
 
+/// Owner scoping through nginx auth_basic.
+///
 /// API.md §3 access scoping: nginx authenticates (the conf's auth_basic block, turned on as
 /// docs/DEPLOYMENT.md says) and passes REMOTE_USER; each principal sees only its own sessions,
 /// and an anonymous caller only the sessions created without one.
-@Suite("Owner scoping through nginx auth_basic")
-struct OwnerScopingTests {
+@Suite struct OwnerScopingTests {
     static func basic(_ user: String) -> [(String, String)] {
         [("Authorization", "Basic " + Data("\(user):secret-\(user)".utf8).base64EncodedString())]
     }
@@ -27,8 +28,8 @@ struct OwnerScopingTests {
         return file
     }
 
-    @Test("one user cannot see, query, clear or delete another's session; lists are per user")
-    func usersAreIsolated() async throws {
+    /// One user cannot see, query, clear or delete another's session; lists are per user.
+    @Test func usersAreIsolated() async throws {
         let authDirectory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-auth")
         defer { try? FileManager.default.removeItem(atPath: authDirectory) }
         let auth = try await HTTPTestClient.onThread { try Self.makeAuth(in: authDirectory) }
@@ -70,12 +71,13 @@ struct OwnerScopingTests {
         #expect(try await agent.client.request("DELETE", "/sessions/\(id)", headers: alice).status == 200)
     }
 
+    /// Shipped conf, no auth on: unverified Basic credentials are anonymous; anonymous sees only unowned sessions.
+    ///
     /// Issue 12 #8 and #4. The shipped conf as shipped (no auth block on) in front of a responder
     /// holding alice's sessions: nginx fills $remote_user from any `Authorization: Basic` header,
     /// but the conf passes an empty REMOTE_USER, so `curl -u alice:wrong` is anonymous, and an
     /// anonymous caller lists and counts only the sessions created without a principal.
-    @Test("shipped conf, no auth on: unverified Basic credentials are anonymous; anonymous sees only unowned sessions")
-    func unverifiedCredentialsAreAnonymous() async throws {
+    @Test func unverifiedCredentialsAreAnonymous() async throws {
         let authDirectory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-auth")
         defer { try? FileManager.default.removeItem(atPath: authDirectory) }
         let auth = try await HTTPTestClient.onThread { try Self.makeAuth(in: authDirectory) }
@@ -133,10 +135,11 @@ struct OwnerScopingTests {
         #expect(aliceMessages["total"] == 2, "nothing was added to alice's history: \(aliceMessages)")
     }
 
+    /// Shipped confs, no auth on: a Basic header is no principal.
+    ///
     /// Issue 12 #8 for both shipped web-server confs: with no authentication configured, a
     /// forged `Authorization: Basic` header reaches the responder as no principal at all.
-    @Test("shipped confs, no auth on: a Basic header is no principal", arguments: WebServerInstance.Kind.allCases)
-    func forgedBasicHeaderIsNoPrincipal(kind: WebServerInstance.Kind) async throws {
+    @Test(arguments: WebServerInstance.Kind.allCases) func forgedBasicHeaderIsNoPrincipal(kind: WebServerInstance.Kind) async throws {
         let agent = try await TestStack.start(kind, model: .fakeSingleAttempt)
         defer { agent.stop() }
         let forged = [("Authorization", "Basic " + Data("alice:wrong".utf8).base64EncodedString())]

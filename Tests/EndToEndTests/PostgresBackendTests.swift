@@ -3,17 +3,18 @@ import AgentTestSupport
 import Foundation
 import Testing
 
+/// PostgreSQL backend end to end.
+///
 /// The built responder behind nginx with `storage.backend: postgresql` on a throwaway cluster
 /// the test starts itself (scripts/pg-test-cluster): sessions live in PostgreSQL, survive a
 /// restart, and a database that goes away turns queries into 503s before the model is called.
-@Suite("PostgreSQL backend end to end")
-struct PostgresBackendTests {
+@Suite struct PostgresBackendTests {
     static func environment(_ url: String) -> [String: String] {
         ["AGENT_FCGI_STORAGE_BACKEND": "postgresql", "AGENT_FCGI_STORAGE_URL": url, "AGENT_FCGI_STORAGE_POOL_SIZE": "3"]
     }
 
-    @Test("a conversation on PostgreSQL survives a restart of the responder, and seq goes on")
-    func conversationSurvivesRestart() async throws {
+    /// A conversation on PostgreSQL survives a restart of the responder, and seq goes on.
+    @Test func conversationSurvivesRestart() async throws {
         let cluster = try await PostgresTestCluster.shared()
         let url = try await cluster.makeDatabase(prefix: "e2e")
         let stack = try TestStack(environment: Self.environment(url))
@@ -62,8 +63,9 @@ struct PostgresBackendTests {
         #expect(cleared["usage"] != used && cleared["message_count"] == 0, "\(cleared)")
     }
 
-    @Test("PostgreSQL down: /health degraded, 503 with Retry-After before the model is called, service resumes by itself")
-    func databaseDownAndBack() async throws {
+    /// PostgreSQL down: /health degraded, 503 with Retry-After before the model is called, service resumes by
+    /// itself.
+    @Test func databaseDownAndBack() async throws {
         // Stopping the server must not disturb other tests: this one has its own cluster.
         let cluster = try await PostgresTestCluster()
         defer { cluster.stop() }
@@ -93,8 +95,8 @@ struct PostgresBackendTests {
                 "nothing half-written while the database was away")
     }
 
-    @Test("kill -9 mid-query on PostgreSQL: the restarted responder closes it as interrupted and the session goes on")
-    func killMidQueryIsRecovered() async throws {
+    /// Kill -9 mid-query on PostgreSQL: the restarted responder closes it as interrupted and the session goes on.
+    @Test func killMidQueryIsRecovered() async throws {
         let cluster = try await PostgresTestCluster.shared()
         let url = try await cluster.makeDatabase(prefix: "e2e")
         let stack = try TestStack(environment: Self.environment(url))
@@ -121,8 +123,8 @@ struct PostgresBackendTests {
         #expect(after.seqs.count > log.seqs.count)
     }
 
-    @Test("agent-fcgi --migrate creates the schema, is a no-op when current, and refuses a newer schema")
-    func migrateFlag() async throws {
+    /// Agent-fcgi --migrate creates the schema, is a no-op when current, and refuses a newer schema.
+    @Test func migrateFlag() async throws {
         let cluster = try await PostgresTestCluster.shared()
         let url = try await cluster.makeDatabase(prefix: "e2e")
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-migrate")

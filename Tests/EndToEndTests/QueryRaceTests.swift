@@ -4,14 +4,16 @@ import Foundation
 import Synchronization
 import Testing
 
+/// Queries racing DELETE and clear.
+///
 /// Issue 12 #13: 16 clients mixing queries, DELETE and clear on five sessions got hundreds of
 /// 500s (`query cancelled: the session was deleted`) and 503s (`snapshot store: session r0 not
 /// found`). A race is the client's conflict (404/409, or a stream's `error` with code
 /// `cancelled`), never a server error, and the store stays healthy.
-@Suite("Queries racing DELETE and clear")
-struct QueryRaceTests {
-    @Test("8 clients × 16 requests mix queries, streams, DELETE and clear on 5 sessions: no 5xx, no internal error, /health healthy")
-    func racesAreConflictsNotServerErrors() async throws {
+@Suite struct QueryRaceTests {
+    /// 8 clients × 16 requests mix queries, streams, DELETE and clear on 5 sessions: no 5xx, no internal error,
+    /// /health healthy.
+    @Test func racesAreConflictsNotServerErrors() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         // Answers that take a little while, so DELETE and clear meet running and queued queries.

@@ -3,13 +3,14 @@ import AgentTestSupport
 import Foundation
 import Testing
 
+/// Query streams.
+///
 /// The query streams of API.md §1.1, §1.2 and §4 (1–2) through real web servers, with a scripted model.
-@Suite("Query streams")
-struct QueryStreamTests {
+@Suite struct QueryStreamTests {
     static let calculatorCall: JSONValue = ["tool_calls": [["name": "calculator", "arguments": ["expression": "2+3"]]]]
 
-    @Test("frames are 'id: N' + 'data: <one-line JSON>', headers as the contract says, ': done' last")
-    func framingIsByteExact() async throws {
+    /// Frames are 'id: N' + 'data: <one-line JSON>', headers as the contract says, ': done' last.
+    @Test func framingIsByteExact() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         // Line breaks and non-ASCII in the content must not break the one-line data framing.
@@ -32,8 +33,8 @@ struct QueryStreamTests {
         #expect(stream.raw.events.first?.data?.hasPrefix(#"{"type":"#) == true, "type comes first")
     }
 
-    @Test("text only: the step stream has text then final; the delta stream text_deltas then final")
-    func textOnlyConversation() async throws {
+    /// Text only: the step stream has text then final; the delta stream text_deltas then final.
+    @Test func textOnlyConversation() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["text": "one two three"], ["text": "four five six"])
@@ -53,8 +54,8 @@ struct QueryStreamTests {
         #expect(delta.first("usage")?["usage"]?["by_model"]?["fake-model"]?["invocations"] == 2, "usage is the whole session's")
     }
 
-    @Test("a tool call: step_start, tool_call, tool_result, step_complete, then the answer", arguments: [false, true])
-    func toolCallConversation(delta: Bool) async throws {
+    /// A tool call: step_start, tool_call, tool_result, step_complete, then the answer.
+    @Test(arguments: [false, true]) func toolCallConversation(delta: Bool) async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(Self.calculatorCall, ["text": "The answer is 5."])
@@ -77,8 +78,8 @@ struct QueryStreamTests {
         #expect(toolMessage?["role"] == "tool", "the model saw the result: \(String(describing: toolMessage))")
     }
 
-    @Test("several steps over several model turns number their steps across the query")
-    func multiStepConversation() async throws {
+    /// Several steps over several model turns number their steps across the query.
+    @Test func multiStepConversation() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(
@@ -107,8 +108,8 @@ struct QueryStreamTests {
         #expect(stream.all("text").last?["content"] == "Done: 42." && stream.types.suffix(3) == ["text", "final", "usage"])
     }
 
-    @Test("a model failing mid-query ends the stream with error, usage, ': done', and history stays valid")
-    func modelErrorMidway() async throws {
+    /// A model failing mid-query ends the stream with error, usage, ': done', and history stays valid.
+    @Test func modelErrorMidway() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(Self.calculatorCall, ["status": 500, "error": "boom"])
@@ -132,8 +133,8 @@ struct QueryStreamTests {
         #expect(next.seqs.first! > cut.seqs.last! && cut.seqs.first! > stream.seqs.last!)
     }
 
-    @Test("reasoning is 'thinking' on the step stream and thinking_start/delta/end on the delta stream")
-    func reasoningConversation() async throws {
+    /// Reasoning is 'thinking' on the step stream and thinking_start/delta/end on the delta stream.
+    @Test func reasoningConversation() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["reasoning": "let me think", "text": "Answer."],
@@ -158,8 +159,8 @@ struct QueryStreamTests {
         #expect(inline.first("final")?["content"] == "Visible.")
     }
 
-    @Test("a query stream waiting on a slow model gets ': ping' heartbeats")
-    func heartbeatsWhileTheModelThinks() async throws {
+    /// A query stream waiting on a slow model gets ': ping' heartbeats.
+    @Test func heartbeatsWhileTheModelThinks() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt, arguments: ["--heartbeat-seconds", "0.3"])
         defer { agent.stop() }
         try await agent.llm.script(["text": "late answer", "delay_ms": 1200])
@@ -169,8 +170,8 @@ struct QueryStreamTests {
         #expect(pings.count >= 2, "frames: \(stream.raw.frames.map(\.text))")
     }
 
-    @Test("token deltas arrive spread over time", arguments: WebServerInstance.Kind.allCases)
-    func deltasArriveIncrementally(kind: WebServerInstance.Kind) async throws {
+    /// Token deltas arrive spread over time.
+    @Test(arguments: WebServerInstance.Kind.allCases) func deltasArriveIncrementally(kind: WebServerInstance.Kind) async throws {
         let agent = try await TestStack.start(kind, model: .fakeSingleAttempt)
         defer { agent.stop() }
         let text = (1...12).map { "w\($0)" }.joined(separator: " ")
@@ -184,8 +185,8 @@ struct QueryStreamTests {
         #expect(Set(arrivals.map { ($0 * 100).rounded() }).count >= 6, "\(kind) arrivals: \(arrivals)")
     }
 
-    @Test("a client gone mid-stream under 'continue': the turn completes and is in history")
-    func disconnectContinues() async throws {
+    /// A client gone mid-stream under 'continue': the turn completes and is in history.
+    @Test func disconnectContinues() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let text = (1...10).map { "t\($0)" }.joined(separator: " ")
@@ -206,8 +207,8 @@ struct QueryStreamTests {
         #expect(Array(types.suffix(2)) == ["final", "usage"], "the stored event log has the whole turn: \(types)")
     }
 
-    @Test("a client gone mid-stream under 'cancel': the model connection closes within a second, history stays valid")
-    func disconnectCancels() async throws {
+    /// A client gone mid-stream under 'cancel': the model connection closes within a second, history stays valid.
+    @Test func disconnectCancels() async throws {
         let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_SESSIONS_ON_DISCONNECT": "cancel"])
         defer { agent.stop() }
         let text = (1...200).map { "t\($0)" }.joined(separator: " ")

@@ -3,8 +3,8 @@ import AgentTestSupport
 import Foundation
 import Testing
 
-@Suite("SIGHUP reloads the configuration file")
-struct ReloadTests {
+/// SIGHUP reloads the configuration file.
+@Suite struct ReloadTests {
     static func config(prompt: String, level: String = "info", workers: Int = 256, extra: String = "") -> String {
         """
         server:
@@ -24,8 +24,8 @@ struct ReloadTests {
         #expect(answer.status == 200, "\(answer.text)\n\(stack.logs)")
     }
 
-    @Test("a changed system prompt reaches the model on the next query; restart-only keys are reported")
-    func promptChangeAppliesToNextQuery() async throws {
+    /// A changed system prompt reaches the model on the next query; restart-only keys are reported.
+    @Test func promptChangeAppliesToNextQuery() async throws {
         let stack = try TestStack(config: Self.config(prompt: "You are prompt A."))
         defer { stack.stop() }
         try await query(stack, session: "reload-1")
@@ -42,8 +42,8 @@ struct ReloadTests {
         #expect(try await stack.client.get("/status").json()["workers"]?["total"]?.intValue == 256)
     }
 
-    @Test("a broken file is rejected with the reason in the log, and the old configuration keeps serving")
-    func brokenFileKeepsOldConfig() async throws {
+    /// A broken file is rejected with the reason in the log, and the old configuration keeps serving.
+    @Test func brokenFileKeepsOldConfig() async throws {
         let stack = try TestStack(config: Self.config(prompt: "You are the kept prompt."))
         defer { stack.stop() }
         try stack.writeConfig(Self.config(prompt: "You are never loaded.", level: "loudest"))
@@ -61,8 +61,8 @@ struct ReloadTests {
         #expect(stack.occurrences(of: "configuration reloaded") == 0)
     }
 
-    @Test("a new logging.level applies to the next log line without a restart")
-    func logLevelChangesLive() async throws {
+    /// A new logging.level applies to the next log line without a restart.
+    @Test func logLevelChangesLive() async throws {
         let stack = try TestStack(config: Self.config(prompt: "p"))
         defer { stack.stop() }
         func accessLines() -> Int { LogLines.access(stack.responder.process.log).count }

@@ -3,11 +3,12 @@ import AgentTestSupport
 import Foundation
 import Testing
 
+/// Durability: retention and eviction.
+///
 /// Bounds end to end: the per-session event log and the sessions held in memory.
-@Suite("Durability: retention and eviction")
-struct RetentionTests {
-    @Test("events_per_session bounds the log; evicted sessions stay stored and come back intact; listing pages")
-    func boundsAndEviction() async throws {
+@Suite struct RetentionTests {
+    /// Events_per_session bounds the log; evicted sessions stay stored and come back intact; listing pages.
+    @Test func boundsAndEviction() async throws {
         let stack = try TestStack(environment: ["AGENT_FCGI_STORAGE_EVENTS_PER_SESSION": "30",
                                                    "AGENT_FCGI_SESSIONS_MAX_SESSIONS": "2"])
         defer { stack.stop() }

@@ -3,13 +3,14 @@ import AgentTestSupport
 import Foundation
 import Testing
 
+/// Durability: store failure.
+///
 /// The store becoming unwritable under a running responder, made so from outside the process:
 /// `chattr +i` on the database and its WAL makes every write fail with EPERM, even for root and
 /// through descriptors already open. (The store maps no -shm: its WAL index is in memory.)
-@Suite("Durability: store failure")
-struct StoreFailureTests {
-    @Test("unwritable store: /health degraded, 503 before the LLM is called, data intact, service resumes")
-    func unwritableStore() async throws {
+@Suite struct StoreFailureTests {
+    /// Unwritable store: /health degraded, 503 before the LLM is called, data intact, service resumes.
+    @Test func unwritableStore() async throws {
         let stack = try TestStack()
         defer { stack.stop() }
         let first = try await stack.postJSON("/agent/query", ["message": "before", "session_id": "sf-1"])
@@ -62,12 +63,13 @@ struct StoreFailureTests {
         #expect(try stack.sqlite("PRAGMA integrity_check") == "ok")
     }
 
+    /// Unwritable database file alone: /health degraded; an immutable -shm kills nothing; service resumes.
+    ///
     /// Issue 12 #11: only the database file becomes unwritable (its WAL still takes commits, so
     /// nothing failed before and the WAL grew unseen), and an immutable `-shm` sits next to it
     /// (a mapped one killed the process with SIGBUS). /health notices the first; the second
     /// changes nothing; the responder lives through both and resumes.
-    @Test("unwritable database file alone: /health degraded; an immutable -shm kills nothing; service resumes")
-    func unwritableDatabaseFileAndShm() async throws {
+    @Test func unwritableDatabaseFileAndShm() async throws {
         let stack = try TestStack()
         defer { stack.stop() }
         let first = try await stack.postJSON("/agent/query", ["message": "before", "session_id": "sf-2"])

@@ -59,8 +59,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["stdio", "http"])
-    func aHangingCallTimesOutAndTheServerIsToldToCancel(transport: String) async throws {
+    @Test(arguments: ["stdio", "http"]) func aHangingCallTimesOutAndTheServerIsToldToCancel(transport: String) async throws {
         let http = transport == "http" ? try await HTTPFixtureServer.start() : nil
         defer { http?.kill() }
         let spec = try http.map { MCPFixtures.httpSpec(port: $0.port, call: .seconds(1)) } ?? MCPFixtures.stdioSpec(call: .seconds(1))
@@ -74,8 +73,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["stdio", "http"])
-    func cancellingTheQueryCancelsItsCallAtTheServer(transport: String) async throws {
+    @Test(arguments: ["stdio", "http"]) func cancellingTheQueryCancelsItsCallAtTheServer(transport: String) async throws {
         let http = transport == "http" ? try await HTTPFixtureServer.start() : nil
         defer { http?.kill() }
         let spec = try http.map { MCPFixtures.httpSpec(port: $0.port) } ?? MCPFixtures.stdioSpec()

@@ -5,8 +5,7 @@ import Testing
 /// Streamable HTTP against the official Python SDK's server (Tests/Fixtures/mcp), answering with
 /// SSE streams or plain JSON, killed and started again on the same port.
 @Suite(.serialized) struct MCPHTTPTests {
-    @Test(arguments: [false, true])
-    func toolsListAndCallOverSSEOrJSONAnswers(jsonResponse: Bool) async throws {
+    @Test(arguments: [false, true]) func toolsListAndCallOverSSEOrJSONAnswers(jsonResponse: Bool) async throws {
         let fixture = try await HTTPFixtureServer.start(jsonResponse: jsonResponse)
         defer { fixture.kill() }
         try await MCPFixtures.with(MCPFixtures.httpSpec(port: fixture.port)) { server in
@@ -68,8 +67,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["stdio", "http"])
-    func listChangedRefreshesTheToolList(transport: String) async throws {
+    @Test(arguments: ["stdio", "http"]) func listChangedRefreshesTheToolList(transport: String) async throws {
         let http = transport == "http" ? try await HTTPFixtureServer.start() : nil
         defer { http?.kill() }
         let spec = try http.map { MCPFixtures.httpSpec(port: $0.port) } ?? MCPFixtures.stdioSpec()

@@ -103,8 +103,7 @@ import Testing
         ["name": "x", "description": "d", "argv": ["ls"], "env": ["A": 1]],
     ]
 
-    @Test(arguments: badSpecs)
-    func rejectsBadSpecs(_ json: JSONValue) {
+    @Test(arguments: badSpecs) func rejectsBadSpecs(_ json: JSONValue) {
         #expect(throws: ToolRegistryError.self) { try CommandToolSpec(json: json) }
     }
 }

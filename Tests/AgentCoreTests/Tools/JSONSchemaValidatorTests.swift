@@ -40,8 +40,7 @@ import Testing
         ("text", "$: expected object, got string \"text\""),
     ]
 
-    @Test(arguments: invalidCases)
-    func reportsWhatIsWrong(_ value: JSONValue, _ expected: String) {
+    @Test(arguments: invalidCases) func reportsWhatIsWrong(_ value: JSONValue, _ expected: String) {
         let problems = JSONSchemaValidator.validate(value, against: Self.schema)
         #expect(problems.contains { $0.hasPrefix(expected) }, "expected \(expected), got \(problems)")
     }

@@ -3,8 +3,8 @@ import Synchronization
 import Testing
 @testable import AgentFCGI
 
-@Suite("Terminal chat rendering")
-struct ChatRendererTests {
+/// Terminal chat rendering.
+@Suite struct ChatRendererTests {
     /// Renders `events` unstyled and returns what the terminal would show.
     func render(_ events: [JSONValue], tokensBefore: Int? = 10) -> (text: String, renderer: ChatRenderer) {
         let written = Mutex("")
@@ -14,8 +14,8 @@ struct ChatRendererTests {
         return (written.withLock { $0 }, renderer)
     }
 
-    @Test("thinking, a tool call on one line, text, usage")
-    func fullAnswer() {
+    /// Thinking, a tool call on one line, text, usage.
+    @Test func fullAnswer() {
         let usage: JSONValue = ["total_tokens": 40, "total_prompt_tokens": 30, "total_prompt_cached_tokens": 4,
                                 "total_completion_tokens": 10, "total_cost": .null]
         let (text, renderer) = render([
@@ -44,8 +44,8 @@ struct ChatRendererTests {
         #expect(renderer.status == "completed" && renderer.tokensAfter == 40)
     }
 
-    @Test("failed tools, cancelled and failed answers, text only in final")
-    func failures() {
+    /// Failed tools, cancelled and failed answers, text only in final.
+    @Test func failures() {
         let cancelled = render([
             ["type": "tool_call", "tool": "http_get", "args": ["url": "http://x", "method": "GET"]],
             ["type": "tool_result", "tool": "http_get", "result": "refused\nby peer", "is_error": true],
@@ -57,8 +57,8 @@ struct ChatRendererTests {
         #expect(failed.text == "error (llm_error): model down\n" && failed.renderer.status == "error")
     }
 
-    @Test("slash commands and argument shortening")
-    func commandsAndFormatting() {
+    /// Slash commands and argument shortening.
+    @Test func commandsAndFormatting() {
         #expect(SlashCommand("/usage") == .usage && SlashCommand("/EXIT") == .quit && SlashCommand("/new now") == .new)
         #expect(SlashCommand("/nope") == .unknown("/nope") && SlashCommand("hello /usage") == nil)
         #expect(ChatFormatting.arguments(["_raw": "{broken"]) == "{broken")

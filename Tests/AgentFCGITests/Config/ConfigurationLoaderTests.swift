@@ -4,8 +4,8 @@ import Foundation
 import Testing
 @testable import AgentFCGI
 
-@Suite("Configuration file, environment and flags")
-struct ConfigurationLoaderTests {
+/// Configuration file, environment and flags.
+@Suite struct ConfigurationLoaderTests {
     static let packageRoot = TestEnvironment.packageRoot
 
     func write(_ yaml: String) throws -> String {
@@ -22,8 +22,8 @@ struct ConfigurationLoaderTests {
         return try await ConfigurationLoader(filePath: path, flagValues: flags, environment: environment).load()
     }
 
-    @Test("the shipped example file loads and says what the documentation says")
-    func exampleFileLoads() async throws {
+    /// The shipped example file loads and says what the documentation says.
+    @Test func exampleFileLoads() async throws {
         let path = Self.packageRoot.appendingPathComponent("conf/agent-fcgi.yaml").path
         let configuration = try await ConfigurationLoader(filePath: path, environment: [:]).load()
         #expect(configuration.responder.listener == .unixSocket(path: "./data/agent-fcgi.sock", group: nil))
@@ -38,8 +38,8 @@ struct ConfigurationLoaderTests {
         #expect(configuration.modelChoices.allowed == ["gpt-4o-mini"] && configuration.modelChoices.contextWindows.isEmpty)
     }
 
-    @Test("flags win over the environment, which wins over the file")
-    func precedence() async throws {
+    /// Flags win over the environment, which wins over the file.
+    @Test func precedence() async throws {
         let yaml = "server:\n  workers: 8\n  drain_seconds: 5\nsessions:\n  max_sessions: 10\n"
         let fileOnly = try await load(yaml)
         #expect(fileOnly.responder.workers == 8 && fileOnly.sessions.maxSessions == 10)
@@ -51,8 +51,8 @@ struct ConfigurationLoaderTests {
         #expect(withFlags.responder.workers == 16 && withFlags.responder.drainSeconds == 5)
     }
 
-    @Test("a wrong value names the file, the key and the reason")
-    func badValues() async throws {
+    /// A wrong value names the file, the key and the reason.
+    @Test func badValues() async throws {
         do {
             _ = try await load("sessions:\n  max_sessions: lots\n")
             Issue.record("expected a configuration error")
@@ -73,8 +73,8 @@ struct ConfigurationLoaderTests {
         }
     }
 
-    @Test("a misspelt key is refused with a suggestion")
-    func unknownKeys() async throws {
+    /// A misspelt key is refused with a suggestion.
+    @Test func unknownKeys() async throws {
         do {
             _ = try await load("sessions:\n  max_session: 5\n")
             Issue.record("expected a configuration error")
@@ -84,8 +84,8 @@ struct ConfigurationLoaderTests {
         }
     }
 
-    @Test("operator tools are read from their own keys")
-    func operatorTools() async throws {
+    /// Operator tools are read from their own keys.
+    @Test func operatorTools() async throws {
         let yaml = """
             tools:
               builtin: [calculator]

@@ -3,8 +3,8 @@ import Foundation
 import Testing
 @testable import AgentFCGI
 
-@Suite("tools.mcp configuration")
-struct MCPConfigurationTests {
+/// Tools.mcp configuration.
+@Suite struct MCPConfigurationTests {
     func load(_ yaml: String, environment: [String: String] = [:]) async throws -> ServiceConfiguration {
         let path = NSTemporaryDirectory() + "agent-fcgi-mcp-\(UUID().uuidString).yaml"
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
@@ -21,8 +21,9 @@ struct MCPConfigurationTests {
         }
     }
 
-    @Test("stdio and http servers with every field, ${VAR} filled from the environment, {remote_user} kept for per-call use")
-    func everyField() async throws {
+    /// Stdio and http servers with every field, ${VAR} filled from the environment, {remote_user} kept for per-call
+    /// use.
+    @Test func everyField() async throws {
         let yaml = """
             tools:
               mcp:
@@ -61,8 +62,8 @@ struct MCPConfigurationTests {
         #expect(!search.required && search.include == nil)
     }
 
-    @Test("mistakes name the key and what to do")
-    func mistakes() async throws {
+    /// Mistakes name the key and what to do.
+    @Test func mistakes() async throws {
         let missing = await error("tools:\n  mcp:\n    x:\n      argv: [a]\n")
         #expect(missing?.key == "tools.mcp.x.transport" && missing?.reason.contains("stdio") == true, "\(String(describing: missing))")
         let wrongKind = await error("tools:\n  mcp:\n    x:\n      transport: ws\n")
@@ -83,8 +84,8 @@ struct MCPConfigurationTests {
         #expect(emptyPrefix?.key == "tools.mcp.x.prefix")
     }
 
-    @Test("the environment can flip a documented field (AGENT_FCGI_TOOLS_MCP_NAME_REQUIRED)")
-    func environmentOverride() async throws {
+    /// The environment can flip a documented field (AGENT_FCGI_TOOLS_MCP_NAME_REQUIRED).
+    @Test func environmentOverride() async throws {
         let servers = try await load("tools:\n  mcp:\n    x:\n      transport: stdio\n      argv: [a]\n",
                                      environment: ["AGENT_FCGI_TOOLS_MCP_X_REQUIRED": "true"]).tools.mcpServers
         #expect(servers.first?.required == true)

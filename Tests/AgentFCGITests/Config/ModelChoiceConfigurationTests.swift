@@ -3,9 +3,10 @@ import Foundation
 import Testing
 @testable import AgentFCGI
 
+/// Model choice configuration.
+///
 /// `model.allowed` and `model.context_windows`: what a client may pick, and each model's window.
-@Suite("Model choice configuration")
-struct ModelChoiceConfigurationTests {
+@Suite struct ModelChoiceConfigurationTests {
     func load(_ yaml: String?, environment: [String: String] = [:]) async throws -> ServiceConfiguration {
         let path = try yaml.map { text -> String in
             let path = NSTemporaryDirectory() + "agent-fcgi-models-\(UUID().uuidString).yaml"
@@ -16,8 +17,8 @@ struct ModelChoiceConfigurationTests {
         return try await ConfigurationLoader(filePath: path, environment: environment).load()
     }
 
-    @Test("by default only model.name may be chosen; a list adds to it, the default first")
-    func allowedModels() async throws {
+    /// By default only model.name may be chosen; a list adds to it, the default first.
+    @Test func allowedModels() async throws {
         #expect(try await load(nil).modelChoices.allowed == ["gpt-4o-mini"])
         let listed = try await load("model:\n  name: small\n  allowed: [big, small, \"gpt-4.1\"]\n")
         #expect(listed.modelChoices.allowed == ["small", "big", "gpt-4.1"])
@@ -25,8 +26,8 @@ struct ModelChoiceConfigurationTests {
         #expect(fromEnvironment.modelChoices.allowed == ["gpt-4o-mini", "a", "b"])
     }
 
-    @Test("context windows by model name, dots included, override context_window for that model only")
-    func contextWindows() async throws {
+    /// Context windows by model name, dots included, override context_window for that model only.
+    @Test func contextWindows() async throws {
         let configuration = try await load("""
             model:
               name: small
@@ -46,8 +47,8 @@ struct ModelChoiceConfigurationTests {
         #expect((profile.runner as? Agent)?.model.contextWindow == 4000)
     }
 
-    @Test("a window for a model no query can use, or one that is not a number, stops the start")
-    func badContextWindows() async throws {
+    /// A window for a model no query can use, or one that is not a number, stops the start.
+    @Test func badContextWindows() async throws {
         do {
             _ = try await load("model:\n  name: small\n  context_windows:\n    huge: 100\n")
             Issue.record("expected a configuration error")

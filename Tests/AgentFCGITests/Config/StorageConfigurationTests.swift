@@ -3,9 +3,10 @@ import Foundation
 import Testing
 @testable import AgentFCGI
 
+/// Storage configuration.
+///
 /// `storage.*`: the backend choice and the PostgreSQL keys, validated at start.
-@Suite("Storage configuration")
-struct StorageConfigurationTests {
+@Suite struct StorageConfigurationTests {
     func load(_ yaml: String?, environment: [String: String] = [:]) async throws -> ServiceConfiguration {
         let path = NSTemporaryDirectory() + "agent-fcgi-storage-\(UUID().uuidString).yaml"
         if let yaml { try yaml.write(toFile: path, atomically: true, encoding: .utf8) }
@@ -22,8 +23,8 @@ struct StorageConfigurationTests {
         }
     }
 
-    @Test("the default is the embedded SQLite file; the PostgreSQL keys have documented defaults")
-    func defaults() async throws {
+    /// The default is the embedded SQLite file; the PostgreSQL keys have documented defaults.
+    @Test func defaults() async throws {
         let storage = try await load(nil).storage
         #expect(storage.backend == .sqlite && storage.path == "./data/agent-fcgi.sqlite")
         #expect(storage.url == nil && storage.passwordFile == nil)
@@ -34,8 +35,8 @@ struct StorageConfigurationTests {
         #expect(documented == storage, "conf/agent-fcgi.yaml shows the defaults")
     }
 
-    @Test("postgresql from the file, every key overridable from the environment")
-    func postgresqlFromFileAndEnvironment() async throws {
+    /// Postgresql from the file, every key overridable from the environment.
+    @Test func postgresqlFromFileAndEnvironment() async throws {
         let yaml = """
             storage:
               backend: postgresql
@@ -58,8 +59,8 @@ struct StorageConfigurationTests {
         #expect(sqlite.backend == .sqlite && sqlite.postgresConnection == nil)
     }
 
-    @Test("mistakes are refused at start with the key and what to do")
-    func mistakes() async throws {
+    /// Mistakes are refused at start with the key and what to do.
+    @Test func mistakes() async throws {
         let missingURL = await error("storage:\n  backend: postgresql\n")
         #expect(missingURL?.key == "storage.url" && missingURL?.reason.contains("required") == true)
         let withPassword = await error("storage:\n  backend: postgresql\n  url: postgresql://agent:hunter2@db/app\n")

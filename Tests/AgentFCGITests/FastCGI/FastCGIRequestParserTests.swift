@@ -1,10 +1,11 @@
 @testable import AgentFCGI
 import Testing
 
+/// FastCGI request parser.
+///
 /// The guard in front of libfcgi: what a web server sends passes whole, in any split; everything
 /// that crashed or confused libfcgi is a `Failure` before any byte of it is used.
-@Suite("FastCGI request parser")
-struct FastCGIRequestParserTests {
+@Suite struct FastCGIRequestParserTests {
     typealias Parser = FastCGIRequestParser
 
     /// What feeding a byte stream produced.
@@ -63,8 +64,8 @@ struct FastCGIRequestParserTests {
         ("REMOTE_USER", Array("ålice".utf8)),
     ]
 
-    @Test("a web server's request passes whole and in every split, with its body byte for byte")
-    func validRequestAnySplit() {
+    /// A web server's request passes whole and in every split, with its body byte for byte.
+    @Test func validRequestAnySplit() {
         let body = (0..<100_000).map { UInt8($0 % 251) }
         let bytes = Self.request(Self.nginxLike, body: body, requestId: 7)
         let whole = Self.feed(bytes)
@@ -78,8 +79,8 @@ struct FastCGIRequestParserTests {
         }
     }
 
-    @Test("a name-value pair may span PARAMS records, and padding is skipped")
-    func pairAcrossRecordsAndPadding() {
+    /// A name-value pair may span PARAMS records, and padding is skipped.
+    @Test func pairAcrossRecordsAndPadding() {
         let pairs = FastCGIRecord.encodePairs([(Array("REQUEST_URI".utf8), Array("/ping".utf8))])
         let bytes = FastCGIRecord.beginRequest(requestId: 1, keepConnection: false)
             + FastCGIRecord.encode(.params, requestId: 1, content: Array(pairs[..<5]), padding: 3)
@@ -89,7 +90,8 @@ struct FastCGIRequestParserTests {
         #expect(fed.failure == nil && fed.heads.first?.params == ["REQUEST_URI": "/ping"] && fed.completed == 1)
     }
 
-    @Test("declared lengths of 2 GiB and more (libfcgi's Malloc assertion) are refused",
+    /// Declared lengths of 2 GiB and more (libfcgi's Malloc assertion) are refused.
+    @Test(
           arguments: [(0x4000_0000, 0x4000_0000), (0x7fff_fff0, 0x20), (0x7fff_ffff, 0x7fff_ffff), (0, 0x7fff_ffff)])
     func hugeDeclaredLengths(name: Int, value: Int) {
         let content = FastCGIRecord.encodeLength(name) + FastCGIRecord.encodeLength(value) + Array("REQUEST_URI/".utf8)
@@ -101,15 +103,15 @@ struct FastCGIRequestParserTests {
         }
     }
 
-    @Test("a four-byte length cut off at the end of the block is refused")
-    func truncatedLength() {
+    /// A four-byte length cut off at the end of the block is refused.
+    @Test func truncatedLength() {
         let bytes = FastCGIRecord.beginRequest(requestId: 1, keepConnection: false)
             + FastCGIRecord.encode(.params, requestId: 1, content: [0x01, 0x80, 0x00]) + FastCGIRecord.encode(.params, requestId: 1)
         #expect(Self.feed(bytes).failure == .malformedPair("a four-byte length is cut off at byte 1"))
     }
 
-    @Test("PARAMS beyond server.max_params_bytes are refused before their content is read")
-    func paramsCap() {
+    /// PARAMS beyond server.max_params_bytes are refused before their content is read.
+    @Test func paramsCap() {
         let big = [("HTTP_COOKIE", [UInt8](repeating: 0x61, count: 70_000))]
         #expect(Self.feed(Self.request(big)).failure == .paramsTooLarge(limit: 65_536))
         let small = Self.feed(Self.request(big), limits: .init(maxParamsBytes: 80_000))
@@ -120,8 +122,8 @@ struct FastCGIRequestParserTests {
         #expect(Self.feed(header, limits: .init(maxParamsBytes: 999)).failure == .paramsTooLarge(limit: 999))
     }
 
-    @Test("management records are refused in every phase (libfcgi parses their pairs and answers from a fixed buffer)")
-    func managementRecords() {
+    /// Management records are refused in every phase (libfcgi parses their pairs and answers from a fixed buffer).
+    @Test func managementRecords() {
         let getValues = FastCGIRecord.encode(.getValues, requestId: 0, content: [0xc0, 0, 0, 0, 0xc0, 0, 0, 0])
         let valid = Self.request([("REQUEST_URI", Array("/ping".utf8))])
         let begin = FastCGIRecord.beginRequest(requestId: 1, keepConnection: false)
@@ -131,7 +133,8 @@ struct FastCGIRequestParserTests {
         }
     }
 
-    @Test("what no web server sends is refused", arguments: [
+    /// What no web server sends is refused.
+    @Test(arguments: [
         ("version 2", [2] + FastCGIRecord.beginRequest(requestId: 1, keepConnection: false).dropFirst(),
          Parser.Failure.unsupportedVersion(2)),
         ("PARAMS first", FastCGIRecord.encode(.params, requestId: 1), .expectedBeginRequest(type: 4)),
@@ -149,7 +152,8 @@ struct FastCGIRequestParserTests {
         #expect(Self.feed(bytes).failure == failure, "\(name)")
     }
 
-    @Test("REMOTE_USER is taken byte for byte: a control byte or invalid UTF-8 is flagged, never cut", arguments: [
+    /// REMOTE_USER is taken byte for byte: a control byte or invalid UTF-8 is flagged, never cut.
+    @Test(arguments: [
         ([0x61, 0x6c, 0x69, 0x63, 0x65, 0x00, 0x78], "contains a control character"),
         ([0x61, 0x1b, 0x5b, 0x32, 0x4a], "contains a control character"),
         ([0x61, 0x0a, 0x62], "contains a control character"),
@@ -162,16 +166,16 @@ struct FastCGIRequestParserTests {
         #expect(head?.params["REMOTE_USER"]?.utf8.count ?? 0 >= value.count - 1, "kept whole, never truncated")
     }
 
-    @Test("a repeated name keeps its last value, and only the last REMOTE_USER is judged")
-    func lastValueWins() {
+    /// A repeated name keeps its last value, and only the last REMOTE_USER is judged.
+    @Test func lastValueWins() {
         let bad = Self.feed(Self.request([("REMOTE_USER", [0x61, 0]), ("REMOTE_USER", [])])).heads.first
         #expect(bad?.params["REMOTE_USER"] == "" && bad?.remoteUserProblem == nil)
         let good = Self.feed(Self.request([("REMOTE_USER", Array("bob".utf8)), ("REMOTE_USER", [0x62, 0])])).heads.first
         #expect(good?.remoteUserProblem == "contains a control character")
     }
 
-    @Test("a kept connection carries requests back to back, and a stall is seen as mid-request")
-    func keptConnection() {
+    /// A kept connection carries requests back to back, and a stall is seen as mid-request.
+    @Test func keptConnection() {
         let first = Self.request([("REQUEST_URI", Array("/a".utf8))], body: [1, 2], keepConnection: true)
         let second = Self.request([("REQUEST_URI", Array("/b".utf8))], requestId: 2, keepConnection: true)
         let fed = Self.feed(first + second, chunk: 5)

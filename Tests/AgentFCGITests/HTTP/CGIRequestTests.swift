@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import AgentFCGI
 
-@Suite("FastCGI params to HTTPRequest")
-struct CGIRequestTests {
+/// FastCGI params to HTTPRequest.
+@Suite struct CGIRequestTests {
     private let params = [
         "REQUEST_METHOD": "post",
         "REQUEST_URI": "/agent-api/sessions/a%20b/clear?x=1&name=J%C3%BCrgen+M&x=2&flag",
@@ -17,8 +17,8 @@ struct CGIRequestTests {
         "REMOTE_ADDR": "127.0.0.1",
     ]
 
-    @Test("method, path, query, headers and user are copied out and decoded")
-    func parsesParams() {
+    /// Method, path, query, headers and user are copied out and decoded.
+    @Test func parsesParams() {
         let request = HTTPRequest(cgiParams: params, body: Data("{}".utf8), basePath: "/agent-api")
         #expect(request.method == "POST")
         #expect(request.path == "/sessions/a b/clear")
@@ -35,8 +35,8 @@ struct CGIRequestTests {
         #expect(request.body == Data("{}".utf8))
     }
 
-    @Test("base path stripping keeps paths outside the prefix as they are")
-    func basePath() {
+    /// Base path stripping keeps paths outside the prefix as they are.
+    @Test func basePath() {
         #expect(HTTPRequest.strip(basePath: "/agent-api", from: "/agent-api") == "/")
         #expect(HTTPRequest.strip(basePath: "/agent-api", from: "/agent-api/health") == "/health")
         #expect(HTTPRequest.strip(basePath: "/agent-api", from: "/agent-apix/health") == "/agent-apix/health")
@@ -45,26 +45,26 @@ struct CGIRequestTests {
         #expect(ResponderSettings.normalizedBasePath("/") == "")
     }
 
-    @Test("without REQUEST_URI the path falls back to DOCUMENT_URI; empty REMOTE_USER is no user")
-    func fallbacks() {
+    /// Without REQUEST_URI the path falls back to DOCUMENT_URI; empty REMOTE_USER is no user.
+    @Test func fallbacks() {
         let request = HTTPRequest(cgiParams: ["DOCUMENT_URI": "/ping", "REMOTE_USER": ""], body: Data(), basePath: "")
         #expect(request.method == "GET")
         #expect(request.path == "/ping")
         #expect(request.remoteUser == nil)
     }
 
-    @Test("malformed percent escapes are kept literally")
-    func malformedEscapes() {
+    /// Malformed percent escapes are kept literally.
+    @Test func malformedEscapes() {
         #expect(QueryString.decode("100%", plusIsSpace: true) == "100%")
         #expect(QueryString.decode("%zz%4", plusIsSpace: true) == "%zz%4")
         #expect(QueryString.decode("a+b%2B", plusIsSpace: false) == "a+b+")
     }
 }
 
-@Suite("Response header safety")
-struct HeaderSafetyTests {
-    @Test("line breaks in header names or values cannot start a new header")
-    func lineBreaksAreNeutralised() {
+/// Response header safety.
+@Suite struct HeaderSafetyTests {
+    /// Line breaks in header names or values cannot start a new header.
+    @Test func lineBreaksAreNeutralised() {
         #expect(FastCGIWorker.headerSafe("abc") == "abc")
         #expect(FastCGIWorker.headerSafe("a\r\nSet-Cookie: x") == "a Set-Cookie: x")
         #expect(FastCGIWorker.headerSafe("a\nb\rc") == "a b c")

@@ -3,10 +3,10 @@ import Synchronization
 import Testing
 @testable import AgentFCGI
 
-@Suite("SSE frames and the event channel")
-struct EventStreamTests {
-    @Test("frames are id, data lines and a blank line")
-    func frameEncoding() {
+/// SSE frames and the event channel.
+@Suite struct EventStreamTests {
+    /// Frames are id, data lines and a blank line.
+    @Test func frameEncoding() {
         #expect(SSEFrame.event(id: 7, data: #"{"a":1}"#) == "id: 7\ndata: {\"a\":1}\n\n")
         #expect(SSEFrame.event(id: nil, data: "x") == "data: x\n\n")
         #expect(SSEFrame.event(id: 1, data: "a\nb\r\nc") == "id: 1\ndata: a\ndata: b\ndata: c\n\n")
@@ -15,8 +15,8 @@ struct EventStreamTests {
         #expect(SSEFrame.done == ": done\n\n")
     }
 
-    @Test("the worker gets frames in order, then finished")
-    func deliversInOrder() async throws {
+    /// The worker gets frames in order, then finished.
+    @Test func deliversInOrder() async throws {
         let stream = EventStream(capacity: 4)
         #expect(await stream.send(data: "1", id: 1))
         #expect(await stream.sendComment("note"))
@@ -27,16 +27,16 @@ struct EventStreamTests {
         #expect(items == [.frame("id: 1\ndata: 1\n\n"), .frame(": note\n\n"), .finished])
     }
 
-    @Test("next times out with nil while the producer is quiet")
-    func timesOut() {
+    /// Next times out with nil while the producer is quiet.
+    @Test func timesOut() {
         let stream = EventStream()
         let started = Date()
         #expect(stream.next(timeout: 0.05) == nil)
         #expect(Date().timeIntervalSince(started) >= 0.04)
     }
 
-    @Test("a full buffer suspends the producer until the worker takes a frame")
-    func backPressure() async throws {
+    /// A full buffer suspends the producer until the worker takes a frame.
+    @Test func backPressure() async throws {
         let stream = EventStream(capacity: 2)
         let sent = Atomic<Int>(0)
         let producer = Task {
@@ -61,8 +61,8 @@ struct EventStreamTests {
         #expect(frames == 5)
     }
 
-    @Test("ending the stream wakes a blocked producer, fails later sends and calls onEnd once")
-    func endNotifiesProducer() async throws {
+    /// Ending the stream wakes a blocked producer, fails later sends and calls onEnd once.
+    @Test func endNotifiesProducer() async throws {
         let stream = EventStream(capacity: 1)
         let reasons = Mutex<[EventStream.EndReason]>([])
         stream.onEnd { reason in reasons.withLock { $0.append(reason) } }

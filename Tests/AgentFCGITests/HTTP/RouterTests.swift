@@ -3,8 +3,8 @@ import Foundation
 import Testing
 @testable import AgentFCGI
 
-@Suite("Router")
-struct RouterTests {
+/// Router.
+@Suite struct RouterTests {
     private func makeRouter() -> Router {
         var router = Router()
         router.get("/sessions") { _ in .text("list") }
@@ -22,8 +22,8 @@ struct RouterTests {
         return String(decoding: data, as: UTF8.self)
     }
 
-    @Test("literal and parameterised routes match with their parameters")
-    func matchesRoutes() async {
+    /// Literal and parameterised routes match with their parameters.
+    @Test func matchesRoutes() async {
         let router = makeRouter()
         #expect(body(await router.respond(to: HTTPRequest(method: "GET", path: "/sessions"))) == "list")
         #expect(body(await router.respond(to: HTTPRequest(method: "POST", path: "/sessions"))) == "create")
@@ -32,8 +32,8 @@ struct RouterTests {
         #expect(body(await router.respond(to: HTTPRequest(method: "POST", path: "/sessions/x/clear"))) == "clear x")
     }
 
-    @Test("unknown paths are 404 Not Found, including a trailing slash and an empty parameter")
-    func notFound() async {
+    /// Unknown paths are 404 Not Found, including a trailing slash and an empty parameter.
+    @Test func notFound() async {
         let router = makeRouter()
         for path in ["/nope", "/sessions/x/clear/more", "/sessions//clear", "/sessions/x/"] {
             let response = await router.respond(to: HTTPRequest(method: "GET", path: path))
@@ -42,8 +42,8 @@ struct RouterTests {
         }
     }
 
-    @Test("a known path with the wrong method is 405 with every allowed method in Allow")
-    func methodNotAllowed() async {
+    /// A known path with the wrong method is 405 with every allowed method in Allow.
+    @Test func methodNotAllowed() async {
         let router = makeRouter()
         let response = await router.respond(to: HTTPRequest(method: "PUT", path: "/sessions/abc"))
         #expect(response.status == 405)
@@ -53,14 +53,14 @@ struct RouterTests {
         #expect(clear.header("Allow") == "POST")
     }
 
-    @Test("HEAD is answered by the GET route")
-    func headUsesGet() async {
+    /// HEAD is answered by the GET route.
+    @Test func headUsesGet() async {
         let response = await makeRouter().respond(to: HTTPRequest(method: "HEAD", path: "/sessions"))
         #expect(response.status == 200)
     }
 
-    @Test("a thrown HTTPError becomes its response, headers included; other errors are 500 with the message")
-    func errorsBecomeResponses() async throws {
+    /// A thrown HTTPError becomes its response, headers included; other errors are 500 with the message.
+    @Test func errorsBecomeResponses() async throws {
         let router = makeRouter()
         let busy = await router.respond(to: HTTPRequest(method: "GET", path: "/boom"))
         #expect(busy.status == 503)
@@ -71,8 +71,8 @@ struct RouterTests {
         #expect(try JSONValue.parse(Data(body(crash).utf8))["detail"]?.stringValue?.isEmpty == false)
     }
 
-    @Test("the response carries the route it was matched to, so metrics and logs do not match the path again")
-    func responseCarriesItsRoute() async {
+    /// The response carries the route it was matched to, so metrics and logs do not match the path again.
+    @Test func responseCarriesItsRoute() async {
         let router = makeRouter()
         let found = await router.respond(to: HTTPRequest(method: "GET", path: "/sessions/abc"))
         #expect(found.route == .init(template: "/sessions/{id}", parameters: ["id": "abc"]))

@@ -3,8 +3,8 @@ import Foundation
 import Testing
 @testable import AgentFCGI
 
-@Suite("FastAPI 422 and error shapes")
-struct ValidationTests {
+/// FastAPI 422 and error shapes.
+@Suite struct ValidationTests {
     private func body(_ error: HTTPError) -> String {
         guard case .bytes(let data) = error.response.body else { return "" }
         return String(decoding: data, as: UTF8.self)
@@ -15,8 +15,8 @@ struct ValidationTests {
         return nil
     }
 
-    @Test("issues serialise in FastAPI's field order with pydantic's messages")
-    func issueShapes() {
+    /// Issues serialise in FastAPI's field order with pydantic's messages.
+    @Test func issueShapes() {
         let missing = HTTPError.unprocessable([.missing(["body", "message"], input: [:])])
         #expect(missing.status == 422)
         #expect(body(missing) == #"{"detail":[{"type":"missing","loc":["body","message"],"msg":"Field required","input":{}}]}"#)
@@ -26,8 +26,8 @@ struct ValidationTests {
         #expect(HTTPError.bodyTooLarge.status == 413)
     }
 
-    @Test("an empty body, broken JSON and a non-object body are 422 like FastAPI's")
-    func jsonBody() throws {
+    /// An empty body, broken JSON and a non-object body are 422 like FastAPI's.
+    @Test func jsonBody() throws {
         let empty = thrown { _ = try HTTPRequest(method: "POST", path: "/", body: Data()).jsonObjectBody() }
         #expect(empty.map(body) == #"{"detail":[{"type":"missing","loc":["body"],"msg":"Field required","input":null}]}"#)
 
@@ -45,8 +45,8 @@ struct ValidationTests {
         #expect(object["message"] == "hi")
     }
 
-    @Test("integer query parameters: default, parse error, bounds")
-    func integerQuery() throws {
+    /// Integer query parameters: default, parse error, bounds.
+    @Test func integerQuery() throws {
         let absent = HTTPRequest(method: "GET", path: "/")
         #expect(try absent.integerQuery("n", default: 3, range: 1...10) == 3)
         #expect(try HTTPRequest(method: "GET", path: "/", rawQuery: "n=7").integerQuery("n", default: 3, range: 1...10) == 7)

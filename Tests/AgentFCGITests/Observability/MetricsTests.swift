@@ -6,14 +6,14 @@ import Prometheus
 import Testing
 @testable import AgentFCGI
 
-@Suite("Metrics: catalog, factory, request and scrape-time series")
-struct MetricsTests {
+/// Metrics: catalog, factory, request and scrape-time series.
+@Suite struct MetricsTests {
     static var packageRoot: URL {
         TestEnvironment.packageRoot
     }
 
-    @Test("every catalog name is a valid, unique Prometheus name; histogram buckets ascend")
-    func catalogIsWellFormed() {
+    /// Every catalog name is a valid, unique Prometheus name; histogram buckets ascend.
+    @Test func catalogIsWellFormed() {
         #expect(MetricCatalog.byName.count == MetricCatalog.all.count)
         for entry in MetricCatalog.all {
             #expect(entry.name.range(of: "^[a-z_][a-z0-9_]*$", options: .regularExpression) != nil, "\(entry.name)")
@@ -25,16 +25,16 @@ struct MetricsTests {
         }
     }
 
-    @Test("docs/DEPLOYMENT.md names every metric /metrics can export")
-    func guideNamesEveryMetric() throws {
+    /// Docs/DEPLOYMENT.md names every metric /metrics can export.
+    @Test func guideNamesEveryMetric() throws {
         let guide = try String(contentsOf: Self.packageRoot.appendingPathComponent("docs/DEPLOYMENT.md"), encoding: .utf8)
         for entry in MetricCatalog.all {
             #expect(guide.contains("`\(entry.name)`"), "docs/DEPLOYMENT.md does not list \(entry.name)")
         }
     }
 
-    @Test("request metrics land under the route template with HELP and TYPE lines and bounded methods")
-    func requestMetrics() {
+    /// Request metrics land under the route template with HELP and TYPE lines and bounded methods.
+    @Test func requestMetrics() {
         let registry = PrometheusCollectorRegistry()
         let metrics = RequestMetrics(factory: DocumentedMetricsFactory(registry: registry))
         metrics.record(method: "GET", route: "/sessions/{id}", status: 200, nanoseconds: 2_000_000, streamEvents: 0)
@@ -53,8 +53,8 @@ struct MetricsTests {
         #expect(text.contains("# TYPE agent_fcgi_http_request_duration_seconds histogram\n"))
     }
 
-    @Test("scrape-time gauges follow the responder's counters and mirrored counters advance by the difference")
-    func scrapeTimeSeries() async throws {
+    /// Scrape-time gauges follow the responder's counters and mirrored counters advance by the difference.
+    @Test func scrapeTimeSeries() async throws {
         let registry = PrometheusCollectorRegistry()
         let stats = ResponderStats()
         stats.totalWorkers.store(8, ordering: .relaxed)
@@ -81,8 +81,8 @@ struct MetricsTests {
         await store.close()
     }
 
-    @Test("swift-metrics timers from AgentCore get the catalog's buckets, not swift-prometheus's defaults")
-    func catalogBucketsApply() {
+    /// Swift-metrics timers from AgentCore get the catalog's buckets, not swift-prometheus's defaults.
+    @Test func catalogBucketsApply() {
         let registry = PrometheusCollectorRegistry()
         let factory = DocumentedMetricsFactory(registry: registry)
         Timer(label: "agent_llm_call_duration_seconds", dimensions: [("model", "m"), ("outcome", "ok")], factory: factory)

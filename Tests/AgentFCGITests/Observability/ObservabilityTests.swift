@@ -6,8 +6,8 @@ import Synchronization
 import Testing
 @testable import AgentFCGI
 
-@Suite("Route templates, access-log fields and the command line")
-struct ObservabilityTests {
+/// Route templates, access-log fields and the command line.
+@Suite struct ObservabilityTests {
     func router() -> Router {
         var router = Router()
         router.get("/ping") { _ in .text("pong") }
@@ -17,8 +17,8 @@ struct ObservabilityTests {
         return router
     }
 
-    @Test("a path resolves to its route template and parameters; a wrong method keeps the template; unknown is nil")
-    func routeTemplates() {
+    /// A path resolves to its route template and parameters; a wrong method keeps the template; unknown is nil.
+    @Test func routeTemplates() {
         let router = router()
         #expect(router.match(method: "GET", path: "/sessions/abc") == .init(template: "/sessions/{id}", parameters: ["id": "abc"]))
         #expect(router.match(method: "DELETE", path: "/sessions/abc")?.template == "/sessions/{id}")
@@ -28,8 +28,8 @@ struct ObservabilityTests {
         #expect(router.match(method: "GET", path: "/") == nil)
     }
 
-    @Test("the access line has every field, leaves out an absent session and owner, and cuts long paths")
-    func accessLogFields() {
+    /// The access line has every field, leaves out an absent session and owner, and cuts long paths.
+    @Test func accessLogFields() {
         var entry = AccessLog.Entry(method: "POST", path: "/agent/query-stream", route: "/agent/query-stream", status: 200,
                                     bytes: 1834, seconds: 2.4116, sessionId: "s-1", owner: "alice", events: 14, end: "complete")
         let metadata = AccessLog.metadata(entry)
@@ -45,8 +45,8 @@ struct ObservabilityTests {
         #expect(short["path"]!.description.count == AccessLog.maxPathLength + 1)
     }
 
-    @Test("--help names every option and flag the command declares")
-    func helpListsEveryFlag() {
+    /// --help names every option and flag the command declares.
+    @Test func helpListsEveryFlag() {
         let help = AgentFCGICommand.helpMessage(columns: 200)
         let declared = Mirror(reflecting: AgentFCGICommand()).children.compactMap(\.label).map { label in
             // `_socketGroup` → `--socket-group`
@@ -61,8 +61,8 @@ struct ObservabilityTests {
         #expect(help.contains("--version") && help.contains("--help"))
     }
 
-    @Test("the systemd unit's ExecStart and ExecReload flags are ones agent-fcgi accepts")
-    func unitFlagsParse() throws {
+    /// The systemd unit's ExecStart and ExecReload flags are ones agent-fcgi accepts.
+    @Test func unitFlagsParse() throws {
         let root = TestEnvironment.packageRoot
         let unit = try String(contentsOf: root.appendingPathComponent("conf/agent-fcgi.service"), encoding: .utf8)
             .replacingOccurrences(of: "\\\n", with: " ")
@@ -75,8 +75,8 @@ struct ObservabilityTests {
         }
     }
 
-    @Test("the shared log level round-trips every level")
-    func logLevelBox() {
+    /// The shared log level round-trips every level.
+    @Test func logLevelBox() {
         let box = LogLevelBox(.warning)
         #expect(box.level == .warning)
         for level in Logger.Level.allCases {
@@ -85,8 +85,8 @@ struct ObservabilityTests {
         }
     }
 
-    @Test("the stored-session count answers concurrent /health calls, is reused while fresh, and a failed fetch is nil")
-    func storedCountCache() async {
+    /// The stored-session count answers concurrent /health calls, is reused while fresh, and a failed fetch is nil.
+    @Test func storedCountCache() async {
         // A long freshness window: on a loaded machine the 50 callers can take longer than the
         // production 2 s, which would make "reused while fresh" a race with the clock.
         let cache = StoredCountCache(maxAgeSeconds: 600)
@@ -117,8 +117,8 @@ struct ObservabilityTests {
         #expect(await failed.value { throw CancellationError() } == nil)
     }
 
-    @Test("durations are written with three decimals, rounded")
-    func durationText() {
+    /// Durations are written with three decimals, rounded.
+    @Test func durationText() {
         #expect(AccessLog.seconds(2.412) == "2.412")
         #expect(AccessLog.seconds(0.0004) == "0.000")
         #expect(AccessLog.seconds(0.0506) == "0.051")
@@ -126,10 +126,11 @@ struct ObservabilityTests {
         #expect(AccessLog.seconds(3600) == "3600.000")
     }
 
+    /// Logfmt and json escape every Unicode line separator and control character.
+    ///
     /// Issue 12 #12: a value carrying any line break (U+0085, U+2028, U+2029, C0 and C1 controls)
     /// cannot make a reader that splits on Unicode line breaks see a second, forged line.
-    @Test("logfmt and json escape every Unicode line separator and control character", arguments: LogFormat.allCases)
-    func logLinesCannotBeForged(format: LogFormat) throws {
+    @Test(arguments: LogFormat.allCases) func logLinesCannotBeForged(format: LogFormat) throws {
         let path = NSTemporaryDirectory() + "agent-fcgi-logline-\(UUID().uuidString).log"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let sink = try LogSink(path: path)

@@ -11,8 +11,7 @@ import Testing
     typealias F = StoreFixtures
     typealias C = Contract
 
-    @Test(arguments: Backend.allCases)
-    func storeDownIsReportedAndServiceResumes(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func storeDownIsReportedAndServiceResumes(_ backend: Backend) async throws {
         // Stopping a server must not pull the rug from other tests: this one gets its own cluster.
         let cluster = backend == .postgresql ? try await PostgresTestCluster() : nil
         defer { cluster?.stop() }

@@ -7,8 +7,7 @@ import Testing
     typealias F = StoreFixtures
     typealias C = Contract
 
-    @Test(arguments: Backend.allCases)
-    func pagesVisitEverySessionOnceInCreationOrder(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func pagesVisitEverySessionOnceInCreationOrder(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         try await place.withStore { store in
             var created: [(Date, String)] = []
@@ -47,8 +46,7 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func ownersSeeAndCountOnlyTheirOwnSessions(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func ownersSeeAndCountOnlyTheirOwnSessions(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         try await place.withStore { store in
             for n in 0..<9 {
@@ -81,8 +79,7 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func expiryDeletesIdleSessionsExceptExcluded(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func expiryDeletesIdleSessionsExceptExcluded(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         try await place.withStore { store in
             for n in 0..<6 {
@@ -102,8 +99,7 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func eventLogKeepsOnlyTheNewestWithinTheBound(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func eventLogKeepsOnlyTheNewestWithinTheBound(_ backend: Backend) async throws {
         let place = try await StorePlace(backend, maxEvents: 5)
         try await place.withStore { store in
             try await store.createSession(C.header("s1"))

@@ -7,8 +7,7 @@ import Testing
 @Suite struct StoreContractMigrationTests {
     typealias C = Contract
 
-    @Test(arguments: Backend.allCases)
-    func freshThenAlreadyAppliedThenNewerRefused(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func freshThenAlreadyAppliedThenNewerRefused(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         try await place.withStore { store in try await store.createSession(C.header("kept")) }
         #expect(try await place.schemaVersion() == place.currentSchemaVersion)

@@ -56,8 +56,7 @@ import Testing
         await crashed.close()
     }
 
-    @Test(arguments: Backend.allCases)
-    func aRestartedManagerLoadsSessionsLazilyAndSeqContinues(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func aRestartedManagerLoadsSessionsLazilyAndSeqContinues(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         let firstEvents = try await place.withStore { store in
             let manager = SessionManager(settings: sessionSettings(), store: store)
@@ -85,8 +84,7 @@ import Testing
 
     /// Many sessions committing at once (on PostgreSQL, over every pooled connection): each
     /// session's steps all land, in order, and nobody's commit takes another's data.
-    @Test(arguments: Backend.allCases)
-    func concurrentCommitsFromManySessionsLoseNothing(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func concurrentCommitsFromManySessionsLoseNothing(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         let sessions = 12, steps = 8
         try await place.withStore { store in

@@ -7,8 +7,7 @@ import Testing
     typealias F = StoreFixtures
     typealias C = Contract
 
-    @Test(arguments: Backend.allCases)
-    func historyEventsUsageAndHeaderSurviveReopening(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func historyEventsUsageAndHeaderSurviveReopening(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         let history: [ChatMessage] = [.user("read two files ✓")] + F.toolStep(1) + F.toolStep(2)
         let events = [F.event(1, .stepStart(stepId: "call1", title: "read", stepNumber: 1)),
@@ -38,8 +37,7 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func appendAddsAfterStoredMessagesAndReplaceRewritesAll(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func appendAddsAfterStoredMessagesAndReplaceRewritesAll(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         try await place.withStore { store in
             try await store.createSession(C.header("s1"))
@@ -72,8 +70,7 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func aRefusedCommitLeavesNothingBehind(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func aRefusedCommitLeavesNothingBehind(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         try await place.withStore { store in
             try await store.createSession(C.header("s1"))
@@ -106,8 +103,7 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func seqOnlyGrowsAcrossCommitsClearAndReopening(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func seqOnlyGrowsAcrossCommitsClearAndReopening(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         try await place.withStore { store in
             try await store.createSession(C.header("s1"))
@@ -132,8 +128,7 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func createRefusesATakenIdAndDeleteRemovesEverything(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func createRefusesATakenIdAndDeleteRemovesEverything(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         try await place.withStore { store in
             try await store.createSession(C.header("s1", owner: "alice"))

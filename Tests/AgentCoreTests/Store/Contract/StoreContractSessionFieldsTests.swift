@@ -9,8 +9,7 @@ import Testing
     typealias F = StoreFixtures
     typealias C = Contract
 
-    @Test(arguments: Backend.allCases)
-    func titleIsSetByTheFirstQueryOnlyAndKeptAcrossClear(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func titleIsSetByTheFirstQueryOnlyAndKeptAcrossClear(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         // A NUL and non-ASCII: the title is the user's text, which PostgreSQL text cannot hold as is.
         let first = "first\u{0} question ✓"
@@ -35,8 +34,7 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func clearedUsageRoundTripsAndNilFieldsLeaveStoredValues(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func clearedUsageRoundTripsAndNilFieldsLeaveStoredValues(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         let before = F.usage(prompt: 100, completion: 20), after = F.usage(prompt: 7, completion: 3)
         let cleared = F.start.addingTimeInterval(60)
@@ -69,8 +67,7 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func sessionModelAndContentPartsRoundTrip(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func sessionModelAndContentPartsRoundTrip(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         let image = ChatMessage.user(parts: [.text("and this?"), .image(url: "data:image/gif;base64,R0lGODlhAQABAAAAACw=",
                                                                       detail: "low")])
