@@ -6,8 +6,10 @@ import Foundation
 public final class FastCGITestClient {
     private let fd: Int32
 
+    /// `fd` is set only once connected: a class whose properties are all set runs its deinit
+    /// when its init throws, and closing the number twice could close another test's socket.
     public init(socketPath: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let socketFD = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { buffer in
@@ -15,18 +17,20 @@ public final class FastCGITestClient {
             buffer[socketPath.utf8.count] = 0
         }
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard connected == 0 else {
-            close(fd)
-            throw TestFailure("connect to \(socketPath) failed: \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            close(socketFD)
+            throw TestFailure("connect to \(socketPath) failed: \(reason)")
         }
+        fd = socketFD
     }
 
     /// A TCP connection to 127.0.0.1:`port` (`--listen`), from `localAddress` when given
     /// (any 127.x.y.z works on Linux: a second peer address for FCGI_WEB_SERVER_ADDRS).
     public init(tcpPort port: UInt16, from localAddress: String? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         func address(_ text: String, _ port: UInt16) -> sockaddr_in {
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
@@ -34,18 +38,24 @@ public final class FastCGITestClient {
             address.sin_port = port.bigEndian
             return address
         }
+        func fail(_ what: String) -> TestFailure {
+            let failure = TestFailure("\(what) failed: \(String(cString: strerror(errno)))")
+            close(socketFD)
+            return failure
+        }
         if let localAddress {
             var local = address(localAddress, 0)
             let bound = withUnsafePointer(to: &local) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard bound == 0 else { close(fd); throw TestFailure("bind \(localAddress) failed: \(String(cString: strerror(errno)))") }
+            guard bound == 0 else { throw fail("bind \(localAddress)") }
         }
         var remote = address("127.0.0.1", port)
         let connected = withUnsafePointer(to: &remote) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { close(fd); throw TestFailure("connect to 127.0.0.1:\(port) failed: \(String(cString: strerror(errno)))") }
+        guard connected == 0 else { throw fail("connect to 127.0.0.1:\(port)") }
+        fd = socketFD
     }
 
     deinit {

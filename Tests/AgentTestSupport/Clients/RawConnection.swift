@@ -4,22 +4,25 @@ import Foundation
 public final class RawConnection {
     private let fd: Int32
 
+    /// `fd` is set only once connected: a class whose properties are all set runs its deinit
+    /// when its init throws, and closing the number twice could close another test's socket.
     public init(port: UInt16, timeout: Double) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = port.bigEndian
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else {
             let reason = String(cString: strerror(errno))
-            close(fd)
+            close(socketFD)
             throw TestFailure("connect to 127.0.0.1:\(port) failed: \(reason)")
         }
         var limit = timeval(tv_sec: Int(timeout), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(socketFD, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        fd = socketFD
     }
 
     deinit {
