@@ -7,16 +7,11 @@ import Testing
 /// Tests/Fixtures/mcp/mcp_fixture_server.py (the official `mcp` SDK), all from ./.venv-mcp
 /// (`make test` installs it with scripts/mcp-servers).
 enum MCPFixtures {
-    static let packageRoot = TestEnvironment.packageRoot
-    static let venvBin = packageRoot.appendingPathComponent(".venv-mcp/bin").path
-    static let fixture = TestEnvironment.fixture("mcp/mcp_fixture_server.py")
+    static let fixture = MCPFixtureProcess.script
 
+    /// A program of ./.venv-mcp/bin; a TestFailure naming the install step when it is missing.
     static func program(_ name: String) throws -> String {
-        let path = venvBin + "/" + name
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw MCPFixtureError("\(path) is missing: run scripts/mcp-servers install (make test does)")
-        }
-        return path
+        try MCPFixtureProcess.program(name)
     }
 
     static func context(owner: String? = nil, session: String = "s") -> ToolContext {
@@ -73,74 +68,5 @@ enum MCPFixtures {
             try? await Task.sleep(for: .milliseconds(50))
         }
         return await condition()
-    }
-}
-
-struct MCPFixtureError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// The fixture over streamable HTTP as a separate process on a loopback port; `kill` and
-/// `restart` (same port) play a server that crashes and comes back. Killed on deinit.
-final class HTTPFixtureServer: @unchecked Sendable {
-    private var process: Process?
-    private(set) var port: Int = 0
-    let jsonResponse: Bool
-    private let lock = NSLock()
-
-    private init(jsonResponse: Bool) {
-        self.jsonResponse = jsonResponse
-    }
-
-    static func start(jsonResponse: Bool = false) async throws -> HTTPFixtureServer {
-        let server = HTTPFixtureServer(jsonResponse: jsonResponse)
-        try await MCPFixtures.offPool { try server.launch(port: 0) }
-        return server
-    }
-
-    deinit { kill() }
-
-    /// SIGKILL, as a crash would; waits until it is gone (blocking: call through `crash()`, or at the end).
-    func kill() {
-        lock.lock()
-        let running = process
-        process = nil
-        lock.unlock()
-        guard let running, running.isRunning else { return }
-        Foundation.kill(running.processIdentifier, SIGKILL)
-        running.waitUntilExit()
-    }
-
-    func restart() async throws {
-        try await MCPFixtures.offPool {
-            self.kill()
-            try self.launch(port: self.port)
-        }
-    }
-
-    func crash() async throws {
-        try await MCPFixtures.offPool { self.kill() }
-    }
-
-    private func launch(port wanted: Int) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try MCPFixtures.program("python"))
-        process.arguments = [MCPFixtures.fixture, "--transport", "http", "--port", "\(wanted)"] + (jsonResponse ? ["--json-response"] : [])
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // The first line is the port; read it byte by byte so nothing after it is consumed.
-        var line: [UInt8] = []
-        while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != 0x0A { line.append(byte) }
-        guard let bound = Int(String(decoding: line, as: UTF8.self)) else {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-            throw MCPFixtureError("the HTTP fixture did not print its port (got \(String(decoding: line, as: UTF8.self)))")
-        }
-        lock.lock()
-        self.process = process
-        self.port = bound
-        lock.unlock()
     }
 }
