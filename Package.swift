@@ -54,8 +54,11 @@ let package = Package(
         ),
         // Commit latency of either store backend (scripts/bench-store); not shipped.
         .executableTarget(name: "StoreBench", dependencies: ["AgentCore"]),
-        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
-        .testTarget(name: "AgentFCGITests", dependencies: ["AgentFCGI"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["AgentCore"]),
+        // What the test targets share (as HummingbirdTesting): the package paths, the one failure
+        // type, processes (fake LLM, responder, web servers, PostgreSQL), clients and the stack builder.
+        .target(name: "AgentTestSupport", dependencies: ["AgentCore"], path: "Tests/AgentTestSupport"),
+        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "AgentTestSupport"]),
+        .testTarget(name: "AgentFCGITests", dependencies: ["AgentFCGI", "AgentTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["AgentCore", "AgentTestSupport"]),
     ]
 )

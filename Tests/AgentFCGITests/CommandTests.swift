@@ -2,16 +2,16 @@ import Foundation
 import Testing
 @testable import AgentFCGI
 
-@Suite("Command-line flags over the configuration")
-struct CommandTests {
+/// Command-line flags over the configuration.
+@Suite struct CommandTests {
     func responder(_ arguments: [String]) async throws -> ResponderSettings {
         var loader = try AgentFCGICommand.parse(arguments).loader
         loader.environment = [:]
         return try await loader.load().responder
     }
 
-    @Test("flags fill the settings; defaults match the documentation")
-    func parsesFlags() async throws {
+    /// Flags fill the settings; defaults match the documentation.
+    @Test func parsesFlags() async throws {
         let defaults = try await responder(["--socket", "/tmp/a.sock"])
         #expect(defaults.listener == .unixSocket(path: "/tmp/a.sock", group: nil))
         #expect(defaults.workers == 256 && defaults.drainSeconds == 30 && defaults.maxBodyBytes == 1 << 20)
@@ -22,8 +22,8 @@ struct CommandTests {
         #expect(custom.workers == 16 && custom.basePath == "/api" && custom.maxBodyBytes == 100)
     }
 
-    @Test("the FastCGI guard's keys: defaults, flags, environment, and their bounds")
-    func guardKeys() async throws {
+    /// The FastCGI guard's keys: defaults, flags, environment, and their bounds.
+    @Test func guardKeys() async throws {
         let defaults = try await responder(["--socket", "/tmp/a.sock"])
         #expect(defaults.readTimeoutSeconds == 30 && defaults.maxParamsBytes == 65_536)
         let flags = try await responder(["--socket", "/tmp/a.sock", "--read-timeout-seconds", "2.5", "--max-params-bytes", "8192"])
@@ -36,13 +36,13 @@ struct CommandTests {
         await #expect(throws: ConfigurationError.self) { _ = try await responder(["--max-params-bytes", "100"]) }
     }
 
-    @Test("no listener flag means the spawner's fd 0")
-    func inheritedListener() async throws {
+    /// No listener flag means the spawner's fd 0.
+    @Test func inheritedListener() async throws {
         #expect(try await responder([]).listener == .inheritedStandardInput)
     }
 
-    @Test("a non-loopback --listen is refused unless allowed; bad values are refused")
-    func refusals() async throws {
+    /// A non-loopback --listen is refused unless allowed; bad values are refused.
+    @Test func refusals() async throws {
         await #expect(throws: ConfigurationError.self) { _ = try await responder(["--listen", "0.0.0.0:9000"]) }
         #expect(try await responder(["--listen", "0.0.0.0:9000", "--allow-non-loopback"]).listener
             == .tcp(host: "0.0.0.0", port: 9000))
@@ -52,10 +52,10 @@ struct CommandTests {
     }
 }
 
-@Suite("Subcommands")
-struct SubcommandTests {
-    @Test("plain flags run the responder; chat is its own subcommand")
-    func routing() throws {
+/// Subcommands.
+@Suite struct SubcommandTests {
+    /// Plain flags run the responder; chat is its own subcommand.
+    @Test func routing() throws {
         let serve = try AgentFCGICommand.parseAsRoot(["--socket", "/tmp/a.sock", "--workers", "4"])
         #expect((serve as? AgentFCGICommand)?.socket == "/tmp/a.sock")
         let chat = try #require(try AgentFCGICommand.parseAsRoot(["chat", "--url", "http://127.0.0.1:8080/", "--session", "s1"]) as? ChatCommand)

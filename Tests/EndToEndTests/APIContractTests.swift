@@ -1,18 +1,20 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// API contract through nginx.
+///
 /// API.md §1 and §3 through real nginx: every endpoint's JSON, and FastAPI's error bodies byte for byte.
-@Suite("API contract through nginx")
-struct APIContractTests {
+@Suite struct APIContractTests {
     static func isUUID(_ text: String?) -> Bool {
         guard let text else { return false }
         return text.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/) != nil
     }
 
-    @Test("a session's lifecycle: create, list, read, usage, clear, delete, then 404")
-    func sessionLifecycle() async throws {
-        let agent = try await AgentStack.start()
+    /// A session's lifecycle: create, list, read, usage, clear, delete, then 404.
+    @Test func sessionLifecycle() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let created = try await agent.postJSON("/sessions", [:])
         #expect(created.status == 200, "\(agent.logs)")
@@ -63,9 +65,9 @@ struct APIContractTests {
         #expect(try await agent.client.get("/sessions").json() == ["sessions": []])
     }
 
-    @Test("POST /agent/query answers with the final text and usage; a chosen id creates that session")
-    func blockingQuery() async throws {
-        let agent = try await AgentStack.start()
+    /// POST /agent/query answers with the final text and usage; a chosen id creates that session.
+    @Test func blockingQuery() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let answer = try await agent.postJSON("/agent/query", ["message": "hello there", "stream": true, "extra": [1, 2]])
         #expect(answer.status == 200, "\(answer.text)\n\(agent.logs)")
@@ -99,9 +101,9 @@ struct APIContractTests {
         #expect(health["active_sessions"] == 2)
     }
 
-    @Test("an empty or null session_id creates a new session each time")
-    func emptySessionIdCreates() async throws {
-        let agent = try await AgentStack.start()
+    /// An empty or null session_id creates a new session each time.
+    @Test func emptySessionIdCreates() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let a = try await agent.postJSON("/agent/query", ["message": "a", "session_id": ""]).json()
         let b = try await agent.postJSON("/agent/query", ["message": "b", "session_id": .null]).json()
@@ -109,9 +111,9 @@ struct APIContractTests {
         #expect(try await agent.client.get("/sessions").json()["sessions"]?.arrayValue?.count == 2)
     }
 
-    @Test("422 bodies for the query request are pydantic's, byte for byte")
-    func queryValidationErrors() async throws {
-        let agent = try await AgentStack.start()
+    /// 422 bodies for the query request are pydantic's, byte for byte.
+    @Test func queryValidationErrors() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let cases: [(String, String)] = [
             ("{}", #"{"detail":[{"type":"missing","loc":["body","message"],"msg":"Field required","input":{}}]}"#),
@@ -142,9 +144,9 @@ struct APIContractTests {
         #expect(try await agent.llm.requests().isEmpty, "no invalid request may reach the model")
     }
 
-    @Test("invalid session ids in the path are 422; unknown ones are 404")
-    func pathSessionIds() async throws {
-        let agent = try await AgentStack.start()
+    /// Invalid session ids in the path are 422; unknown ones are 404.
+    @Test func pathSessionIds() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let long = String(repeating: "a", count: 129)
         for id in [long, "semi%3Bcolon", "sp%20ace"] {
@@ -157,9 +159,9 @@ struct APIContractTests {
         #expect(unknown.status == 404)
     }
 
-    @Test("unknown paths, wrong methods, bodies too large: FastAPI's shapes")
-    func routingErrors() async throws {
-        let agent = try await AgentStack.start()
+    /// Unknown paths, wrong methods, bodies too large: FastAPI's shapes.
+    @Test func routingErrors() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let unknown = try await agent.client.get("/agent/nothing")
         #expect(unknown.status == 404 && unknown.text == #"{"detail":"Not Found"}"#)
@@ -179,9 +181,9 @@ struct APIContractTests {
         #expect(huge.status == 413 && huge.text == #"{"detail":"Request body too large"}"#)
     }
 
-    @Test("a blocking query whose model fails after its retries is a 500 with the reason")
-    func modelFailureIs500() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_MODEL_MAX_ATTEMPTS": "2"])
+    /// A blocking query whose model fails after its retries is a 500 with the reason.
+    @Test func modelFailureIs500() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_MODEL_MAX_ATTEMPTS": "2"])
         defer { agent.stop() }
         try await agent.llm.script(["status": 500, "error": "upstream exploded"], ["status": 500, "error": "upstream exploded"])
         let response = try await agent.postJSON("/agent/query", ["message": "hi", "session_id": "fails"])
@@ -195,9 +197,9 @@ struct APIContractTests {
         #expect(try next.json()["response"] == "echo: again")
     }
 
-    @Test("GET /tools lists the built-in tools with JSON Schemas")
-    func toolsList() async throws {
-        let agent = try await AgentStack.start()
+    /// GET /tools lists the built-in tools with JSON Schemas.
+    @Test func toolsList() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let tools = try #require(try await agent.client.get("/tools").json()["tools"]?.arrayValue)
         let byName = Dictionary(tools.compactMap { tool in tool["name"]?.stringValue.map { ($0, tool) } }) { a, _ in a }
@@ -211,9 +213,9 @@ struct APIContractTests {
         #expect(byName["calculator"]?["parameters"]?["properties"]?["expression"]?["type"] == "string")
     }
 
-    @Test("POST /sessions honours system_prompt; other sessions get the configured default")
-    func systemPromptHonoured() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_AGENT_SYSTEM_PROMPT": "Default prompt."])
+    /// POST /sessions honours system_prompt; other sessions get the configured default.
+    @Test func systemPromptHonoured() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_AGENT_SYSTEM_PROMPT": "Default prompt."])
         defer { agent.stop() }
         let created = try await agent.postJSON("/sessions", ["system_prompt": "You are a pirate."]).json()
         let id = try #require(created["session_id"]?.stringValue)
@@ -231,9 +233,9 @@ struct APIContractTests {
         #expect(empty.status == 422, "POST /sessions needs a JSON body")
     }
 
-    @Test("GET /sessions/{id}/messages pages the history oldest to newest")
-    func messagesPaging() async throws {
-        let agent = try await AgentStack.start()
+    /// GET /sessions/{id}/messages pages the history oldest to newest.
+    @Test func messagesPaging() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         for word in ["one", "two", "three"] {
             _ = try await agent.postJSON("/agent/query", ["message": .string(word), "session_id": "paged"])
@@ -253,9 +255,9 @@ struct APIContractTests {
         #expect(bad.status == 422)
     }
 
-    @Test("GET /sessions/{id}/events replays after a seq (query or Last-Event-ID) and follows a running query")
-    func eventReplayAndFollow() async throws {
-        let agent = try await AgentStack.start()
+    /// GET /sessions/{id}/events replays after a seq (query or Last-Event-ID) and follows a running query.
+    @Test func eventReplayAndFollow() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let first = try await agent.query("one", session: "replayed")
         let all = try QueryStream(try await agent.client.stream("/sessions/replayed/events"))
@@ -286,7 +288,7 @@ struct APIContractTests {
             let beyond = try await agent.client.stream(path, headers: headers, timeout: 10)
             #expect(beyond.status == 200 && beyond.events.isEmpty && beyond.frames.last?.text == ": done", "\(beyond.frames.map(\.text))")
         }
-        #expect(agent.stack.responder.process.isRunning, "\(agent.logs)")
+        #expect(agent.responder.process.isRunning, "\(agent.logs)")
     }
 
     /// Nothing spent is a known cost: 0, not null (null is for calls to an unpriced model).

@@ -1,9 +1,10 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
-@Suite("Access log, slow requests and secrets in the responder's log")
-struct AccessLogTests {
+/// Access log, slow requests and secrets in the responder's log.
+@Suite struct AccessLogTests {
     static let basicAuth = ("Authorization", "Basic " + Data("alice:wonderland".utf8).base64EncodedString())
 
     /// nginx asks for a password and passes the user on as REMOTE_USER.
@@ -13,19 +14,21 @@ struct AccessLogTests {
     }
 
     /// The access line for `method path`, waiting a little: the worker writes it after the response.
-    func accessLine(_ stack: FakeLLMStack, _ method: String, _ path: String, nth: Int = 0) -> [String: String]? {
+    func accessLine(_ stack: TestStack, _ method: String, _ path: String, nth: Int = 0) -> [String: String]? {
         var found: [String: String]?
         _ = TestEnvironment.waitUntil(timeout: 5) {
-            let lines = LogLines.access(stack.responder.log).filter { $0["method"] == method && $0["path"] == path }
+            let lines = LogLines.access(stack.responder.process.log).filter { $0["method"] == method && $0["path"] == path }
             found = lines.count > nth ? lines[nth] : nil
             return found != nil
         }
         return found
     }
 
-    @Test("one access line per request with method, path, route, status, bytes, duration, session, owner and events")
-    func accessLinesCarryTheFields() async throws {
-        let stack = try FakeLLMStack(makeBasicAuthFile: Self.basicAuthFile)
+    /// One access line per request with method, path, route, status, bytes, duration, session, owner and events.
+    @Test func accessLinesCarryTheFields() async throws {
+        let authDirectory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-auth")
+        defer { try? FileManager.default.removeItem(atPath: authDirectory) }
+        let stack = try TestStack(basicAuthFile: try Self.basicAuthFile(authDirectory))
         defer { stack.stop() }
         let ping = try await stack.client.get("/ping", headers: [Self.basicAuth])
         #expect(ping.status == 200, "\(stack.logs)")
@@ -57,33 +60,33 @@ struct AccessLogTests {
         let readLine = try #require(accessLine(stack, "GET", "/sessions/\(sessionId)"))
         #expect(readLine["route"] == "/sessions/{id}" && readLine["session_id"] == sessionId)
         // Exactly one line per request so far.
-        #expect(LogLines.access(stack.responder.log).count == 4, "\(stack.responder.log)")
+        #expect(LogLines.access(stack.responder.process.log).count == 4, "\(stack.responder.process.log)")
         // Message contents never reach the log at info.
-        #expect(!stack.responder.log.contains(marker), "the user's message was logged:\n\(stack.responder.log)")
+        #expect(!stack.responder.process.log.contains(marker), "the user's message was logged:\n\(stack.responder.process.log)")
     }
 
-    @Test("a request slower than slow_request_seconds is a warning line, counted in /status and /metrics")
-    func slowRequestIsLogged() async throws {
-        let stack = try FakeLLMStack(arguments: ["--slow-request-seconds", "0.2"])
+    /// A request slower than slow_request_seconds is a warning line, counted in /status and /metrics.
+    @Test func slowRequestIsLogged() async throws {
+        let stack = try TestStack(arguments: ["--slow-request-seconds", "0.2"])
         defer { stack.stop() }
         try await stack.llm.script([["text": "slowly", "delay_ms": 400]])
         #expect(try await stack.post("/agent/query", #"{"message": "take your time"}"#).status == 200)
         _ = try await stack.client.get("/ping")
         let warned = TestEnvironment.waitUntil(timeout: 5) {
-            LogLines.parse(stack.responder.log).contains { $0["msg"] == "slow request" }
+            LogLines.parse(stack.responder.process.log).contains { $0["msg"] == "slow request" }
         }
         #expect(warned, "\(stack.logs)")
-        let slow = LogLines.parse(stack.responder.log).filter { $0["msg"] == "slow request" }
+        let slow = LogLines.parse(stack.responder.process.log).filter { $0["msg"] == "slow request" }
         #expect(slow.count == 1 && slow.first?["level"] == "warning" && slow.first?["route"] == "/agent/query", "\(slow)")
         #expect(try await stack.client.get("/status").json()["slow_requests"]?.intValue == 1)
         let metrics = try PrometheusText(parsing: try await stack.client.get("/metrics").text)
         #expect(metrics.value("agent_fcgi_slow_requests_total") == 1)
     }
 
-    @Test("an API key from the environment never appears in the log, even at trace level")
-    func apiKeyNeverLogged() async throws {
+    /// An API key from the environment never appears in the log, even at trace level.
+    @Test func apiKeyNeverLogged() async throws {
         let key = "sk-e2e-\(UUID().uuidString)"
-        let stack = try FakeLLMStack(arguments: ["--log-level", "trace"], environment: ["OPENAI_API_KEY": key])
+        let stack = try TestStack(arguments: ["--log-level", "trace"], environment: ["OPENAI_API_KEY": key])
         defer { stack.stop() }
         // A retried failure and a final one make the model path log all it has to say.
         try await stack.llm.script([["status": 503], ["text": "fine"], ["status": 401, "error": "bad key"]])
@@ -92,32 +95,32 @@ struct AccessLogTests {
         _ = try await stack.client.get("/metrics")
         let sent = try await stack.llm.requests().compactMap { $0["headers"]?["authorization"]?.stringValue }
         #expect(sent.contains("Bearer \(key)"), "the key was not even used: \(sent)")
-        let log = stack.responder.log
+        let log = stack.responder.process.log
         #expect(log.contains("level=debug") || log.contains("level=trace") || log.contains("level=info"))
         #expect(!log.contains(key), "the API key is in the log:\n\(log)")
         #expect(!log.contains(String(key.dropFirst(7).prefix(12))), "part of the API key is in the log")
     }
 
-    @Test("logging.format json writes each access line as one JSON object")
-    func jsonFormat() async throws {
-        let stack = try FakeLLMStack(environment: ["AGENT_FCGI_LOGGING_FORMAT": "json"])
+    /// Logging.format json writes each access line as one JSON object.
+    @Test func jsonFormat() async throws {
+        let stack = try TestStack(environment: ["AGENT_FCGI_LOGGING_FORMAT": "json"])
         defer { stack.stop() }
         _ = try await stack.client.get("/ping")
         var line: JSONValue?
         _ = TestEnvironment.waitUntil(timeout: 5) {
-            line = stack.responder.log.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }
+            line = stack.responder.process.log.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }
                 .first { $0["logger"]?.stringValue == "agent-fcgi.access" }
             return line != nil
         }
-        let access = try #require(line, "\(stack.responder.log)")
+        let access = try #require(line, "\(stack.responder.process.log)")
         #expect(access["msg"] == "request" && access["level"] == "info")
         #expect(access["method"] == "GET" && access["path"] == "/ping" && access["status"] == "200" && access["bytes"] == "4")
-        #expect(!stack.responder.log.contains("level=info"), "a logfmt line slipped through")
+        #expect(!stack.responder.process.log.contains("level=info"), "a logfmt line slipped through")
     }
 
-    @Test("logging.file gets every line, and SIGUSR1 after a rotation starts a new file")
-    func logFileReopensAfterRotation() async throws {
-        let stack = try FakeLLMStack(config: "logging:\n  file: @DIR@/agent.log\n")
+    /// Logging.file gets every line, and SIGUSR1 after a rotation starts a new file.
+    @Test func logFileReopensAfterRotation() async throws {
+        let stack = try TestStack(config: "logging:\n  file: @DIR@/agent.log\n")
         defer { stack.stop() }
         let current = stack.directory + "/agent.log"
         let rotated = current + ".1"
@@ -129,11 +132,11 @@ struct AccessLogTests {
         try FileManager.default.moveItem(atPath: current, toPath: rotated)
         _ = try await stack.client.get("/status")
         #expect(TestEnvironment.waitUntil(timeout: 5) { fileHas(rotated, "path=/status") }, "before USR1 the old file is still written")
-        stack.responder.signal(SIGUSR1)
+        stack.responder.process.signal(SIGUSR1)
         #expect(TestEnvironment.waitUntil(timeout: 5) { fileHas(current, "SIGUSR1: log file reopened") }, "\(stack.logs)")
         _ = try await stack.client.get("/health")
         #expect(TestEnvironment.waitUntil(timeout: 5) { fileHas(current, "path=/health") })
         #expect(!fileHas(rotated, "path=/health"))
-        #expect(stack.responder.log.contains("path=/health"), "stderr keeps getting every line too")
+        #expect(stack.responder.process.log.contains("path=/health"), "stderr keeps getting every line too")
     }
 }

@@ -1,28 +1,30 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Approval across restarts and responders.
+///
 /// A paused turn is stored state, not a waiting task: a decision taken after a restart, or on
 /// another responder sharing the PostgreSQL database, continues it from the store.
-@Suite("Approval across restarts and responders")
-struct ApprovalDurabilityTests {
+@Suite struct ApprovalDurabilityTests {
     static let gated = ["AGENT_FCGI_AGENT_APPROVAL_TOOLS": "calculator"]
     static let callScript: JSONValue = ["tool_calls": [["name": "calculator", "arguments": ["expression": "6*7"], "id": "call_mul"]]]
 
-    static func pause(on stack: DurableStack, session: String) async throws -> JSONValue {
+    static func pause(on stack: TestStack, session: String) async throws -> JSONValue {
         try await stack.llm.script([callScript])
-        let paused = try await stack.post("/agent/query", ["message": "6*7?", "session_id": .string(session)])
+        let paused = try await stack.postJSON("/agent/query", ["message": "6*7?", "session_id": .string(session)])
         guard paused.status == 200 else { throw TestFailure("pause answered \(paused.status): \(paused.text)\n\(stack.responderLog)") }
         return try paused.json()
     }
 
-    static func approve(on stack: DurableStack, session: String) async throws -> HTTPTestResponse {
-        try await stack.post("/sessions/\(session)/approvals", ["decisions": [["tool_call_id": "call_mul", "approve": true]]])
+    static func approve(on stack: TestStack, session: String) async throws -> HTTPTestResponse {
+        try await stack.postJSON("/sessions/\(session)/approvals", ["decisions": [["tool_call_id": "call_mul", "approve": true]]])
     }
 
-    @Test("a restart between the pause and the decision loses nothing: the decision continues from the store")
-    func restartBetweenPauseAndDecision() async throws {
-        let stack = try DurableStack(environment: Self.gated)
+    /// A restart between the pause and the decision loses nothing: the decision continues from the store.
+    @Test func restartBetweenPauseAndDecision() async throws {
+        let stack = try TestStack(environment: Self.gated)
         defer { stack.stop() }
         let paused = try await Self.pause(on: stack, session: "approve-1")
         #expect(paused["status"] == "awaiting_approval", "\(paused)")
@@ -41,14 +43,14 @@ struct ApprovalDurabilityTests {
         #expect(sent.contains { $0["role"] == "tool" && $0["content"] == "42" }, "the approved call ran after the restart: \(sent)")
     }
 
-    @Test("with PostgreSQL, a call paused on one responder is decided on another")
-    func decisionOnAnotherResponder() async throws {
+    /// With PostgreSQL, a call paused on one responder is decided on another.
+    @Test func decisionOnAnotherResponder() async throws {
         let cluster = try await PostgresTestCluster.shared()
         let url = try await cluster.makeDatabase(prefix: "approval")
         let environment = PostgresBackendTests.environment(url).merging(Self.gated) { $1 }
-        let first = try DurableStack(environment: environment)
+        let first = try TestStack(environment: environment)
         defer { first.stop() }
-        let second = try DurableStack(environment: environment)
+        let second = try TestStack(environment: environment)
         defer { second.stop() }
 
         let paused = try await Self.pause(on: first, session: "shared-1")

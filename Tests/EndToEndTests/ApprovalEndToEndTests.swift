@@ -1,13 +1,15 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Approval of tool calls end to end.
+///
 /// Human approval of tool calls (docs/API.md §5) through nginx and the built responder, with the
 /// fake LLM asking for a gated tool: the pause on both streams and the blocking endpoint, the
 /// decision over SSE and JSON, rejection, partial decisions, the error answers, a new message
 /// instead, the timeout, and owner scoping through nginx auth.
-@Suite("Approval of tool calls end to end")
-struct ApprovalEndToEndTests {
+@Suite struct ApprovalEndToEndTests {
     static let environment = ["AGENT_FCGI_AGENT_APPROVAL_TOOLS": "calculator"]
     static let sse = [("Accept", "text/event-stream")]
 
@@ -19,7 +21,7 @@ struct ApprovalEndToEndTests {
     }
 
     /// The tool messages of the model's last request, by call id.
-    static func lastToolResults(_ agent: AgentStack) async throws -> [String: String] {
+    static func lastToolResults(_ agent: TestStack) async throws -> [String: String] {
         let messages = try await agent.llm.requests().last?["body"]?["messages"]?.arrayValue ?? []
         var results: [String: String] = [:]
         for message in messages where message["role"] == "tool" {
@@ -28,14 +30,14 @@ struct ApprovalEndToEndTests {
         return results
     }
 
-    static func decide(_ agent: AgentStack, _ session: String, _ decisions: [JSONValue],
+    static func decide(_ agent: TestStack, _ session: String, _ decisions: [JSONValue],
                        headers: [(String, String)] = []) async throws -> HTTPTestResponse {
         try await agent.postJSON("/sessions/\(session)/approvals", ["decisions": .array(decisions)], headers: headers)
     }
 
-    @Test("a gated call pauses the stream (ungated ones run), then an approval continues it over SSE")
-    func pauseThenApproveOverSSE() async throws {
-        let agent = try await AgentStack.start(environment: Self.environment)
+    /// A gated call pauses the stream (ungated ones run), then an approval continues it over SSE.
+    @Test func pauseThenApproveOverSSE() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: Self.environment)
         defer { agent.stop() }
         try await agent.llm.script(Self.pauseScript())
         let paused = try await agent.query("what is 2+3?", delta: true)
@@ -69,13 +71,13 @@ struct ApprovalEndToEndTests {
         #expect(try await agent.client.get("/sessions/\(sessionId)").json()["pending_approvals"] == [])
         let results = try await Self.lastToolResults(agent)
         #expect(results["call_calc"] == "5" && results["call_time"] != nil, "the model read both results: \(results)")
-        #expect(agent.stack.logs.contains("tool call decision") && agent.stack.logs.contains("tool_call_id=call_calc")
-                && agent.stack.logs.contains("decision=approved"), "one audit line per decision")
+        #expect(agent.logs.contains("tool call decision") && agent.logs.contains("tool_call_id=call_calc")
+                && agent.logs.contains("decision=approved"), "one audit line per decision")
     }
 
-    @Test("the blocking query pauses with status and pending_approvals; a JSON decision answers like /agent/query")
-    func blockingPauseAndJSONDecision() async throws {
-        let agent = try await AgentStack.start(environment: Self.environment)
+    /// The blocking query pauses with status and pending_approvals; a JSON decision answers like /agent/query.
+    @Test func blockingPauseAndJSONDecision() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: Self.environment)
         defer { agent.stop() }
         try await agent.llm.script(Self.pauseScript())
         let paused = try await agent.postJSON("/agent/query", ["message": "2+3?"])
@@ -92,21 +94,21 @@ struct ApprovalEndToEndTests {
         #expect(result["usage"]?["total_tokens"] != nil)
     }
 
-    @Test("a rejection's reason reaches the model as an error result")
-    func rejectionReachesTheModel() async throws {
-        let agent = try await AgentStack.start(environment: Self.environment)
+    /// A rejection's reason reaches the model as an error result.
+    @Test func rejectionReachesTheModel() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: Self.environment)
         defer { agent.stop() }
         try await agent.llm.script(Self.pauseScript(answer: "Understood, not computing."))
         let sessionId = try #require(try await agent.postJSON("/agent/query", ["message": "2+3?"]).json()["session_id"]?.stringValue)
         let answer = try await Self.decide(agent, sessionId, [["tool_call_id": "call_calc", "approve": false, "reason": "not now"]])
         #expect(try answer.json()["response"] == "Understood, not computing.", "\(answer.text)")
         #expect(try await Self.lastToolResults(agent)["call_calc"] == "Error: rejected by the user: not now")
-        #expect(agent.stack.logs.contains("decision=rejected") && agent.stack.logs.contains("not now"))
+        #expect(agent.logs.contains("decision=rejected") && agent.logs.contains("not now"))
     }
 
-    @Test("partial decisions are kept without running anything; 404, 409 and 422 for wrong decisions")
-    func partialDecisionsAndErrors() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_AGENT_APPROVAL_TOOLS": "calculator,current_*"])
+    /// Partial decisions are kept without running anything; 404, 409 and 422 for wrong decisions.
+    @Test func partialDecisionsAndErrors() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_AGENT_APPROVAL_TOOLS": "calculator,current_*"])
         defer { agent.stop() }
         try await agent.llm.script(Self.pauseScript(answer: "Both decided."))
         let paused = try await agent.postJSON("/agent/query", ["message": "go"]).json()
@@ -140,9 +142,9 @@ struct ApprovalEndToEndTests {
         #expect(nothing.status == 409 && nothing.text.contains("no tool call is waiting"), "\(nothing.text)")
     }
 
-    @Test("a new message rejects what is pending, records it in history, then runs")
-    func newMessageRejectsPending() async throws {
-        let agent = try await AgentStack.start(environment: Self.environment)
+    /// A new message rejects what is pending, records it in history, then runs.
+    @Test func newMessageRejectsPending() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: Self.environment)
         defer { agent.stop() }
         try await agent.llm.script([Self.pauseScript()[0], ["text": "Fresh answer."]])
         let sessionId = try #require(try await agent.postJSON("/agent/query", ["message": "2+3?"]).json()["session_id"]?.stringValue)
@@ -154,17 +156,17 @@ struct ApprovalEndToEndTests {
         #expect(try await agent.client.get("/sessions/\(sessionId)").json()["pending_approvals"] == [])
     }
 
-    @Test("a call pending past agent.approval.timeout_seconds is rejected by the cleanup loop and the turn goes on")
-    func timeoutRejects() async throws {
-        let agent = try await AgentStack.start(environment: Self.environment.merging([
+    /// A call pending past agent.approval.timeout_seconds is rejected by the cleanup loop and the turn goes on.
+    @Test func timeoutRejects() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: Self.environment.merging([
             "AGENT_FCGI_AGENT_APPROVAL_TIMEOUT_SECONDS": "1", "AGENT_FCGI_SESSIONS_CLEANUP_INTERVAL_SECONDS": "1"]) { $1 })
         defer { agent.stop() }
         try await agent.llm.script(Self.pauseScript(answer: "Nobody answered."))
         let sessionId = try #require(try await agent.postJSON("/agent/query", ["message": "2+3?"]).json()["session_id"]?.stringValue)
         _ = try await agent.llm.waitForRequests(timeout: 30) { $0.count >= 2 }
         #expect(try await Self.lastToolResults(agent)["call_calc"] == "Error: not run: approval timed out")
-        for _ in 0..<100 where !agent.stack.logs.contains("decision=timed_out") { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(agent.stack.logs.contains("decision=timed_out"), "the timeout is audited like a decision")
+        for _ in 0..<100 where !agent.logs.contains("decision=timed_out") { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(agent.logs.contains("decision=timed_out"), "the timeout is audited like a decision")
         for _ in 0..<100 where try await agent.client.get("/sessions/\(sessionId)").json()["pending_approvals"] != [] {
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -172,12 +174,12 @@ struct ApprovalEndToEndTests {
         #expect(late.status == 409, "nothing waits any more: \(late.text)")
     }
 
-    @Test("bob cannot see or decide alice's pending calls (owner scoping through nginx auth)")
-    func ownerScoping() async throws {
+    /// Bob cannot see or decide alice's pending calls (owner scoping through nginx auth).
+    @Test func ownerScoping() async throws {
         let authDirectory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-auth")
         defer { try? FileManager.default.removeItem(atPath: authDirectory) }
         let auth = try await HTTPTestClient.onThread { try OwnerScopingTests.makeAuth(in: authDirectory) }
-        let agent = try await AgentStack.start(environment: Self.environment, basicAuthFile: auth)
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: Self.environment, basicAuthFile: auth)
         defer { agent.stop() }
         let alice = OwnerScopingTests.basic("alice"), bob = OwnerScopingTests.basic("bob")
         try await agent.llm.script(Self.pauseScript())
@@ -190,6 +192,6 @@ struct ApprovalEndToEndTests {
         #expect(try await agent.llm.requests().count == 1, "bob's decision ran nothing")
         let own = try await Self.decide(agent, sessionId, yes, headers: alice)
         #expect(try own.json()["response"] == "It is 5.", "\(own.text)")
-        #expect(agent.stack.logs.contains("owner=alice"), "the audit line names the owner")
+        #expect(agent.logs.contains("owner=alice"), "the audit line names the owner")
     }
 }

@@ -1,20 +1,22 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Approval settings reload.
+///
 /// `agent.approval.*` reloaded on SIGHUP: the gated list applies to the next calls, and a new
 /// timeout to calls made after the reload, not to those already waiting.
-@Suite("Approval settings reload")
-struct ApprovalReloadTests {
+@Suite struct ApprovalReloadTests {
     static func config(approval: String) -> String {
         "model:\n  base_url: \"@LLM@\"\nagent:\n  approval:\n" + approval
     }
 
     static let call: JSONValue = ["tool_calls": [["name": "calculator", "arguments": ["expression": "1+1"]]]]
 
-    @Test("a SIGHUP gates the next calls; a later timeout change leaves waiting calls their deadline")
-    func reloadGatesNewCalls() async throws {
-        let stack = try FakeLLMStack(config: Self.config(approval: "    tools: []\n"))
+    /// A SIGHUP gates the next calls; a later timeout change leaves waiting calls their deadline.
+    @Test func reloadGatesNewCalls() async throws {
+        let stack = try TestStack(config: Self.config(approval: "    tools: []\n"))
         defer { stack.stop() }
         try await stack.llm.script(Self.call, ["text": "two"])
         let ungated = try await stack.post("/agent/query", #"{"message": "1+1?", "session_id": "reload-approval"}"#)

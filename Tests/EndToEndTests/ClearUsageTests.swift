@@ -1,12 +1,14 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Clear resets usage, never the lifetime or the budget.
+///
 /// The reference contract for `POST /sessions/{id}/clear` through nginx and the real store:
 /// `usage` starts again from zero, while `lifetime_usage` and the per-session budget keep
 /// counting, across a restart too.
-@Suite("Clear resets usage, never the lifetime or the budget")
-struct ClearUsageTests {
+@Suite struct ClearUsageTests {
     static func answer(_ text: String) -> JSONValue {
         ["text": .string(text), "usage": ["prompt_tokens": 10, "completion_tokens": 5]]
     }
@@ -15,20 +17,20 @@ struct ClearUsageTests {
         json[key]?["total_tokens"]?.intValue
     }
 
-    @Test("clear zeroes usage; lifetime_usage and a token budget go on, and survive a restart")
-    func clearResetsUsageNotLifetime() async throws {
-        let stack = try DurableStack(environment: ["AGENT_FCGI_AGENT_BUDGET_MAX_TOKENS": "25"])
+    /// Clear zeroes usage; lifetime_usage and a token budget go on, and survive a restart.
+    @Test func clearResetsUsageNotLifetime() async throws {
+        let stack = try TestStack(environment: ["AGENT_FCGI_AGENT_BUDGET_MAX_TOKENS": "25"])
         defer { stack.stop() }
         try await stack.llm.script([Self.answer("first answer"), Self.answer("second answer"), Self.answer("never sent")])
         let ask: @Sendable (String) async throws -> HTTPTestResponse = { message in
-            try await stack.post("/agent/query", ["message": .string(message), "session_id": "budgeted"])
+            try await stack.postJSON("/agent/query", ["message": .string(message), "session_id": "budgeted"])
         }
 
         let first = try await ask("How much is this going to cost?")
         #expect(first.status == 200, "\(first.text)\n\(stack.responderLog.suffix(2000))")
         #expect(Self.usageTokens(try first.json(), "usage") == 15)
 
-        let cleared = try await stack.post("/sessions/budgeted/clear", [:])
+        let cleared = try await stack.postJSON("/sessions/budgeted/clear", [:])
         #expect(cleared.status == 200, "\(cleared.text)")
         let afterClear = try await stack.getJSON("/sessions/budgeted")
         #expect(afterClear["usage"] == APIContractTests.zeroUsage, "clear resets usage to zero: \(afterClear)")
@@ -53,7 +55,7 @@ struct ClearUsageTests {
         #expect(listed?["title"] == "How much is this going to cost?", "\(String(describing: listed))")
 
         // A clear after the restart resets usage again and still not the budget.
-        #expect(try await stack.post("/sessions/budgeted/clear", [:]).status == 200)
+        #expect(try await stack.postJSON("/sessions/budgeted/clear", [:]).status == 200)
         let refused = try await ask("Cleared, so can I go on?")
         #expect(try refused.json()["detail"] == "session budget exhausted: 30 of 25 tokens used", "\(refused.text)")
         let final = try await stack.getJSON("/sessions/budgeted")

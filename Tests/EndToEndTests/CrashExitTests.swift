@@ -1,7 +1,10 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// A crash ends fast and leaves a report.
+///
 /// Issue 12, finding 2: a fatal error ends the process within a second or two, with a backtrace
 /// in the log, under the systemd unit's SWIFT_BACKTRACE setting. Before, the Swift crash handler
 /// spent 32 s trying to pause the signal thread.
@@ -10,8 +13,7 @@ import Testing
 /// that thread (libfcgi's failed assertion of finding 1 was exactly that), and what a systemd
 /// watchdog or `systemctl kill -s ABRT` sends. It takes the runtime's crash path as any fatal error
 /// does, and needs no crash hook in the binary that a client could ever reach.
-@Suite("A crash ends fast and leaves a report")
-struct CrashExitTests {
+@Suite struct CrashExitTests {
     /// The unit's `Environment=SWIFT_BACKTRACE=…`, so the test runs what production runs.
     static func unitBacktraceSetting() throws -> String {
         let unit = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("conf/agent-fcgi.service"), encoding: .utf8)
@@ -34,15 +36,16 @@ struct CrashExitTests {
         return (workers.first { !$0.1.contains("skb_wait") && !$0.1.contains("accept") } ?? workers.first)?.0
     }
 
-    @Test("SIGABRT in a worker serving a stream: gone within seconds, killed by the signal, report logged, nginx says 502")
-    func abortInWorker() async throws {
+    /// SIGABRT in a worker serving a stream: gone within seconds, killed by the signal, report logged, nginx says
+    /// 502.
+    @Test func abortInWorker() async throws {
         let setting = try Self.unitBacktraceSetting()
         #expect(setting.contains("interactive=no"))
         // 16 workers: the report's cost grows with the thread count (the runtime pauses and lists
         // every thread), and on a test machine running the whole suite at once 270 threads can
         // take it past the 1 s agent-fcgi waits; the path is the same with 256.
         let stack = try await HTTPTestClient.onThread {
-            try TestStack(responderArguments: ["--workers", "16"], responderEnvironment: ["SWIFT_BACKTRACE": setting])
+            try TestStack(model: .none, arguments: ["--workers", "16"], environment: ["SWIFT_BACKTRACE": setting])
         }
         defer { stack.stop() }
         let client = stack.client

@@ -1,20 +1,22 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Event streams across responders.
+///
 /// `GET /sessions/{id}/events` across responders on one PostgreSQL store: a follower on one
 /// responder sees a query running on another live (woken by the NOTIFY of each commit, reading
 /// the rows), ends with its `final` and `usage`, and resumes with `Last-Event-ID` on a third.
-@Suite("Event streams across responders")
-struct CrossResponderEventTests {
+@Suite struct CrossResponderEventTests {
     static func query(_ message: String, session: String) -> JSONValue { MultiResponderTests.query(message, session: session) }
     static func slowText(words: Int, delayMs: Int) -> JSONValue { MultiResponderTests.slowText(words: words, delayMs: delayMs) }
     static func terminal(_ stream: HTTPTestStream) throws -> (type: String?, status: String?, at: Double?) {
         try MultiResponderTests.terminal(stream)
     }
 
-    @Test("GET /sessions/{id}/events on one responder follows a query running on another live, ends with final+usage; resume on a third")
-    func followAcrossResponders() async throws {
+    /// GET /sessions/{id}/events on one responder follows a query running on another live, ends with final+usage; resume on a third.
+    @Test func followAcrossResponders() async throws {
         let cluster = try await ResponderCluster()
         defer { cluster.stop() }
         // Two tool steps (each committed as it completes), then a slow answer.
@@ -52,8 +54,8 @@ struct CrossResponderEventTests {
                 "the follower was woken by the runner's commits")
     }
 
-    @Test("a follower that drops on one responder resumes with Last-Event-ID on another while the query still runs on a third")
-    func resumeMidQueryOnAnotherResponder() async throws {
+    /// A follower that drops on one responder resumes with Last-Event-ID on another while the query still runs on a third.
+    @Test func resumeMidQueryOnAnotherResponder() async throws {
         let cluster = try await ResponderCluster()
         defer { cluster.stop() }
         // The second step's model call waits 1.5 s: its commit comes after the drop and the
@@ -82,8 +84,8 @@ struct CrossResponderEventTests {
         #expect(dropped.seqs + resumed.seqs == whole.seqs, "nothing lost or repeated across the two responders")
     }
 
-    @Test("a replay through another responder says which events fell out of events_per_session; a seq from the far future is harmless")
-    func replayFromTheStoreKeepsTheRetentionComment() async throws {
+    /// A replay through another responder says which events fell out of events_per_session; a seq from the far future is harmless.
+    @Test func replayFromTheStoreKeepsTheRetentionComment() async throws {
         let cluster = try await ResponderCluster(environment: ["AGENT_FCGI_STORAGE_EVENTS_PER_SESSION": "30"])
         defer { cluster.stop() }
         let words = (1...60).map { "w\($0)" }.joined(separator: " ")

@@ -1,9 +1,10 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
-@Suite("Deployment kit: the guide quotes the tested configs; the systemd unit verifies")
-struct DeploymentKitTests {
+/// Deployment kit: the guide quotes the tested configs; the systemd unit verifies.
+@Suite struct DeploymentKitTests {
     static let guidePath = "docs/DEPLOYMENT.md"
 
     static func read(_ relativePath: String) throws -> String {
@@ -23,7 +24,8 @@ struct DeploymentKitTests {
         return String(between[between.index(after: openLineEnd)..<close.lowerBound])
     }
 
-    @Test("the guide's nginx and lighttpd blocks are exactly the conf files the end-to-end tests run",
+    /// The guide's nginx and lighttpd blocks are exactly the conf files the end-to-end tests run.
+    @Test(
           arguments: ["conf/nginx-fastcgi.conf", "conf/lighttpd.conf"])
     func guideQuotesTheTestedConfig(file: String) throws {
         let quoted = try Self.quotedBlock(of: file, in: try Self.read(Self.guidePath))
@@ -31,9 +33,9 @@ struct DeploymentKitTests {
         #expect(quoted == actual, "\(Self.guidePath) quotes an outdated \(file); paste the file between its markers again")
     }
 
-    @Test("the harness serves tests with conf/nginx-fastcgi.conf itself, placeholders filled and nothing else changed")
-    func harnessUsesTheConfFile() throws {
-        let stack = try TestStack()
+    /// The harness serves tests with conf/nginx-fastcgi.conf itself, placeholders filled and nothing else changed.
+    @Test func harnessUsesTheConfFile() throws {
+        let stack = try TestStack(model: .none)
         defer { stack.stop() }
         let used = try String(contentsOfFile: stack.directory + "/nginx-fastcgi.conf", encoding: .utf8)
         let expected = try Self.read("conf/nginx-fastcgi.conf")
@@ -43,7 +45,8 @@ struct DeploymentKitTests {
         #expect(used == expected)
     }
 
-    @Test("conf/agent-fcgi.service passes systemd-analyze verify without a warning",
+    /// Conf/agent-fcgi.service passes systemd-analyze verify without a warning.
+    @Test(
           .enabled(if: TestEnvironment.executable("systemd-analyze") != nil,
                    "systemd-analyze is not installed (apt-get install systemd); the unit was not verified"))
     func systemdUnitVerifies() throws {
@@ -64,8 +67,8 @@ struct DeploymentKitTests {
         #expect(!output.contains("agent-fcgi.service"), "systemd-analyze verify complained:\n\(output)")
     }
 
-    @Test("agent-fcgi --version prints the version and --help lists the flags")
-    func versionAndHelp() throws {
+    /// Agent-fcgi --version prints the version and --help lists the flags.
+    @Test func versionAndHelp() throws {
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-cli")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let version = try ManagedProcess(TestEnvironment.responderBinary, ["--version"], logPath: directory + "/version.log")

@@ -1,25 +1,28 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Synchronization
 import Testing
 
+/// Disconnects noticed while nothing is written.
+///
 /// Issue 12, finding 6: with `on_disconnect: cancel`, a client that goes away while the model is in
 /// the middle of a step (nothing is being written to it) cancels the query within about a second,
 /// on both streams, through nginx; the turn is not kept as completed.
-@Suite("Disconnects noticed while nothing is written")
-struct DisconnectWatchTests {
+@Suite struct DisconnectWatchTests {
     /// The model sends one chunk, then nothing for a minute: a step in progress, no frame to write.
     static let stallingAnswer: JSONValue = ["text": "s1 s2 s3 s4", "stall_after": 1, "stall_ms": 60000]
 
-    @Test("a client gone during a silent model step cancels it, and the model connection closes within about a second",
+    /// A client gone during a silent model step cancels it, and the model connection closes within about a second.
+    @Test(
           arguments: ["/agent/query-stream", "/agent/query-stream-delta"])
     func cancelDuringSilentStep(path: String) async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_ON_DISCONNECT": "cancel"])
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_SESSIONS_ON_DISCONNECT": "cancel"])
         defer { agent.stop() }
         try await agent.llm.script(Self.stallingAnswer)
         let session = "walked-away"
         let hangUp = Atomic<Bool>(false)
-        let port = agent.stack.webServer.port
+        let port = agent.webServer.port
         let client = Task {
             try await HTTPTestClient.onThread { () -> Double in
                 let connection = try RawConnection(port: port, timeout: 30)

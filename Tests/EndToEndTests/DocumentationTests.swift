@@ -1,15 +1,17 @@
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Design documents resolve against the code.
+///
 /// The design documents stay true as the code moves: every `docs/… §n` a comment cites
 /// exists, and every type, member, file and test the documents name is still there.
-@Suite("Design documents resolve against the code")
-struct DocumentationTests {
+@Suite struct DocumentationTests {
     static let documents = ["docs/ARCHITECTURE.md", "docs/API.md", "docs/FASTCGI_NOTES.md"]
     /// Names the documents use that the project does not declare (standard library, schemas, headers).
     static let external: Set<String> = ["Task", "AsyncStream", "AsyncThrowingStream", "Atomic", "Mutex", "Synchronization",
                                         "Thread", "StreamEvent", "UsageInfo", "Allow", "AgentCore", "AgentFCGI", "CCurl", "CFCGI",
-                                        "CSQLite", "CPostgres", "CLinux"]
+                                        "CSQLite", "CPostgres", "CLinux", "AgentTestSupport"]
 
     static func read(_ relativePath: String) throws -> String {
         try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent(relativePath), encoding: .utf8)
@@ -31,8 +33,8 @@ struct DocumentationTests {
         return found
     }
 
-    @Test("every citation of a design document in Sources, web, openapi.yaml and docs names a real file and section")
-    func citationsResolve() throws {
+    /// Every citation of a design document in Sources, web, openapi.yaml and docs names a real file and section.
+    @Test func citationsResolve() throws {
         let citing = try Self.files(under: "Sources", suffix: ".swift") + Self.files(under: "web", suffix: ".js")
             + ["openapi.yaml", "README.md"] + Self.documents
         var sectionsByDocument: [String: Set<String>] = [:]
@@ -61,8 +63,8 @@ struct DocumentationTests {
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
     }
 
-    @Test("every type, member, source file and test suite the design documents name exists")
-    func namedCodeExists() throws {
+    /// Every type, member, source file and test suite the design documents name exists.
+    @Test func namedCodeExists() throws {
         // What each file declares or extends, by name, read once.
         func declarations(_ text: String) -> Set<String> {
             var names = Set(text.matches(of: /(?:class|struct|enum|actor|protocol|typealias|extension|func|var|let|case) (\w+)/)
@@ -117,8 +119,8 @@ struct DocumentationTests {
         #expect(problems.isEmpty, "rename in the document too:\n\(problems.joined(separator: "\n"))")
     }
 
-    @Test("the README links each design document")
-    func readmeLinksTheDocuments() throws {
+    /// The README links each design document.
+    @Test func readmeLinksTheDocuments() throws {
         let readme = try Self.read("README.md")
         for document in Self.documents {
             #expect(readme.contains("](\(document))"), "README.md does not link \(document)")

@@ -1,17 +1,18 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Draining queries that run without a client.
+///
 /// A query whose client went away keeps running (`on_disconnect: continue`); a drain gives it the
 /// same deadline as requests in flight, so a routine restart does not cancel the user's turn.
-@Suite("Draining queries that run without a client")
-struct DrainQueriesTests {
-    @Test("SIGTERM lets a detached query finish and commit before the process exits")
-    func drainWaitsForDetachedQueries() async throws {
-        let scripted = try ScriptedStack()
-        defer { scripted.stop() }
-        let stack = scripted.stack
-        try await scripted.model.script([["text": .string(ScriptedStack.longText(seconds: 4, delayMs: 50)), "token_delay_ms": 50]])
+@Suite struct DrainQueriesTests {
+    /// SIGTERM lets a detached query finish and commit before the process exits.
+    @Test func drainWaitsForDetachedQueries() async throws {
+        let stack = try TestStack(environment: ["OPENAI_API_KEY": "unused"])
+        defer { stack.stop() }
+        try await stack.llm.script([["text": .string(FakeLLM.longText(seconds: 4, delayMs: 50)), "token_delay_ms": 50]])
         let body = Data(#"{"message":"long answer","session_id":"drained"}"#.utf8)
         // A client that reads the response head and hangs up.
         let port = stack.webServer.port
@@ -22,7 +23,7 @@ struct DrainQueriesTests {
             connection.sendIgnoringReset(body)
             _ = try connection.readHead()
         }
-        _ = try await scripted.model.waitForRequests { !$0.isEmpty }
+        _ = try await stack.llm.waitForRequests { !$0.isEmpty }
         stack.responder.process.signal(SIGTERM)
         #expect(stack.responder.process.waitForExit(timeout: 20) == 0, "\(stack.logs)")
         // Read what was committed straight from the SQLite file the responder used.

@@ -1,11 +1,13 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Durability: crash recovery and resumable streams.
+///
 /// Issue 6 end to end: the real responder behind nginx, the fake LLM, the SQLite store on disk,
 /// and real `kill -9`s.
-@Suite("Durability: crash recovery and resumable streams")
-struct DurabilityTests {
+@Suite struct DurabilityTests {
     static func toolStep(_ id: String, _ expression: String) -> JSONValue {
         ["tool_calls": [["name": "calculator", "arguments": ["expression": .string(expression)], "id": .string(id)]]]
     }
@@ -18,9 +20,9 @@ struct DurabilityTests {
         ["message": .string(message), "session_id": .string(session)]
     }
 
-    @Test("kill -9 mid-query: history is the last completed step, the log ends interrupted+usage, the session goes on")
-    func killMidQuery() async throws {
-        let stack = try DurableStack()
+    /// Kill -9 mid-query: history is the last completed step, the log ends interrupted+usage, the session goes on.
+    @Test func killMidQuery() async throws {
+        let stack = try TestStack()
         defer { stack.stop() }
         try await stack.llm.script([Self.toolStep("call_1", "2+3"), Self.toolStep("call_2", "3*4"),
                                     Self.slowText(words: 60, delayMs: 150)])
@@ -74,7 +76,7 @@ struct DurabilityTests {
         // The session works again, with the recovered history, and seq continues upward.
         let requestsBefore = try await stack.llm.requests().count
         try await stack.llm.script([["text": "after the crash"]])
-        let answer = try await stack.post("/agent/query", Self.query("again", session: "crash-1"))
+        let answer = try await stack.postJSON("/agent/query", Self.query("again", session: "crash-1"))
         #expect(answer.status == 200, "\(answer.text)")
         #expect(try answer.json()["response"] == "after the crash")
         let sent = try await stack.llm.requests()
@@ -89,9 +91,9 @@ struct DurabilityTests {
         #expect(newObjects.dropLast().last?["status"] == "completed")
     }
 
-    @Test("a dropped stream resumes with exactly the missing events: live, after the end, after a restart")
-    func resumeDroppedStream() async throws {
-        let stack = try DurableStack()
+    /// A dropped stream resumes with exactly the missing events: live, after the end, after a restart.
+    @Test func resumeDroppedStream() async throws {
+        let stack = try TestStack()
         defer { stack.stop() }
         try await stack.llm.script([Self.toolStep("call_1", "1+1"), Self.slowText(words: 40, delayMs: 120)])
         let seen = try await stack.readStream("POST", "/agent/query-stream-delta", body: Self.query("go", session: "resume-1")) {

@@ -1,12 +1,13 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
-@Suite("Endpoints through a real web server")
-struct EndpointTests {
-    @Test("health, ping and status answer through the web server", arguments: WebServerInstance.Kind.allCases)
-    func healthPingStatus(kind: WebServerInstance.Kind) async throws {
-        let stack = try TestStack(kind)
+/// Endpoints through a real web server.
+@Suite struct EndpointTests {
+    /// Health, ping and status answer through the web server.
+    @Test(arguments: WebServerInstance.Kind.allCases) func healthPingStatus(kind: WebServerInstance.Kind) async throws {
+        let stack = try TestStack(kind, model: .none)
         defer { stack.stop() }
         let health = try await stack.client.get("/health")
         #expect(health.status == 200, "\(stack.logs)")
@@ -32,9 +33,9 @@ struct EndpointTests {
         }
     }
 
-    @Test("unknown path is 404 and a wrong method is 405 with Allow, in FastAPI's shapes")
-    func notFoundAndMethodNotAllowed() async throws {
-        let stack = try TestStack()
+    /// Unknown path is 404 and a wrong method is 405 with Allow, in FastAPI's shapes.
+    @Test func notFoundAndMethodNotAllowed() async throws {
+        let stack = try TestStack(model: .none)
         defer { stack.stop() }
         let missing = try await stack.client.get("/no/such/route")
         #expect(missing.status == 404)
@@ -46,9 +47,9 @@ struct EndpointTests {
         #expect(wrongMethod.headers["allow"] == "GET, HEAD")
     }
 
-    @Test("bad diagnostics parameters are 422 with pydantic's wording")
-    func diagnosticsValidation() async throws {
-        let stack = try TestStack()
+    /// Bad diagnostics parameters are 422 with pydantic's wording.
+    @Test func diagnosticsValidation() async throws {
+        let stack = try TestStack(model: .none)
         defer { stack.stop() }
         let notANumber = try await stack.client.get("/diagnostics/stream?events=abc")
         #expect(notANumber.status == 422)
@@ -58,9 +59,9 @@ struct EndpointTests {
         #expect(try tooMany.json()["detail"]?.arrayValue?.first?["type"] == "less_than_equal")
     }
 
-    @Test("the static page is served at / and the API under a base path is routed")
-    func staticPageAndBasePath() async throws {
-        let stack = try TestStack(responderArguments: ["--base-path", "/agent-api/"])
+    /// The static page is served at / and the API under a base path is routed.
+    @Test func staticPageAndBasePath() async throws {
+        let stack = try TestStack(model: .none, arguments: ["--base-path", "/agent-api/"])
         defer { stack.stop() }
         let page = try await stack.client.get("/")
         #expect(page.status == 200)

@@ -1,16 +1,18 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// FastCGI connections: kept connections and allowed peers.
+///
 /// What the responder's own accept keeps from libfcgi's: kept connections (FCGI_KEEP_CONN, which
 /// libfcgi supports and the shipped confs leave off) and the FCGI_WEB_SERVER_ADDRS peer check.
-@Suite("FastCGI connections: kept connections and allowed peers")
-struct FastCGIConnectionTests {
+@Suite struct FastCGIConnectionTests {
     typealias Client = FastCGITestClient
 
-    @Test("FCGI_KEEP_CONN: each request on the connection is checked and answered; an idle one is closed quietly")
-    func keptConnection() async throws {
-        let stack = try await HTTPTestClient.onThread { try TestStack(responderArguments: ["--read-timeout-seconds", "1"]) }
+    /// FCGI_KEEP_CONN: each request on the connection is checked and answered; an idle one is closed quietly.
+    @Test func keptConnection() async throws {
+        let stack = try await HTTPTestClient.onThread { try TestStack(model: .none, arguments: ["--read-timeout-seconds", "1"]) }
         defer { stack.stop() }
         let socketPath = stack.responder.socketPath
         let outcome = try await HTTPTestClient.onThread { () -> ([Int], Bool) in
@@ -40,8 +42,8 @@ struct FastCGIConnectionTests {
                 "an idle kept connection is no error: \(status)")
     }
 
-    @Test("a TCP peer outside FCGI_WEB_SERVER_ADDRS is closed unanswered, as libfcgi did; a listed one is served")
-    func webServerAddresses() async throws {
+    /// A TCP peer outside FCGI_WEB_SERVER_ADDRS is closed unanswered, as libfcgi did; a listed one is served.
+    @Test func webServerAddresses() async throws {
         let directory = try TestEnvironment.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let port = try TestEnvironment.freePort()

@@ -1,12 +1,14 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Hostile FastCGI input straight to the socket.
+///
 /// Issue 12, findings 1 and 7: whatever is written to the responder's socket, the process lives on
 /// and a bad connection ends alone; `REMOTE_USER` is taken byte for byte. Bytes go straight to the
 /// unix socket (nginx would never send them); /health goes through nginx.
-@Suite("Hostile FastCGI input straight to the socket")
-struct FastCGIGuardTests {
+@Suite struct FastCGIGuardTests {
     typealias Client = FastCGITestClient
 
     static let begin = Client.record(type: 1, [0, 1, 0, 0, 0, 0, 0, 0])
@@ -39,9 +41,9 @@ struct FastCGIGuardTests {
         ("half a request head, then the peer hangs up", Array(Client.request(ping).prefix(30))),
     ]
 
-    @Test("malformed records close only their connection, each with one log line; the process serves on")
-    func malformedRecords() async throws {
-        let stack = try await HTTPTestClient.onThread { try TestStack() }
+    /// Malformed records close only their connection, each with one log line; the process serves on.
+    @Test func malformedRecords() async throws {
+        let stack = try await HTTPTestClient.onThread { try TestStack(model: .none) }
         defer { stack.stop() }
         let socketPath = stack.responder.socketPath
         for (name, bytes) in Self.malformed {
@@ -70,9 +72,9 @@ struct FastCGIGuardTests {
         #expect(stack.responder.process.isRunning && !log.contains("Program crashed") && !log.contains("Assertion"))
     }
 
-    @Test("500 connections of random bytes: all rejected, never a crash or restart, /health answers")
-    func garbageConnections() async throws {
-        let stack = try await HTTPTestClient.onThread { try TestStack() }
+    /// 500 connections of random bytes: all rejected, never a crash or restart, /health answers.
+    @Test func garbageConnections() async throws {
+        let stack = try await HTTPTestClient.onThread { try TestStack(model: .none) }
         defer { stack.stop() }
         let socketPath = stack.responder.socketPath
         let seed: UInt64 = 0x12_2025
@@ -102,9 +104,9 @@ struct FastCGIGuardTests {
         #expect(log.components(separatedBy: "msg=\"agent-fcgi ").count == 2, "started once, never restarted")
     }
 
-    @Test("REMOTE_USER with a NUL, a control byte or invalid UTF-8 is a 400, never a truncated identity")
-    func remoteUserByteForByte() async throws {
-        let stack = try await HTTPTestClient.onThread { try TestStack() }
+    /// REMOTE_USER with a NUL, a control byte or invalid UTF-8 is a 400, never a truncated identity.
+    @Test func remoteUserByteForByte() async throws {
+        let stack = try await HTTPTestClient.onThread { try TestStack(model: .none) }
         defer { stack.stop() }
         let socketPath = stack.responder.socketPath
         func call(_ method: String, _ uri: String, user: [UInt8], body: [UInt8] = []) async throws -> (status: Int, body: String)? {

@@ -1,11 +1,13 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// First run: make run's stack answers the README's first example.
+///
 /// A newcomer's first run: `scripts/run-stack` (what `make run` starts) with no LLM configured
 /// serves the offline SmolLM2-135M, and the README's first example gets a correct answer from it.
-@Suite("First run: make run's stack answers the README's first example")
-struct FirstRunTests {
+@Suite struct FirstRunTests {
     /// The README's first example: the request of the curl line between its `first-example` markers.
     struct Example {
         var path: String
@@ -27,8 +29,8 @@ struct FirstRunTests {
         return Example(path: String(url.1), body: String(body.1))
     }
 
-    @Test("the local model, started the way make run starts it, answers the README's first example correctly")
-    func readmeFirstExampleIsAnsweredCorrectly() async throws {
+    /// The local model, started the way make run starts it, answers the README's first example correctly.
+    @Test func readmeFirstExampleIsAnsweredCorrectly() async throws {
         let example = try Self.readmeFirstExample()
         #expect(example.path == "/agent/query")
         #expect(try JSONValue.parse(Data(example.body.utf8))["message"] == "What is the capital of France?",

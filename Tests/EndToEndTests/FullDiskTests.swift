@@ -1,29 +1,31 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Durability: a full disk during a turn.
+///
 /// Issue 12 #5 end to end, on a disk that really fills up: the store lives on a small tmpfs,
 /// a filler file takes the rest, and a turn too big for what is left cannot be committed. The
 /// client is told nothing was kept, and nothing was: not in reads, not in the next model call,
 /// not after a graceful restart.
-@Suite("Durability: a full disk during a turn")
-struct FullDiskTests {
+@Suite struct FullDiskTests {
     /// Needs fresh space in the WAL wherever it goes.
     static let bigMessage = String(repeating: "x", count: 300_000)
 
-    @Test("a turn whose commit fails on a full disk is rolled back: 503 / error event say nothing was kept")
-    func fullDiskTurnLeavesHistoryUnchanged() async throws {
+    /// A turn whose commit fails on a full disk is rolled back: 503 / error event say nothing was kept.
+    @Test func fullDiskTurnLeavesHistoryUnchanged() async throws {
         let disk = try SmallDisk(megabytes: 8)
         defer { disk.remove() }
-        let stack = try DurableStack(storeDirectory: disk.path)
+        let stack = try TestStack(storeDirectory: disk.path)
         defer { stack.stop() }
-        let first = try await stack.post("/agent/query", ["message": "before", "session_id": "fd-1"])
+        let first = try await stack.postJSON("/agent/query", ["message": "before", "session_id": "fd-1"])
         #expect(first.status == 200, "\(first.text)")
 
         // Room for the small writes that start a query, not for a 300 KB turn.
         try disk.fill(leaving: 128 * 1024)
         let requestsBefore = try await stack.llm.requests().count
-        let blocking = try await stack.post("/agent/query", ["message": .string(Self.bigMessage), "session_id": "fd-1"])
+        let blocking = try await stack.postJSON("/agent/query", ["message": .string(Self.bigMessage), "session_id": "fd-1"])
         #expect(try await stack.llm.requests().count == requestsBefore + 1, "admission passed: the model was called")
         #expect(blocking.status == 503, "\(blocking.status) \(blocking.text.prefix(400))\n\(stack.responderLog.suffix(2000))")
         #expect(blocking.headers["retry-after"] != nil)
@@ -52,7 +54,7 @@ struct FullDiskTests {
         // Space again: the next model call sees only the stored history.
         disk.emptyFiller()
         #expect(try await StoreFailureTests.waitForHealth("healthy", stack), "\(stack.responderLog.suffix(2000))")
-        let again = try await stack.post("/agent/query", ["message": "after", "session_id": "fd-1"])
+        let again = try await stack.postJSON("/agent/query", ["message": "after", "session_id": "fd-1"])
         #expect(again.status == 200, "\(again.text)")
         let sent = try await stack.llm.requests().last?["body"]?["messages"]?.arrayValue?.compactMap { $0["content"]?.stringValue }
         #expect(sent?.contains(Self.bigMessage) == false && sent?.suffix(3) == ["before", "echo: before", "after"],

@@ -1,16 +1,17 @@
+import AgentTestSupport
 import Foundation
 import Testing
 
-@Suite("The responder's own listening socket")
-struct ListenerTests {
+/// The responder's own listening socket.
+@Suite struct ListenerTests {
     private func withDirectory(_ body: (String) async throws -> Void) async throws {
         let directory = try TestEnvironment.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await body(directory)
     }
 
-    @Test("the unix socket is mode 0660 and belongs to --socket-group")
-    func socketModeAndGroup() async throws {
+    /// The unix socket is mode 0660 and belongs to --socket-group.
+    @Test func socketModeAndGroup() async throws {
         try await withDirectory { directory in
             let group = try #require(getgrgid(getgid())).pointee.gr_name.map { String(cString: $0) } ?? "root"
             let responder = try ResponderProcess(directory: directory, arguments: ["--workers", "2", "--socket-group", group])
@@ -22,8 +23,8 @@ struct ListenerTests {
         }
     }
 
-    @Test("a path that is not a socket is never deleted; the responder refuses to start")
-    func refusesNonSocketPath() async throws {
+    /// A path that is not a socket is never deleted; the responder refuses to start.
+    @Test func refusesNonSocketPath() async throws {
         try await withDirectory { directory in
             let path = directory + "/precious.txt"
             try "keep me".write(toFile: path, atomically: true, encoding: .utf8)
@@ -35,8 +36,8 @@ struct ListenerTests {
         }
     }
 
-    @Test("a stale socket left by a dead responder is replaced")
-    func replacesStaleSocket() async throws {
+    /// A stale socket left by a dead responder is replaced.
+    @Test func replacesStaleSocket() async throws {
         try await withDirectory { directory in
             let first = try ResponderProcess(directory: directory, arguments: ["--workers", "1"])
             first.process.signal(SIGKILL)
@@ -48,8 +49,8 @@ struct ListenerTests {
         }
     }
 
-    @Test("a socket another live responder listens on is not stolen")
-    func refusesLiveSocket() async throws {
+    /// A socket another live responder listens on is not stolen.
+    @Test func refusesLiveSocket() async throws {
         try await withDirectory { directory in
             let first = try ResponderProcess(directory: directory, arguments: ["--workers", "1"])
             defer { first.stop() }

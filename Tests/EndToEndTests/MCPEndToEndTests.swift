@@ -1,11 +1,13 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// MCP servers as tools, end to end.
+///
 /// MCP servers behind the real responder and nginx: the scripted model calls their namespaced
 /// tools; /tools, /status, /metrics and /health show them; SIGHUP applies changes.
-@Suite("MCP servers as tools, end to end")
-struct MCPEndToEndTests {
+@Suite struct MCPEndToEndTests {
     static func config(_ servers: String, extra: String = "") -> String {
         """
         model:
@@ -56,19 +58,19 @@ struct MCPEndToEndTests {
         }
     }
 
-    static func query(_ stack: FakeLLMStack, _ message: String, session: String) async throws -> QueryStream {
+    static func query(_ stack: TestStack, _ message: String, session: String) async throws -> QueryStream {
         let body = JSONValue.object(["message": .string(message), "session_id": .string(session)]).serialized()
         let raw = try await stack.client.stream("/agent/query-stream", method: "POST", headers: [("Content-Type", "application/json")],
                                                 body: Data(body.utf8), timeout: 90)
         return try QueryStream(raw)
     }
 
-    @Test("the scripted model calls namespaced stdio and HTTP MCP tools; /tools, /status and /metrics show the servers")
-    func modelCallsNamespacedTools() async throws {
+    /// The scripted model calls namespaced stdio and HTTP MCP tools; /tools, /status and /metrics show the servers.
+    @Test func modelCallsNamespacedTools() async throws {
         let fixture = try await MCPFixtureProcess.start()
         defer { fixture.stop() }
         let stack = try await HTTPTestClient.onThread {
-            try FakeLLMStack(config: Self.config(try Self.timeServer() + "\n" + Self.httpServer(fixture)))
+            try TestStack(config: Self.config(try Self.timeServer() + "\n" + Self.httpServer(fixture)))
         }
         defer { stack.stop() }
         try await stack.llm.script([
@@ -101,8 +103,9 @@ struct MCPEndToEndTests {
         #expect((metrics.value("agent_mcp_server_tools", ["server": "time"]) ?? 0) >= 2)
     }
 
-    @Test("a required server that is down: /health degraded and queries 503; removed by SIGHUP: healthy, its tools gone")
-    func requiredServerDownRefusesQueriesUntilReload() async throws {
+    /// A required server that is down: /health degraded and queries 503; removed by SIGHUP: healthy, its tools
+    /// gone.
+    @Test func requiredServerDownRefusesQueriesUntilReload() async throws {
         let ghost = """
                 ghost:
                   transport: stdio
@@ -116,7 +119,7 @@ struct MCPEndToEndTests {
                   url: http://127.0.0.1:9/mcp
                   startup_timeout_seconds: 1
             """
-        let stack = try await HTTPTestClient.onThread { try FakeLLMStack(config: Self.config(ghost + "\n" + optional)) }
+        let stack = try await HTTPTestClient.onThread { try TestStack(config: Self.config(ghost + "\n" + optional)) }
         defer { stack.stop() }
         #expect(try await stack.client.get("/health").json()["status"] == "degraded")
         let refused = try await stack.post("/agent/query", #"{"message": "hi", "session_id": "mcp-refused"}"#)
@@ -134,11 +137,11 @@ struct MCPEndToEndTests {
         #expect(after?["ghost"] == nil && after?["optional"]?["state"] != "up", "\(String(describing: after))")
     }
 
-    @Test("SIGHUP adds a server (its tools appear) and a clash of exposed names is rejected naming both")
-    func reloadAddsServersAndRejectsClashes() async throws {
+    /// SIGHUP adds a server (its tools appear) and a clash of exposed names is rejected naming both.
+    @Test func reloadAddsServersAndRejectsClashes() async throws {
         let fixture = try await MCPFixtureProcess.start()
         defer { fixture.stop() }
-        let stack = try await HTTPTestClient.onThread { try FakeLLMStack(config: Self.config(Self.httpServer(fixture))) }
+        let stack = try await HTTPTestClient.onThread { try TestStack(config: Self.config(Self.httpServer(fixture))) }
         defer { stack.stop() }
         try stack.writeConfig(Self.config(Self.httpServer(fixture) + "\n" + (try Self.timeServer())))
         #expect(stack.reload(expecting: "configuration reloaded", timeout: 40), "\(stack.logs)")
@@ -146,11 +149,11 @@ struct MCPEndToEndTests {
         #expect(names.contains("time__convert_time") && names.contains("fx__add"), "\(names)")
 
         let marker = "--local-timezone"
-        #expect(Self.processes(matching: marker, parent: stack.responder.pid).count == 1, "one mcp-server-time process runs")
+        #expect(Self.processes(matching: marker, parent: stack.responder.process.pid).count == 1, "one mcp-server-time process runs")
 
         try stack.writeConfig(Self.config(Self.httpServer(fixture) + "\n" + Self.httpServer(fixture, name: "copy", extra: "      prefix: fx")))
         #expect(stack.reload(expecting: "configuration reload rejected", timeout: 40), "\(stack.logs)")
-        let rejected = try #require(LogLines.parse(stack.responder.log).last { $0["msg"]?.hasPrefix("configuration reload rejected") == true })
+        let rejected = try #require(LogLines.parse(stack.responder.process.log).last { $0["msg"]?.hasPrefix("configuration reload rejected") == true })
         #expect(rejected["reason"]?.contains("tools.mcp.fx tool \"add\" and tools.mcp.copy tool \"add\" are both offered as \"fx__add\"") == true,
                 "\(rejected)")
         let kept = (try await stack.client.get("/tools").json()["tools"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
@@ -158,14 +161,14 @@ struct MCPEndToEndTests {
 
         try stack.writeConfig(Self.config(Self.httpServer(fixture)))
         #expect(stack.reload(expecting: "configuration reloaded", timeout: 40), "\(stack.logs)")
-        #expect(TestEnvironment.waitUntil(timeout: 10) { Self.processes(matching: marker, parent: stack.responder.pid).isEmpty },
+        #expect(TestEnvironment.waitUntil(timeout: 10) { Self.processes(matching: marker, parent: stack.responder.process.pid).isEmpty },
                 "a server removed by reload is stopped")
         let left = (try await stack.client.get("/tools").json()["tools"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
         #expect(!left.contains("time__convert_time") && left.contains("fx__add"), "\(left)")
     }
 
-    @Test("cancelling the query cancels its MCP call at the server; shutdown stops stdio servers")
-    func queryCancelReachesTheServerAndShutdownStopsServers() async throws {
+    /// Cancelling the query cancels its MCP call at the server; shutdown stops stdio servers.
+    @Test func queryCancelReachesTheServerAndShutdownStopsServers() async throws {
         let fixture = try await MCPFixtureProcess.start()
         defer { fixture.stop() }
         let stdio = """
@@ -174,9 +177,9 @@ struct MCPEndToEndTests {
                   argv: ["\(try MCPFixtureProcess.program("python"))", "\(MCPFixtureProcess.script)", "--transport", "stdio"]
                   startup_timeout_seconds: 20
             """
-        let stack = try await HTTPTestClient.onThread { try FakeLLMStack(config: Self.config(Self.httpServer(fixture) + "\n" + stdio)) }
+        let stack = try await HTTPTestClient.onThread { try TestStack(config: Self.config(Self.httpServer(fixture) + "\n" + stdio)) }
         defer { stack.stop() }
-        let responder = stack.responder.pid
+        let responder = stack.responder.process.pid
         let servers = Self.processes(matching: "--transport\u{0}stdio", parent: responder)
         #expect(servers.count == 1)
         try await stack.llm.script([
@@ -196,18 +199,18 @@ struct MCPEndToEndTests {
         let result = try #require(stats.first("tool_result")?["result"]?.stringValue, "\(stats.types)")
         #expect((try JSONValue.parse(result))["cancelled"] == 1, "the server saw notifications/cancelled: \(result)")
 
-        stack.stack.responder.stop()
+        stack.responder.stop()
         // By pid: a server that outlived the responder would have a new parent.
         #expect(TestEnvironment.waitUntil(timeout: 10) { servers.allSatisfy { kill($0, 0) != 0 } },
                 "the stdio server is stopped with the responder")
-        #expect(stack.responder.log.contains("MCP server stopped"), "\(stack.responder.log.suffix(2000))")
+        #expect(stack.responder.process.log.contains("MCP server stopped"), "\(stack.responder.process.log.suffix(2000))")
     }
 
-    @Test("50 concurrent MCP calls from 5 queries through nginx all answer")
-    func fiftyConcurrentCallsFromSeveralQueries() async throws {
+    /// 50 concurrent MCP calls from 5 queries through nginx all answer.
+    @Test func fiftyConcurrentCallsFromSeveralQueries() async throws {
         let fixture = try await MCPFixtureProcess.start()
         defer { fixture.stop() }
-        let stack = try await HTTPTestClient.onThread { try FakeLLMStack(config: Self.config(Self.httpServer(fixture))) }
+        let stack = try await HTTPTestClient.onThread { try TestStack(config: Self.config(Self.httpServer(fixture))) }
         defer { stack.stop() }
         // Five responses of ten calls each; whichever query takes one runs its ten calls at once.
         try await stack.llm.script((0..<5).map { query in
@@ -229,11 +232,11 @@ struct MCPEndToEndTests {
         #expect(status["mcp_servers"]?["fx"]?["calls"] == 50 && status["mcp_servers"]?["fx"]?["errors"] == 0, "\(status)")
     }
 
-    @Test("two servers exposing one name stop the responder at start, naming both")
-    func clashAtStartIsAConfigurationError() async throws {
+    /// Two servers exposing one name stop the responder at start, naming both.
+    @Test func clashAtStartIsAConfigurationError() async throws {
         let config = Self.config(try Self.timeServer(name: "clock") + "\n" + (try Self.timeServer(name: "watch", prefix: "clock")))
         do {
-            let stack = try await HTTPTestClient.onThread { try FakeLLMStack(config: config) }
+            let stack = try await HTTPTestClient.onThread { try TestStack(config: config) }
             stack.stop()
             Issue.record("the responder started with a clash of exposed names")
         } catch {

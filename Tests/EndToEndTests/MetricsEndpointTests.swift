@@ -1,9 +1,10 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
-@Suite("GET /metrics through a real web server")
-struct MetricsEndpointTests {
+/// GET /metrics through a real web server.
+@Suite struct MetricsEndpointTests {
     func scrape(_ client: HTTPTestClient, _ logs: @autoclosure () -> String = "") async throws -> PrometheusText {
         let response = try await client.get("/metrics")
         #expect(response.status == 200, "\(logs())")
@@ -11,9 +12,9 @@ struct MetricsEndpointTests {
         return try PrometheusText(parsing: response.text)
     }
 
-    @Test("/metrics is valid Prometheus text and request counters move with traffic, by route template")
-    func requestCountersMove() async throws {
-        let stack = try TestStack()
+    /// /metrics is valid Prometheus text and request counters move with traffic, by route template.
+    @Test func requestCountersMove() async throws {
+        let stack = try TestStack(model: .none)
         defer { stack.stop() }
         let before = try await scrape(stack.client, stack.logs)
         for _ in 0..<3 { _ = try await stack.client.get("/ping") }
@@ -50,9 +51,9 @@ struct MetricsEndpointTests {
         }
     }
 
-    @Test("model calls, retries, tokens, cost, tools, sessions, store commits and stream events are counted")
-    func agentCountersMove() async throws {
-        let stack = try FakeLLMStack()
+    /// Model calls, retries, tokens, cost, tools, sessions, store commits and stream events are counted.
+    @Test func agentCountersMove() async throws {
+        let stack = try TestStack()
         defer { stack.stop() }
         // One transport retry (a 500, then an answer), then a tool call round trip.
         try await stack.llm.script([["status": 500], ["text": "recovered"],
@@ -85,8 +86,8 @@ struct MetricsEndpointTests {
     }
 }
 
-@Suite("The Prometheus text checker used by the /metrics tests")
-struct PrometheusTextCheckerTests {
+/// The Prometheus text checker used by the /metrics tests.
+@Suite struct PrometheusTextCheckerTests {
     static let valid = """
         # HELP requests_total Requests.
         # TYPE requests_total counter
@@ -100,14 +101,15 @@ struct PrometheusTextCheckerTests {
 
         """
 
-    @Test("a well-formed exposition parses, with label values unescaped")
-    func acceptsValid() throws {
+    /// A well-formed exposition parses, with label values unescaped.
+    @Test func acceptsValid() throws {
         let parsed = try PrometheusText(parsing: Self.valid)
         #expect(parsed.value("requests_total", ["route": "/b\"c", "status": "404"]) == 1)
         #expect(parsed.value("latency_seconds_count") == 2)
     }
 
-    @Test("malformed expositions are rejected", arguments: [
+    /// Malformed expositions are rejected.
+    @Test(arguments: [
         "requests_total 1\n",                                                       // no TYPE
         "# TYPE a counter\na{route=\"x\"}\n",                                        // no value
         "# TYPE a counter\na{route=x} 1\n",                                          // unquoted label

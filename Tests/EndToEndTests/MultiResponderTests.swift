@@ -1,14 +1,16 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Several responders on one PostgreSQL store.
+///
 /// Three responders on one PostgreSQL database behind one nginx (round robin): cancel, clear
 /// and DELETE sent to one responder reach the query running on another (issue 14 item 4,
 /// LISTEN/NOTIFY); event streams across responders are `CrossResponderEventTests`.
 /// `ResponderCluster` gives each responder a port of its own too, so a test can say which
 /// responder a request goes through.
-@Suite("Several responders on one PostgreSQL store")
-struct MultiResponderTests {
+@Suite struct MultiResponderTests {
     static func slowText(words: Int, delayMs: Int) -> JSONValue {
         DurabilityTests.slowText(words: words, delayMs: delayMs)
     }
@@ -55,8 +57,8 @@ struct MultiResponderTests {
                 stream.events[index].arrivedAt)
     }
 
-    @Test("cancel through another responder ends the stream on the one running it, cancelled, within about a second")
-    func cancelThroughAnotherResponder() async throws {
+    /// Cancel through another responder ends the stream on the one running it, cancelled, within about a second.
+    @Test func cancelThroughAnotherResponder() async throws {
         let cluster = try await ResponderCluster()
         defer { cluster.stop() }
         let running = try await Self.startStream(cluster, on: 0, session: "multi-cancel")
@@ -88,8 +90,8 @@ struct MultiResponderTests {
         #expect(sender.value("agent_store_notifications_sent_total", ["kind": "cancel"]) == 1)
     }
 
-    @Test("clear and DELETE through other responders stop the query running elsewhere, then act on the store")
-    func clearAndDeleteThroughOtherResponders() async throws {
+    /// Clear and DELETE through other responders stop the query running elsewhere, then act on the store.
+    @Test func clearAndDeleteThroughOtherResponders() async throws {
         let cluster = try await ResponderCluster()
         defer { cluster.stop() }
         let first = try await ResponderCluster.post(cluster.client(0), "/agent/query", Self.query("hello", session: "multi-clear"))
@@ -132,8 +134,8 @@ struct MultiResponderTests {
         }
     }
 
-    @Test("clear and DELETE with nothing running: the other responders drop their copies and read the store again")
-    func clearAndDeleteReachIdleCopies() async throws {
+    /// Clear and DELETE with nothing running: the other responders drop their copies and read the store again.
+    @Test func clearAndDeleteReachIdleCopies() async throws {
         let cluster = try await ResponderCluster()
         defer { cluster.stop() }
         let first = try await ResponderCluster.post(cluster.client(0), "/agent/query", Self.query("hello", session: "multi-idle"))

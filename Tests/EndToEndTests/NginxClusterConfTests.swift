@@ -1,14 +1,16 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Nginx in front of several responders.
+///
 /// conf/nginx-fastcgi.conf's commented block for several responders (docs/SCALING.md): turned
 /// on as an operator would, nginx accepts it, and it sends one session's requests to one
 /// responder, whether the id is in the path or in `X-Session-Id`, and spreads the rest.
-@Suite("nginx in front of several responders")
-struct NginxClusterConfTests {
-    @Test("the commented multi-responder block, uncommented with its example servers, passes nginx -t")
-    func uncommentedBlockPassesNginxCheck() throws {
+@Suite struct NginxClusterConfTests {
+    /// The commented multi-responder block, uncommented with its example servers, passes nginx -t.
+    @Test func uncommentedBlockPassesNginxCheck() throws {
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-nginx-t")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let source = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("conf/nginx-fastcgi.conf"),
@@ -29,8 +31,8 @@ struct NginxClusterConfTests {
         #expect(check.log.contains("syntax is ok"), "\(check.log)")
     }
 
-    @Test("hash $agent_session consistent sends one session's requests to one responder (path or X-Session-Id); others go round robin")
-    func sessionsStickToOneResponder() async throws {
+    /// `hash $agent_session consistent` sends one session's requests to one responder (path or X-Session-Id); others go round robin.
+    @Test func sessionsStickToOneResponder() async throws {
         let cluster = try await ResponderCluster(routing: .sessionHash)
         defer { cluster.stop() }
         let sessions = (1...8).map { "sticky-\($0)" }

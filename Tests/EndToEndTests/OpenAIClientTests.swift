@@ -1,19 +1,21 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// OpenAI client against /v1.
+///
 /// The official `openai` Python client (PyPI, pinned by scripts/openai-client) against the
 /// agent's `/v1` through real nginx: what any OpenAI application would do.
-@Suite("OpenAI client against /v1")
-struct OpenAIClientTests {
+@Suite struct OpenAIClientTests {
     static let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/Fixtures/openai/openai_client.py").path
     static let runner = TestEnvironment.packageRoot.appendingPathComponent("scripts/openai-client").path
 
     /// Runs one scenario of openai_client.py and decodes the JSON it prints; skips the test
     /// when the client cannot be installed (PyPI unreachable).
-    static func run(_ scenario: String, against agent: AgentStack) async throws -> JSONValue {
-        let process = try ManagedProcess(runner, [script, "http://127.0.0.1:\(agent.stack.webServer.port)", scenario],
-                                         logPath: agent.stack.directory + "/openai-\(scenario).log")
+    static func run(_ scenario: String, against agent: TestStack) async throws -> JSONValue {
+        let process = try ManagedProcess(runner, [script, "http://127.0.0.1:\(agent.webServer.port)", scenario],
+                                         logPath: agent.directory + "/openai-\(scenario).log")
         let code = await OpenAPITests.waitForExit(process, timeout: 360)
         if code == 77 { try Test.cancel("skipped: the openai client could not be installed from PyPI:\n\(process.log)") }
         guard code == 0 else {
@@ -25,17 +27,17 @@ struct OpenAIClientTests {
         return try JSONValue.parse(Data(line.utf8))
     }
 
-    @Test("models.list() shows the agent and one agent:<name> per allowed model")
-    func listsModels() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_MODEL_ALLOWED": "other-model,big-model"])
+    /// Models.list() shows the agent and one agent:<name> per allowed model.
+    @Test func listsModels() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_MODEL_ALLOWED": "other-model,big-model"])
         defer { agent.stop() }
         let out = try await Self.run("models", against: agent)
         #expect(out["ids"] == ["agent", "agent:fake-model", "agent:other-model", "agent:big-model"], "\(out)")
     }
 
-    @Test("a non-streaming answer that used a server-side tool comes back as content, without tool_calls")
-    func nonStreamingAnswerUsedAServerSideTool() async throws {
-        let agent = try await AgentStack.start()
+    /// A non-streaming answer that used a server-side tool comes back as content, without tool_calls.
+    @Test func nonStreamingAnswerUsedAServerSideTool() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(
             ["tool_calls": [["name": "calculator", "arguments": ["expression": "2+3"]]],
@@ -55,9 +57,9 @@ struct OpenAIClientTests {
         #expect(toolMessage?["role"] == "tool" && toolMessage?["content"] == "5", "\(String(describing: toolMessage))")
     }
 
-    @Test("a streamed answer arrives in chunks, with usage in the last one")
-    func streamedAnswerWithUsage() async throws {
-        let agent = try await AgentStack.start()
+    /// A streamed answer arrives in chunks, with usage in the last one.
+    @Test func streamedAnswerWithUsage() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["text": "one two three four five", "usage": ["prompt_tokens": 12, "completion_tokens": 5]])
         let out = try await Self.run("stream", against: agent)
@@ -68,9 +70,9 @@ struct OpenAIClientTests {
         #expect(out["tool_calls_seen"] == nil)
     }
 
-    @Test("X-Session-Id continues the conversation: only the new user message is added to the stored session")
-    func conversationContinuedWithSessionId() async throws {
-        let agent = try await AgentStack.start()
+    /// X-Session-Id continues the conversation: only the new user message is added to the stored session.
+    @Test func conversationContinuedWithSessionId() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let out = try await Self.run("session", against: agent)
         let session = try #require(out["session_id"]?.stringValue, "\(out)")
@@ -87,9 +89,9 @@ struct OpenAIClientTests {
         #expect(usage["usage"]?["by_model"]?["fake-model"]?["invocations"] == 2)
     }
 
-    @Test("an unknown model raises the client's NotFoundError with OpenAI's error body")
-    func unknownModelRaisesNotFound() async throws {
-        let agent = try await AgentStack.start()
+    /// An unknown model raises the client's NotFoundError with OpenAI's error body.
+    @Test func unknownModelRaisesNotFound() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let out = try await Self.run("error", against: agent)
         #expect(out["raised"] == "NotFoundError" && out["status"] == 404 && out["code"] == "model_not_found", "\(out)")

@@ -1,15 +1,17 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// OpenAI front door on the wire.
+///
 /// `/v1/chat/completions` on the wire, through real nginx: stream frames in their edge cases,
 /// sessions chosen by `X-Session-Id`, and owner scoping.
-@Suite("OpenAI front door on the wire")
-struct OpenAIFrontDoorTests {
+@Suite struct OpenAIFrontDoorTests {
     static let user: JSONValue = ["role": "user", "content": "Go."]
 
     /// The `data:` payloads of a streamed answer, `[DONE]` included, chunks decoded.
-    static func frames(_ agent: AgentStack, _ body: JSONValue, headers: [(String, String)] = []) async throws
+    static func frames(_ agent: TestStack, _ body: JSONValue, headers: [(String, String)] = []) async throws
         -> (raw: [String], chunks: [JSONValue], stream: HTTPTestStream) {
         let stream = try await agent.stream("/v1/chat/completions", body, headers: headers)
         let raw = stream.events.compactMap(\.data)
@@ -21,9 +23,9 @@ struct OpenAIFrontDoorTests {
         chunks.compactMap { $0["choices"]?[0]?["delta"]?["content"]?.stringValue }.filter { !$0.isEmpty }
     }
 
-    @Test("text written before a tool call streams too, set apart from the answer; frames end with [DONE]")
-    func narrationBeforeToolsIsSeparated() async throws {
-        let agent = try await AgentStack.start()
+    /// Text written before a tool call streams too, set apart from the answer; frames end with [DONE].
+    @Test func narrationBeforeToolsIsSeparated() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["text": "Let me check.", "tool_calls": [["name": "calculator", "arguments": ["expression": "6*7"]]]],
                                    ["text": "It is 42."])
@@ -37,9 +39,9 @@ struct OpenAIFrontDoorTests {
         #expect(!raw.contains { $0.contains("tool_calls") }, "tool activity stays on the server")
     }
 
-    @Test("with a response_format the stream carries the checked answer once, after a retry too")
-    func responseFormatAnswerIsSentWhole() async throws {
-        let agent = try await AgentStack.start()
+    /// With a response_format the stream carries the checked answer once, after a retry too.
+    @Test func responseFormatAnswerIsSentWhole() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["text": "Sure: it is 42"], ["text": #"{"answer": 42}"#])
         let (raw, chunks, _) = try await Self.frames(agent, ["model": "agent", "stream": true, "messages": [Self.user],
@@ -49,9 +51,9 @@ struct OpenAIFrontDoorTests {
         #expect(sent == ["type": "json_object"], "response_format passes through")
     }
 
-    @Test("a query that fails mid-stream ends with an OpenAI error frame, then [DONE]")
-    func failureEndsWithAnErrorFrame() async throws {
-        let agent = try await AgentStack.start()
+    /// A query that fails mid-stream ends with an OpenAI error frame, then [DONE].
+    @Test func failureEndsWithAnErrorFrame() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["status": 400, "error": "context too long for this model"])
         let (raw, chunks, _) = try await Self.frames(agent, ["model": "agent", "stream": true, "messages": [Self.user],
@@ -63,9 +65,9 @@ struct OpenAIFrontDoorTests {
         #expect(!chunks.contains { $0["choices"]?[0]?["finish_reason"] == "stop" })
     }
 
-    @Test("sampling options pass through to the provider")
-    func samplingPassesThrough() async throws {
-        let agent = try await AgentStack.start()
+    /// Sampling options pass through to the provider.
+    @Test func samplingPassesThrough() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let answer = try await agent.postJSON("/v1/chat/completions", ["model": "agent", "messages": [Self.user], "max_tokens": 77,
                                                                        "temperature": 0.3, "top_p": 0.5, "stop": "END"])
@@ -74,9 +76,9 @@ struct OpenAIFrontDoorTests {
         #expect(body["max_tokens"] == 77 && body["temperature"] == 0.3 && body["top_p"] == 0.5 && body["stop"] == ["END"], "\(body)")
     }
 
-    @Test("an unknown X-Session-Id creates that session from the messages; later calls add their last message only")
-    func chosenSessionIdIsCreatedThenContinued() async throws {
-        let agent = try await AgentStack.start()
+    /// An unknown X-Session-Id creates that session from the messages; later calls add their last message only.
+    @Test func chosenSessionIdIsCreatedThenContinued() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let first = try await agent.postJSON("/v1/chat/completions", ["model": "agent", "messages": [
             ["role": "developer", "content": "Answer in French."], ["role": "user", "content": "Hello"],
@@ -94,12 +96,12 @@ struct OpenAIFrontDoorTests {
         #expect(prompt == "Answer in French.", "the developer message became the session's system prompt")
     }
 
-    @Test("another principal's X-Session-Id is a 404 in OpenAI's shape")
-    func sessionsStayTheirOwners() async throws {
+    /// Another principal's X-Session-Id is a 404 in OpenAI's shape.
+    @Test func sessionsStayTheirOwners() async throws {
         let authDirectory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-auth")
         defer { try? FileManager.default.removeItem(atPath: authDirectory) }
         let auth = try await HTTPTestClient.onThread { try OwnerScopingTests.makeAuth(in: authDirectory) }
-        let agent = try await AgentStack.start(basicAuthFile: auth)
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, basicAuthFile: auth)
         defer { agent.stop() }
         let alice = OwnerScopingTests.basic("alice"), bob = OwnerScopingTests.basic("bob")
         let created = try await agent.postJSON("/v1/chat/completions", ["model": "agent", "messages": [Self.user]], headers: alice)

@@ -1,12 +1,14 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// OpenAPI document.
+///
 /// openapi.yaml is kept true: every route in the sources is in it with the same methods, recorded
 /// stream events match its StreamEvent schema, and schemathesis finds no 5xx and no response that
 /// does not conform, against a live stack (scripts/check-openapi).
-@Suite("OpenAPI document")
-struct OpenAPITests {
+@Suite struct OpenAPITests {
     /// `(path, methods)` of openapi.yaml, read line by line (paths at indent 2, methods at indent 4).
     static func documentedOperations() throws -> [String: Set<String>] {
         let text = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("openapi.yaml"), encoding: .utf8)
@@ -43,17 +45,17 @@ struct OpenAPITests {
         return routes
     }
 
-    @Test("every route the responder registers is documented with the same methods, and nothing more")
-    func documentMatchesRoutes() throws {
+    /// Every route the responder registers is documented with the same methods, and nothing more.
+    @Test func documentMatchesRoutes() throws {
         let documented = try Self.documentedOperations()
         let registered = try Self.registeredRoutes()
         #expect(registered.count >= 15, "the route scan found too little: \(registered)")
         #expect(documented == registered, "openapi.yaml \(documented.sorted { $0.key < $1.key })\nsources \(registered.sorted { $0.key < $1.key })")
     }
 
-    @Test("the live API conforms to openapi.yaml (schemathesis), and stream events match StreamEvent")
-    func liveResponsesConform() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_MAX_QUEUE_PER_SESSION": "100"])
+    /// The live API conforms to openapi.yaml (schemathesis), and stream events match StreamEvent.
+    @Test func liveResponsesConform() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_SESSIONS_MAX_QUEUE_PER_SESSION": "100"])
         defer { agent.stop() }
         // Record events of every kind the fake can produce: text, reasoning, tool calls, errors.
         try await agent.llm.script(
@@ -70,12 +72,12 @@ struct OpenAPITests {
         for stream in [step.raw, delta.raw, failed.raw, replay] {
             lines += stream.events.compactMap(\.data)
         }
-        let eventsFile = agent.stack.directory + "/events.jsonl"
+        let eventsFile = agent.directory + "/events.jsonl"
         try lines.joined(separator: "\n").write(toFile: eventsFile, atomically: true, encoding: .utf8)
 
         let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/check-openapi").path
-        let check = try ManagedProcess(script, ["http://127.0.0.1:\(agent.stack.webServer.port)", eventsFile],
-                                       logPath: agent.stack.directory + "/check-openapi.log")
+        let check = try ManagedProcess(script, ["http://127.0.0.1:\(agent.webServer.port)", eventsFile],
+                                       logPath: agent.directory + "/check-openapi.log")
         let code = await Self.waitForExit(check, timeout: 400)
         if code == 77 {
             print("OpenAPITests: SKIPPED the schemathesis run, PyPI is unreachable:\n\(check.log)")

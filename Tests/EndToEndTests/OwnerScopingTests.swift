@@ -1,12 +1,14 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Owner scoping through nginx auth_basic.
+///
 /// API.md §3 access scoping: nginx authenticates (the conf's auth_basic block, turned on as
 /// docs/DEPLOYMENT.md says) and passes REMOTE_USER; each principal sees only its own sessions,
 /// and an anonymous caller only the sessions created without one.
-@Suite("Owner scoping through nginx auth_basic")
-struct OwnerScopingTests {
+@Suite struct OwnerScopingTests {
     static func basic(_ user: String) -> [(String, String)] {
         [("Authorization", "Basic " + Data("\(user):secret-\(user)".utf8).base64EncodedString())]
     }
@@ -26,12 +28,12 @@ struct OwnerScopingTests {
         return file
     }
 
-    @Test("one user cannot see, query, clear or delete another's session; lists are per user")
-    func usersAreIsolated() async throws {
+    /// One user cannot see, query, clear or delete another's session; lists are per user.
+    @Test func usersAreIsolated() async throws {
         let authDirectory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-auth")
         defer { try? FileManager.default.removeItem(atPath: authDirectory) }
         let auth = try await HTTPTestClient.onThread { try Self.makeAuth(in: authDirectory) }
-        let agent = try await AgentStack.start(basicAuthFile: auth)
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, basicAuthFile: auth)
         defer { agent.stop() }
         let alice = Self.basic("alice"), bob = Self.basic("bob")
 
@@ -69,16 +71,17 @@ struct OwnerScopingTests {
         #expect(try await agent.client.request("DELETE", "/sessions/\(id)", headers: alice).status == 200)
     }
 
+    /// Shipped conf, no auth on: unverified Basic credentials are anonymous; anonymous sees only unowned sessions.
+    ///
     /// Issue 12 #8 and #4. The shipped conf as shipped (no auth block on) in front of a responder
     /// holding alice's sessions: nginx fills $remote_user from any `Authorization: Basic` header,
     /// but the conf passes an empty REMOTE_USER, so `curl -u alice:wrong` is anonymous, and an
     /// anonymous caller lists and counts only the sessions created without a principal.
-    @Test("shipped conf, no auth on: unverified Basic credentials are anonymous; anonymous sees only unowned sessions")
-    func unverifiedCredentialsAreAnonymous() async throws {
+    @Test func unverifiedCredentialsAreAnonymous() async throws {
         let authDirectory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-auth")
         defer { try? FileManager.default.removeItem(atPath: authDirectory) }
         let auth = try await HTTPTestClient.onThread { try Self.makeAuth(in: authDirectory) }
-        let agent = try await AgentStack.start(basicAuthFile: auth)
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, basicAuthFile: auth)
         defer { agent.stop() }
         let alice = Self.basic("alice")
         for id in ["alice-1", "alice-2"] {
@@ -92,7 +95,7 @@ struct OwnerScopingTests {
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-fcgi-shipped")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let shipped = try await HTTPTestClient.onThread {
-            try WebServerInstance(.nginx, directory: directory, socketPath: agent.stack.responder.socketPath)
+            try WebServerInstance(.nginx, directory: directory, socketPath: agent.responder.socketPath)
         }
         defer { shipped.stop() }
         let open = HTTPTestClient(port: shipped.port)
@@ -132,11 +135,12 @@ struct OwnerScopingTests {
         #expect(aliceMessages["total"] == 2, "nothing was added to alice's history: \(aliceMessages)")
     }
 
+    /// Shipped confs, no auth on: a Basic header is no principal.
+    ///
     /// Issue 12 #8 for both shipped web-server confs: with no authentication configured, a
     /// forged `Authorization: Basic` header reaches the responder as no principal at all.
-    @Test("shipped confs, no auth on: a Basic header is no principal", arguments: WebServerInstance.Kind.allCases)
-    func forgedBasicHeaderIsNoPrincipal(kind: WebServerInstance.Kind) async throws {
-        let agent = try await AgentStack.start(kind)
+    @Test(arguments: WebServerInstance.Kind.allCases) func forgedBasicHeaderIsNoPrincipal(kind: WebServerInstance.Kind) async throws {
+        let agent = try await TestStack.start(kind, model: .fakeSingleAttempt)
         defer { agent.stop() }
         let forged = [("Authorization", "Basic " + Data("alice:wrong".utf8).base64EncodedString())]
         let created = try await agent.postJSON("/agent/query", ["message": "hi", "session_id": .string("forged-\(kind)")], headers: forged)
@@ -145,7 +149,7 @@ struct OwnerScopingTests {
         #expect(listed.compactMap { $0["session_id"]?.stringValue } == ["forged-\(kind)"], "the session is anonymous")
         var line: [String: String]?
         _ = TestEnvironment.waitUntil(timeout: 5) {
-            line = LogLines.access(agent.stack.responder.process.log).first { $0["path"] == "/agent/query" }
+            line = LogLines.access(agent.responder.process.log).first { $0["path"] == "/agent/query" }
             return line != nil
         }
         let access = try #require(line, "no access line\n\(agent.logs)")

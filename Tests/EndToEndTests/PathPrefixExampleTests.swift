@@ -1,10 +1,11 @@
+import AgentTestSupport
 import Foundation
 import Testing
 
-@Suite("The guide's path-prefix example, run in nginx")
-struct PathPrefixExampleTests {
-    @Test("the prefix locations route /agent-api/… to a responder started with --base-path, streams unbuffered")
-    func prefixExampleServes() async throws {
+/// The guide's path-prefix example, run in nginx.
+@Suite struct PathPrefixExampleTests {
+    /// The prefix locations route /agent-api/… to a responder started with --base-path, streams unbuffered.
+    @Test func prefixExampleServes() async throws {
         let guide = try DeploymentKitTests.read(DeploymentKitTests.guidePath)
         let block = try DeploymentKitTests.quotedBlock(of: "prefix example", in: guide)
         guard let nginx = TestEnvironment.executable("nginx") else { throw TestFailure("nginx is not installed") }

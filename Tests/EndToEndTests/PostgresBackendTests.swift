@@ -1,28 +1,30 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// PostgreSQL backend end to end.
+///
 /// The built responder behind nginx with `storage.backend: postgresql` on a throwaway cluster
 /// the test starts itself (scripts/pg-test-cluster): sessions live in PostgreSQL, survive a
 /// restart, and a database that goes away turns queries into 503s before the model is called.
-@Suite("PostgreSQL backend end to end")
-struct PostgresBackendTests {
+@Suite struct PostgresBackendTests {
     static func environment(_ url: String) -> [String: String] {
-        ["AGENT_FCGI_STORAGE_BACKEND": "postgresql", "AGENT_FCGI_STORAGE_URL": url, "AGENT_FCGI_STORAGE_POOL_SIZE": "3"]
+        PostgresTestCluster.responderEnvironment(url)
     }
 
-    @Test("a conversation on PostgreSQL survives a restart of the responder, and seq goes on")
-    func conversationSurvivesRestart() async throws {
+    /// A conversation on PostgreSQL survives a restart of the responder, and seq goes on.
+    @Test func conversationSurvivesRestart() async throws {
         let cluster = try await PostgresTestCluster.shared()
         let url = try await cluster.makeDatabase(prefix: "e2e")
-        let stack = try DurableStack(environment: Self.environment(url))
+        let stack = try TestStack(environment: Self.environment(url))
         defer { stack.stop() }
         #expect(stack.responderLog.contains("PostgreSQL store ready"), "\(stack.responderLog)")
 
-        let created = try await stack.post("/sessions", ["system_prompt": "be brief"])
+        let created = try await stack.postJSON("/sessions", ["system_prompt": "be brief"])
         #expect(created.status == 201 || created.status == 200, "\(created.text)")
         let sessionId = try #require(try created.json()["session_id"]?.stringValue ?? created.json()["id"]?.stringValue)
-        let first = try await stack.post("/agent/query", ["message": "first turn", "session_id": .string(sessionId)])
+        let first = try await stack.postJSON("/agent/query", ["message": "first turn", "session_id": .string(sessionId)])
         #expect(first.status == 200, "\(first.text)")
         #expect(try first.json()["response"] == "echo: first turn")
         let before = try await stack.eventLog(sessionId)
@@ -34,7 +36,7 @@ struct PostgresBackendTests {
         let replayed = try await stack.eventLog(sessionId)
         #expect(replayed.events.map(\.data) == before.events.map(\.data), "the event log is replayed from PostgreSQL")
 
-        let second = try await stack.post("/agent/query", ["message": "second turn", "session_id": .string(sessionId)])
+        let second = try await stack.postJSON("/agent/query", ["message": "second turn", "session_id": .string(sessionId)])
         #expect(second.status == 200, "\(second.text)")
         let log = try await stack.eventLog(sessionId)
         #expect(log.seqs == Array(1...log.seqs.count), "seq continues after the restart: \(log.seqs)")
@@ -52,7 +54,7 @@ struct PostgresBackendTests {
         // Title, cleared usage: a clear resets usage but keeps the title and the lifetime, and
         // both come back from PostgreSQL after another restart.
         let used = try await stack.getJSON("/sessions/\(sessionId)")["usage"]
-        #expect(try await stack.post("/sessions/\(sessionId)/clear", [:]).status == 200)
+        #expect(try await stack.postJSON("/sessions/\(sessionId)/clear", [:]).status == 200)
         try stack.restartResponder()
         let listed = try await stack.getJSON("/sessions")["sessions"]?.arrayValue ?? []
         #expect(listed.first { $0["session_id"]?.stringValue == sessionId }?["title"] == "first turn", "\(listed)")
@@ -61,15 +63,16 @@ struct PostgresBackendTests {
         #expect(cleared["usage"] != used && cleared["message_count"] == 0, "\(cleared)")
     }
 
-    @Test("PostgreSQL down: /health degraded, 503 with Retry-After before the model is called, service resumes by itself")
-    func databaseDownAndBack() async throws {
+    /// PostgreSQL down: /health degraded, 503 with Retry-After before the model is called, service resumes by
+    /// itself.
+    @Test func databaseDownAndBack() async throws {
         // Stopping the server must not disturb other tests: this one has its own cluster.
         let cluster = try await PostgresTestCluster()
         defer { cluster.stop() }
         let url = try await cluster.makeDatabase(prefix: "e2e")
-        let stack = try DurableStack(environment: Self.environment(url))
+        let stack = try TestStack(environment: Self.environment(url))
         defer { stack.stop() }
-        let first = try await stack.post("/agent/query", ["message": "before", "session_id": "pg-down"])
+        let first = try await stack.postJSON("/agent/query", ["message": "before", "session_id": "pg-down"])
         #expect(first.status == 200, "\(first.text)")
 
         try await cluster.pause()
@@ -78,25 +81,25 @@ struct PostgresBackendTests {
         #expect(status["store"]?["writable"] == false)
         #expect(status["store"]?["problem"]?.stringValue?.contains("PostgreSQL") == true, "\(status)")
         let requestsBefore = try await stack.llm.requests().count
-        let refused = try await stack.post("/agent/query", ["message": "during", "session_id": "pg-down"])
+        let refused = try await stack.postJSON("/agent/query", ["message": "during", "session_id": "pg-down"])
         #expect(refused.status == 503, "\(refused.text)")
         #expect(refused.headers["retry-after"] != nil)
         #expect(try await stack.llm.requests().count == requestsBefore, "the model must not be called for a turn that cannot be saved")
 
         try await cluster.resume()
         #expect(try await StoreFailureTests.waitForHealth("healthy", stack), "\(stack.responderLog)")
-        let again = try await stack.post("/agent/query", ["message": "after", "session_id": "pg-down"])
+        let again = try await stack.postJSON("/agent/query", ["message": "after", "session_id": "pg-down"])
         #expect(again.status == 200, "\(again.text)")
         let messages = try await stack.getJSON("/sessions/pg-down/messages")["messages"]?.arrayValue ?? []
         #expect(messages.compactMap { $0["content"]?.stringValue } == ["before", "echo: before", "after", "echo: after"],
                 "nothing half-written while the database was away")
     }
 
-    @Test("kill -9 mid-query on PostgreSQL: the restarted responder closes it as interrupted and the session goes on")
-    func killMidQueryIsRecovered() async throws {
+    /// Kill -9 mid-query on PostgreSQL: the restarted responder closes it as interrupted and the session goes on.
+    @Test func killMidQueryIsRecovered() async throws {
         let cluster = try await PostgresTestCluster.shared()
         let url = try await cluster.makeDatabase(prefix: "e2e")
-        let stack = try DurableStack(environment: Self.environment(url))
+        let stack = try TestStack(environment: Self.environment(url))
         defer { stack.stop() }
         try await stack.llm.script([DurabilityTests.toolStep("call_1", "2+3"), DurabilityTests.slowText(words: 60, delayMs: 150)])
         let seen = try await stack.readStream("POST", "/agent/query-stream-delta",
@@ -113,15 +116,15 @@ struct PostgresBackendTests {
         #expect(try #require(log.seqs.dropLast().last) > maxSeen, "the interrupted final is numbered above what the client saw")
         let messages = try await stack.getJSON("/sessions/pg-crash/messages")["messages"]?.arrayValue ?? []
         #expect(messages.map { $0["role"]?.stringValue ?? "?" } == ["user", "assistant", "tool"], "the last completed step")
-        let again = try await stack.post("/agent/query", DurabilityTests.query("again", session: "pg-crash"))
+        let again = try await stack.postJSON("/agent/query", DurabilityTests.query("again", session: "pg-crash"))
         #expect(again.status == 200, "\(again.text)")
         let after = try await stack.eventLog("pg-crash")
         #expect(after.seqs == after.seqs.sorted() && Set(after.seqs).count == after.seqs.count)
         #expect(after.seqs.count > log.seqs.count)
     }
 
-    @Test("agent-fcgi --migrate creates the schema, is a no-op when current, and refuses a newer schema")
-    func migrateFlag() async throws {
+    /// Agent-fcgi --migrate creates the schema, is a no-op when current, and refuses a newer schema.
+    @Test func migrateFlag() async throws {
         let cluster = try await PostgresTestCluster.shared()
         let url = try await cluster.makeDatabase(prefix: "e2e")
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "agent-migrate")

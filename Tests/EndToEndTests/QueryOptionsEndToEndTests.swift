@@ -1,24 +1,26 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Query options end to end.
+///
 /// Per-query options through real nginx to the fake LLM: the chosen model, `response_format`,
 /// the tool subset, image parts (OpenAI and Anthropic) replayed on the next turn.
-@Suite("Query options end to end")
-struct QueryOptionsEndToEndTests {
+@Suite struct QueryOptionsEndToEndTests {
     static let allowed = ["AGENT_FCGI_MODEL_ALLOWED": "fake-model,other-model,big-model"]
     static let png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
     static let schema: JSONValue = ["type": "object", "properties": ["city": ["type": "string"]], "required": ["city"],
                                     "additionalProperties": false]
     static let format: JSONValue = ["type": "json_schema", "json_schema": ["name": "place", "schema": schema]]
 
-    static func upstreamModels(_ agent: AgentStack) async throws -> [String] {
+    static func upstreamModels(_ agent: TestStack) async throws -> [String] {
         try await agent.llm.requests().compactMap { $0["body"]?["model"]?.stringValue }
     }
 
-    @Test("the model reaching the provider: the default, the query's, the session's (also after eviction)")
-    func chosenModelReachesTheProvider() async throws {
-        let agent = try await AgentStack.start(environment: Self.allowed.merging(["AGENT_FCGI_SESSIONS_MAX_SESSIONS": "1"]) { $1 })
+    /// The model reaching the provider: the default, the query's, the session's (also after eviction).
+    @Test func chosenModelReachesTheProvider() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: Self.allowed.merging(["AGENT_FCGI_SESSIONS_MAX_SESSIONS": "1"]) { $1 })
         defer { agent.stop() }
         #expect(try await agent.postJSON("/agent/query", ["message": "a"]).status == 200, "\(agent.logs)")
         let chosen = try await agent.postJSON("/agent/query", ["message": "b", "model": "other-model"]).json()
@@ -36,9 +38,9 @@ struct QueryOptionsEndToEndTests {
                 == ["fake-model", "other-model", "big-model", "other-model", "fake-model", "big-model"], "\(agent.logs)")
     }
 
-    @Test("response_format is forwarded and a valid answer is returned as the response")
-    func responseFormatForwardedAndValidAnswerAccepted() async throws {
-        let agent = try await AgentStack.start()
+    /// Response_format is forwarded and a valid answer is returned as the response.
+    @Test func responseFormatForwardedAndValidAnswerAccepted() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["text": #"{"city": "Paris"}"#])
         let answer = try await agent.postJSON("/agent/query", ["message": "Capital of France?", "response_format": Self.format])
@@ -48,9 +50,9 @@ struct QueryOptionsEndToEndTests {
         #expect(sent["response_format"] == Self.format)
     }
 
-    @Test("an answer that does not match is asked once more, then the query fails naming response_format")
-    func invalidAnswerRetriedThenFailed() async throws {
-        let agent = try await AgentStack.start()
+    /// An answer that does not match is asked once more, then the query fails naming response_format.
+    @Test func invalidAnswerRetriedThenFailed() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["text": "Paris."], ["text": #"{"city": "Paris"}"#], ["text": "Still prose."], ["text": #"{"town": 1}"#])
         let retried = try await agent.postJSON("/agent/query", ["message": "one", "response_format": Self.format])
@@ -66,9 +68,9 @@ struct QueryOptionsEndToEndTests {
         #expect(requests[3]["body"]?["tool_choice"] == "none", "the retry answers; it does not use tools")
     }
 
-    @Test("the stream of a query whose answer never matches ends in an error event naming response_format")
-    func invalidAnswerEndsTheStreamInError() async throws {
-        let agent = try await AgentStack.start()
+    /// The stream of a query whose answer never matches ends in an error event naming response_format.
+    @Test func invalidAnswerEndsTheStreamInError() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["text": "no"], ["text": "still no"])
         let stream = try QueryStream(try await agent.stream("/agent/query-stream",
@@ -79,9 +81,9 @@ struct QueryOptionsEndToEndTests {
         #expect(stream.first("hidden")?["content"]?.stringValue?.hasPrefix("response_format") == true)
     }
 
-    @Test("tools offers the named tools only; [] offers none")
-    func toolSubset() async throws {
-        let agent = try await AgentStack.start()
+    /// Tools offers the named tools only; [] offers none.
+    @Test func toolSubset() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         #expect(try await agent.postJSON("/agent/query", ["message": "a", "tools": ["current_time"]]).status == 200)
         #expect(try await agent.postJSON("/agent/query", ["message": "b", "tools": []]).status == 200)
@@ -92,9 +94,9 @@ struct QueryOptionsEndToEndTests {
         #expect(offered == [["current_time"], [], ["calculator", "current_time"]])
     }
 
-    @Test("image parts reach an OpenAI-compatible provider as parts, are replayed next turn and listed as parts")
-    func imagePartsToOpenAI() async throws {
-        let agent = try await AgentStack.start()
+    /// Image parts reach an OpenAI-compatible provider as parts, are replayed next turn and listed as parts.
+    @Test func imagePartsToOpenAI() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let parts: JSONValue = [["type": "text", "text": "What is this?"],
                                 ["type": "image_url", "image_url": ["url": .string(Self.png), "detail": "low"]]]
@@ -113,10 +115,10 @@ struct QueryOptionsEndToEndTests {
         #expect(history["messages"]?[2]?["parts"] == nil, "a text message has no parts")
     }
 
-    @Test("image parts reach Anthropic as image blocks and are replayed next turn")
-    func imagePartsToAnthropic() async throws {
-        let llm = try FakeLLMProcess()
-        let agent = try await AgentStack.start(environment: [
+    /// Image parts reach Anthropic as image blocks and are replayed next turn.
+    @Test func imagePartsToAnthropic() async throws {
+        let llm = try FakeLLM()
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: [
             "AGENT_FCGI_MODEL_PROVIDER": "anthropic", "AGENT_FCGI_MODEL_BASE_URL": "http://127.0.0.1:\(llm.port)",
             "ANTHROPIC_API_KEY": "test-key"])
         defer { agent.stop(); llm.stop() }
@@ -138,9 +140,9 @@ struct QueryOptionsEndToEndTests {
         }
     }
 
-    @Test("max_body_bytes still bounds a request with images, in each endpoint's error shape")
-    func imagesAreBoundedByTheBodyLimit() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SERVER_MAX_BODY_BYTES": "4096"])
+    /// Max_body_bytes still bounds a request with images, in each endpoint's error shape.
+    @Test func imagesAreBoundedByTheBodyLimit() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_SERVER_MAX_BODY_BYTES": "4096"])
         defer { agent.stop() }
         let big = "data:image/png;base64," + Data(repeating: 7, count: 6000).base64EncodedString()
         let parts: JSONValue = [["type": "image_url", "image_url": ["url": .string(big)]]]

@@ -1,17 +1,20 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Synchronization
 import Testing
 
+/// Queries racing DELETE and clear.
+///
 /// Issue 12 #13: 16 clients mixing queries, DELETE and clear on five sessions got hundreds of
 /// 500s (`query cancelled: the session was deleted`) and 503s (`snapshot store: session r0 not
 /// found`). A race is the client's conflict (404/409, or a stream's `error` with code
 /// `cancelled`), never a server error, and the store stays healthy.
-@Suite("Queries racing DELETE and clear")
-struct QueryRaceTests {
-    @Test("8 clients × 16 requests mix queries, streams, DELETE and clear on 5 sessions: no 5xx, no internal error, /health healthy")
-    func racesAreConflictsNotServerErrors() async throws {
-        let agent = try await AgentStack.start()
+@Suite struct QueryRaceTests {
+    /// 8 clients × 16 requests mix queries, streams, DELETE and clear on 5 sessions: no 5xx, no internal error,
+    /// /health healthy.
+    @Test func racesAreConflictsNotServerErrors() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         // Answers that take a little while, so DELETE and clear meet running and queued queries.
         try await agent.llm.script(Array(repeating: ["text": "one two three four", "token_delay_ms": 15], count: 400))
@@ -43,7 +46,7 @@ struct QueryRaceTests {
         }
     }
 
-    static func perform(_ operation: Int, on id: String, agent: AgentStack, outcomes: Outcomes) async throws {
+    static func perform(_ operation: Int, on id: String, agent: TestStack, outcomes: Outcomes) async throws {
         let label: String
         let status: Int
         var detail = ""

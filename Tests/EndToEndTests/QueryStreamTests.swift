@@ -1,15 +1,17 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Query streams.
+///
 /// The query streams of API.md §1.1, §1.2 and §4 (1–2) through real web servers, with a scripted model.
-@Suite("Query streams")
-struct QueryStreamTests {
+@Suite struct QueryStreamTests {
     static let calculatorCall: JSONValue = ["tool_calls": [["name": "calculator", "arguments": ["expression": "2+3"]]]]
 
-    @Test("frames are 'id: N' + 'data: <one-line JSON>', headers as the contract says, ': done' last")
-    func framingIsByteExact() async throws {
-        let agent = try await AgentStack.start()
+    /// Frames are 'id: N' + 'data: <one-line JSON>', headers as the contract says, ': done' last.
+    @Test func framingIsByteExact() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         // Line breaks and non-ASCII in the content must not break the one-line data framing.
         try await agent.llm.script(["text": "Hello\nworld\r\n\u{00FC}n\u{00EF}c\u{00F6}de \u{2028}end"])
@@ -31,9 +33,9 @@ struct QueryStreamTests {
         #expect(stream.raw.events.first?.data?.hasPrefix(#"{"type":"#) == true, "type comes first")
     }
 
-    @Test("text only: the step stream has text then final; the delta stream text_deltas then final")
-    func textOnlyConversation() async throws {
-        let agent = try await AgentStack.start()
+    /// Text only: the step stream has text then final; the delta stream text_deltas then final.
+    @Test func textOnlyConversation() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["text": "one two three"], ["text": "four five six"])
         let step = try await agent.query("hi", session: "text-only")
@@ -52,9 +54,9 @@ struct QueryStreamTests {
         #expect(delta.first("usage")?["usage"]?["by_model"]?["fake-model"]?["invocations"] == 2, "usage is the whole session's")
     }
 
-    @Test("a tool call: step_start, tool_call, tool_result, step_complete, then the answer", arguments: [false, true])
-    func toolCallConversation(delta: Bool) async throws {
-        let agent = try await AgentStack.start()
+    /// A tool call: step_start, tool_call, tool_result, step_complete, then the answer.
+    @Test(arguments: [false, true]) func toolCallConversation(delta: Bool) async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(Self.calculatorCall, ["text": "The answer is 5."])
         let stream = try await agent.query("what is 2+3?", delta: delta)
@@ -76,9 +78,9 @@ struct QueryStreamTests {
         #expect(toolMessage?["role"] == "tool", "the model saw the result: \(String(describing: toolMessage))")
     }
 
-    @Test("several steps over several model turns number their steps across the query")
-    func multiStepConversation() async throws {
-        let agent = try await AgentStack.start()
+    /// Several steps over several model turns number their steps across the query.
+    @Test func multiStepConversation() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(
             ["text": "Let me compute.", "tool_calls": [["name": "calculator", "arguments": ["expression": "6*7"]],
@@ -106,9 +108,9 @@ struct QueryStreamTests {
         #expect(stream.all("text").last?["content"] == "Done: 42." && stream.types.suffix(3) == ["text", "final", "usage"])
     }
 
-    @Test("a model failing mid-query ends the stream with error, usage, ': done', and history stays valid")
-    func modelErrorMidway() async throws {
-        let agent = try await AgentStack.start()
+    /// A model failing mid-query ends the stream with error, usage, ': done', and history stays valid.
+    @Test func modelErrorMidway() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(Self.calculatorCall, ["status": 500, "error": "boom"])
         let stream = try await agent.query("fail later", session: "broken")
@@ -131,9 +133,9 @@ struct QueryStreamTests {
         #expect(next.seqs.first! > cut.seqs.last! && cut.seqs.first! > stream.seqs.last!)
     }
 
-    @Test("reasoning is 'thinking' on the step stream and thinking_start/delta/end on the delta stream")
-    func reasoningConversation() async throws {
-        let agent = try await AgentStack.start()
+    /// Reasoning is 'thinking' on the step stream and thinking_start/delta/end on the delta stream.
+    @Test func reasoningConversation() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(["reasoning": "let me think", "text": "Answer."],
                                    ["reasoning": "think again", "text": "Answer two."],
@@ -157,9 +159,9 @@ struct QueryStreamTests {
         #expect(inline.first("final")?["content"] == "Visible.")
     }
 
-    @Test("a query stream waiting on a slow model gets ': ping' heartbeats")
-    func heartbeatsWhileTheModelThinks() async throws {
-        let agent = try await AgentStack.start(arguments: ["--heartbeat-seconds", "0.3"])
+    /// A query stream waiting on a slow model gets ': ping' heartbeats.
+    @Test func heartbeatsWhileTheModelThinks() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, arguments: ["--heartbeat-seconds", "0.3"])
         defer { agent.stop() }
         try await agent.llm.script(["text": "late answer", "delay_ms": 1200])
         let stream = try await agent.query("wait")
@@ -168,9 +170,9 @@ struct QueryStreamTests {
         #expect(pings.count >= 2, "frames: \(stream.raw.frames.map(\.text))")
     }
 
-    @Test("token deltas arrive spread over time", arguments: WebServerInstance.Kind.allCases)
-    func deltasArriveIncrementally(kind: WebServerInstance.Kind) async throws {
-        let agent = try await AgentStack.start(kind)
+    /// Token deltas arrive spread over time.
+    @Test(arguments: WebServerInstance.Kind.allCases) func deltasArriveIncrementally(kind: WebServerInstance.Kind) async throws {
+        let agent = try await TestStack.start(kind, model: .fakeSingleAttempt)
         defer { agent.stop() }
         let text = (1...12).map { "w\($0)" }.joined(separator: " ")
         try await agent.llm.script(["text": .string(text), "token_delay_ms": 50])
@@ -183,9 +185,9 @@ struct QueryStreamTests {
         #expect(Set(arrivals.map { ($0 * 100).rounded() }).count >= 6, "\(kind) arrivals: \(arrivals)")
     }
 
-    @Test("a client gone mid-stream under 'continue': the turn completes and is in history")
-    func disconnectContinues() async throws {
-        let agent = try await AgentStack.start()
+    /// A client gone mid-stream under 'continue': the turn completes and is in history.
+    @Test func disconnectContinues() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let text = (1...10).map { "t\($0)" }.joined(separator: " ")
         try await agent.llm.script(["text": .string(text), "token_delay_ms": 50])
@@ -205,9 +207,9 @@ struct QueryStreamTests {
         #expect(Array(types.suffix(2)) == ["final", "usage"], "the stored event log has the whole turn: \(types)")
     }
 
-    @Test("a client gone mid-stream under 'cancel': the model connection closes within a second, history stays valid")
-    func disconnectCancels() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_ON_DISCONNECT": "cancel"])
+    /// A client gone mid-stream under 'cancel': the model connection closes within a second, history stays valid.
+    @Test func disconnectCancels() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_SESSIONS_ON_DISCONNECT": "cancel"])
         defer { agent.stop() }
         let text = (1...200).map { "t\($0)" }.joined(separator: " ")
         try await agent.llm.script(["text": .string(text), "token_delay_ms": 50])
@@ -218,7 +220,7 @@ struct QueryStreamTests {
         // Within a second of the responder learning that its client is gone (when nginx tells it
         // depends on the machine's load; what follows is ours: session, agent, curl).
         let closedAt = try #require(seen.first?["closed_at"]?.doubleValue)
-        let noticed = try #require(Self.clientGoneTime(agent.stack.responder.process.log), "\(agent.logs)")
+        let noticed = try #require(Self.clientGoneTime(agent.responder.process.log), "\(agent.logs)")
         #expect(closedAt - noticed.timeIntervalSince1970 < 1.0, "model connection closed \(closedAt - noticed.timeIntervalSince1970) s after the client was gone")
         var session: JSONValue = .null
         for _ in 0..<100 {
@@ -243,7 +245,7 @@ struct QueryStreamTests {
     }
 
     /// Starts a delta stream with message "go" and hangs up once the first text_delta arrived.
-    static func hangUpAfterFirstDelta(_ agent: AgentStack, session: String) async throws -> HTTPTestStream {
+    static func hangUpAfterFirstDelta(_ agent: TestStack, session: String) async throws -> HTTPTestStream {
         let body: JSONValue = ["message": "go", "session_id": .string(session)]
         return try await agent.client.stream("/agent/query-stream-delta", method: "POST",
                                              headers: [("Content-Type", "application/json")],

@@ -1,11 +1,13 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Query option validation.
+///
 /// Every 422 of the query options, worded as pydantic v2 words them, and the same mistakes on
 /// the OpenAI front door as OpenAI's 400 `invalid_request_error`. No model is called for any.
-@Suite("Query option validation")
-struct QueryValidationTests {
+@Suite struct QueryValidationTests {
     struct Case: Sendable, CustomStringConvertible {
         var body: JSONValue
         var type: String
@@ -58,9 +60,9 @@ struct QueryValidationTests {
              loc: ["body", "message", 0, "image_url", "detail"]),
     ]
 
-    @Test("each malformed query option is a 422 at its field, on every query endpoint")
-    func everyMistakeIsA422AtItsField() async throws {
-        let agent = try await AgentStack.start()
+    /// Each malformed query option is a 422 at its field, on every query endpoint.
+    @Test func everyMistakeIsA422AtItsField() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         for item in Self.cases {
             for path in ["/agent/query", "/agent/query-stream", "/agent/query-stream-delta"] {
@@ -79,9 +81,9 @@ struct QueryValidationTests {
         #expect(try await agent.llm.requests().isEmpty, "no model call for a refused query")
     }
 
-    @Test("a body with several mistakes lists them all")
-    func allMistakesOfABodyAreListed() async throws {
-        let agent = try await AgentStack.start()
+    /// A body with several mistakes lists them all.
+    @Test func allMistakesOfABodyAreListed() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         let answer = try await agent.postJSON("/agent/query", ["message": [["type": "text"]], "model": "x",
                                                                "tools": ["nope"], "response_format": ["type": "yaml"]])
@@ -90,9 +92,9 @@ struct QueryValidationTests {
                 "\(answer.text)")
     }
 
-    @Test("on /v1 the same mistakes are OpenAI's 400 invalid_request_error naming the field")
-    func openAIFrontDoorErrors() async throws {
-        let agent = try await AgentStack.start()
+    /// On /v1 the same mistakes are OpenAI's 400 invalid_request_error naming the field.
+    @Test func openAIFrontDoorErrors() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         func error(_ response: HTTPTestResponse) throws -> JSONValue {
             #expect(response.headers["content-type"] == "application/json")

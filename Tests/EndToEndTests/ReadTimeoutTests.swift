@@ -1,12 +1,14 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Synchronization
 import Testing
 
+/// Read timeout on FastCGI connections.
+///
 /// Issue 12, finding 3: a peer that stalls in the middle of a request holds a worker only for
 /// `server.read_timeout_seconds`, then is dropped (unanswered, counted) and the worker is free.
-@Suite("Read timeout on FastCGI connections")
-struct ReadTimeoutTests {
+@Suite struct ReadTimeoutTests {
     typealias Client = FastCGITestClient
 
     /// Four ways to stall: say nothing, BEGIN_REQUEST only, half the params, a body that stops.
@@ -19,10 +21,10 @@ struct ReadTimeoutTests {
         return [[], begin, begin + partialParams, stalledBody]
     }()
 
-    @Test("300 stalled peers straight to the socket are dropped after the timeout while /health answers through nginx")
-    func stalledPeersAreDropped() async throws {
+    /// 300 stalled peers straight to the socket are dropped after the timeout while /health answers through nginx.
+    @Test func stalledPeersAreDropped() async throws {
         let timeout = 1.0
-        let stack = try await HTTPTestClient.onThread { try TestStack(responderArguments: ["--read-timeout-seconds", "\(timeout)"]) }
+        let stack = try await HTTPTestClient.onThread { try TestStack(model: .none, arguments: ["--read-timeout-seconds", "\(timeout)"]) }
         defer { stack.stop() }
         let socketPath = stack.responder.socketPath
         let opened = Atomic<Bool>(false)

@@ -1,13 +1,15 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Durability: retention and eviction.
+///
 /// Bounds end to end: the per-session event log and the sessions held in memory.
-@Suite("Durability: retention and eviction")
-struct RetentionTests {
-    @Test("events_per_session bounds the log; evicted sessions stay stored and come back intact; listing pages")
-    func boundsAndEviction() async throws {
-        let stack = try DurableStack(environment: ["AGENT_FCGI_STORAGE_EVENTS_PER_SESSION": "30",
+@Suite struct RetentionTests {
+    /// Events_per_session bounds the log; evicted sessions stay stored and come back intact; listing pages.
+    @Test func boundsAndEviction() async throws {
+        let stack = try TestStack(environment: ["AGENT_FCGI_STORAGE_EVENTS_PER_SESSION": "30",
                                                    "AGENT_FCGI_SESSIONS_MAX_SESSIONS": "2"])
         defer { stack.stop() }
         let words = (1...60).map { "w\($0)" }.joined(separator: " ")
@@ -29,7 +31,7 @@ struct RetentionTests {
 
         // Two more sessions push ret-a out of memory (max_sessions 2).
         for id in ["ret-b", "ret-c"] {
-            let answer = try await stack.post("/agent/query", ["message": .string("hi \(id)"), "session_id": .string(id)])
+            let answer = try await stack.postJSON("/agent/query", ["message": .string("hi \(id)"), "session_id": .string(id)])
             #expect(answer.status == 200, "\(answer.text)")
         }
         let status = try await stack.getJSON("/status")
@@ -59,7 +61,7 @@ struct RetentionTests {
         // The bound holds after a restart, and a new query keeps counting above it.
         try stack.restartResponder()
         #expect(try await stack.eventLog("ret-a").seqs == expected)
-        let again = try await stack.post("/agent/query", ["message": "more", "session_id": "ret-a"])
+        let again = try await stack.postJSON("/agent/query", ["message": "more", "session_id": "ret-a"])
         #expect(again.status == 200)
         let after = try await stack.eventLog("ret-a")
         #expect(after.seqs.count == 30 && after.seqs.first! > expected.first! && after.seqs.last! > lastSeq)

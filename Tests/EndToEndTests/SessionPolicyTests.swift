@@ -1,12 +1,14 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Synchronization
 import Testing
 
+/// Session policies.
+///
 /// API.md §2: concurrency per session, reads that never wait, expiry, the memory cap, and
 /// cancel/clear/delete of a busy session, through nginx with a scripted model.
-@Suite("Session policies")
-struct SessionPolicyTests {
+@Suite struct SessionPolicyTests {
     /// A model answer that takes about `words × delayMs` to stream.
     static func slowText(words: Int, delayMs: Int = 100) -> JSONValue {
         ["text": .string((1...words).map { "s\($0)" }.joined(separator: " ")), "token_delay_ms": .number(Double(delayMs))]
@@ -17,16 +19,16 @@ struct SessionPolicyTests {
     static let stalledAnswer: JSONValue = ["text": "s1 s2 s3 s4", "stall_after": 2, "stall_ms": 60000]
 
     /// Starts a step stream in the background and waits until the model has received its request.
-    static func startSlowQuery(_ agent: AgentStack, session: String, requestsBefore: Int = 0) async throws -> Task<QueryStream, Error> {
+    static func startSlowQuery(_ agent: TestStack, session: String, requestsBefore: Int = 0) async throws -> Task<QueryStream, Error> {
         let task = Task { try await agent.query("slow", session: session) }
         let seen = try await agent.llm.waitForRequests(timeout: 10) { $0.count > requestsBefore }
         guard seen.count > requestsBefore else { throw TestFailure("the model never saw the query\n\(agent.logs)") }
         return task
     }
 
-    @Test("queue: a second query on a busy session waits its turn and sees the first turn")
-    func queueSerialises() async throws {
-        let agent = try await AgentStack.start()
+    /// Queue: a second query on a busy session waits its turn and sees the first turn.
+    @Test func queueSerialises() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(Self.slowText(words: 20, delayMs: 50), ["text": "second answer"])
         let first = try await Self.startSlowQuery(agent, session: "queued")
@@ -42,9 +44,9 @@ struct SessionPolicyTests {
         #expect(contents.suffix(3) == ["slow", firstAnswer, "next"], "\(contents)")
     }
 
-    @Test("queue: past max_queue_per_session waiting queries, the next one is a 409")
-    func queueIsBounded() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_MAX_QUEUE_PER_SESSION": "1"])
+    /// Queue: past max_queue_per_session waiting queries, the next one is a 409.
+    @Test func queueIsBounded() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_SESSIONS_MAX_QUEUE_PER_SESSION": "1"])
         defer { agent.stop() }
         try await agent.llm.script(Self.stalledAnswer)
         let first = try await Self.startSlowQuery(agent, session: "crowded")
@@ -69,9 +71,9 @@ struct SessionPolicyTests {
         #expect(queued.contractViolations.isEmpty && queued.seqs.first! > firstStream.seqs.last!)
     }
 
-    @Test("reject: a second query on a busy session is a 409 naming the running query")
-    func rejectGives409() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_CONCURRENCY": "reject"])
+    /// Reject: a second query on a busy session is a 409 naming the running query.
+    @Test func rejectGives409() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_SESSIONS_CONCURRENCY": "reject"])
         defer { agent.stop() }
         try await agent.llm.script(Self.stalledAnswer)
         let first = try await Self.startSlowQuery(agent, session: "busy")
@@ -87,9 +89,9 @@ struct SessionPolicyTests {
         #expect(try await agent.postJSON("/agent/query", ["message": "now", "session_id": "busy"]).status == 200)
     }
 
-    @Test("reads of a session answer while a query runs on it")
-    func readsDoNotWait() async throws {
-        let agent = try await AgentStack.start()
+    /// Reads of a session answer while a query runs on it.
+    @Test func readsDoNotWait() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         _ = try await agent.postJSON("/agent/query", ["message": "warm up", "session_id": "reading"])
         try await agent.llm.script(Self.stalledAnswer)
@@ -107,9 +109,9 @@ struct SessionPolicyTests {
         _ = try await running.value
     }
 
-    @Test("cancel stops a running query; the stream ends well-formed and the session works on")
-    func cancelRunningQuery() async throws {
-        let agent = try await AgentStack.start()
+    /// Cancel stops a running query; the stream ends well-formed and the session works on.
+    @Test func cancelRunningQuery() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(Self.stalledAnswer)
         let running = try await Self.startSlowQuery(agent, session: "stop-me")
@@ -125,9 +127,9 @@ struct SessionPolicyTests {
         #expect(next.first("final")?["content"] == "echo: again")
     }
 
-    @Test("clear and DELETE on a busy session cancel its query first", arguments: ["clear", "delete"])
-    func clearAndDeleteCancel(operation: String) async throws {
-        let agent = try await AgentStack.start()
+    /// Clear and DELETE on a busy session cancel its query first.
+    @Test(arguments: ["clear", "delete"]) func clearAndDeleteCancel(operation: String) async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt)
         defer { agent.stop() }
         try await agent.llm.script(Self.stalledAnswer)
         let running = try await Self.startSlowQuery(agent, session: "doomed")
@@ -148,9 +150,9 @@ struct SessionPolicyTests {
         }
     }
 
-    @Test("idle sessions expire and are then 404; a busy one is kept")
-    func expiry() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_SESSION_TIMEOUT_MINUTES": "0.01",
+    /// Idle sessions expire and are then 404; a busy one is kept.
+    @Test func expiry() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_SESSIONS_SESSION_TIMEOUT_MINUTES": "0.01",
                                                  "AGENT_FCGI_SESSIONS_CLEANUP_INTERVAL_SECONDS": "0.1"])
         defer { agent.stop() }
         _ = try await agent.postJSON("/agent/query", ["message": "short-lived", "session_id": "ephemeral"])
@@ -171,9 +173,9 @@ struct SessionPolicyTests {
         #expect((counters?["expired"]?.intValue ?? 0) >= 1, "\(String(describing: counters))")
     }
 
-    @Test("past max_sessions idle sessions leave memory but come back; all busy is a 503 with Retry-After")
-    func evictionAndCapacity() async throws {
-        let agent = try await AgentStack.start(environment: ["AGENT_FCGI_SESSIONS_MAX_SESSIONS": "2"])
+    /// Past max_sessions idle sessions leave memory but come back; all busy is a 503 with Retry-After.
+    @Test func evictionAndCapacity() async throws {
+        let agent = try await TestStack.start(model: .fakeSingleAttempt, environment: ["AGENT_FCGI_SESSIONS_MAX_SESSIONS": "2"])
         defer { agent.stop() }
         for id in ["s1", "s2", "s3"] {
             let answer = try await agent.postJSON("/agent/query", ["message": .string("hi \(id)"), "session_id": .string(id)])

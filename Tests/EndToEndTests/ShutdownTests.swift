@@ -1,11 +1,12 @@
+import AgentTestSupport
 import Foundation
 import Testing
 
-@Suite("Graceful shutdown")
-struct ShutdownTests {
-    @Test("SIGTERM during a stream: new requests get 503, the stream finishes, exit 0, socket removed")
-    func termDrainsStreams() async throws {
-        let stack = try TestStack()
+/// Graceful shutdown.
+@Suite struct ShutdownTests {
+    /// SIGTERM during a stream: new requests get 503, the stream finishes, exit 0, socket removed.
+    @Test func termDrainsStreams() async throws {
+        let stack = try TestStack(model: .none)
         defer { stack.stop() }
         // Long (10 s): on a loaded machine the /status poll below can take seconds to come back,
         // and the stream must still be running when the request after SIGTERM arrives, or the
@@ -27,9 +28,9 @@ struct ShutdownTests {
         #expect(!FileManager.default.fileExists(atPath: stack.responder.socketPath))
     }
 
-    @Test("the drain deadline ends a long stream cleanly with ': done' and exit 0")
-    func drainDeadlineEndsStreams() async throws {
-        let stack = try TestStack(responderArguments: ["--drain-seconds", "1"])
+    /// The drain deadline ends a long stream cleanly with ': done' and exit 0.
+    @Test func drainDeadlineEndsStreams() async throws {
+        let stack = try TestStack(model: .none, arguments: ["--drain-seconds", "1"])
         defer { stack.stop() }
         async let streamed = stack.client.stream("/diagnostics/stream?events=100&interval_ms=200")
         try await Self.waitForActiveStream(stack)
@@ -41,18 +42,18 @@ struct ShutdownTests {
         #expect(stack.responder.process.waitForExit(timeout: 10) == 0, "\(stack.logs)")
     }
 
-    @Test("an idle responder exits 0 promptly on SIGTERM")
-    func idleExit() async throws {
-        let stack = try TestStack()
+    /// An idle responder exits 0 promptly on SIGTERM.
+    @Test func idleExit() async throws {
+        let stack = try TestStack(model: .none)
         defer { stack.stop() }
         #expect(try await stack.client.get("/ping").status == 200)
         stack.responder.process.signal(SIGTERM)
         #expect(stack.responder.process.waitForExit(timeout: 5) == 0, "\(stack.logs)")
     }
 
-    @Test("HUP and USR1 go to their handlers and do not stop the responder")
-    func hangupAndUser1AreDispatched() async throws {
-        let stack = try TestStack()
+    /// HUP and USR1 go to their handlers and do not stop the responder.
+    @Test func hangupAndUser1AreDispatched() async throws {
+        let stack = try TestStack(model: .none)
         defer { stack.stop() }
         stack.responder.process.signal(SIGHUP)
         stack.responder.process.signal(SIGUSR1)

@@ -1,10 +1,11 @@
+import AgentTestSupport
 import Foundation
 import Testing
 
-@Suite("Responder spawned by lighttpd (bin-path, fd 0)")
-struct SpawnedResponderTests {
-    @Test("lighttpd bin-path starts the responder on fd 0, which serves and stops with lighttpd")
-    func binPathSpawn() async throws {
+/// Responder spawned by lighttpd (bin-path, fd 0).
+@Suite struct SpawnedResponderTests {
+    /// Lighttpd bin-path starts the responder on fd 0, which serves and stops with lighttpd.
+    @Test func binPathSpawn() async throws {
         let directory = try TestEnvironment.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let socketPath = directory + "/spawned.sock"

@@ -1,17 +1,19 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
+/// Durability: a large store.
+///
 /// Start-up and listing with a large store. Work is asserted in counts (statements, rows,
 /// sessions loaded), never in time.
-@Suite("Durability: a large store")
-struct StoreScaleTests {
-    @Test("10,000 stored sessions: start-up reads none of them, only a requested one is loaded, listing pages")
-    func tenThousandSessions() async throws {
-        let stack = try DurableStack()
+@Suite struct StoreScaleTests {
+    /// 10,000 stored sessions: start-up reads none of them, only a requested one is loaded, listing pages.
+    @Test func tenThousandSessions() async throws {
+        let stack = try TestStack()
         defer { stack.stop() }
         // One real session, to copy a valid usage and message from.
-        let seeded = try await stack.post("/agent/query", ["message": "seed", "session_id": "seed"])
+        let seeded = try await stack.postJSON("/agent/query", ["message": "seed", "session_id": "seed"])
         #expect(seeded.status == 200, "\(seeded.text)")
         try stack.restartResponder()
         let small = try stack.lastStartUpWork()

@@ -1,12 +1,13 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
-@Suite("Server-sent events through real web servers")
-struct StreamingTests {
-    @Test("diagnostics frames arrive one by one, not at the end", arguments: WebServerInstance.Kind.allCases)
-    func framesArriveIncrementally(kind: WebServerInstance.Kind) async throws {
-        let stack = try TestStack(kind)
+/// Server-sent events through real web servers.
+@Suite struct StreamingTests {
+    /// Diagnostics frames arrive one by one, not at the end.
+    @Test(arguments: WebServerInstance.Kind.allCases) func framesArriveIncrementally(kind: WebServerInstance.Kind) async throws {
+        let stack = try TestStack(kind, model: .none)
         defer { stack.stop() }
         let stream = try await stack.client.stream("/diagnostics/stream?events=5&interval_ms=300")
         #expect(stream.status == 200, "\(stack.logs)")
@@ -23,9 +24,9 @@ struct StreamingTests {
         #expect(payload["timestamp"]?.stringValue.flatMap(Timestamp.parse) != nil)
     }
 
-    @Test("a quiet stream gets ': ping' heartbeats")
-    func heartbeatsWhileIdle() async throws {
-        let stack = try TestStack(responderArguments: ["--heartbeat-seconds", "0.5"])
+    /// A quiet stream gets ': ping' heartbeats.
+    @Test func heartbeatsWhileIdle() async throws {
+        let stack = try TestStack(model: .none, arguments: ["--heartbeat-seconds", "0.5"])
         defer { stack.stop() }
         let stream = try await stack.client.stream("/diagnostics/stream?events=2&interval_ms=1600")
         #expect(stream.events.count == 2)
@@ -33,9 +34,9 @@ struct StreamingTests {
         #expect(stream.comments.last == ": done")
     }
 
-    @Test("a client killed mid-stream is counted as an abort and its worker is freed", arguments: WebServerInstance.Kind.allCases)
-    func killedClientIsDetected(kind: WebServerInstance.Kind) async throws {
-        let stack = try TestStack(kind, responderArguments: ["--workers", "2"])
+    /// A client killed mid-stream is counted as an abort and its worker is freed.
+    @Test(arguments: WebServerInstance.Kind.allCases) func killedClientIsDetected(kind: WebServerInstance.Kind) async throws {
+        let stack = try TestStack(kind, model: .none, arguments: ["--workers", "2"])
         defer { stack.stop() }
         let output = stack.directory + "/curl.out"
         let curl = try ManagedProcess(try #require(TestEnvironment.executable("curl")),
@@ -64,9 +65,9 @@ struct StreamingTests {
         #expect(streamA.events.count == 2 && streamB.events.count == 2)
     }
 
-    @Test("64 concurrent streams on 16 workers queue and all complete")
-    func streamsQueueForWorkers() async throws {
-        let stack = try TestStack(responderArguments: ["--workers", "16"])
+    /// 64 concurrent streams on 16 workers queue and all complete.
+    @Test func streamsQueueForWorkers() async throws {
+        let stack = try TestStack(model: .none, arguments: ["--workers", "16"])
         defer { stack.stop() }
         let client = stack.client
         let results = try await withThrowingTaskGroup(of: HTTPTestStream.self) { group in

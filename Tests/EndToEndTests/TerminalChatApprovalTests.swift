@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -6,9 +7,9 @@ import Testing
 /// call (and a reason when the answer is no) and streams the continuation.
 @Suite struct TerminalChatApprovalTests {
     @Test func asksBeforeAGatedCallRunsApprovesOneRejectsAnother() async throws {
-        let stack = try ScriptedStack(environment: ["AGENT_FCGI_AGENT_APPROVAL_TOOLS": "calculator"])
+        let stack = try TestStack(environment: ["OPENAI_API_KEY": "unused", "AGENT_FCGI_AGENT_APPROVAL_TOOLS": "calculator"])
         defer { stack.stop() }
-        try await stack.model.script([
+        try await stack.llm.script([
             ["tool_calls": [["name": "calculator", "arguments": ["expression": "2+3"], "id": "call_a"]]],
             ["text": "The calculator says 5."],
             ["tool_calls": [["name": "calculator", "arguments": ["expression": "9*9"], "id": "call_b"]]],
@@ -27,7 +28,7 @@ import Testing
         ]
         let outcome = try await PtyDriver.run([TestEnvironment.responderBinary, "chat", "--url", stack.baseURL],
                                               steps: steps, workDirectory: directory)
-        let context = "\(outcome.explanation)\n\(stack.stack.logs)"
+        let context = "\(outcome.explanation)\n\(stack.logs)"
         print("chat transcript:\n\(outcome.transcript)")
         #expect(outcome.failures.isEmpty && outcome.exitCode == 0, "\(context)")
         let asked = outcome.step("ask")?["output"]?.stringValue ?? ""
@@ -35,7 +36,7 @@ import Testing
                 "nothing ran before the answer: \(asked)")
         let approved = outcome.step("approve")?["output"]?.stringValue ?? ""
         #expect(approved.contains("⚙ calculator(2+3) → 5"), "\(approved)")
-        let requests = try await stack.model.requests()
+        let requests = try await stack.llm.requests()
         let rejected = requests.last?["body"]?["messages"]?.arrayValue?.last { $0["role"] == "tool" }
         #expect(rejected?["content"] == "Error: rejected by the user: not now", "\(String(describing: rejected))")
     }

@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -7,9 +8,9 @@ import Testing
 /// Ctrl-C cancels a long answer on the server, and Ctrl-C at the prompt exits 0.
 @Suite struct TerminalChatTests {
     @Test func streamsShowsToolsReportsUsageAndCancels() async throws {
-        let stack = try ScriptedStack()
+        let stack = try TestStack(environment: ["OPENAI_API_KEY": "unused"])
         defer { stack.stop() }
-        try await stack.model.script(ScriptedStack.clientScript)
+        try await stack.llm.script(FakeLLM.clientScript)
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "chat-pty")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let steps: [PtyDriver.Step] = [
@@ -26,7 +27,7 @@ import Testing
         ]
         let outcome = try await PtyDriver.run([TestEnvironment.responderBinary, "chat", "--url", stack.baseURL],
                                               steps: steps, workDirectory: directory)
-        let context = "\(outcome.explanation)\n\(stack.stack.logs)"
+        let context = "\(outcome.explanation)\n\(stack.logs)"
         print("chat transcript:\n\(outcome.transcript)")
         #expect(outcome.failures.isEmpty, "\(context)")
         #expect(outcome.exitCode == 0, "\(context)")
@@ -43,7 +44,7 @@ import Testing
         // /usage shows what the server counted for the session named in the banner.
         let banner = outcome.step("start")?["output"]?.stringValue ?? ""
         let session = try #require(banner.firstMatch(of: /session ([A-Za-z0-9._:-]+)/)?.1, "no session in \(banner)")
-        let served = try await stack.stack.client.get("/agent/usage/\(session)").json()["usage"]
+        let served = try await stack.client.get("/agent/usage/\(session)").json()["usage"]
         let total = try #require(served?["total_tokens"]?.intValue)
         #expect(total > 0)
         let usage = outcome.step("usage")?["output"]?.stringValue ?? ""
@@ -57,7 +58,7 @@ import Testing
         #expect(listing.contains("* \(newSession)  0 messages") && listing.contains("  \(session)  "), "\(listing)")
 
         // The cancel reached the model: the responder hung up on the long answer mid-stream.
-        let requests = try await stack.model.waitForRequests { $0.count >= 3 && $0[2]["closed_early"]?.boolValue == true }
+        let requests = try await stack.llm.waitForRequests { $0.count >= 3 && $0[2]["closed_early"]?.boolValue == true }
         #expect(requests.count == 3 && requests[2]["closed_early"]?.boolValue == true, "\(requests)")
         let cancelled = outcome.step("cancel")?["output"]?.stringValue ?? ""
         #expect(!cancelled.contains("word199"), "the long answer ran to its end: \(cancelled)")
@@ -66,9 +67,9 @@ import Testing
     /// Two Ctrl-C while an answer streams: the first asks the server to cancel, the second
     /// leaves at once, with status 0, and the query does not run on.
     @Test func twoInterruptsWhileStreamingExit() async throws {
-        let stack = try ScriptedStack()
+        let stack = try TestStack(environment: ["OPENAI_API_KEY": "unused"])
         defer { stack.stop() }
-        try await stack.model.script([["text": .string(ScriptedStack.longText(seconds: 10, delayMs: 50)), "token_delay_ms": 50]])
+        try await stack.llm.script([["text": .string(FakeLLM.longText(seconds: 10, delayMs: 50)), "token_delay_ms": 50]])
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "chat-pty")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let outcome = try await PtyDriver.run(
@@ -80,8 +81,8 @@ import Testing
                     .init(name: "cancel", send: "\u{03}", expect: "cancelling", timeout: 10),
                     .init(name: "exit", send: "\u{03}", timeout: 10, exit: true)],
             workDirectory: directory)
-        #expect(outcome.failures.isEmpty && outcome.exitCode == 0, "\(outcome.explanation)\n\(stack.stack.logs)")
-        let requests = try await stack.model.waitForRequests { $0.first?["closed_early"]?.boolValue == true }
+        #expect(outcome.failures.isEmpty && outcome.exitCode == 0, "\(outcome.explanation)\n\(stack.logs)")
+        let requests = try await stack.llm.waitForRequests { $0.first?["closed_early"]?.boolValue == true }
         #expect(requests.count == 1 && requests[0]["closed_early"]?.boolValue == true, "\(requests)")
     }
 }

@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -10,9 +11,9 @@ import Testing
         guard TestEnvironment.executable("chromium") != nil else {
             try Test.cancel("skipped: Debian's chromium is not installed (scripts/install-deps installs it)")
         }
-        let stack = try ScriptedStack(environment: ["AGENT_FCGI_AGENT_APPROVAL_TOOLS": "calculator"])
+        let stack = try TestStack(environment: ["OPENAI_API_KEY": "unused", "AGENT_FCGI_AGENT_APPROVAL_TOOLS": "calculator"])
         defer { stack.stop() }
-        try await stack.model.script([
+        try await stack.llm.script([
             ["text": "Let me compute that.", "tool_calls": [["name": "calculator", "arguments": ["expression": "2+3"]]]],
             ["text": "The sum of two and three is 5, as the calculator confirmed once you approved it.", "token_delay_ms": 60],
         ])
@@ -30,7 +31,7 @@ import Testing
             try Test.cancel("skipped: Chromium cannot run here: \(outcome.explanation)")
         }
         WebPageDriver.expectPassed(outcome)
-        let report = try #require(outcome.report, "\(outcome.explanation)\n\(stack.stack.logs)")
+        let report = try #require(outcome.report, "\(outcome.explanation)\n\(stack.logs)")
         let approval = try #require(report.approval, "\(outcome.explanation)")
         #expect(approval.stateBefore == "awaiting_approval")
         #expect(approval.cardsBefore.map(\.tool) == ["calculator"] && approval.cardsBefore.first?.args?.contains("2+3") == true)
@@ -38,7 +39,7 @@ import Testing
         let answer = try #require(report.answer)
         #expect(answer.state == "completed")
         #expect(answer.toolCards.contains { $0.tool == "calculator" && $0.status == "completed" }, "\(answer.toolCards)")
-        let requests = try await stack.model.requests()
+        let requests = try await stack.llm.requests()
         #expect(requests.count == 2, "the model was asked again only after the approval: \(requests.count)")
         let results = requests.last?["body"]?["messages"]?.arrayValue?.filter { $0["role"] == "tool" } ?? []
         #expect(results.map { $0["content"] } == ["5"], "\(results)")
@@ -48,13 +49,13 @@ import Testing
         guard TestEnvironment.executable("chromium") != nil else {
             try Test.cancel("skipped: Debian's chromium is not installed (scripts/install-deps installs it)")
         }
-        let stack = try ScriptedStack(environment: ["AGENT_FCGI_AGENT_APPROVAL_TOOLS": "calculator"])
+        let stack = try TestStack(environment: ["OPENAI_API_KEY": "unused", "AGENT_FCGI_AGENT_APPROVAL_TOOLS": "calculator"])
         defer { stack.stop() }
-        try await stack.model.script([
+        try await stack.llm.script([
             ["tool_calls": [["name": "calculator", "arguments": ["expression": "7*6"]]]],
             ["text": "It is 42, now that you approved it from the page."],
         ])
-        let paused = try await stack.stack.client.request(
+        let paused = try await stack.client.request(
             "POST", "/agent/query", headers: [("Content-Type", "application/json")],
             body: Data(#"{"message": "What is 7*6?", "session_id": "paused-elsewhere"}"#.utf8))
         #expect(try paused.json()["status"] == "awaiting_approval", "\(paused.text)")
@@ -69,10 +70,10 @@ import Testing
             try Test.cancel("skipped: Chromium cannot run here: \(outcome.explanation)")
         }
         WebPageDriver.expectPassed(outcome)
-        let report = try #require(outcome.report, "\(outcome.explanation)\n\(stack.stack.logs)")
+        let report = try #require(outcome.report, "\(outcome.explanation)\n\(stack.logs)")
         #expect(report.approval?.cardsAfter?.map(\.decision) == ["approved"], "\(outcome.explanation)")
         #expect(report.answer?.toolCards.contains { $0.tool == "calculator" && $0.status == "completed" } == true)
-        let view = try await stack.stack.client.get("/sessions/paused-elsewhere").json()
+        let view = try await stack.client.get("/sessions/paused-elsewhere").json()
         #expect(view["pending_approvals"] == [], "\(view)")
     }
 }

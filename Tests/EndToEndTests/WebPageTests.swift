@@ -1,4 +1,5 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -10,9 +11,9 @@ import Testing
         guard TestEnvironment.executable("chromium") != nil else {
             try Test.cancel("skipped: Debian's chromium is not installed (scripts/install-deps installs it)")
         }
-        let stack = try ScriptedStack()
+        let stack = try TestStack(environment: ["OPENAI_API_KEY": "unused"])
         defer { stack.stop() }
-        try await stack.model.script(ScriptedStack.clientScript)
+        try await stack.llm.script(FakeLLM.clientScript)
         let output = try Self.outputDirectory()
         var options = WebPageDriver.Options(baseURL: stack.baseURL + "/")
         options.screenshot = output.appendingPathComponent("web-page.png")
@@ -28,7 +29,7 @@ import Testing
             try Test.cancel("skipped: Chromium cannot run here: \(outcome.explanation)")
         }
         WebPageDriver.expectPassed(outcome)
-        let report = try #require(outcome.report, "\(outcome.explanation)\n\(stack.stack.logs)")
+        let report = try #require(outcome.report, "\(outcome.explanation)\n\(stack.logs)")
         let answer = try #require(report.answer)
         #expect(answer.newHighsWhileStreaming >= 3, "the text did not grow while streaming")
         #expect(answer.toolCards.contains { $0.tool == "calculator" && $0.status == "completed" && $0.durationMs != nil })
@@ -39,7 +40,7 @@ import Testing
         #expect(report.cancel?.state == "cancelled")
         #expect(report.modelPickerHidden == true, "one model allowed: nothing to pick")
         // The cancel reached the model: the responder hung up on the long answer.
-        let requests = try await stack.model.waitForRequests { $0.count >= 3 && $0[2]["closed_early"]?.boolValue == true }
+        let requests = try await stack.llm.waitForRequests { $0.count >= 3 && $0[2]["closed_early"]?.boolValue == true }
         #expect(requests.count == 3 && requests[2]["closed_early"]?.boolValue == true, "\(requests)")
     }
 
@@ -47,10 +48,10 @@ import Testing
         guard TestEnvironment.executable("chromium") != nil else {
             try Test.cancel("skipped: Debian's chromium is not installed (scripts/install-deps installs it)")
         }
-        let stack = try ScriptedStack(environment: ["AGENT_FCGI_MODEL_NAME": "small-model",
+        let stack = try TestStack(environment: ["OPENAI_API_KEY": "unused", "AGENT_FCGI_MODEL_NAME": "small-model",
                                                     "AGENT_FCGI_MODEL_ALLOWED": "small-model,large-model"])
         defer { stack.stop() }
-        try await stack.model.script(["text": "Answered by the larger model, word by word, as it streams.", "token_delay_ms": 60])
+        try await stack.llm.script(["text": "Answered by the larger model, word by word, as it streams.", "token_delay_ms": 60])
         let output = try Self.outputDirectory()
         var options = WebPageDriver.Options(baseURL: stack.baseURL + "/")
         options.screenshot = output.appendingPathComponent("web-page-models.png")
@@ -65,7 +66,7 @@ import Testing
         WebPageDriver.expectPassed(outcome)
         #expect(outcome.report?.modelPickerHidden == false)
         #expect(outcome.report?.modelsOffered == ["small-model (default)", "large-model"])
-        let requests = try await stack.model.requests()
+        let requests = try await stack.llm.requests()
         #expect(requests.map { $0["body"]?["model"]?.stringValue } == ["large-model"], "\(requests)")
     }
 

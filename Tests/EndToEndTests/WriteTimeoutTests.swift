@@ -1,12 +1,13 @@
 import AgentCore
+import AgentTestSupport
 import Foundation
 import Testing
 
-@Suite("A peer that stops reading")
-struct WriteTimeoutTests {
-    @Test("a stalled reader times out the write, is counted, and frees its worker")
-    func stalledReaderFreesWorker() async throws {
-        let stack = try TestStack(responderArguments: ["--workers", "2", "--write-timeout-seconds", "1"])
+/// A peer that stops reading.
+@Suite struct WriteTimeoutTests {
+    /// A stalled reader times out the write, is counted, and frees its worker.
+    @Test func stalledReaderFreesWorker() async throws {
+        let stack = try TestStack(model: .none, arguments: ["--workers", "2", "--write-timeout-seconds", "1"])
         defer { stack.stop() }
         // 10 000 frames without pause are far more than the socket buffer holds.
         let stalled = try FastCGITestClient(socketPath: stack.responder.socketPath)

@@ -1,0 +1,99 @@
+import Foundation
+import Synchronization
+
+/// A child process in its own process group, with stdout/stderr in files. Stopping it (explicitly
+/// or in deinit) kills the whole group, so nginx's workers die with their master.
+public final class ManagedProcess: Sendable {
+    public let pid: pid_t
+    public let name: String
+    public let logPath: String
+    /// Exit code once reaped: the code for a normal exit, 128 + signal for a killed process.
+    private let exitCode = Mutex<Int32?>(nil)
+
+    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], logPath: String) throws {
+        name = (executable as NSString).lastPathComponent
+        self.logPath = logPath
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of ours: tests run in parallel, and a child that inherited another test's
+        // client socket would keep that connection open after the test closed it (a web server
+        // would never see that client go away).
+        if let closeFrom = Self.addClosefrom { _ = closeFrom(&actions, 3) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK))
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var child: pid_t = 0
+        let result = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
+        guard result == 0 else { throw TestFailure("spawning \(executable) failed: \(String(cString: strerror(result)))") }
+        pid = child
+    }
+
+    deinit {
+        stop(gracePeriod: 2)
+    }
+
+    private typealias AddClosefrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+    /// glibc 2.34's posix_spawn_file_actions_addclosefrom_np, which the Glibc module does not export.
+    private static let addClosefrom: AddClosefrom? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let address = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(address, to: AddClosefrom.self)
+    }()
+
+    public func signal(_ signal: Int32) {
+        kill(pid, signal)
+    }
+
+    /// Reaps the process if it has exited; returns its exit code then.
+    public func poll() -> Int32? {
+        exitCode.withLock { code in
+            if code != nil { return code }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            }
+            return code
+        }
+    }
+
+    public var isRunning: Bool { poll() == nil }
+
+    /// Waits up to `timeout` seconds for the exit; nil if it is still running.
+    public func waitForExit(timeout: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let code = poll() { return code }
+            usleep(20_000)
+        }
+        return poll()
+    }
+
+    /// TERM, then KILL to the whole group after `gracePeriod`; always reaps.
+    public func stop(gracePeriod: Double = 5) {
+        if poll() == nil {
+            kill(pid, SIGTERM)
+            if waitForExit(timeout: gracePeriod) == nil {
+                kill(-pid, SIGKILL)
+                _ = waitForExit(timeout: 5)
+            }
+        }
+        // Children that outlived their leader (nginx workers) go too.
+        kill(-pid, SIGKILL)
+    }
+
+    public var log: String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+}

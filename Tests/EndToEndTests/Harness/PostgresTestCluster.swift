@@ -1,1 +1,0 @@
-../../AgentCoreTests/Support/PostgresTestCluster.swift
