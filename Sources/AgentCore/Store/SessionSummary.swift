@@ -24,10 +24,13 @@ public struct SessionSummary: Sendable, Hashable {
     public var runningQueryId: String?
     /// The session's default model (nil: the configured default).
     public var model: String?
+    /// Bumped by every write that changes the session (commits, query starts, sweeps): a
+    /// responder whose copy in memory carries another version reloads it (docs/ARCHITECTURE.md §4.5).
+    public var version: Int64
 
     public init(id: String, owner: String?, createdAt: Date, lastUsedAt: Date? = nil, systemPrompt: String?,
                 usage: SessionUsage = SessionUsage(), clearedUsage: SessionUsage = SessionUsage(), title: String? = nil,
-                messageCount: Int = 0, lastSeq: Int64 = 0, runningQueryId: String? = nil, model: String? = nil) {
+                messageCount: Int = 0, lastSeq: Int64 = 0, runningQueryId: String? = nil, model: String? = nil, version: Int64 = 1) {
         self.id = id
         self.owner = owner
         self.createdAt = createdAt
@@ -40,6 +43,7 @@ public struct SessionSummary: Sendable, Hashable {
         self.lastSeq = lastSeq
         self.runningQueryId = runningQueryId
         self.model = model
+        self.version = version
     }
 
     /// What the session was created with.

@@ -22,14 +22,26 @@ public struct TurnCommit: Sendable, Hashable {
     /// nil leaves the stored time as it is.
     public var lastUsedAt: Date?
     public var query: QueryMark
+    /// The query whose lease this commit is written under (nil: none, e.g. a clear). The store
+    /// refuses it (`StoreError.leaseLost`) unless that query still holds the session's lease here.
+    public var queryId: String?
+    /// The session version the writer's copy is based on (nil: not checked). A store holding
+    /// another version refuses the commit (`leaseLost`): someone else changed the session since.
+    public var baseVersion: Int64?
 
     public init(history: HistoryChange = .unchanged, events: [StampedEvent] = [], usage: SessionUsage?,
-                clearedUsage: SessionUsage? = nil, lastUsedAt: Date?, query: QueryMark = .unchanged) {
+                clearedUsage: SessionUsage? = nil, lastUsedAt: Date?, query: QueryMark = .unchanged,
+                queryId: String? = nil, baseVersion: Int64? = nil) {
         self.history = history
         self.events = events
         self.usage = usage
         self.clearedUsage = clearedUsage
         self.lastUsedAt = lastUsedAt
         self.query = query
+        self.queryId = queryId ?? {
+            if case .running(let id) = query { return id }
+            return nil
+        }()
+        self.baseVersion = baseVersion
     }
 }

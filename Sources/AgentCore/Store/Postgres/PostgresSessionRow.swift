@@ -5,7 +5,7 @@ struct PostgresSessionRow: Sendable {
     /// The column list every session query selects, in `init(_:_:)`'s order.
     static let columns = """
         id, owner, created_at, last_used_at, system_prompt_json, usage, message_count, last_seq, running_query_id, \
-        model, cleared_usage, title_json
+        model, cleared_usage, title_json, version
         """
 
     var id: String
@@ -21,6 +21,7 @@ struct PostgresSessionRow: Sendable {
     /// NULL: nothing set aside by clears.
     var clearedUsageJSON: String?
     var titleJSON: String?
+    var version: Int64
 
     init(_ rows: PostgresRows, _ row: Int) {
         id = rows.text(row, 0)
@@ -35,6 +36,7 @@ struct PostgresSessionRow: Sendable {
         model = rows.optionalText(row, 9)
         clearedUsageJSON = rows.optionalText(row, 10)
         titleJSON = rows.optionalText(row, 11)
+        version = rows.int64(row, 12)
     }
 
     /// The row decoded, in the caller's task (see `PostgresSessionStore`).
@@ -46,7 +48,8 @@ struct PostgresSessionRow: Sendable {
                        clearedUsage: try clearedUsageJSON.map { try decode(SessionUsage.self, $0, what: "cleared usage") }
                            ?? SessionUsage(),
                        title: try titleJSON.map { try decode(String.self, $0, what: "title") },
-                       messageCount: messageCount, lastSeq: lastSeq, runningQueryId: runningQueryId, model: model)
+                       messageCount: messageCount, lastSeq: lastSeq, runningQueryId: runningQueryId, model: model,
+                       version: version)
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ json: String, what: String) throws -> T {

@@ -7,13 +7,16 @@ extension PostgresSessionStore {
         public var maxEventsPerSession: Int
         /// `checkHealth()` probes at most this often; calls in between return the last result. Default 1 s.
         public var healthProbeInterval: Duration
+        /// This responder's lease owner (`server.instance_id`) and lease duration (`storage.lease_seconds`).
+        public var lease: LeaseSettings
 
         public init(connection: PostgresConnectionSettings, poolSize: Int = 4, maxEventsPerSession: Int = 10_000,
-                    healthProbeInterval: Duration = .seconds(1)) {
+                    healthProbeInterval: Duration = .seconds(1), lease: LeaseSettings = LeaseSettings()) {
             self.connection = connection
             self.poolSize = poolSize
             self.maxEventsPerSession = maxEventsPerSession
             self.healthProbeInterval = healthProbeInterval
+            self.lease = lease
         }
     }
 }

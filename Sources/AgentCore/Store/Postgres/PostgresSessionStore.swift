@@ -91,17 +91,44 @@ public final class PostgresSessionStore: SessionStore {
 
     // MARK: Turns, events, queries
 
-    public func beginQuery(sessionId: String, queryId: String, title: String?) async throws {
+    @discardableResult
+    public func beginQuery(sessionId: String, queryId: String, title: String?) async throws -> Int64 {
         let titleJSON = try title.map { try StoredJSON.encode($0, sessionId: sessionId, what: "title") }
-        try await write("beginQuery(\(sessionId), \(queryId))") {
-            try PostgresSessionDatabase.markRunning(queryId, in: sessionId, titleJSON: titleJSON, on: $0)
+        let lease = settings.lease, maxEvents = max(1, settings.maxEventsPerSession), now = Date()
+        return try await write("beginQuery(\(sessionId), \(queryId))") {
+            try PostgresSessionDatabase.begin(queryId, in: sessionId, titleJSON: titleJSON, lease: lease, now: now,
+                                              maxEvents: maxEvents, on: $0)
         }
     }
 
-    public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws {
-        let encoded = try Self.encode(commit, sessionId: sessionId)
+    public func leaseState(sessionId: String) async throws -> SessionLeaseState? {
+        try await read("leaseState(\(sessionId))") { try PostgresSessionDatabase.leaseState(of: sessionId, on: $0) }
+    }
+
+    public func renewLeases(_ running: [String: String]) async throws -> Set<String> {
+        guard !running.isEmpty else { return [] }
+        let lease = settings.lease
+        return try await write("renewLeases") { try PostgresSessionDatabase.renew(running, lease: lease, on: $0) }
+    }
+
+    public func sweepExpiredLeases(now: Date) async throws -> [RecoveredQuery] {
         let maxEvents = max(1, settings.maxEventsPerSession)
-        try await write("commitTurn(\(sessionId))") {
+        return try await write("sweepExpiredLeases") {
+            try PostgresSessionDatabase.closeDead(now: now, owner: nil, maxEvents: maxEvents, on: $0)
+        }
+    }
+
+    public var lease: LeaseSettings { settings.lease }
+
+    public var backendName: String { "postgresql" }
+
+    public var poolUsage: (size: Int, inUse: Int)? { (pool.size, pool.inUse) }
+
+    @discardableResult
+    public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws -> Int64 {
+        let encoded = try Self.encode(commit, sessionId: sessionId, lease: settings.lease)
+        let maxEvents = max(1, settings.maxEventsPerSession)
+        return try await write("commitTurn(\(sessionId))") {
             try PostgresSessionDatabase.commit(encoded, to: sessionId, maxEvents: maxEvents, on: $0)
         }
     }
@@ -112,12 +139,12 @@ public final class PostgresSessionStore: SessionStore {
         }
     }
 
-    /// Until leases arrive, every responder on the database would close the others' running
-    /// queries at its start-up: one responder per database (docs/DEPLOYMENT.md).
+    /// Only dead queries: those whose lease expired (or that have none) and this owner's own
+    /// from a previous life (a fixed `server.instance_id`); other responders' live queries go on.
     public func recoverInterruptedQueries(now: Date) async throws -> [RecoveredQuery] {
-        let maxEvents = max(1, settings.maxEventsPerSession)
+        let maxEvents = max(1, settings.maxEventsPerSession), owner = settings.lease.owner
         return try await write("recoverInterruptedQueries") {
-            try PostgresSessionDatabase.recoverInterruptedQueries(now: now, maxEvents: maxEvents, on: $0)
+            try PostgresSessionDatabase.closeDead(now: now, owner: owner, maxEvents: maxEvents, on: $0)
         }
     }
 
@@ -170,7 +197,8 @@ public final class PostgresSessionStore: SessionStore {
         healthState.recordFailure(error.description)
     }
 
-    private static func encode(_ commit: TurnCommit, sessionId: String) throws -> PostgresSessionDatabase.EncodedCommit {
+    private static func encode(_ commit: TurnCommit, sessionId: String,
+                               lease: LeaseSettings) throws -> PostgresSessionDatabase.EncodedCommit {
         let encoder = JSONEncoder()
         let (from, messages): (Int?, [ChatMessage]) = switch commit.history {
         case .unchanged: (nil, [])
@@ -185,7 +213,9 @@ public final class PostgresSessionStore: SessionStore {
             clearedUsageJSON: try commit.clearedUsage.map {
                 try StoredJSON.encode($0, sessionId: sessionId, what: "cleared usage", encoder: encoder)
             },
-            lastUsedAt: commit.lastUsedAt?.timeIntervalSince1970, query: commit.query)
+            lastUsedAt: commit.lastUsedAt?.timeIntervalSince1970, query: commit.query,
+            fence: LeaseFence(owner: lease.owner, queryId: commit.queryId, baseVersion: commit.baseVersion, query: commit.query),
+            leaseSeconds: lease.duration.inSeconds)
     }
 
 }

@@ -78,13 +78,34 @@ public final class SQLiteSessionStore: SessionStore {
 
     // MARK: Turns, events, queries
 
-    public func beginQuery(sessionId: String, queryId: String, title: String?) async throws {
-        try await write("beginQuery(\(sessionId), \(queryId))") {
-            try $0.markRunningQuery(queryId, in: sessionId, title: title)
+    @discardableResult
+    public func beginQuery(sessionId: String, queryId: String, title: String?) async throws -> Int64 {
+        let lease = settings.lease
+        return try await write("beginQuery(\(sessionId), \(queryId))") {
+            try $0.beginQuery(queryId, in: sessionId, title: title, lease: lease, now: Date())
         }
     }
 
-    public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws {
+    public func leaseState(sessionId: String) async throws -> SessionLeaseState? {
+        try await read("leaseState(\(sessionId))") { try $0.leaseState(of: sessionId, now: Date()) }
+    }
+
+    public func renewLeases(_ running: [String: String]) async throws -> Set<String> {
+        guard !running.isEmpty else { return [] }
+        let lease = settings.lease
+        return try await write("renewLeases") { try $0.renewLeases(running, lease: lease, now: Date()) }
+    }
+
+    public func sweepExpiredLeases(now: Date) async throws -> [RecoveredQuery] {
+        try await write("sweepExpiredLeases") { try $0.closeRunningQueries(now: now, onlyExpired: true) }
+    }
+
+    public var lease: LeaseSettings { settings.lease }
+
+    public var backendName: String { "sqlite" }
+
+    @discardableResult
+    public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws -> Int64 {
         let encoder = JSONEncoder()
         let (from, messages): (Int?, [ChatMessage]) = switch commit.history {
         case .unchanged: (nil, [])
@@ -99,8 +120,11 @@ public final class SQLiteSessionStore: SessionStore {
             clearedUsageJSON: try commit.clearedUsage.map {
                 try StoredJSON.encode($0, sessionId: sessionId, what: "cleared usage", encoder: encoder)
             },
-            lastUsedAt: commit.lastUsedAt, query: commit.query)
-        try await write("commitTurn(\(sessionId))") { try $0.commit(encoded, to: sessionId) }
+            lastUsedAt: commit.lastUsedAt, query: commit.query,
+            fence: LeaseFence(owner: settings.lease.owner, queryId: commit.queryId, baseVersion: commit.baseVersion,
+                              query: commit.query),
+            lease: settings.lease)
+        return try await write("commitTurn(\(sessionId))") { try $0.commit(encoded, to: sessionId) }
     }
 
     public func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent] {
@@ -108,7 +132,8 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     public func recoverInterruptedQueries(now: Date) async throws -> [RecoveredQuery] {
-        try await write("recoverInterruptedQueries") { try $0.recoverInterruptedQueries(now: now) }
+        // One process holds the file: every query still marked running is a dead one.
+        try await write("recoverInterruptedQueries") { try $0.closeRunningQueries(now: now, onlyExpired: false) }
     }
 
     // MARK: Health
@@ -184,7 +209,7 @@ public final class SQLiteSessionStore: SessionStore {
                               lastUsedAt: Date(timeIntervalSince1970: row.lastUsedAt), systemPrompt: row.systemPrompt,
                               usage: usage, clearedUsage: cleared ?? SessionUsage(), title: row.title,
                               messageCount: row.messageCount, lastSeq: row.lastSeq, runningQueryId: row.runningQueryId,
-                              model: row.model)
+                              model: row.model, version: row.version)
     }
 
 }

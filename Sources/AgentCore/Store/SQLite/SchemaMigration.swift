@@ -7,7 +7,8 @@ struct SchemaMigration: Sendable {
     var script: String
 
     /// Every migration, oldest first; the last one's version is the current schema.
-    static let all: [SchemaMigration] = [initial, runningQueryMarker, sessionCounts, sessionModel, clearedUsageAndTitle]
+    static let all: [SchemaMigration] = [initial, runningQueryMarker, sessionCounts, sessionModel, clearedUsageAndTitle,
+                                           versionAndLease]
 
     static var currentVersion: Int { all.last?.version ?? 0 }
 
@@ -93,5 +94,15 @@ struct SchemaMigration: Sendable {
                   WHERE session_id = sessions.id AND idx = 0 AND json_extract(json, '$.role') = 'user'
                     AND json_extract(json, '$.content') NOT LIKE 'Summary of the earlier conversation%')
             WHERE line <> '');
+        """)
+
+    /// v6: the session's version (bumped by every write that changes it, so a responder can
+    /// tell its copy in memory is stale) and the running query's lease (owner, expiry as seconds
+    /// since 1970). Existing rows start at version 1 with no lease: a marker without a lease is
+    /// closed as interrupted by the next start-up or sweep.
+    static let versionAndLease = SchemaMigration(version: 6, name: "session version and lease", script: """
+        ALTER TABLE sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE sessions ADD COLUMN lease_owner TEXT;
+        ALTER TABLE sessions ADD COLUMN lease_expires_at REAL;
         """)
 }

@@ -4,7 +4,7 @@ struct SessionRow: Sendable {
     /// The column list every session query selects, in `init(_:)`'s order.
     static let columns = """
         id, owner, created_at, last_used_at, system_prompt, usage, message_count, last_seq, running_query_id, \
-        model, cleared_usage, title
+        model, cleared_usage, title, version
         """
 
     var id: String
@@ -20,6 +20,7 @@ struct SessionRow: Sendable {
     /// NULL until a commit wrote it (and in rows from before schema v5): nothing set aside.
     var clearedUsageJSON: String?
     var title: String?
+    var version: Int64
 
     init(_ row: SQLiteStatement) {
         id = row.text(0)
@@ -34,5 +35,6 @@ struct SessionRow: Sendable {
         model = row.optionalText(9)
         clearedUsageJSON = row.optionalText(10)
         title = row.optionalText(11)
+        version = row.int64(12)
     }
 }
