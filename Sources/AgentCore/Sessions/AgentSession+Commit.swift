@@ -35,7 +35,8 @@ extension AgentSession {
         } catch {
             AgentMetrics.storeCommit(outcome: "error", started: started)
             // Someone else wrote the session: this copy is stale, reloaded before its next use.
-            if case StoreError.leaseLost = error { storedVersion = -1 }
+            // (Unless a query start moved it meanwhile: that version is current.)
+            if case StoreError.leaseLost = error, storedVersion == commit.baseVersion { storedVersion = -1 }
             // Kept for the next attempt: a later commit may succeed once the disk recovers.
             uncommittedEvents.insert(contentsOf: events, at: 0)
             throw error
@@ -75,7 +76,9 @@ extension AgentSession {
         return .storeFailed(reason: "the turn could not be saved (\(error)); \(kept)")
     }
 
-    private func takeCommitTurn() async {
+    /// Also taken by a query start and a refresh (`AgentSession+Lease`): they write or read the
+    /// version this copy's next commit is based on.
+    func takeCommitTurn() async {
         guard committing else {
             committing = true
             return
@@ -84,7 +87,7 @@ extension AgentSession {
         await withCheckedContinuation { commitWaiters.append($0) }
     }
 
-    private func passCommitTurn() {
+    func passCommitTurn() {
         if commitWaiters.isEmpty {
             committing = false
         } else {

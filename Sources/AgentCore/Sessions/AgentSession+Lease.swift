@@ -14,7 +14,11 @@ extension AgentSession {
     /// Returns why the query cannot start, or nil once it holds the lease.
     func acquireLease(queryId: String, title: String?) async -> SessionError? {
         while true {
+            // In turn with commits: a clear or a previous query's end still being written goes
+            // first, so the version compared below is the one they left.
+            await takeCommitTurn()
             do {
+                defer { passCommitTurn() }
                 let before = try await store.beginQuery(sessionId: id, queryId: queryId, title: title)
                 if before == storedVersion {
                     storedVersion = before + 1
@@ -44,11 +48,14 @@ extension AgentSession {
 
     /// Before an idle copy is used (a read, a clear, a query's lookup): one indexed read of the
     /// store's version, and a reload when it differs. Returns the lease state, or nil when the
-    /// session is no longer stored (deleted through another responder). A copy with a query
-    /// running or queued here is not reloaded (its own lease keeps others out).
+    /// session is no longer stored (deleted through another responder). A copy whose query holds
+    /// the lease here is not reloaded (the lease keeps others out).
     func refresh() async throws -> SessionLeaseState? {
+        await takeCommitTurn()
+        defer { passCommitTurn() }
         guard let state = try await store.leaseState(sessionId: id) else { return nil }
-        if state.version != storedVersion, running == nil, queued.isEmpty, !committing {
+        // A query that has not taken its lease yet reads its history after taking it.
+        if state.version != storedVersion, running?.leaseTaken != true {
             try await reload()
         }
         return state
