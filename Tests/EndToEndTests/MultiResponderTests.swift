@@ -62,7 +62,8 @@ struct MultiResponderTests {
             let streamObjects = try stream.eventObjects()
             #expect(streamObjects.suffix(2).map { $0["type"]?.stringValue } == ["final", "usage"], "\(policy): the first query finished")
             let firstServer = cluster.servers(of: "/agent/query-stream-delta", session: "busy")
-            let secondServer = cluster.servers(of: "/agent/query", session: "busy")
+            let secondServer = policy == "queue" ? cluster.servers(of: "/agent/query", session: "busy")
+                : cluster.servers(of: "/agent/query", status: 409)
             #expect(firstServer.count == 1 && secondServer.count == 1 && firstServer != secondServer,
                     "\(policy): the two queries went to different responders (\(firstServer), \(secondServer))")
             let words = (1...20).map { "w\($0)" }.joined(separator: " ")

@@ -81,10 +81,16 @@ final class ResponderCluster: Sendable {
         (try? String(contentsOfFile: "\(directory)/r\(index)/responder.log", encoding: .utf8)) ?? ""
     }
 
-    /// Which responders answered a finished request of `path` for `sessionId` (their access lines).
-    func servers(of path: String, session sessionId: String) -> Set<Int> {
+    /// Which responders answered a finished request of `path` (their access lines) for
+    /// `sessionId`, or with `status` (a refused request's line names no session).
+    func servers(of path: String, session sessionId: String? = nil, status: Int? = nil) -> Set<Int> {
         Set((0..<count).filter { index in
-            log(index).split(separator: "\n").contains { $0.contains("path=\(path)") && $0.contains("session_id=\(sessionId)") }
+            log(index).split(separator: "\n").contains { line in
+                let fields = line.split(separator: " ")
+                return fields.contains { $0 == "path=\(path)" }
+                    && (sessionId.map { id in fields.contains { $0 == "session_id=\(id)" } } ?? true)
+                    && (status.map { code in fields.contains { $0 == "status=\(code)" } } ?? true)
+            }
         })
     }
 
