@@ -6,6 +6,9 @@ import Foundation
 extension SessionManager {
     /// Renews, then sweeps, every `lease_seconds / 3` until the task is cancelled. Every
     /// responder runs one; the store makes sure each expired query is closed once.
+    ///
+    /// Threading: one task on the cooperative pool (started by the runtime beside the cleanup
+    /// loop); it only awaits the store, whose work runs on the store's own threads.
     public func runLeaseLoop() async {
         let interval = store.lease.duration / 3
         while !Task.isCancelled {
