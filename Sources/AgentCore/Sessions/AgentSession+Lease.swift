@@ -51,6 +51,12 @@ extension AgentSession {
     /// session is no longer stored (deleted through another responder). A copy whose query holds
     /// the lease here is not reloaded (the lease keeps others out).
     func refresh() async throws -> SessionLeaseState? {
+        // While this responder's query holds the lease nobody else writes the session (a
+        // delete elsewhere shows at its next commit): no read, and no wait behind its commits.
+        if let running, running.leaseTaken {
+            return SessionLeaseState(version: storedVersion, runningQueryId: running.queryId, leaseOwner: store.lease.owner,
+                                     leaseActive: true)
+        }
         await takeCommitTurn()
         defer { passCommitTurn() }
         guard let state = try await store.leaseState(sessionId: id) else { return nil }
