@@ -18,7 +18,7 @@ import Testing
     func aLeaseIsTakenOnlyWhenFreeOrExpiredAndRenewalKeepsIt(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         // Times count from just before the lease was taken, so opening stores costs no margin.
-        let started = try await place.withStore(owner: "a", leaseSeconds: 2) { (store) async throws in
+        let started = try await place.withStore(owner: "a", leaseSeconds: 5) { (store) async throws in
             try await store.createSession(C.header("s1"))
             try await store.commitTurn(C.commit(history: .append(from: 0, messages: [.user("one"), .assistant("two")]),
                                                 events: F.events(1...3), usage: F.usage(prompt: 5, completion: 1)), to: "s1")
@@ -30,21 +30,22 @@ import Testing
             #expect(!state.heldByOther(than: "a") && state.heldByOther(than: "b"))
             return taken
         }
-        try await place.withStore(owner: "b", leaseSeconds: 2) { (store) async throws in
+        try await place.withStore(owner: "b", leaseSeconds: 5) { (store) async throws in
             await #expect(throws: StoreError.self, "a live lease of another responder is not taken") {
                 try await store.beginQuery(sessionId: "s1", queryId: "q2", title: nil)
             }
         }
-        try await Task.sleep(until: started + .seconds(1.2))
-        let renewed = try await place.withStore(owner: "a", leaseSeconds: 2) { (store) async throws in
+        // Wide margins (a 5 s lease, renewed 4 s in): the test must hold on a loaded machine.
+        try await Task.sleep(until: started + .seconds(4))
+        let renewed = try await place.withStore(owner: "a", leaseSeconds: 5) { (store) async throws in
             let renewing = ContinuousClock.now
-            #expect(try await store.renewLeases(["s1": "q1"]).isEmpty, "renewed until 2 s from now")
+            #expect(try await store.renewLeases(["s1": "q1"]).isEmpty, "renewed until 5 s from now")
             #expect(try await store.renewLeases(["s1": "q-other"]) == ["s1"], "only the query holding it renews it")
             return renewing
         }
-        // The first lease (2 s from `started`) is over; the renewed one (2 s from `renewed`) is not.
-        try await Task.sleep(until: max(started + .seconds(2.4), renewed + .seconds(0.5)))
-        try await place.withStore(owner: "b", leaseSeconds: 2) { (store) async throws in
+        // The first lease (5 s from `started`) is over; the renewed one (5 s from `renewed`) is not.
+        try await Task.sleep(until: max(started + .seconds(6), renewed + .seconds(1)))
+        try await place.withStore(owner: "b", leaseSeconds: 5) { (store) async throws in
             do {
                 try await store.beginQuery(sessionId: "s1", queryId: "q2", title: nil)
                 Issue.record("the renewed lease was taken before it expired")
@@ -52,8 +53,8 @@ import Testing
                 #expect(id == "s1" && owner == "a" && queryId == "q1")
             }
         }
-        try await Task.sleep(until: renewed + .seconds(2.6))
-        try await place.withStore(owner: "b", leaseSeconds: 2) { (store) async throws in
+        try await Task.sleep(until: renewed + .seconds(5.6))
+        try await place.withStore(owner: "b", leaseSeconds: 5) { (store) async throws in
             let before = try await store.beginQuery(sessionId: "s1", queryId: "q2", title: "ignored")
             #expect(before == 4, "the expired query was closed first (version 3 → 4), then taken (→ 5)")
             let log = try await store.events(sessionId: "s1", after: 3, limit: 10)
@@ -71,7 +72,7 @@ import Testing
             #expect(try await store.leaseState(sessionId: "s1")
                     == SessionLeaseState(version: 6, runningQueryId: nil, leaseOwner: nil, leaseActive: false))
         }
-        try await place.withStore(owner: "a", leaseSeconds: 2) { (store) async throws in
+        try await place.withStore(owner: "a", leaseSeconds: 5) { (store) async throws in
             #expect(try await store.beginQuery(sessionId: "s1", queryId: "q3", title: nil) == 6)
             #expect(try await store.sweepExpiredLeases(now: Date()).isEmpty, "a live lease is not swept")
             await #expect(throws: StoreError.self) { try await store.beginQuery(sessionId: "gone", queryId: "q", title: nil) }
