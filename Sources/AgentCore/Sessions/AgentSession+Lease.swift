@@ -53,9 +53,14 @@ extension AgentSession {
     func refresh() async throws -> SessionLeaseState? {
         // While this responder's query holds the lease nobody else writes the session (a
         // delete elsewhere shows at its next commit): no read, and no wait behind its commits.
+        // Likewise when no other process can write the store at all (SQLite).
         if let running, running.leaseTaken {
             return SessionLeaseState(version: storedVersion, runningQueryId: running.queryId, leaseOwner: store.lease.owner,
                                      leaseActive: true)
+        }
+        if !store.isShared {
+            return SessionLeaseState(version: storedVersion, runningQueryId: running?.queryId,
+                                     leaseOwner: running.map { _ in store.lease.owner }, leaseActive: running != nil)
         }
         await takeCommitTurn()
         defer { passCommitTurn() }

@@ -53,6 +53,10 @@ public protocol SessionStore: Sendable {
     /// `sqlite` or `postgresql`, for `/status`.
     var backendName: String { get }
 
+    /// Whether other processes may write the same sessions (PostgreSQL). When false (SQLite holds
+    /// its file exclusively), a copy in memory can never go stale and is not compared.
+    var isShared: Bool { get }
+
     /// Deletes the session with its history and events; false when it was not stored.
     @discardableResult
     func deleteSession(id: String) async throws -> Bool

@@ -120,6 +120,8 @@ public final class PostgresSessionStore: SessionStore {
 
     public var lease: LeaseSettings { settings.lease }
 
+    public var isShared: Bool { true }
+
     public var backendName: String { "postgresql" }
 
     public var poolUsage: (size: Int, inUse: Int)? { (pool.size, pool.inUse) }

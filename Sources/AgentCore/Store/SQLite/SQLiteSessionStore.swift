@@ -102,6 +102,8 @@ public final class SQLiteSessionStore: SessionStore {
 
     public var lease: LeaseSettings { settings.lease }
 
+    public var isShared: Bool { false }
+
     public var backendName: String { "sqlite" }
 
     @discardableResult
