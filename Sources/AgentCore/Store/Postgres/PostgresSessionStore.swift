@@ -108,12 +108,13 @@ public final class PostgresSessionStore: SessionStore {
     public func renewLeases(_ running: [String: String]) async throws -> Set<String> {
         guard !running.isEmpty else { return [] }
         let lease = settings.lease
-        return try await write("renewLeases") { try PostgresSessionDatabase.renew(running, lease: lease, on: $0) }
+        return try await write("renewLeases", provesWrites: { $0.count < running.count }) { try PostgresSessionDatabase.renew(running, lease: lease, on: $0) }
     }
 
     public func sweepExpiredLeases(now: Date) async throws -> [RecoveredQuery] {
         let maxEvents = max(1, settings.maxEventsPerSession)
-        return try await write("sweepExpiredLeases") {
+        // A sweep that closes nothing wrote nothing: it proves nothing about writes.
+        return try await write("sweepExpiredLeases", provesWrites: { !$0.isEmpty }) {
             try PostgresSessionDatabase.closeDead(now: now, owner: nil, maxEvents: maxEvents, on: $0)
         }
     }
@@ -182,11 +183,11 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     /// Writes keep `health` in step with the outcome: a storage failure degrades, success restores.
-    private func write<T: Sendable>(_ operation: String, _ work: @escaping @Sendable (PostgresConnection) throws -> T)
-        async throws -> T {
+    private func write<T: Sendable>(_ operation: String, provesWrites: (T) -> Bool = { _ in true },
+                                    _ work: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         do {
             let result = try await pool.perform(operation, work)
-            healthState.recordSuccess()
+            if provesWrites(result) { healthState.recordSuccess() }
             return result
         } catch {
             recordFailure(error)

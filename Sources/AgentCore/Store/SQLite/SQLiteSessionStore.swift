@@ -93,11 +93,14 @@ public final class SQLiteSessionStore: SessionStore {
     public func renewLeases(_ running: [String: String]) async throws -> Set<String> {
         guard !running.isEmpty else { return [] }
         let lease = settings.lease
-        return try await write("renewLeases") { try $0.renewLeases(running, lease: lease, now: Date()) }
+        return try await write("renewLeases", provesWrites: { $0.count < running.count }) { try $0.renewLeases(running, lease: lease, now: Date()) }
     }
 
+    /// A sweep that closes nothing wrote nothing: it proves nothing about writes (`provesWrites`).
     public func sweepExpiredLeases(now: Date) async throws -> [RecoveredQuery] {
-        try await write("sweepExpiredLeases") { try $0.closeRunningQueries(now: now, onlyExpired: true) }
+        try await write("sweepExpiredLeases", provesWrites: { !$0.isEmpty }) {
+            try $0.closeRunningQueries(now: now, onlyExpired: true)
+        }
     }
 
     public var lease: LeaseSettings { settings.lease }
@@ -173,14 +176,14 @@ public final class SQLiteSessionStore: SessionStore {
 
     /// Runs a write, refusing it when the file is gone, and keeps `health` in step with the
     /// outcome: a storage failure degrades, any success restores.
-    func write<T: Sendable>(_ operation: String, _ work: @escaping @Sendable (SnapshotDatabase) throws -> T)
-        async throws -> T {
+    func write<T: Sendable>(_ operation: String, provesWrites: (T) -> Bool = { _ in true },
+                            _ work: @escaping @Sendable (SnapshotDatabase) throws -> T) async throws -> T {
         do {
             let result = try await thread.perform { database in
                 try database.checkFilePresent()
                 return try work(database)
             }
-            healthState.recordSuccess()
+            if provesWrites(result) { healthState.recordSuccess() }
             return result
         } catch {
             let storeError = Self.storeError(error, operation: operation)
