@@ -188,13 +188,6 @@ public actor SessionManager {
         return try await task.value
     }
 
-    /// Drops a copy whose session another responder deleted.
-    private func forget(_ session: AgentSession) {
-        guard sessions[session.id] === session else { return }
-        sessions.removeValue(forKey: session.id)
-        Task { await session.retire(reason: "the session was deleted through another responder") }
-    }
-
     /// `history` (a seed) is not stored yet: the session's first commit writes it.
     ///
     /// The creation is registered in `loading` like a load, so a lookup of the same id made while

@@ -107,4 +107,21 @@ import Testing
         #expect(next.failure == nil, "\(next)")
         await pair.close()
     }
+
+    @Test func aSessionDeletedThroughTheOtherResponderIsGoneHereAndItsIdStartsAfresh() async throws {
+        let pair = try await Self.pair()
+        for manager in [pair.a, pair.b] {
+            _ = await (try await manager.submitQuery(sessionId: "s", owner: nil, message: "old", runner: ScriptedRunner(),
+                                                     defaultSystemPrompt: nil)).result()
+        }
+        #expect(await pair.b.inMemoryCount == 1)
+        try await pair.a.delete(id: "s", owner: nil)
+        await #expect(throws: SessionError.notFound(id: "s")) { _ = try await pair.b.session(id: "s", owner: nil) }
+        #expect(await pair.b.inMemoryCount == 0, "b dropped its copy")
+        let fresh = await (try await pair.b.submitQuery(sessionId: "s", owner: nil, message: "new", runner: ScriptedRunner(),
+                                                        defaultSystemPrompt: nil)).result()
+        #expect(fresh.failure == nil && fresh.persistenceError == nil, "\(fresh)")
+        #expect(try await pair.stores[0].loadSession(id: "s")?.history.map(\.content) == ["new", "echo: new"])
+        await pair.close()
+    }
 }
