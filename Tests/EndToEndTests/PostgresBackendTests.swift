@@ -8,7 +8,10 @@ import Testing
 @Suite("PostgreSQL backend end to end")
 struct PostgresBackendTests {
     static func environment(_ url: String) -> [String: String] {
-        ["AGENT_FCGI_STORAGE_BACKEND": "postgresql", "AGENT_FCGI_STORAGE_URL": url, "AGENT_FCGI_STORAGE_POOL_SIZE": "3"]
+        // A fixed instance id: the restarted responder is the same lease owner, so it closes the
+        // queries its previous life left running at start-up instead of after lease_seconds.
+        ["AGENT_FCGI_STORAGE_BACKEND": "postgresql", "AGENT_FCGI_STORAGE_URL": url, "AGENT_FCGI_STORAGE_POOL_SIZE": "3",
+         "AGENT_FCGI_SERVER_INSTANCE_ID": "pg-e2e"]
     }
 
     @Test("a conversation on PostgreSQL survives a restart of the responder, and seq goes on")
