@@ -17,7 +17,8 @@ public struct LeaseSettings: Sendable, Hashable {
     /// (gethostname, not `ProcessInfo.hostName`, which may wait for DNS.)
     public static var defaultOwner: String {
         var buffer = [CChar](repeating: 0, count: 256)
-        let host = gethostname(&buffer, buffer.count - 1) == 0 ? String(cString: buffer) : "localhost"
+        let host = gethostname(&buffer, buffer.count - 1) == 0
+            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
         return "\(host):\(getpid())"
     }
 }
