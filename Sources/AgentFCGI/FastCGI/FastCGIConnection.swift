@@ -197,6 +197,17 @@ final class FastCGIConnection {
         }
     }
 
+    /// Closes the hand-off socket pair until the next request makes a new one. Called when a
+    /// response turns out to be a stream: a worker holding a stream for minutes then keeps one
+    /// descriptor (the peer's) instead of three, so 10,000 streams need about 10,000 descriptors,
+    /// not 30,000. libfcgi no longer looks at the pair once `handOff` pointed `ipcFd` at the peer.
+    func releaseHandOffPair() {
+        guard let pair = handOffPair else { return }
+        close(pair.reader)
+        close(pair.writer)
+        handOffPair = nil
+    }
+
     /// Whether the peer is still there (see `PeerSocket.State`).
     func peerState() -> PeerSocket.State {
         peer?.state() ?? .closed
