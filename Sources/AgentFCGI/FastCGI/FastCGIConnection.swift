@@ -197,11 +197,12 @@ final class FastCGIConnection {
         }
     }
 
-    /// Closes the hand-off socket pair until the next request makes a new one. Called when a
-    /// response turns out to be a stream: a worker holding a stream for minutes then keeps one
-    /// descriptor (the peer's) instead of three, so 10,000 streams need about 10,000 descriptors,
-    /// not 30,000. libfcgi no longer looks at the pair once `handOff` pointed `ipcFd` at the peer.
+    /// Closes the hand-off socket pair and drops the read buffer until the next request makes
+    /// them again. Called when a response turns out to be a stream: a worker holding a stream
+    /// for minutes then keeps one descriptor (the peer's) instead of three, and no 16 KiB read
+    /// buffer. libfcgi no longer looks at the pair once `handOff` pointed `ipcFd` at the peer.
     func releaseHandOffPair() {
+        input.releaseScratch()
         guard let pair = handOffPair else { return }
         close(pair.reader)
         close(pair.writer)
