@@ -54,7 +54,7 @@ struct EventStreamTests {
             _ = consumer.next(timeout: 5, into: &batch)
             let first = batch.frames
             var later: [String] = []
-            while later.isEmpty, consumer.next(timeout: 5, into: &batch) { later = batch.frames }
+            while later.isEmpty, consumer.next(timeout: 60, into: &batch) { later = batch.frames }
             return (first, later)
         }
         #expect(first.0 == ["data: 1\n\n", "data: 2\n\n", "data: 3\n\n"], "three frames, one wake-up")
