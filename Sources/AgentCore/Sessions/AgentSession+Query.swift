@@ -21,8 +21,8 @@ extension AgentSession {
                 break
             }
         }
-        let queryId = "q-" + UUID().uuidString.lowercased()
-        let subscriberId = UUID()
+        let queryId = "q-" + UUID.systemRandom().uuidString.lowercased()
+        let subscriberId = UUID.systemRandom()
         // Unbounded on purpose: the session never waits for a reader (a slow client must not
         // slow the query or other readers). Back-pressure stops at the relay task, which waits in
         // `EventStream.send`; what this buffer can hold is bounded by the query's own length.
