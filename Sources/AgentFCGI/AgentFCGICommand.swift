@@ -60,7 +60,7 @@ struct AgentFCGICommand: ParsableCommand {
     func validate() throws {
         guard socket == nil || listen == nil else { throw ValidationError("pass --socket or --listen, not both") }
         guard !(migrate && checkConfig) else { throw ValidationError("pass --migrate or --check-config, not both") }
-        if let workers, !(1...10_000).contains(workers) { throw ValidationError("--workers must be 1...10000, got \(workers)") }
+        if let workers, !(1...20_000).contains(workers) { throw ValidationError("--workers must be 1...20000, got \(workers)") }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel)") }
     }
 

@@ -12,6 +12,8 @@ from procs import Service
 CANDIDATES = [os.environ.get("AGENT_FCGI_BIN", ""), ".build/release/agent-fcgi"]
 # Worker threads are agent-fcgi's ceiling on concurrent streams: size them for the 4,000-stream ramp.
 WORKERS = int(os.environ.get("BENCH_AGENT_WORKERS", "4200"))
+# The held-stream ramp goes to 10,000 streams (issue 18): one worker each, plus room for the rest.
+HELD_WORKERS = int(os.environ.get("BENCH_HELD_WORKERS", "10200"))
 
 
 def binary(repo: str) -> str | None:
@@ -43,7 +45,8 @@ logging:
 """
 
 
-def start(repo: str, workdir: str, fake_port: int, data_dir: str, name: str = "agent-fcgi") -> Service:
+def start(repo: str, workdir: str, fake_port: int, data_dir: str, name: str = "agent-fcgi",
+          workers: int = WORKERS) -> Service:
     """Starts agent-fcgi on a unix socket; the caller waits for /health through nginx."""
     path = binary(repo)
     if path is None:
@@ -54,7 +57,7 @@ def start(repo: str, workdir: str, fake_port: int, data_dir: str, name: str = "a
         f.write(config_text(fake_port, data_dir))
     socket_path = os.path.join(workdir, "agent.sock")
     env = dict(os.environ, OPENAI_API_KEY="bench")
-    argv = [path, "--socket", socket_path, "--workers", str(WORKERS)]
+    argv = [path, "--socket", socket_path, "--workers", str(workers)]
     # Pass only the flags this build knows (an older responder-only build has no --config).
     known = _help(path)
     for flag, value in (("--config", config), ("--log-level", "warning")):

@@ -115,5 +115,6 @@ class Service:
                     os.killpg(self.proc.pid, 9)
                 except ProcessLookupError:
                     pass
-                self.proc.wait(5)
+                # Thousands of threads on a loaded machine can take more than a few seconds to go.
+                self.proc.wait(60)
         self.log.close()

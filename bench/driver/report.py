@@ -150,10 +150,12 @@ def write(repo, meta, rows):
     lines += health_section(rows, plots)
     lines += query_section(rows, plots)
     lines += streaming_section(rows, plots)
+    lines += slow_tokens_section(rows)
     lines += held_section(rows, plots)
     lines += sessions_section(rows, plots)
     lines += cpu_section(rows, plots)
     lines += fake_section(rows)
+    lines += goals_section(rows)
     lines += verdict(rows, meta)
     notes = os.path.join(repo, "bench", "notes.md")
     if os.path.exists(notes):  # hand-written analysis (profiles, causes) kept apart from the generated tables
@@ -205,12 +207,12 @@ def query_section(rows, plots):
     return out + [""]
 
 
-def added(rows, count, name, pct, key="relay_us"):
+def added(rows, count, name, pct, key="relay_us", scenario="streaming"):
     """Per round: this contender's percentile of `key` minus direct's in the same round, in ms."""
     out = []
     for r in rows:
-        if r["scenario"] == "streaming" and r["param"] == count and r["contender"] == name and r.get(key):
-            base = [d for d in rows if d["scenario"] == "streaming" and d["param"] == count
+        if r["scenario"] == scenario and r["param"] == count and r["contender"] == name and r.get(key):
+            base = [d for d in rows if d["scenario"] == scenario and d["param"] == count
                     and d["contender"] == "direct" and d["round"] == r["round"] and d.get(key)]
             if base:
                 out.append((r[key][pct] - base[0][key][pct]) / 1000)
@@ -267,7 +269,9 @@ def held_section(rows, plots):
         return []
     out = ["## 4. Concurrent slow streams held", "",
            "Each step opens N streams (ramped over 2 s) that each last the whole step, and waits for all. "
-           "The ramp stops at the first step with an error.", "", "![held](bench/held.png)", "",
+           "The ramp stops at the first step with an error. Each contender is restarted before its ramp, so the RSS "
+           f"is the streams' and the process's own, not what earlier scenarios left; agent-fcgi runs with "
+           f"`--workers {agent_adapter.HELD_WORKERS}` here (one worker per stream).", "", "![held](bench/held.png)", "",
            "| contender | highest N with zero errors | peak RSS there (MiB) | first failing step |",
            "|---|---|---|---|"]
     fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -413,3 +417,78 @@ def verdict(rows, meta):
     for r in errors:
         notes.append(f"- {r['scenario']} {r['param']}: {r['errors']} errors.")
     return out + (notes or ["Nowhere in this run: agent-fcgi led or tied every comparison above."]) + [""]
+
+
+def slow_tokens_section(rows):
+    names = [n for n in contenders_of(rows, "slow-tokens") if n != "direct"]
+    if not names:
+        return []
+    out = ["## 3b. Many slow streams: 20 tokens at 100 ms", "",
+           "Issue 18's second streaming load: N streams of 20 tokens sent 100 ms apart, timed as in section 3.", "",
+           "| contender | streams | added per token p50 ms | added per token p99 ms | server µs/token | streams failed |",
+           "|---|---|---|---|---|---|"]
+    for c in params_of(rows, "slow-tokens"):
+        for n in names:
+            out.append(f"| {n} | {c} | {fmt(stat(added(rows, c, n, 'p50', scenario='slow-tokens')), digits=1)} | "
+                       f"{fmt(stat(added(rows, c, n, 'p99', scenario='slow-tokens')), digits=1)} | "
+                       f"{fmt(stat(values(rows, 'slow-tokens', c, n, 'cpu_us_per_token')), digits=1)} | "
+                       f"{sum(values(rows, 'slow-tokens', c, n, 'errors'))} |")
+    return out + [""]
+
+
+def goals_section(rows):
+    """Issue 18's goals, each with what this run measured and how far it is from the goal."""
+    out = ["## Goals (issue 18): measured against each", "",
+           "| goal | measured | measured ÷ goal | met? |", "|---|---|---|---|"]
+
+    def row(goal, measured, ratio_text, met):
+        out.append(f"| {goal} | {measured} | {ratio_text} | {'yes' if met else ('**no**' if met is False else '–')} |")
+
+    def med(scenario, param, contender, key):
+        s = stat(values(rows, scenario, param, contender, key))
+        return s[0] if s else None
+
+    for conns in (16, 256):
+        a, c = med("health", conns, "agent-fcgi", "rps"), med("health", conns, "c-libfcgi", "rps")
+        if a and c:
+            row(f"/health at {conns} connections ≥ 0.9× c-libfcgi", f"{a:,.0f} vs {c:,.0f} req/s = {a / c:.2f}×",
+                f"{a / c / 0.9:.2f}", a / c >= 0.9)
+    a, p = med("query", "instant", "agent-fcgi", "rps"), med("query", "instant", "python-1w", "rps")
+    if a and p:
+        row("/agent/query (instant) ≥ 10× python-1w", f"{a / p:.1f}×", f"{a / p / 10:.2f}", a / p >= 10)
+    if a:
+        row("/agent/query (instant) ≥ 2,500 queries/s", f"{a:,.0f} q/s", f"{a / 2500:.2f}", a >= 2500)
+    p99 = med("query", "instant@32", "agent-fcgi", "p99_ms")
+    if p99 is not None:
+        row("/agent/query p99 < 20 ms at 32 connections", f"{p99:.1f} ms", f"{p99 / 20:.2f}", p99 < 20)
+    for c in params_of(rows, "slow-tokens"):
+        s = stat(added(rows, c, "agent-fcgi", "p99", scenario="slow-tokens"))
+        if s:
+            row(f"{c} streams × 20 tokens @ 100 ms: added per-token p99 < 5 ms", f"{s[0]:.1f} ms", f"{s[0] / 5:.2f}",
+                s[0] < 5)
+    if 1000 in params_of(rows, "streaming"):
+        a = stat(added(rows, 1000, "agent-fcgi", "p50"))
+        pys = [stat(added(rows, 1000, n, "p50")) for n in ("python-1w", "python-4w")]
+        pys = [x[0] for x in pys if x]
+        if a and pys:
+            row("1,000 streams × 100 tokens @ 20 ms: added p50 below both Python servers'",
+                f"{a[0]:.1f} ms vs {', '.join(f'{x:.1f}' for x in pys)} ms", f"{a[0] / min(pys):.2f}" if min(pys) > 0 else "–",
+                a[0] < min(pys))
+        cpu = med("streaming", 1000, "agent-fcgi", "cpu_us_per_token")
+        if cpu is not None:
+            row("1,000 streams: server CPU per relayed token ≤ 25 µs", f"{cpu:.1f} µs", f"{cpu / 25:.2f}", cpu <= 25)
+    held = sorted((r for r in rows if r["scenario"] == "held" and r["contender"] == "agent-fcgi"), key=lambda r: r["param"])
+    at4000 = next((r for r in held if r["param"] == 4000), None)
+    if at4000:
+        mib = at4000["peak_rss"] / 2**20
+        row("4,000 held streams under 512 MiB RSS", f"{mib:.0f} MiB ({at4000['errors']} errors)", f"{mib / 512:.2f}",
+            mib < 512 and not at4000["errors"])
+    if held:
+        best = max((r["param"] for r in held if not r["errors"]), default=0)
+        row("10,000 held streams with zero errors", f"highest step with zero errors: {best:,}", f"{best / 10000:.2f}",
+            best >= 10000)
+    if len(out) == 4:
+        return []
+    behind = [line for line in out[4:] if line.endswith("**no** |")]
+    return out + ["", f"Behind: {len(behind)} of {len(out) - 4} goals measured in this run."
+                  + (" See bench/notes.md for what the profile says the remaining cost is." if behind else ""), ""]

@@ -5,6 +5,7 @@ import re
 import subprocess
 import time
 
+from agent_adapter import HELD_WORKERS
 from procs import cpu_seconds, rss_bytes
 
 PY = ["python-1w", "python-4w"]
@@ -16,10 +17,20 @@ class Settings:
         self.rounds = int(os.environ.get("BENCH_ROUNDS", "0")) or (1 if quick else 3)
         self.wrk_seconds = 3 if quick else 6
         self.health_conns = [16, 256]
-        self.stream_counts = [1, 100] if quick else [1, 100, 1000]
-        self.held_steps = [100, 400] if quick else [250, 500, 1000, 2000, 3000, 4000]
+        self.stream_counts = [int(n) for n in os.environ.get("BENCH_STREAM_COUNTS", "").split(",") if n] or (
+            [1, 100] if quick else [1, 100, 1000])
+        self.held_steps = [100, 400] if quick else [250, 500, 1000, 2000, 3000, 4000, 6000, 8000, 10000]
+        # Issue 18: 500 streams × 20 tokens every 100 ms (added per-token p99 < 5 ms).
+        self.slow_count = 100 if quick else 500
+        self.slow_script = "FAKE[t=20,d=100]"
         self.held_script = "FAKE[t=10,d=300]" if quick else "FAKE[t=20,d=400]"  # 3 s / 8 s per stream
         self.session_count = 1000 if quick else 10000
+
+
+def wanted(names: list[str]) -> list[str]:
+    """BENCH_CONTENDERS=direct,agent-fcgi narrows a targeted run to those contenders."""
+    only = [n for n in os.environ.get("BENCH_CONTENDERS", "").split(",") if n]
+    return [n for n in names if not only or n in only]
 
 
 def rotate(names: list[str], r: int) -> list[str]:
@@ -95,7 +106,7 @@ def health(stack, cfg: Settings, log) -> list[dict]:
     rows = []
     for r in range(cfg.rounds):
         for conns in cfg.health_conns:
-            for name in rotate(stack.contenders(), r):
+            for name in rotate(wanted(stack.contenders()), r):
                 res = wrk(stack.url(name, "/health"), conns, cfg.wrk_seconds)
                 log(f"health c={conns} {name}: {res['rps']:.0f} req/s p99 {res['p99_ms']} ms errors {res['errors']}")
                 rows.append({"scenario": "health", "contender": name, "round": r, "param": conns, **res})
@@ -104,7 +115,7 @@ def health(stack, cfg: Settings, log) -> list[dict]:
 
 def query(stack, cfg: Settings, log) -> list[dict]:
     rows = []
-    names = [n for n in stack.contenders() if n in PY or n == "agent-fcgi"]
+    names = wanted([n for n in stack.contenders() if n in PY or n == "agent-fcgi"])
     scripts = {"instant": post_script(stack.work, "q-instant", stream_body("FAKE[t=5,d=0]")),
                "3-step": post_script(stack.work, "q-3step", stream_body("FAKE[t=5,d=0,tools=2]"))}
     fake = stack.procs["fake-llm"]
@@ -122,17 +133,24 @@ def query(stack, cfg: Settings, log) -> list[dict]:
                 log(f"query {kind} {name}: {res['rps']:.0f} q/s p50 {res['p50_ms']} p99 {res['p99_ms']} ms "
                     f"errors {res['errors']} fake cpu {res['fake_cpu_share']:.0%}")
                 rows.append({"scenario": "query", "contender": name, "round": r, "param": kind, **res})
+        # Issue 18's latency goal is stated at 32 connections.
+        for name in rotate(names, r):
+            res = wrk(stack.url(name, "/agent/query"), 32, cfg.wrk_seconds, scripts["instant"])
+            log(f"query instant@32 {name}: {res['rps']:.0f} q/s p50 {res['p50_ms']} p99 {res['p99_ms']} ms "
+                f"errors {res['errors']}")
+            rows.append({"scenario": "query", "contender": name, "round": r, "param": "instant@32", **res})
     return rows
 
 
-def streaming(stack, cfg: Settings, log) -> list[dict]:
-    """Scenario 3 (added latency per token) and 6 (CPU per streamed token) in the same runs."""
+def streaming(stack, cfg: Settings, log, scenario: str = "streaming", script: str = "FAKE[t=100,d=20]",
+              counts: list[int] | None = None) -> list[dict]:
+    """Scenario 3 (added latency per token) and 6 (CPU per streamed token) in the same runs; with
+    `scenario="slow-tokens"`, issue 18's 500 streams × 20 tokens every 100 ms."""
     rows = []
-    script = "FAKE[t=100,d=20]"
-    names = ["direct"] + [n for n in stack.contenders() if n in PY or n == "agent-fcgi"]
+    names = wanted(["direct"] + [n for n in stack.contenders() if n in PY or n == "agent-fcgi"])
     nginx, fake = stack.procs["nginx"], stack.procs["fake-llm"]
     for r in range(cfg.rounds):
-        for count in cfg.stream_counts:
+        for count in counts or cfg.stream_counts:
             for name in rotate(names, r):
                 if name == "direct":
                     port, path, body, marker, end = stack.fake_port, "/v1/chat/completions", direct_body(script), \
@@ -148,18 +166,28 @@ def streaming(stack, cfg: Settings, log) -> list[dict]:
                 res["cpu_us_per_token"], res["nginx_cpu_us_per_token"], res["fake_cpu_us_per_token"] = \
                     [(a - b) / tokens * 1e6 for a, b in zip(after, before)]
                 relay, first = res["relay_us"] or {}, res["first_token_us"] or {}
-                log(f"stream n={count} {name}: ok {res['ok']}/{count} tokens {res['tokens']} per-token p50 "
+                log(f"{scenario} n={count} {name}: ok {res['ok']}/{count} tokens {res['tokens']} per-token p50 "
                     f"{relay.get('p50')} p99 {relay.get('p99')} us, first token p50 {first.get('p50')} us, "
                     f"cpu {res['cpu_us_per_token']:.1f} us/token")
-                rows.append({"scenario": "streaming", "contender": name, "round": r, "param": count, **res})
+                rows.append({"scenario": scenario, "contender": name, "round": r, "param": count, **res})
     return rows
+
+
+def slow_tokens(stack, cfg: Settings, log) -> list[dict]:
+    return streaming(stack, cfg, log, "slow-tokens", cfg.slow_script, [cfg.slow_count])
 
 
 def held(stack, cfg: Settings, log) -> list[dict]:
     rows = []
     names = [n for n in stack.contenders() if n in PY or n == "agent-fcgi"]
+    only = [n for n in os.environ.get("BENCH_HELD_CONTENDERS", "").split(",") if n]
+    steps = [int(n) for n in os.environ.get("BENCH_HELD_STEPS", "").split(",") if n] or cfg.held_steps
     for name in names:
-        for count in cfg.held_steps:
+        if only and name not in only:
+            continue
+        # A fresh process: the RSS is then the streams', not the sessions earlier scenarios left.
+        stack.restart(name, workers=HELD_WORKERS if name == "agent-fcgi" else None)
+        for count in steps:
             pids = stack.server_pids(name)
             res = loadclient(stack, stack.ports[name], "/agent/query-stream-delta", stream_body(cfg.held_script),
                              count, "text_delta", ": done", 0, 120, ramp_ms=2000,

@@ -62,9 +62,10 @@ class Stack:
         for name in self.contenders():
             wait_until(lambda n=name: http_ok(self.url(n, "/health")), name, 90)
 
-    def start_agent(self) -> float:
+    def start_agent(self, workers: int | None = None) -> float:
         """(Re)starts agent-fcgi; returns seconds until /health answers through nginx (if nginx runs)."""
-        service = agent_adapter.start(self.repo, self.work, self.fake_port, self.agent_data)
+        service = agent_adapter.start(self.repo, self.work, self.fake_port, self.agent_data,
+                                      workers=workers or agent_adapter.WORKERS)
         self.services.append(service)
         self.procs["agent-fcgi"] = service
         if "agent-fcgi" in self.ports and "nginx" in self.procs:
@@ -77,11 +78,11 @@ class Stack:
             service.stop(30)
             self.services.remove(service)
 
-    def restart(self, name: str) -> float:
+    def restart(self, name: str, workers: int | None = None) -> float:
         """A fresh process (no garbage from earlier scenarios); returns seconds until /health answers."""
         if name == "agent-fcgi":
             self.stop_agent()
-            return self.start_agent()
+            return self.start_agent(workers)
         service = self.procs[name]
         service.stop()
         self.services.remove(service)
@@ -135,7 +136,7 @@ worker_rlimit_nofile 65536;
 pid {w}/nginx.pid;
 daemon off;
 error_log {w}/nginx-error.log warn;
-events {{ worker_connections 16384; }}
+events {{ worker_connections 32768; }}
 http {{
     include /etc/nginx/mime.types;
     access_log off;
@@ -157,7 +158,10 @@ http {{
 
     def stop(self) -> None:
         for service in reversed(self.services):
-            service.stop()
+            try:
+                service.stop()
+            except Exception as error:  # noqa: BLE001 - one stuck service must not leave the others running
+                print(f"bench: stopping {service.name} failed: {error}", file=sys.stderr)
         self.services.clear()
 
 

@@ -145,7 +145,7 @@ private struct ThinkingBlocks {
         if let openId {
             id = openId
         } else {
-            id = "think_" + UUID().uuidString.lowercased()
+            id = "think_" + UUID.systemRandom().uuidString.lowercased()
             openId = id
             events.append(.thinkingStart(thinkId: id))
         }

@@ -10,7 +10,9 @@ extension AgentSession {
     /// stored (a DELETE's or clear's final commit may otherwise overlap a query's step commit).
     /// On failure the events stay queued for the next attempt and memory is left as it is;
     /// callers that end a step or a turn roll back (`rollBackToCommitted`).
-    func commit(runningQueryId: String?) async throws {
+    /// `endingQueryId` is the query whose lease the commit ends (the store refuses the commit if
+    /// that query no longer holds it); `runningQueryId` the query a step commit belongs to.
+    func commit(runningQueryId: String?, endingQueryId: String? = nil) async throws {
         await takeCommitTurn()
         defer { passCommitTurn() }
         let events = uncommittedEvents
@@ -22,10 +24,11 @@ extension AgentSession {
         let commit = TurnCommit(history: .between(committedHistory, written), events: events, usage: writtenUsage,
                                 clearedUsage: writtenClearedUsage, lastUsedAt: lastUsedAt,
                                 query: runningQueryId.map { .running(queryId: $0) } ?? .finished,
-                                pendingApprovals: writtenApprovals == committedPendingApprovals ? nil : writtenApprovals)
+                                pendingApprovals: writtenApprovals == committedPendingApprovals ? nil : writtenApprovals,
+                                queryId: runningQueryId ?? endingQueryId, baseVersion: storedVersion)
         let started = ContinuousClock.now
         do {
-            try await store.commitTurn(commit, to: id)
+            storedVersion = try await store.commitTurn(commit, to: id)
             AgentMetrics.storeCommit(outcome: "ok", started: started)
             committedHistory = written
             committedUsage = writtenUsage
@@ -34,6 +37,9 @@ extension AgentSession {
             publishInfo()
         } catch {
             AgentMetrics.storeCommit(outcome: "error", started: started)
+            // Someone else wrote the session: this copy is stale, reloaded before its next use.
+            // (Unless a query start moved it meanwhile: that version is current.)
+            if case StoreError.leaseLost = error, storedVersion == commit.baseVersion { storedVersion = -1 }
             // Kept for the next attempt: a later commit may succeed once the disk recovers.
             uncommittedEvents.insert(contentsOf: events, at: 0)
             throw error
@@ -64,6 +70,9 @@ extension AgentSession {
             if case .sessionNotFound = storeError {
                 return .conflict(id: id, reason: "the session was deleted while the query ran; \(kept)")
             }
+            if case .leaseLost = storeError {
+                return .storeUnavailable(reason: "the turn could not be saved (\(storeError)); \(kept)")
+            }
             if storeError.isStorageFailure {
                 return .storeUnavailable(reason: "the turn could not be saved (\(storeError)); \(kept)")
             }
@@ -71,7 +80,9 @@ extension AgentSession {
         return .storeFailed(reason: "the turn could not be saved (\(error)); \(kept)")
     }
 
-    private func takeCommitTurn() async {
+    /// Also taken by a query start and a refresh (`AgentSession+Lease`): they write or read the
+    /// version this copy's next commit is based on.
+    func takeCommitTurn() async {
         guard committing else {
             committing = true
             return
@@ -80,7 +91,7 @@ extension AgentSession {
         await withCheckedContinuation { commitWaiters.append($0) }
     }
 
-    private func passCommitTurn() {
+    func passCommitTurn() {
         if commitWaiters.isEmpty {
             committing = false
         } else {

@@ -66,7 +66,7 @@ extension AgentSession {
         for event in recentEvents where event.seq > seq {
             continuation.yield(event)
         }
-        let followerId = UUID()
+        let followerId = UUID.systemRandom()
         if running != nil || !queued.isEmpty {
             followers[followerId] = continuation
         } else {

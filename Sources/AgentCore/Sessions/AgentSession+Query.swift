@@ -21,8 +21,8 @@ extension AgentSession {
                 break
             }
         }
-        let queryId = "q-" + UUID().uuidString.lowercased()
-        let subscriberId = UUID()
+        let queryId = "q-" + UUID.systemRandom().uuidString.lowercased()
+        let subscriberId = UUID.systemRandom()
         // Unbounded on purpose: the session never waits for a reader (a slow client must not
         // slow the query or other readers). Back-pressure stops at the relay task, which waits in
         // `EventStream.send`; what this buffer can hold is bounded by the query's own length.
@@ -57,49 +57,42 @@ extension AgentSession {
         let queryId = pending.queryId
         let runner = pending.runner
         let input = pending.input
-        let baseHistory = (pending.systemPrompt.map { [ChatMessage.system($0)] } ?? []) + history
-        let baseUsage = usage
-        query.startUsage = baseUsage
-        let clearedUsage = self.clearedUsage
-        let newTitle = title == nil && input.decisions == nil ? SessionTitle.from(message: input.message.content) : nil
+        let systemPrompt = pending.systemPrompt
         query.task = Task {
             // The manager checked the store moments ago, but it can fail in between: a turn
             // whose running marker cannot be written could not be saved either, so the model
-            // is not called for it.
-            if let refusal = await self.markRunning(queryId: queryId, title: newTitle) {
-                let code: AgentErrorCode = if case .conflict = refusal { .cancelled } else { .internalError }
+            // is not called for it. Taking the lease may also find this copy stale and reload it,
+            // so everything the run starts from is read after it.
+            let newTitle = self.title == nil && input.decisions == nil ? SessionTitle.from(message: input.message.content) : nil
+            if let refusal = await self.acquireLease(queryId: queryId, title: newTitle) {
+                let code: AgentErrorCode = switch refusal {
+                case .conflict, .busy: .cancelled
+                default: .internalError
+                }
                 let event = AgentEvent.error(message: refusal.description, code: code)
                 self.stamp(event, queryId: queryId)
-                await self.finish(queryId: queryId, outcome: QueryOutcome(history: baseHistory, usage: baseUsage, terminal: event),
-                                  refusal: refusal)
+                let base = (systemPrompt.map { [ChatMessage.system($0)] } ?? []) + self.history
+                await self.finish(queryId: queryId, outcome: QueryOutcome(history: base, usage: self.usage, terminal: event),
+                                  refusal: refusal, leaseTaken: false)
                 return
             }
             if let newTitle, self.title == nil {
                 self.title = newTitle
                 self.publishInfo()
             }
+            let baseHistory = (systemPrompt.map { [ChatMessage.system($0)] } ?? []) + self.history
+            let baseUsage = self.usage
+            self.running?.startUsage = baseUsage
+            self.running?.historyAtStart = self.history
             let outcome = await runner.run(
-                context: QueryContext(sessionId: self.id, owner: self.owner, queryId: queryId, clearedUsage: clearedUsage),
+                context: QueryContext(sessionId: self.id, owner: self.owner, queryId: queryId,
+                                      clearedUsage: self.clearedUsage),
                 history: baseHistory, input: input, usage: baseUsage,
                 emit: { event in await self.emit(event, queryId: queryId) },
                 checkpoint: { checkpoint in try await self.checkpoint(checkpoint, queryId: queryId) })
             await self.finish(queryId: queryId, outcome: outcome)
         }
         running = query
-    }
-
-    /// Marks the query running in the store, so a crash is recovered as `interrupted`, and
-    /// stores the session's title when this is its first query. Returns why that failed, or nil.
-    private func markRunning(queryId: String, title: String?) async -> SessionError? {
-        do {
-            try await store.beginQuery(sessionId: id, queryId: queryId, title: title)
-            return nil
-        } catch StoreError.sessionNotFound {
-            // Deleted (DELETE, expiry) between the lookup and now: a race, not an outage.
-            return .conflict(id: id, reason: "the session was deleted before the query started; nothing was kept")
-        } catch {
-            return .storeUnavailable(reason: String(describing: error))
-        }
     }
 
     private func emit(_ event: AgentEvent, queryId: String) async {
@@ -131,7 +124,7 @@ extension AgentSession {
         }
     }
 
-    private func finish(queryId: String, outcome: QueryOutcome, refusal: SessionError? = nil) async {
+    private func finish(queryId: String, outcome: QueryOutcome, refusal: SessionError? = nil, leaseTaken: Bool = true) async {
         let query = running?.queryId == queryId ? running : nil
         var failure = refusal ?? query?.notSaved
         let turnHistory = Self.withoutLeadingSystemPrompt(outcome.history)
@@ -145,7 +138,7 @@ extension AgentSession {
         stamp(.usage(usage), queryId: queryId)
         var persistenceError: String?
         do {
-            try await commit(runningQueryId: nil)
+            try await commit(runningQueryId: nil, endingQueryId: leaseTaken ? queryId : nil)
             // Everything is in the store now, which serves resumption from here on as it does
             // for a session loaded back from it; an idle session then holds only its history.
             if uncommittedEvents.isEmpty { recentEvents = [] }
@@ -233,6 +226,9 @@ extension AgentSession {
     /// are then left as they were).
     public func clear() async throws {
         guard !isRetired else { throw SessionError.notFound(id: id) }
+        // Another responder may have added to the session since this copy was read: the usage
+        // set aside must be the store's.
+        if running == nil, queued.isEmpty, (try? await refresh()) == .some(nil) { throw SessionError.notFound(id: id) }
         await stopAllQueries(reason: "the session was cleared")
         guard !isRetired else { throw SessionError.notFound(id: id) }
         // No suspension between the stop and here: nothing can start on the old history.
@@ -246,6 +242,9 @@ extension AgentSession {
         } catch {
             rollBackToCommitted()
             if case StoreError.sessionNotFound = error { throw SessionError.notFound(id: id) }
+            if case StoreError.leaseLost = error {
+                throw SessionError.conflict(id: id, reason: "not cleared: \(error)")
+            }
             if let storeError = error as? StoreError, !storeError.isStorageFailure {
                 throw SessionError.storeFailed(reason: "clearing failed (\(storeError)); the history was kept")
             }

@@ -53,13 +53,18 @@ public actor AgentSession {
     /// One commit at a time (see `commit`): set while one runs, the rest wait in order.
     var committing = false
     var commitWaiters: [CheckedContinuation<Void, Never>] = []
+    /// The store's version of the session this copy is (-1: known stale). Compared when a query
+    /// takes the lease and when an idle session is used (`AgentSession+Lease`); another
+    /// responder's writes make it differ, and the copy is reloaded.
+    var storedVersion: Int64
+    let counters: SessionCounters
 
     /// `committedHistory` is what the store already holds of `history` (all of it when nil); a
     /// session seeded with messages starts with none of them stored, so its first commit writes them.
     init(header: SessionHeader, lastUsedAt: Date, history: [ChatMessage], usage: SessionUsage,
          clearedUsage: SessionUsage = SessionUsage(), title: String? = nil, lastSeq: Int64,
          settings: SessionSettings, store: any SessionStore, committedHistory: [ChatMessage]? = nil,
-         pendingApprovals: [PendingApproval] = []) {
+         pendingApprovals: [PendingApproval] = [], version: Int64 = 1, counters: SessionCounters = SessionCounters()) {
         self.pendingApprovals = pendingApprovals
         self.committedPendingApprovals = pendingApprovals
         id = header.id
@@ -78,6 +83,8 @@ public actor AgentSession {
         self.title = title
         self.lastSeq = lastSeq
         self.lastUsedAt = lastUsedAt
+        storedVersion = version
+        self.counters = counters
         snapshot = Mutex(SessionInfo(id: header.id, owner: header.owner, createdAt: header.createdAt,
                                      lastUsedAt: lastUsedAt, messageCount: SessionInfo.countMessages(history),
                                      usage: usage, lifetimeUsage: clearedUsage.adding(usage), title: title,

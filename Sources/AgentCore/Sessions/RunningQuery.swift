@@ -11,6 +11,8 @@ struct RunningQuery: Sendable {
     var historyAtStart: [ChatMessage]
     /// The session's usage when the query started, so its own share can be told apart.
     var startUsage = SessionUsage()
+    /// Set once the query holds the session's lease in the store (`AgentSession.acquireLease`).
+    var leaseTaken = false
     /// Set once the query's originating client went away under the `cancel` policy.
     var cancelRequested = false
     /// Why the session cancelled it (DELETE, clear): a cancelled query then answers 409.

@@ -23,6 +23,6 @@ public enum SessionID {
     }
 
     public static func generate() -> String {
-        UUID().uuidString.lowercased()
+        UUID.systemRandom().uuidString.lowercased()
     }
 }

@@ -42,4 +42,11 @@ extension SessionManager {
             _ = await deletion.result
         }
     }
+
+    /// Drops a copy whose session another responder deleted.
+    func forget(_ session: AgentSession) {
+        guard sessions[session.id] === session else { return }
+        sessions.removeValue(forKey: session.id)
+        Task { await session.retire(reason: "the session was deleted through another responder") }
+    }
 }

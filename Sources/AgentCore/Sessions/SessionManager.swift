@@ -98,6 +98,13 @@ public actor SessionManager {
         for _ in 0..<3 {
             let session = try await sessionForQuery(id: id, owner: owner, seed: seed)
             id = session.id
+            // `reject` across responders: a query running elsewhere answers 409 now, before the
+            // stream starts (a race with one starting meanwhile is refused when its lease is taken).
+            if settings.concurrencyPolicy == .reject, let state = try? await session.refresh(),
+               state.heldByOther(than: store.lease.owner) {
+                throw SessionError.busy(id: session.id, runningQueryId: state.runningQueryId,
+                                        reason: "a query is running on responder \(state.leaseOwner ?? "?")")
+            }
             do {
                 return try await session.submit(input: input, runner: runner, defaultSystemPrompt: defaultSystemPrompt)
             } catch is SessionRetired {
@@ -149,7 +156,20 @@ public actor SessionManager {
 
     func lookup(id: String) async throws -> AgentSession? {
         await waitForDeletion(of: id)
-        if let session = sessions[id] { return session }
+        if let session = sessions[id] {
+            // A cache over the store: another responder may have changed or deleted it. If the
+            // store cannot answer, the copy held here serves (queries are gated on health).
+            do {
+                if try await session.refresh() == nil {
+                    forget(session)
+                    return nil
+                }
+            } catch {
+                logger.debug("could not compare a session with the store; using the copy in memory",
+                             metadata: ["session_id": "\(id)", "error": "\(error)"])
+            }
+            return session
+        }
         if let inFlight = loading[id] { return try await inFlight.value }
         // The task (isolated to this actor) also decides what goes into the map, so every caller
         // that joins it gets the one object the map holds: a second live object for the same
@@ -161,7 +181,8 @@ public actor SessionManager {
             let loaded = AgentSession(header: summary.header, lastUsedAt: summary.lastUsedAt, history: stored.history,
                                       usage: summary.usage, clearedUsage: summary.clearedUsage, title: summary.title,
                                       lastSeq: summary.lastSeq, settings: self.settings, store: self.store,
-                                      pendingApprovals: summary.pendingApprovals)
+                                      pendingApprovals: summary.pendingApprovals,
+                                      version: summary.version, counters: self.counters)
             try await self.makeRoom()
             if let raced = self.sessions[id] { return raced }
             self.sessions[id] = loaded
@@ -188,7 +209,8 @@ public actor SessionManager {
             throw SessionIdTaken()
         }
         let session = AgentSession(header: header, lastUsedAt: header.createdAt, history: history, usage: SessionUsage(),
-                                   lastSeq: 0, settings: settings, store: store, committedHistory: [])
+                                   lastSeq: 0, settings: settings, store: store, committedHistory: [],
+                                   counters: counters)
         let task = Task<AgentSession?, Error> {
             do {
                 try await self.store.createSession(header)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A query that was running when the process died, closed by `recoverInterruptedQueries`.
 public struct RecoveredQuery: Sendable, Hashable {
     public var sessionId: String
@@ -12,5 +14,20 @@ public struct RecoveredQuery: Sendable, Hashable {
         self.queryId = queryId
         self.event = event
         self.usageEvent = usageEvent
+    }
+}
+
+extension RecoveredQuery {
+    /// The two events that close a dead query: `final{interrupted}` numbered above anything it
+    /// may have streamed, then the usage as of its last committed step.
+    static func interruptedEvents(sessionId: String, queryId: String, lastSeq: Int64, usageJSON: String,
+                                  now: Date) throws -> (StampedEvent, StampedEvent) {
+        let usage = try StoredJSON.decode(SessionUsage.self, usageJSON, sessionId: sessionId, what: "usage")
+        let finalSeq = lastSeq + Int64(EventLogLimits.maxUncommittedEvents) + 1
+        let final = StampedEvent(event: .final(content: "", status: .interrupted), timestamp: now, sessionId: sessionId,
+                                 queryId: queryId, seq: finalSeq)
+        let usageEvent = StampedEvent(event: .usage(usage), timestamp: now, sessionId: sessionId, queryId: queryId,
+                                      seq: finalSeq + 1)
+        return (final, usageEvent)
     }
 }

@@ -53,13 +53,4 @@ public struct SessionNotice: Sendable, Hashable {
               let instance = object["instance"]?.stringValue else { return nil }
         self.init(kind: kind, sessionId: sessionId, queryId: object["query_id"]?.stringValue,
                   seq: object["seq"]?.intValue.map { Int64($0) }, instance: instance)
-    }
-
-    /// `hostname:pid`: what tells responders apart when none is configured.
-    public static var defaultInstance: String {
-        var name = [CChar](repeating: 0, count: 256)
-        let host = gethostname(&name, name.count) == 0
-            ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
-        return "\(host):\(getpid())"
-    }
-}
+    }}

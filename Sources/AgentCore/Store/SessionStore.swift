@@ -17,14 +17,45 @@ public protocol SessionStore: Sendable {
     /// The session with its whole history, or nil when it is not stored (lazy loading).
     func loadSession(id: String) async throws -> StoredSession?
 
-    /// Marks `queryId` as running, so a crash before the turn's last commit is recovered as
-    /// interrupted; stores `title` as the session's title when it has none yet. Throws
-    /// `StoreError.sessionNotFound` when the session is gone.
-    func beginQuery(sessionId: String, queryId: String, title: String?) async throws
+    /// Marks `queryId` as running and takes the session's lease for this responder
+    /// (`LeaseSettings`), atomically, only when no other responder's lease is live: a query whose
+    /// lease expired (its responder died) or one of this responder's own left marked by a failed
+    /// end is first closed as the sweeper does. Stores `title` when the session has none yet.
+    /// Returns the session's version as it was just before this call's own bump: a copy in memory
+    /// holding another version is stale and must be reloaded. Throws `StoreError.leaseHeld` when
+    /// another responder's query runs, `sessionNotFound` when the session is gone.
+    @discardableResult
+    func beginQuery(sessionId: String, queryId: String, title: String?) async throws -> Int64
 
-    /// What a turn changed since the last commit, in one transaction. Throws `sessionNotFound`,
-    /// `historyGap`, `seqNotIncreasing`, or a storage failure.
-    func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws
+    /// What a turn changed since the last commit, in one transaction; returns the session's new
+    /// version. Throws `sessionNotFound`, `historyGap`, `seqNotIncreasing`, `leaseLost` (fenced:
+    /// see `TurnCommit.queryId` and `baseVersion`), or a storage failure. A commit that clears
+    /// the running marker (`.finished`) releases the lease.
+    @discardableResult
+    func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws -> Int64
+
+    /// The session's version and lease in one indexed read, or nil when it is not stored.
+    func leaseState(sessionId: String) async throws -> SessionLeaseState?
+
+    /// Extends the leases of this responder's running queries (session id → query id) by the
+    /// lease duration, in one statement; returns the session ids whose lease is no longer this
+    /// query's (swept or taken over): those queries must stop, their commits would be refused.
+    func renewLeases(_ running: [String: String]) async throws -> Set<String>
+
+    /// Closes the queries whose lease expired (their responder died or lost the store), as
+    /// `recoverInterruptedQueries` does. Safe to run from every responder at once: each session
+    /// is closed by exactly one of them.
+    func sweepExpiredLeases(now: Date) async throws -> [RecoveredQuery]
+
+    /// This responder's identity and lease duration.
+    var lease: LeaseSettings { get }
+
+    /// `sqlite` or `postgresql`, for `/status`.
+    var backendName: String { get }
+
+    /// Whether other processes may write the same sessions (PostgreSQL). When false (SQLite holds
+    /// its file exclusively), a copy in memory can never go stale and is not compared.
+    var isShared: Bool { get }
 
     /// Deletes the session with its history and events; false when it was not stored.
     @discardableResult
@@ -42,10 +73,11 @@ public protocol SessionStore: Sendable {
     func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent]
 
     /// Deletes sessions whose last use is before `cutoff`, except those in `excluding` (the
-    /// ones held in memory); returns the deleted ids.
+    /// ones held in memory) and those a query is marked running on; returns the deleted ids.
     func expireSessions(idleBefore cutoff: Date, excluding: Set<String>) async throws -> [String]
 
-    /// At start-up: closes the queries that were running when the process died with
+    /// At start-up: closes the queries that were running when the process died (on a shared
+    /// store: those whose lease expired or is this responder's own `owner`) with
     /// `final{status:"interrupted"}` and `usage` (seqs above any the dead process may have
     /// streamed, see `EventLogLimits`) and clears their marker.
     func recoverInterruptedQueries(now: Date) async throws -> [RecoveredQuery]
@@ -56,4 +88,11 @@ public protocol SessionStore: Sendable {
 
     /// Finishes queued work and closes the store; later calls throw `StoreError.closed`.
     func close() async
+
+    /// Connections to the database and how many are busy now (nil: not a pooled store).
+    var poolUsage: (size: Int, inUse: Int)? { get }
+}
+
+extension SessionStore {
+    public var poolUsage: (size: Int, inUse: Int)? { nil }
 }

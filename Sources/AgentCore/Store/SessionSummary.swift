@@ -26,11 +26,14 @@ public struct SessionSummary: Sendable, Hashable {
     public var model: String?
     /// The tool calls its paused turn waits on, with any partial decisions (empty: none).
     public var pendingApprovals: [PendingApproval]
+    /// Bumped by every write that changes the session (commits, query starts, sweeps): a
+    /// responder whose copy in memory carries another version reloads it (docs/ARCHITECTURE.md §4.5).
+    public var version: Int64
 
     public init(id: String, owner: String?, createdAt: Date, lastUsedAt: Date? = nil, systemPrompt: String?,
                 usage: SessionUsage = SessionUsage(), clearedUsage: SessionUsage = SessionUsage(), title: String? = nil,
                 messageCount: Int = 0, lastSeq: Int64 = 0, runningQueryId: String? = nil, model: String? = nil,
-                pendingApprovals: [PendingApproval] = []) {
+                pendingApprovals: [PendingApproval] = [], version: Int64 = 1) {
         self.pendingApprovals = pendingApprovals
         self.id = id
         self.owner = owner
@@ -44,6 +47,7 @@ public struct SessionSummary: Sendable, Hashable {
         self.lastSeq = lastSeq
         self.runningQueryId = runningQueryId
         self.model = model
+        self.version = version
     }
 
     /// What the session was created with.

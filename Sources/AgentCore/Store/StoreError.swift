@@ -25,6 +25,11 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     /// A stored row could not be decoded (written by a buggy or foreign version).
     case undecodable(sessionId: String, what: String, details: String)
     case closed
+    /// Another responder's query holds the session's lease (`owner`, until it ends or expires).
+    case leaseHeld(sessionId: String, owner: String, queryId: String)
+    /// A commit from a responder that no longer holds the session's lease, or whose copy of the
+    /// session is older than the store's: refused, nothing written.
+    case leaseLost(sessionId: String, reason: String)
 
     public var isStorageFailure: Bool {
         switch self {
@@ -61,6 +66,10 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
             return "snapshot store: session \(sessionId): cannot decode stored \(what): \(details)"
         case .closed:
             return "snapshot store is closed"
+        case .leaseHeld(let sessionId, let owner, let queryId):
+            return "session \(sessionId) is running query \(queryId) on responder \(owner)"
+        case .leaseLost(let sessionId, let reason):
+            return "session \(sessionId): this responder no longer holds the session (\(reason)); nothing was written"
         }
     }
 

@@ -24,10 +24,16 @@ public struct TurnCommit: Sendable, Hashable {
     public var query: QueryMark
     /// The calls the session's paused turn waits on (`[]`: none); nil leaves them as they are.
     public var pendingApprovals: [PendingApproval]?
+    /// The query whose lease this commit is written under (nil: none, e.g. a clear). The store
+    /// refuses it (`StoreError.leaseLost`) unless that query still holds the session's lease here.
+    public var queryId: String?
+    /// The session version the writer's copy is based on (nil: not checked). A store holding
+    /// another version refuses the commit (`leaseLost`): someone else changed the session since.
+    public var baseVersion: Int64?
 
     public init(history: HistoryChange = .unchanged, events: [StampedEvent] = [], usage: SessionUsage?,
                 clearedUsage: SessionUsage? = nil, lastUsedAt: Date?, query: QueryMark = .unchanged,
-                pendingApprovals: [PendingApproval]? = nil) {
+                pendingApprovals: [PendingApproval]? = nil, queryId: String? = nil, baseVersion: Int64? = nil) {
         self.pendingApprovals = pendingApprovals
         self.history = history
         self.events = events
@@ -35,5 +41,10 @@ public struct TurnCommit: Sendable, Hashable {
         self.clearedUsage = clearedUsage
         self.lastUsedAt = lastUsedAt
         self.query = query
+        self.queryId = queryId ?? {
+            if case .running(let id) = query { return id }
+            return nil
+        }()
+        self.baseVersion = baseVersion
     }
 }

@@ -36,9 +36,15 @@ struct SessionStatusProvider: ServiceStatusProvider {
         let counters = service.sessions.counters
         let store = await storeHealth()
         let stored = await storedCount.value { try await service.sessions.totalCount() }
-        var storeFields: [(String, JSONValue)] = [("writable", .bool(store.writable))]
+        let backing = service.sessions.store
+        var storeFields: [(String, JSONValue)] = [("writable", .bool(store.writable)), ("backend", .string(backing.backendName)),
+                                                  ("lease_seconds", .number(backing.lease.duration.inSeconds))]
         if let problem = store.problem { storeFields.append(("problem", .string(problem))) }
+        if let pool = backing.poolUsage {
+            storeFields.append(("pool", .object(["size": .number(Double(pool.size)), "in_use": .number(Double(pool.inUse))])))
+        }
         return [
+            ("instance_id", .string(backing.lease.owner)),
             ("sessions", .object([
                 "in_memory": .number(Double(service.sessions.inMemoryCountSnapshot)),
                 "stored": stored.map { .number(Double($0)) } ?? .null,
@@ -46,6 +52,12 @@ struct SessionStatusProvider: ServiceStatusProvider {
                 "loaded_from_store": .number(Double(counters.loaded.load(ordering: .relaxed))),
                 "evicted": .number(Double(counters.evicted.load(ordering: .relaxed))),
                 "expired": .number(Double(counters.expired.load(ordering: .relaxed))),
+                "cache_reloads": .number(Double(counters.cacheReloads.load(ordering: .relaxed))),
+            ])),
+            ("leases", .object([
+                "renewals": .number(Double(counters.leaseRenewals.load(ordering: .relaxed))),
+                "takeovers": .number(Double(counters.takeovers.load(ordering: .relaxed))),
+                "lost": .number(Double(counters.leasesLost.load(ordering: .relaxed))),
             ])),
             ("store", .object(Dictionary(uniqueKeysWithValues: storeFields))),
             ("mcp_servers", .object(Dictionary(uniqueKeysWithValues: mcp().statuses.map { ($0.name, $0.json) }))),

@@ -5,7 +5,7 @@ enum ConfigurationKeys {
         "server.socket", "server.socket_group", "server.listen", "server.allow_non_loopback", "server.workers",
         "server.drain_seconds", "server.heartbeat_seconds", "server.max_body_bytes", "server.base_path",
         "server.write_timeout_seconds", "server.slow_request_seconds", "server.read_timeout_seconds",
-        "server.max_params_bytes",
+        "server.max_params_bytes", "server.instance_id",
         "model.provider", "model.base_url", "model.name", "model.api_key_env", "model.api_key_file",
         "model.api_key_header", "model.api_version", "model.context_window", "model.connect_timeout_seconds",
         "model.request_timeout_seconds", "model.stall_timeout_seconds", "model.max_attempts", "model.temperature",

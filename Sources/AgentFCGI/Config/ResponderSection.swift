@@ -12,7 +12,7 @@ enum ResponderSection {
             listener = .inheritedStandardInput
         }
         var settings = ResponderSettings(listener: listener)
-        settings.workers = try source.int("server.workers", default: settings.workers, range: 1...10_000)
+        settings.workers = try source.int("server.workers", default: settings.workers, range: 1...20_000)
         settings.drainSeconds = try source.double("server.drain_seconds", default: settings.drainSeconds, range: 0...3600)
         settings.heartbeatSeconds = try source.double("server.heartbeat_seconds", default: settings.heartbeatSeconds,
                                                       range: 0.05...3600)

@@ -12,6 +12,14 @@ enum StorageSection {
         settings.passwordFile = source.nonEmptyString("storage.password_file")
         settings.poolSize = try source.int("storage.pool_size", default: settings.poolSize, range: 1...64)
         settings.leaseSeconds = try source.double("storage.lease_seconds", default: settings.leaseSeconds, range: 1...3600)
+        // A server.* key read here: the store is what uses the responder's identity (its leases).
+        if let instanceId = source.nonEmptyString("server.instance_id") {
+            guard instanceId.count <= 200, !instanceId.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else {
+                throw source.error("server.instance_id", "must be at most 200 characters without control characters")
+            }
+            settings.instanceId = instanceId
+        }
         if let url = settings.url, let problem = PostgresConnectionSettings.problem(with: url) {
             throw source.error("storage.url", problem)
         }

@@ -19,6 +19,13 @@ struct StorageSettings: Sendable, Hashable {
     var poolSize = 4
     /// How long a running query's claim on its session lasts without renewal (multi-responder leases).
     var leaseSeconds = 15.0
+    /// This responder's name in the store's leases (`server.instance_id`); unique per responder.
+    var instanceId = LeaseSettings.defaultOwner
+
+    /// The lease protocol's owner and duration, for either store.
+    var lease: LeaseSettings {
+        LeaseSettings(owner: instanceId, duration: .milliseconds(Int64((leaseSeconds * 1000).rounded())))
+    }
 
     /// The PostgreSQL connection, for the postgresql backend.
     var postgresConnection: PostgresConnectionSettings? {

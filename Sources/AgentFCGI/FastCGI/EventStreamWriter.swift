@@ -1,8 +1,10 @@
 import Dispatch
 
-/// Writes an `EventStream` to a FastCGI connection on the worker thread: one flushed frame per
-/// event, `: ping` while the producer is quiet, `: done` at the end. A failed flush ends the
-/// stream with the reason, which the producer sees through `EventStream.onEnd`/`send`.
+/// Writes an `EventStream` to a FastCGI connection on the worker thread: every frame queued
+/// when the worker wakes is written and then flushed once (one FCGI_STDOUT record, one
+/// `write(2)`), `: ping` while the producer is quiet, `: done` at the end (in the same flush as
+/// the last frames). A failed flush ends the stream with the reason, which the producer sees
+/// through `EventStream.onEnd`/`send`.
 ///
 /// While the producer is quiet (a long model step writes nothing), the connection is watched:
 /// nginx closes it when its client goes, and the stream ends with `.clientGone` within
@@ -25,31 +27,30 @@ struct EventStreamWriter {
     }
 
     @available(*, noasync, message: "writes frames as they come, blocking the worker thread")
-    func run(_ stream: EventStream) -> Summary {
+    func run(_ stream: EventStream.Consumer) -> Summary {
         var summary = Summary()
         summary.endReason = write(stream, tally: &summary)
         return summary
     }
 
-    private func write(_ stream: EventStream, tally: inout Summary) -> EventStream.EndReason? {
+    @available(*, noasync)
+    private func write(_ stream: EventStream.Consumer, tally: inout Summary) -> EventStream.EndReason? {
         var lastWrite = DispatchTime.now()
         var probedHalfClose = false
+        var batch = EventStream.Batch()
         func secondsSinceWrite() -> Double { Double(DispatchTime.now().uptimeNanoseconds - lastWrite.uptimeNanoseconds) / 1e9 }
         while true {
             var wait = min(max(0, heartbeatSeconds - secondsSinceWrite()), Self.peerCheckSeconds)
             if let left = drain.secondsLeft { wait = min(wait, left) }
-            switch stream.next(timeout: wait) {
-            case .frame(let frame):
-                if let reason = send(frame, ending: stream, tally: &tally) { return reason }
-                if !frame.hasPrefix(":") { tally.events += 1 }
+            if stream.next(timeout: wait, into: &batch) {
+                if let reason = send(batch, ending: stream, tally: &tally) { return reason }
+                if batch.finished { return nil }
                 lastWrite = DispatchTime.now()
-            case .finished:
-                return send(SSEFrame.done, ending: stream, tally: &tally)
-            case nil:
+            } else {
                 if drain.deadlinePassed {
                     // Draining and out of time: end the stream cleanly rather than cut it.
                     stream.end(.shutdown)
-                    _ = send(SSEFrame.done, ending: stream, tally: &tally)
+                    _ = send([SSEFrame.done], ending: stream, tally: &tally)
                     return .shutdown
                 }
                 var heartbeatDue = secondsSinceWrite() >= heartbeatSeconds
@@ -66,18 +67,37 @@ struct EventStreamWriter {
                     break
                 }
                 guard heartbeatDue else { continue }
-                if let reason = send(SSEFrame.ping, ending: stream, tally: &tally) { return reason }
+                if let reason = send([SSEFrame.ping], ending: stream, tally: &tally) { return reason }
                 lastWrite = DispatchTime.now()
             }
         }
     }
 
-    private func send(_ frame: String, ending stream: EventStream, tally: inout Summary) -> EventStream.EndReason? {
-        var result = connection.write(frame)
+    /// The batch's frames, then `: done` if the producer finished, in one flush.
+    @available(*, noasync)
+    private func send(_ batch: EventStream.Batch, ending stream: EventStream.Consumer, tally: inout Summary) -> EventStream.EndReason? {
+        var frames = batch.frames
+        if batch.finished { frames.append(SSEFrame.done) }
+        let reason = send(frames, ending: stream, tally: &tally)
+        if reason == nil {
+            // Comments (`: note`, pings) are not events.
+            tally.events += batch.frames.reduce(0) { $0 + ($1.hasPrefix(":") ? 0 : 1) }
+        }
+        return reason
+    }
+
+    @available(*, noasync)
+    private func send(_ frames: [String], ending stream: EventStream.Consumer, tally: inout Summary) -> EventStream.EndReason? {
+        var result = FastCGIConnection.WriteResult.ok
+        var bytes = 0
+        for frame in frames where result == .ok {
+            result = connection.write(frame)
+            bytes += frame.utf8.count
+        }
         if result == .ok { result = connection.flush() }
         switch result {
         case .ok:
-            tally.bytes += frame.utf8.count
+            tally.bytes += bytes
             return nil
         case .timedOut:
             stream.end(.writeTimeout)

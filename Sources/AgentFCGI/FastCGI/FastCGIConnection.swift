@@ -197,6 +197,18 @@ final class FastCGIConnection {
         }
     }
 
+    /// Closes the hand-off socket pair and drops the read buffer until the next request makes
+    /// them again. Called when a response turns out to be a stream: a worker holding a stream
+    /// for minutes then keeps one descriptor (the peer's) instead of three, and no 16 KiB read
+    /// buffer. libfcgi no longer looks at the pair once `handOff` pointed `ipcFd` at the peer.
+    func releaseHandOffPair() {
+        input.releaseScratch()
+        guard let pair = handOffPair else { return }
+        close(pair.reader)
+        close(pair.writer)
+        handOffPair = nil
+    }
+
     /// Whether the peer is still there (see `PeerSocket.State`).
     func peerState() -> PeerSocket.State {
         peer?.state() ?? .closed

@@ -171,7 +171,9 @@ struct FastCGIWorker {
             if result == .ok { result = connection.flush() }
             guard result == .ok else { return Delivery(outcome: .failed(result)) }
             return Delivery(outcome: .complete, bytes: sendsBody ? data.count : 0)
-        case .eventStream(let stream):
+        case .eventStream(let producer):
+            let stream = producer.openConsumer()
+            connection.releaseHandOffPair()
             context.stats.activeStreams.add(1, ordering: .relaxed)
             defer { context.stats.activeStreams.subtract(1, ordering: .relaxed) }
             var result = connection.write(head + "\r\n")

@@ -9,6 +9,18 @@ struct InputBuffer {
 
     private var bytes: [UInt8] = []
     private var start = 0
+    /// Made at the first read, dropped while the worker holds a stream (`releaseScratch`):
+    /// thousands of idle or streaming workers need not each keep 16 KiB resident.
+    private var scratch: [UInt8] = []
+
+    mutating func releaseScratch() {
+        scratch = []
+        // Nothing unread: give back what a large body grew `bytes` to, too.
+        if start >= bytes.count {
+            bytes = []
+            start = 0
+        }
+    }
 
     mutating func clear() {
         bytes.removeAll(keepingCapacity: true)
@@ -41,15 +53,14 @@ struct InputBuffer {
             bytes.removeFirst(start)
             start = 0
         }
-        let old = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: Self.readSize))
-        let result = bytes.withUnsafeMutableBytes { all in
-            socket.receive(into: UnsafeMutableRawBufferPointer(rebasing: all[old...]), until: deadline, shouldAbandon: shouldAbandon)
+        // Read into a scratch buffer (made at the first read) and copy only what arrived: growing
+        // `bytes` by a zero-filled `readSize` per read cost a 16 KiB fill for a 600-byte head.
+        if scratch.isEmpty { scratch = [UInt8](repeating: 0, count: Self.readSize) }
+        let result = scratch.withUnsafeMutableBytes { buffer in
+            socket.receive(into: buffer, until: deadline, shouldAbandon: shouldAbandon)
         }
         if case .bytes(let count) = result {
-            bytes.removeLast(Self.readSize - count)
-        } else {
-            bytes.removeLast(Self.readSize)
+            bytes.append(contentsOf: scratch[..<count])
         }
         return result
     }

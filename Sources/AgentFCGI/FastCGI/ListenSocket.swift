@@ -12,7 +12,13 @@ struct ListenSocket: Sendable {
     /// Set for a unix socket we created, so we can remove it (only it) on exit.
     private let createdPath: (path: String, inode: ino_t)?
 
-    static func open(_ listener: ResponderSettings.Listener, backlog: Int32 = 1024) throws(Failure) -> ListenSocket {
+    /// The kernel caps the backlog at `net.core.somaxconn` (4096 on current kernels): asking for
+    /// more takes whatever the host allows. A burst of new streams (thousands of connects a
+    /// second while every worker is busy starting one) otherwise overflows a short queue, and
+    /// nginx answers 502 for a unix socket whose queue is full (EAGAIN) instead of waiting.
+    static let defaultBacklog: Int32 = 65_535
+
+    static func open(_ listener: ResponderSettings.Listener, backlog: Int32 = defaultBacklog) throws(Failure) -> ListenSocket {
         switch listener {
         case .unixSocket(let path, let group): return try openUnix(path: path, group: group, backlog: backlog)
         case .tcp(let host, let port): return try openTCP(host: host, port: port, backlog: backlog)

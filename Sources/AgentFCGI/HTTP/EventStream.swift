@@ -3,10 +3,19 @@ import Synchronization
 
 /// A bounded channel from an async producer (a task) to the worker thread that writes an SSE
 /// response. The producer `send`s frames and suspends while the buffer is full (back-pressure);
-/// the worker blocks in `next(timeout:)`, writes and flushes each frame, and calls `end(_:)`
-/// when the client has gone, so the producer can decide to keep running or stop.
+/// the worker blocks in `Consumer.next(timeout:into:)`, takes every frame queued so far, writes
+/// them and flushes once, and calls `Consumer.end(_:)` when the client has gone, so the producer
+/// can decide to keep running or stop.
 ///
-/// Thread rules: `send`/`finish` from tasks; `next`/`end` only from the one worker thread.
+/// Two handles, as swift-nio's `NIOAsyncWriter` hands out a writer and a sink (and as
+/// `TransferState` does for the curl thread):
+/// - `EventStream` itself is the producer's: `send`/`sendComment`/`finish`/`onEnd`, from tasks;
+///   it is `Sendable` and travels in `HTTPResponse.eventStream` to the worker.
+/// - `EventStream.Consumer` is the worker's: not `Sendable`, made only by the `noasync`
+///   `openConsumer()` (once per stream, on the worker thread that writes the response), so
+///   "`next`/`end` only from the one worker thread" is a type the compiler checks, not a comment.
+///
+/// Threading: the shared state is behind a mutex; the worker waits on a semaphore.
 public final class EventStream: Sendable {
     /// Why the worker stopped writing before the producer finished.
     public enum EndReason: Sendable, Equatable {
@@ -18,9 +27,12 @@ public final class EventStream: Sendable {
         case shutdown
     }
 
-    enum Item: Equatable {
-        case frame(String)
-        case finished
+    /// What one wake-up of the worker took: every frame queued so far, and whether the producer
+    /// finished after them. Reused across wake-ups (the worker swaps its emptied array in), so a
+    /// steady stream allocates no arrays.
+    struct Batch: Equatable {
+        var frames: [String] = []
+        var finished = false
     }
 
     private struct State {
@@ -29,12 +41,15 @@ public final class EventStream: Sendable {
         var endReason: EndReason?
         var waitingProducers: [CheckedContinuation<Void, Never>] = []
         var endHandlers: [@Sendable (EndReason) -> Void] = []
+        var consumerOpened = false
     }
 
     public let capacity: Int
     private let state = Mutex(State())
     private let consumerWakeup = DispatchSemaphore(value: 0)
 
+    /// At most `capacity` frames wait queued; the worker may hold as many more while it writes
+    /// the batch it took.
     public init(capacity: Int = 64) {
         self.capacity = max(1, capacity)
     }
@@ -104,27 +119,54 @@ public final class EventStream: Sendable {
 
     // MARK: Worker side
 
-    /// The next frame, `.finished` after the last one, or nil when `timeout` seconds passed quietly.
-    @available(*, noasync, message: "blocks the worker thread until a frame or the timeout")
-    func next(timeout: Double) -> Item? {
+    /// The worker's handle. Once per stream: a second consumer would take frames meant for the
+    /// client, so it traps, as `AsyncStream` does on a second iterator.
+    @available(*, noasync, message: "the consumer belongs to the worker thread that writes the response")
+    func openConsumer() -> Consumer {
+        let opened = state.withLock { state in
+            defer { state.consumerOpened = true }
+            return state.consumerOpened
+        }
+        precondition(!opened, "EventStream.openConsumer called twice: one worker writes a stream")
+        return Consumer(stream: self)
+    }
+
+    /// The worker thread's side of one stream. Not `Sendable`: it never leaves that thread.
+    struct Consumer {
+        fileprivate let stream: EventStream
+
+        /// Waits up to `timeout` seconds for frames or the end. True with `batch` refilled (its
+        /// old frames dropped) when there are frames or the producer finished; false when the
+        /// time passed quietly.
+        @available(*, noasync, message: "blocks the worker thread until a frame or the timeout")
+        func next(timeout: Double, into batch: inout Batch) -> Bool {
+            stream.next(timeout: timeout, into: &batch)
+        }
+
+        /// The worker stops writing: wakes blocked producers and tells `onEnd` handlers why.
+        func end(_ reason: EndReason) { stream.end(reason) }
+    }
+
+    private func next(timeout: Double, into batch: inout Batch) -> Bool {
         let deadline = DispatchTime.now() + timeout
+        batch.frames.removeAll(keepingCapacity: true)
+        batch.finished = false
         while true {
-            let (item, producer): (Item?, CheckedContinuation<Void, Never>?) = state.withLock { state in
-                if !state.buffer.isEmpty {
-                    let frame = state.buffer.removeFirst()
-                    let producer = state.waitingProducers.isEmpty ? nil : state.waitingProducers.removeFirst()
-                    return (.frame(frame), producer)
-                }
-                return (state.finished ? .finished : nil, nil)
+            let (ready, producers): (Bool, [CheckedContinuation<Void, Never>]) = state.withLock { state in
+                guard !state.buffer.isEmpty || state.finished else { return (false, []) }
+                swap(&state.buffer, &batch.frames)
+                batch.finished = state.finished
+                // The buffer is empty now: every producer waiting for room may go on.
+                defer { state.waitingProducers.removeAll() }
+                return (true, state.waitingProducers)
             }
-            producer?.resume()
-            if let item { return item }
-            if consumerWakeup.wait(timeout: deadline) == .timedOut { return nil }
+            producers.forEach { $0.resume() }
+            if ready { return true }
+            if consumerWakeup.wait(timeout: deadline) == .timedOut { return false }
         }
     }
 
-    /// The worker stops writing: wakes blocked producers and tells `onEnd` handlers why.
-    func end(_ reason: EndReason) {
+    private func end(_ reason: EndReason) {
         let (producers, handlers) = state.withLock { state in
             guard state.endReason == nil else { return ([CheckedContinuation<Void, Never>](), [@Sendable (EndReason) -> Void]()) }
             state.endReason = reason
@@ -136,3 +178,7 @@ public final class EventStream: Sendable {
         handlers.forEach { $0(reason) }
     }
 }
+
+/// Not `Sendable`: a consumer belongs to the worker thread (see `EventStream`).
+@available(*, unavailable)
+extension EventStream.Consumer: Sendable {}

@@ -25,9 +25,17 @@ public struct HTTPResponse: Sendable {
         self.body = body
     }
 
-    /// The first value of a header, compared case-insensitively.
+    /// The first value of a header, compared case-insensitively (ASCII, as header names are:
+    /// Foundation's `caseInsensitiveCompare` cost 2.5 % of a /health request, asked for every
+    /// response's access line).
     public func header(_ name: String) -> String? {
-        headers.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame })?.value
+        headers.first(where: { Self.sameHeaderName($0.name, name) })?.value
+    }
+
+    static func sameHeaderName(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { x, y in
+            x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= UInt8(ascii: "a") && (x | 0x20) <= UInt8(ascii: "z"))
+        }
     }
 
     public static func json(_ value: JSONValue, status: Int = 200) -> HTTPResponse {

@@ -10,7 +10,16 @@ import CoreMetrics
 /// the registry. The factory is passed in so tests can record into a registry of their own.
 final class RequestMetrics {
     let factory: any MetricsFactory
-    private var handles: [String: (requests: Counter, duration: Timer)] = [:]
+    /// What a series is keyed by: no string is built per request (route templates are shared
+    /// constants, the method label one of `knownMethods`), so a request to a known series
+    /// allocates nothing here.
+    private struct SeriesKey: Hashable {
+        var method: String
+        var status: Int
+        var route: String
+    }
+
+    private var handles: [SeriesKey: (requests: Counter, duration: Timer)] = [:]
     private var streamEvents: [String: Counter] = [:]
 
     init(factory: any MetricsFactory) {
@@ -26,7 +35,7 @@ final class RequestMetrics {
 
     func record(method: String, route: String, status: Int, nanoseconds: UInt64, streamEvents events: Int) {
         let methodLabel = Self.methodLabel(method)
-        let key = "\(methodLabel) \(status) \(route)"
+        let key = SeriesKey(method: methodLabel, status: status, route: route)
         let series = handles[key] ?? {
             let dimensions = [("method", methodLabel), ("route", route), ("status", String(status))]
             let created = (requests: Counter(label: "agent_fcgi_http_requests_total", dimensions: dimensions, factory: factory),

@@ -55,6 +55,14 @@ final class ScrapeTimeMetrics: Sendable {
         mirror("agent_sessions_loaded_total", counters.loaded.load(ordering: .relaxed))
         mirror("agent_sessions_evicted_total", counters.evicted.load(ordering: .relaxed))
         mirror("agent_sessions_expired_total", counters.expired.load(ordering: .relaxed))
+        mirror("agent_session_cache_reloads_total", counters.cacheReloads.load(ordering: .relaxed))
+        mirror("agent_lease_renewals_total", counters.leaseRenewals.load(ordering: .relaxed))
+        mirror("agent_lease_takeovers_total", counters.takeovers.load(ordering: .relaxed))
+        mirror("agent_leases_lost_total", counters.leasesLost.load(ordering: .relaxed))
+        if let pool = sessions.store.poolUsage {
+            gauge("agent_store_pool_connections", pool.size)
+            gauge("agent_store_pool_in_use", pool.inUse)
+        }
     }
 
     private func gauge(_ name: String, _ value: Int) {

@@ -17,6 +17,7 @@ final class ServiceRuntime: Sendable {
     private let current: Mutex<ServiceConfiguration>
     private let currentMCP: Mutex<MCPServerPool>
     private let cleanup: Task<Void, Never>
+    private let leases: Task<Void, Never>
     private let logger = Logger(label: "agent-fcgi")
 
     /// Opens the store (closing queries a crash left running), builds the agent, starts expiry.
@@ -47,6 +48,7 @@ final class ServiceRuntime: Sendable {
         let service = AgentService(sessions: sessions, profile: profile)
         self.service = service
         cleanup = Task { await service.runCleanupLoop() }
+        leases = Task { await sessions.runLeaseLoop() }
     }
 
     var configuration: ServiceConfiguration { current.withLock { $0 } }
@@ -113,6 +115,7 @@ final class ServiceRuntime: Sendable {
     /// `deadline`, cancels the rest (their turns are committed as cancelled), closes the store.
     func stop(deadline: ContinuousClock.Instant = .now) {
         cleanup.cancel()
+        let leases = self.leases
         let sessions = service.sessions
         let store = self.store
         let logger = self.logger
@@ -122,6 +125,7 @@ final class ServiceRuntime: Sendable {
                 logger.notice("drain deadline passed with queries still running; cancelling them")
             }
             await sessions.stopAll(reason: "the server is shutting down")
+            leases.cancel()
             await mcp.stop()
             await store.close()
         }

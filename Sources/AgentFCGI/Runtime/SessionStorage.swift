@@ -23,7 +23,8 @@ enum SessionStorage {
         case .sqlite:
             let store = try blockingAwait {
                 try await SQLiteSessionStore(settings: .init(path: settings.path,
-                                                                 maxEventsPerSession: settings.eventsPerSession))
+                                                                 maxEventsPerSession: settings.eventsPerSession,
+                                                              lease: settings.lease))
             }
             try blockingAwait { await store.close() }
             return "SQLite store \(settings.path): schema up to date"
@@ -37,7 +38,8 @@ enum SessionStorage {
 
     private static func openSQLite(_ settings: StorageSettings, logger: Logger) throws -> any SessionStore {
         let store = try blockingAwait {
-            try await SQLiteSessionStore(settings: .init(path: settings.path, maxEventsPerSession: settings.eventsPerSession))
+            try await SQLiteSessionStore(settings: .init(path: settings.path, maxEventsPerSession: settings.eventsPerSession,
+                                                         lease: settings.lease))
         }
         let (recovered, work) = try recover(store) { (try await store.recoverInterruptedQueries(now: Date()),
                                                       try await store.statistics()) }
@@ -53,13 +55,15 @@ enum SessionStorage {
     private static func openPostgres(_ settings: StorageSettings, logger: Logger) throws -> any SessionStore {
         let storeSettings = PostgresSessionStore.Settings(connection: try requiredConnection(settings),
                                                               poolSize: settings.poolSize,
-                                                              maxEventsPerSession: settings.eventsPerSession)
+                                                              maxEventsPerSession: settings.eventsPerSession,
+                                                              lease: settings.lease)
         let store = try blockingAwait { try await PostgresSessionStore(settings: storeSettings) }
         let recovered = try recover(store) { try await store.recoverInterruptedQueries(now: Date()) }
         logRecovered(recovered, logger: logger)
         logger.info("PostgreSQL store ready", metadata: [
             "url": "\(settings.location)", "pool_size": "\(settings.poolSize)",
-            "schema": "v\(PostgresSessionStore.schemaVersion)", "recovered": "\(recovered.count)"])
+            "schema": "v\(PostgresSessionStore.schemaVersion)", "recovered": "\(recovered.count)",
+            "instance_id": "\(settings.instanceId)", "lease_seconds": "\(settings.leaseSeconds)"])
         return store
     }
 

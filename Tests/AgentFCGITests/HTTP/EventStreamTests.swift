@@ -23,16 +23,43 @@ import Testing
         stream.finish()
         #expect(await stream.send(data: "late") == false, "nothing is accepted after finish")
         // The worker's side blocks, so it runs on a thread of its own, as in production.
-        let items = try await HTTPTestThread.run { (0..<3).map { _ in stream.next(timeout: 1) } }
-        #expect(items == [.frame("id: 1\ndata: 1\n\n"), .frame(": note\n\n"), .finished])
+        let batch = try await HTTPTestThread.run {
+            var batch = EventStream.Batch()
+            _ = stream.openConsumer().next(timeout: 1, into: &batch)
+            return batch
+        }
+        #expect(batch == EventStream.Batch(frames: ["id: 1\ndata: 1\n\n", ": note\n\n"], finished: true),
+                "what was queued before the worker woke comes in one batch, with the finish")
     }
 
-    /// Next times out with nil while the producer is quiet.
+    /// Next times out with false while the producer is quiet.
     @Test func timesOut() {
         let stream = EventStream()
         let started = Date()
-        #expect(stream.next(timeout: 0.05) == nil)
+        var batch = EventStream.Batch()
+        #expect(stream.openConsumer().next(timeout: 0.05, into: &batch) == false)
         #expect(Date().timeIntervalSince(started) >= 0.04)
+        #expect(batch.frames.isEmpty && !batch.finished)
+    }
+
+    /// Each wake-up takes every frame queued since the last, and frees the room for a waiting producer.
+    @Test func batchesFramesPerWakeUp() async throws {
+        let stream = EventStream(capacity: 3)
+        for index in 1...3 { #expect(await stream.send(data: "\(index)")) }
+        // The buffer is full: the fourth send waits until the worker takes the batch.
+        let fourth = Task { await stream.send(data: "4") }
+        let first = try await HTTPTestThread.run {
+            let consumer = stream.openConsumer()
+            var batch = EventStream.Batch()
+            _ = consumer.next(timeout: 5, into: &batch)
+            let first = batch.frames
+            var later: [String] = []
+            while later.isEmpty, consumer.next(timeout: 60, into: &batch) { later = batch.frames }
+            return (first, later)
+        }
+        #expect(first.0 == ["data: 1\n\n", "data: 2\n\n", "data: 3\n\n"], "three frames, one wake-up")
+        #expect(first.1 == ["data: 4\n\n"], "the waiting producer went on once the batch was taken")
+        #expect(await fourth.value)
     }
 
     /// A full buffer suspends the producer until the worker takes a frame.
@@ -51,12 +78,17 @@ import Testing
         try await Task.sleep(for: .milliseconds(50))
         #expect(sent.load(ordering: .relaxed) == 2, "the producer must wait while 2 frames are queued")
         let frames = try await HTTPTestThread.run {
-            var frames: [EventStream.Item] = []
-            while let item = stream.next(timeout: 30), item != .finished { frames.append(item) }
-            return frames.count
+            let consumer = stream.openConsumer()
+            var batch = EventStream.Batch()
+            var frames = 0
+            while consumer.next(timeout: 30, into: &batch) {
+                frames += batch.frames.count
+                if batch.finished { break }
+            }
+            // Should the consumer have given up early, release the producer rather than hang the run.
+            consumer.end(.shutdown)
+            return frames
         }
-        // Should the consumer have given up early, release the producer rather than hang the run.
-        stream.end(.shutdown)
         await producer.value
         #expect(frames == 5)
     }
@@ -69,8 +101,11 @@ import Testing
         #expect(await stream.send(data: "fills the buffer"))
         let blocked = Task { await stream.send(data: "waits") }
         try await Task.sleep(for: .milliseconds(50))
-        stream.end(.clientGone)
-        stream.end(.shutdown)
+        _ = try await HTTPTestThread.run {
+            let consumer = stream.openConsumer()
+            consumer.end(.clientGone)
+            consumer.end(.shutdown)
+        }
         #expect(await blocked.value == false)
         #expect(await stream.send(data: "after") == false)
         #expect(stream.isClientGone)

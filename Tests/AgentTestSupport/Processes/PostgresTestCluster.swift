@@ -36,6 +36,16 @@ public final class PostgresTestCluster: Sendable {
         ["AGENT_FCGI_STORAGE_BACKEND": "postgresql", "AGENT_FCGI_STORAGE_URL": url, "AGENT_FCGI_STORAGE_POOL_SIZE": "3"]
     }
 
+    /// psql with a database's URI; the one value the query selects.
+    public static func psql(_ url: String, _ sql: String) throws -> String {
+        let binary = TestEnvironment.executable("psql") ?? "/usr/bin/psql"
+        let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "psql")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let process = try ManagedProcess(binary, [url, "-tAc", sql], logPath: directory + "/out")
+        guard process.waitForExit(timeout: 20) == 0 else { throw TestFailure("psql failed: \(process.log)") }
+        return process.log.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// A fresh, empty database with a unique name; returns its URI.
     public func makeDatabase(prefix: String = "t") async throws -> String {
         let name = "\(prefix)_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"

@@ -43,7 +43,9 @@ public final class ResponderCluster: Sendable {
             for index in 0..<count {
                 let home = "\(directory)/r\(index)"
                 try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-                started.append(try ResponderProcess(directory: home, environment: env))
+                // Each responder its own name: notices from a responder with this one's name are its own.
+                started.append(try ResponderProcess(directory: home,
+                                                    environment: env.merging(["AGENT_FCGI_SERVER_INSTANCE_ID": "r\(index)"]) { _, new in new }))
             }
             responders = started
             port = try TestEnvironment.freePort()

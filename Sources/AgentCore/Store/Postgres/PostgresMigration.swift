@@ -12,7 +12,7 @@ struct PostgresMigration: Sendable {
     var script: String
 
     /// Every migration, oldest first; the last one's version is the current schema.
-    static let all: [PostgresMigration] = [initial, pendingApprovals]
+    static let all: [PostgresMigration] = [initial, versionAndLease, pendingApprovals]
 
     static var currentVersion: Int { all.last?.version ?? 0 }
 
@@ -87,9 +87,20 @@ struct PostgresMigration: Sendable {
         CREATE TABLE store_probe (id integer PRIMARY KEY, at double precision NOT NULL);
         """)
 
+    /// v2: the session's version (bumped by every write that changes it, so a responder can tell
+    /// its copy in memory is stale) and the running query's lease: the responder running it
+    /// (`server.instance_id`) and when the lease expires, in the database server's clock (seconds
+    /// since 1970), so responders on hosts with skewed clocks agree. Existing rows start at
+    /// version 1 with no lease: a marker without one counts as expired.
+    static let versionAndLease = PostgresMigration(version: 2, name: "session version and lease", script: """
+        ALTER TABLE sessions ADD COLUMN version bigint NOT NULL DEFAULT 1,
+            ADD COLUMN lease_owner text,
+            ADD COLUMN lease_expires_at double precision;
+        """)
+
     /// v3: the tool calls a paused turn waits on (`agent.approval`), as in SQLite schema v7: one
     /// JSON array with their partial decisions, NULL meaning none, written in the commit that
-    /// stores the history it belongs to. (v2 is another feature's.)
+    /// stores the history it belongs to.
     static let pendingApprovals = PostgresMigration(version: 3, name: "pending approvals", script: """
         ALTER TABLE sessions ADD COLUMN pending_approvals text;
         """)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// `size` OS threads, each owning one `PostgresConnection`, taking jobs from one queue.
 ///
@@ -13,6 +14,10 @@ final class PostgresPool: Sendable {
     let settings: PostgresConnectionSettings
     let size: Int
     private let queue = PoolQueue()
+    private let busy = Atomic<Int>(0)
+
+    /// Pool threads running a job now (`/metrics`).
+    var inUse: Int { busy.load(ordering: .relaxed) }
 
     init(settings: PostgresConnectionSettings, size: Int, name: String = "postgres") {
         self.settings = settings
@@ -45,6 +50,8 @@ final class PostgresPool: Sendable {
                               _ work: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             let accepted = queue.enqueue { worker in
+                self.busy.add(1, ordering: .relaxed)
+                defer { self.busy.subtract(1, ordering: .relaxed) }
                 var attempt = 0
                 while true {
                     attempt += 1

@@ -3,7 +3,8 @@ import Foundation
 /// Commits, the event log, its retention bound, and crash recovery.
 extension PostgresSessionDatabase {
     static let lockForCommit = S("commit_lock", """
-        SELECT message_count, last_seq, event_count FROM sessions WHERE id = $1 FOR UPDATE
+        SELECT message_count, last_seq, event_count, version, running_query_id, lease_owner FROM sessions
+        WHERE id = $1 FOR UPDATE
         """)
     static let truncateMessages = S("commit_truncate", "DELETE FROM messages WHERE session_id = $1 AND idx >= $2")
     static let insertMessages = S("commit_messages", """
@@ -25,20 +26,16 @@ extension PostgresSessionDatabase {
         UPDATE sessions SET message_count = $2, last_seq = $3, event_count = $4, usage = coalesce($5, usage),
             cleared_usage = coalesce($6, cleared_usage), last_used_at = coalesce($7, last_used_at),
             running_query_id = CASE WHEN $8 THEN $9 ELSE running_query_id END,
-            pending_approvals = coalesce($10, pending_approvals)
+            lease_owner = CASE WHEN $8 THEN $10 ELSE lease_owner END,
+            lease_expires_at = CASE WHEN NOT $8 THEN lease_expires_at WHEN $10 IS NULL THEN NULL
+                ELSE extract(epoch FROM clock_timestamp()) + $11 END,
+            pending_approvals = coalesce($12, pending_approvals),
+            version = version + 1
         WHERE id = $1
         """)
     static let selectEvents = S("events_after", """
         SELECT seq, query_id, type, json FROM events WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
         """)
-    static let selectRunning = S("recover_running", """
-        SELECT id, running_query_id, last_seq, event_count, usage FROM sessions
-        WHERE running_query_id IS NOT NULL ORDER BY id FOR UPDATE
-        """)
-    static let updateAfterRecovery = S("recover_update", """
-        UPDATE sessions SET last_seq = $2, event_count = $3, running_query_id = NULL WHERE id = $1
-        """)
-
     /// A `TurnCommit` with messages and usages encoded; nil leaves the stored value.
     struct EncodedCommit: Sendable {
         /// Where the new messages go (nil: history unchanged); earlier messages from there on are replaced.
@@ -53,20 +50,26 @@ extension PostgresSessionDatabase {
         var query: TurnCommit.QueryMark
         /// nil leaves the stored pending approvals as they are.
         var pendingApprovalsJSON: String?
+        var fence: LeaseFence
+        var leaseSeconds: Double
     }
 
     /// The whole commit in one transaction and two round trips: lock the row and read its
     /// counters; then history, events, retention, counters and marker, and COMMIT, pipelined.
-    /// A refused commit (unknown session, history gap, seq not increasing) changes nothing.
-    /// A commit that appends events also NOTIFYs the other responders (`notifyAs` names this
-    /// one), in the same transaction: the notice goes out exactly when the rows are visible.
+    /// A refused commit (unknown session, lease lost, history gap, seq not increasing) changes
+    /// nothing. Returns the session's new version. A commit that appends events also NOTIFYs the
+    /// other responders (`notifyAs` names this one), in the same transaction: the notice goes out
+    /// exactly when the rows are visible.
     static func commit(_ commit: EncodedCommit, to id: String, maxEvents: Int, notifyAs instance: String? = nil,
-                       on connection: PostgresConnection) throws {
+                       on connection: PostgresConnection) throws -> Int64 {
         let operation = "commitTurn(\(id))"
         let locked = try connection.pipeline([.command("BEGIN"), .prepared(lockForCommit, [.text(id)])],
                                              operation: operation)[1]
         guard locked.count == 1 else { throw StoreError.sessionNotFound(id) }
         let storedMessages = locked.int(0, 0), storedLastSeq = locked.int64(0, 1), storedEvents = locked.int(0, 2)
+        let version = locked.int64(0, 3)
+        try commit.fence.check(sessionId: id, version: version, runningQueryId: locked.optionalText(0, 4),
+                               leaseOwner: locked.optionalText(0, 5))
 
         var steps: [PostgresPipelineStep] = []
         var messageCount = storedMessages
@@ -91,18 +94,20 @@ extension PostgresSessionDatabase {
         steps.append(.prepared(updateAfterCommit, [
             .text(id), .int(messageCount), .int(lastSeq), .int(eventCount), .optionalText(commit.usageJSON),
             .optionalText(commit.clearedUsageJSON), commit.lastUsedAt.map(PostgresValue.double) ?? .null,
-            .bool(setMark), .optionalText(mark), .optionalText(commit.pendingApprovalsJSON)]))
+            .bool(setMark), .optionalText(mark), mark == nil ? .null : .text(commit.fence.owner),
+            .double(commit.leaseSeconds), .optionalText(commit.pendingApprovalsJSON)]))
         if let instance, let last = commit.events.last {
             let notice = SessionNotice(kind: .events, sessionId: id, queryId: last.queryId, seq: lastSeq, instance: instance)
             steps.append(.prepared(PostgresNotifier.notify, [.text(PostgresNotifier.channel), .text(notice.payload)]))
         }
         steps.append(.command("COMMIT"))
         _ = try connection.pipeline(steps, operation: operation)
+        return version + 1
     }
 
     /// The statements that append `events` (seqs strictly increasing above `lastSeq`) and drop
     /// the oldest beyond the retention bound, with the new last seq and event count.
-    private static func appendSteps(_ events: [StoredEvent], to id: String, lastSeq: Int64, eventCount: Int,
+    static func appendSteps(_ events: [StoredEvent], to id: String, lastSeq: Int64, eventCount: Int,
                                     maxEvents: Int) throws -> ([PostgresPipelineStep], Int64, Int) {
         var last = lastSeq
         for event in events {
@@ -151,38 +156,5 @@ extension PostgresSessionDatabase {
                                         operation: "events(\(id), after: \(seq))")
         return rows.map { StoredEvent(seq: rows.int64($0, 0), queryId: rows.text($0, 1), type: rows.text($0, 2),
                                       json: rows.text($0, 3)) }
-    }
-
-    /// Closes every query still marked running, as the SQLite store does (see
-    /// `SnapshotDatabase.recoverInterruptedQueries`): `final{status:"interrupted"}` numbered
-    /// above anything the dead process may have streamed, then `usage`; history untouched.
-    static func recoverInterruptedQueries(now: Date, maxEvents: Int, on connection: PostgresConnection) throws -> [RecoveredQuery] {
-        let operation = "recoverInterruptedQueries"
-        try connection.execute("BEGIN", operation: operation)
-        let running = try connection.query(selectRunning, operation: operation)
-        var recovered: [RecoveredQuery] = []
-        for row in 0..<running.count {
-            let id = running.text(row, 0), queryId = running.text(row, 1)
-            let lastSeq = running.int64(row, 2), eventCount = running.int(row, 3)
-            let usage: SessionUsage
-            do {
-                usage = try JSONDecoder().decode(SessionUsage.self, from: Data(running.text(row, 4).utf8))
-            } catch {
-                throw StoreError.undecodable(sessionId: id, what: "usage", details: "\(error)")
-            }
-            let finalSeq = lastSeq + Int64(EventLogLimits.maxUncommittedEvents) + 1
-            let final = StampedEvent(event: .final(content: "", status: .interrupted), timestamp: now, sessionId: id,
-                                     queryId: queryId, seq: finalSeq)
-            let usageEvent = StampedEvent(event: .usage(usage), timestamp: now, sessionId: id, queryId: queryId,
-                                          seq: finalSeq + 1)
-            let (steps, newLastSeq, newCount) = try appendSteps([StoredEvent(final), StoredEvent(usageEvent)], to: id,
-                                                                lastSeq: lastSeq, eventCount: eventCount,
-                                                                maxEvents: maxEvents)
-            _ = try connection.pipeline(steps + [.prepared(updateAfterRecovery, [.text(id), .int(newLastSeq), .int(newCount)])],
-                                        operation: operation)
-            recovered.append(RecoveredQuery(sessionId: id, queryId: queryId, event: final, usageEvent: usageEvent))
-        }
-        try connection.execute("COMMIT", operation: operation)
-        return recovered
     }
 }

@@ -13,10 +13,6 @@ enum PostgresSessionDatabase {
         """)
     static let select = S("session_select", "SELECT \(columns) FROM sessions WHERE id = $1")
     static let messages = S("session_messages", "SELECT json FROM messages WHERE session_id = $1 ORDER BY idx")
-    /// The title is kept only when the session has none: set once, by its first query.
-    static let markRunning = S("session_mark_running", """
-        UPDATE sessions SET running_query_id = $2, title_json = coalesce(title_json, $3) WHERE id = $1
-        """)
     static let delete = S("session_delete", "DELETE FROM sessions WHERE id = $1")
     static let pageAll = S("session_page_all", """
         SELECT \(columns) FROM sessions WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3
@@ -35,7 +31,7 @@ enum PostgresSessionDatabase {
     static let expireBatch = S("session_expire", """
         DELETE FROM sessions WHERE id IN (
             SELECT id FROM sessions
-            WHERE last_used_at < $1 AND id NOT IN (SELECT json_array_elements_text($2::json))
+            WHERE last_used_at < $1 AND running_query_id IS NULL AND id NOT IN (SELECT json_array_elements_text($2::json))
             ORDER BY last_used_at LIMIT $3 FOR UPDATE SKIP LOCKED)
         RETURNING id
         """)
@@ -75,13 +71,6 @@ enum PostgresSessionDatabase {
         let session = results[1], history = results[2]
         guard session.count == 1 else { return nil }
         return (PostgresSessionRow(session, 0), history.map { history.text($0, 0) })
-    }
-
-    static func markRunning(_ queryId: String?, in id: String, titleJSON: String? = nil,
-                            on connection: PostgresConnection) throws {
-        let rows = try connection.query(markRunning, [.text(id), .optionalText(queryId), .optionalText(titleJSON)],
-                                        operation: "beginQuery(\(id), \(queryId ?? "none"))")
-        if rows.affected == 0 { throw StoreError.sessionNotFound(id) }
     }
 
     static func delete(_ id: String, on connection: PostgresConnection) throws -> Bool {

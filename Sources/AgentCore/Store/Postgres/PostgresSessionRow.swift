@@ -5,7 +5,7 @@ struct PostgresSessionRow: Sendable {
     /// The column list every session query selects, in `init(_:_:)`'s order.
     static let columns = """
         id, owner, created_at, last_used_at, system_prompt_json, usage, message_count, last_seq, running_query_id, \
-        model, cleared_usage, title_json, pending_approvals
+        model, cleared_usage, title_json, version, pending_approvals
         """
 
     var id: String
@@ -21,6 +21,7 @@ struct PostgresSessionRow: Sendable {
     /// NULL: nothing set aside by clears.
     var clearedUsageJSON: String?
     var titleJSON: String?
+    var version: Int64
     /// NULL: nothing waits for approval.
     var pendingApprovalsJSON: String?
 
@@ -37,7 +38,8 @@ struct PostgresSessionRow: Sendable {
         model = rows.optionalText(row, 9)
         clearedUsageJSON = rows.optionalText(row, 10)
         titleJSON = rows.optionalText(row, 11)
-        pendingApprovalsJSON = rows.optionalText(row, 12)
+        version = rows.int64(row, 12)
+        pendingApprovalsJSON = rows.optionalText(row, 13)
     }
 
     /// The row decoded, in the caller's task (see `PostgresSessionStore`).
@@ -50,7 +52,8 @@ struct PostgresSessionRow: Sendable {
                            ?? SessionUsage(),
                        title: try titleJSON.map { try decode(String.self, $0, what: "title") },
                        messageCount: messageCount, lastSeq: lastSeq, runningQueryId: runningQueryId, model: model,
-                       pendingApprovals: try StoredJSON.pendingApprovals(pendingApprovalsJSON, sessionId: id))
+                       pendingApprovals: try StoredJSON.pendingApprovals(pendingApprovalsJSON, sessionId: id),
+                       version: version)
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ json: String, what: String) throws -> T {

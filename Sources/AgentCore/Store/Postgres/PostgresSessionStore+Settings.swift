@@ -7,16 +7,17 @@ extension PostgresSessionStore {
         public var maxEventsPerSession: Int
         /// `checkHealth()` probes at most this often; calls in between return the last result. Default 1 s.
         public var healthProbeInterval: Duration
-        /// This responder's name in the notices it sends (`SessionNotice.instance`).
-        public var instance: String
+        /// This responder's lease owner (`server.instance_id`), also its name in the notices it
+        /// sends (`SessionNotice.instance`), and the lease duration (`storage.lease_seconds`).
+        public var lease: LeaseSettings
 
         public init(connection: PostgresConnectionSettings, poolSize: Int = 4, maxEventsPerSession: Int = 10_000,
-                    healthProbeInterval: Duration = .seconds(1), instance: String = SessionNotice.defaultInstance) {
+                    healthProbeInterval: Duration = .seconds(1), lease: LeaseSettings = LeaseSettings()) {
             self.connection = connection
             self.poolSize = poolSize
             self.maxEventsPerSession = maxEventsPerSession
             self.healthProbeInterval = healthProbeInterval
-            self.instance = instance
+            self.lease = lease
         }
     }
 }

@@ -24,7 +24,7 @@ public final class PostgresSessionStore: SessionStore {
     init(settings: Settings, migrations: [PostgresMigration]) async throws {
         self.settings = settings
         pool = PostgresPool(settings: settings.connection, size: settings.poolSize)
-        notifier = PostgresNotifier(pool: pool, instance: settings.instance)
+        notifier = PostgresNotifier(pool: pool, instance: settings.lease.owner)
         do {
             _ = try await pool.perform("migrate") { try PostgresMigrator(migrations: migrations).migrate($0) }
         } catch {
@@ -95,18 +95,48 @@ public final class PostgresSessionStore: SessionStore {
 
     // MARK: Turns, events, queries
 
-    public func beginQuery(sessionId: String, queryId: String, title: String?) async throws {
+    @discardableResult
+    public func beginQuery(sessionId: String, queryId: String, title: String?) async throws -> Int64 {
         let titleJSON = try title.map { try StoredJSON.encode($0, sessionId: sessionId, what: "title") }
-        try await write("beginQuery(\(sessionId), \(queryId))") {
-            try PostgresSessionDatabase.markRunning(queryId, in: sessionId, titleJSON: titleJSON, on: $0)
+        let lease = settings.lease, maxEvents = max(1, settings.maxEventsPerSession), now = Date()
+        return try await write("beginQuery(\(sessionId), \(queryId))") {
+            try PostgresSessionDatabase.begin(queryId, in: sessionId, titleJSON: titleJSON, lease: lease, now: now,
+                                              maxEvents: maxEvents, on: $0)
         }
     }
 
-    public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws {
-        let encoded = try Self.encode(commit, sessionId: sessionId)
+    public func leaseState(sessionId: String) async throws -> SessionLeaseState? {
+        try await read("leaseState(\(sessionId))") { try PostgresSessionDatabase.leaseState(of: sessionId, on: $0) }
+    }
+
+    public func renewLeases(_ running: [String: String]) async throws -> Set<String> {
+        guard !running.isEmpty else { return [] }
+        let lease = settings.lease
+        return try await write("renewLeases", provesWrites: { $0.count < running.count }) { try PostgresSessionDatabase.renew(running, lease: lease, on: $0) }
+    }
+
+    public func sweepExpiredLeases(now: Date) async throws -> [RecoveredQuery] {
         let maxEvents = max(1, settings.maxEventsPerSession)
-        let notifyAs = settings.instance
-        try await write("commitTurn(\(sessionId))") {
+        // A sweep that closes nothing wrote nothing: it proves nothing about writes.
+        return try await write("sweepExpiredLeases", provesWrites: { !$0.isEmpty }) {
+            try PostgresSessionDatabase.closeDead(now: now, owner: nil, maxEvents: maxEvents, on: $0)
+        }
+    }
+
+    public var lease: LeaseSettings { settings.lease }
+
+    public var isShared: Bool { true }
+
+    public var backendName: String { "postgresql" }
+
+    public var poolUsage: (size: Int, inUse: Int)? { (pool.size, pool.inUse) }
+
+    @discardableResult
+    public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws -> Int64 {
+        let encoded = try Self.encode(commit, sessionId: sessionId, lease: settings.lease)
+        let maxEvents = max(1, settings.maxEventsPerSession)
+        let notifyAs = settings.lease.owner
+        return try await write("commitTurn(\(sessionId))") {
             try PostgresSessionDatabase.commit(encoded, to: sessionId, maxEvents: maxEvents, notifyAs: notifyAs, on: $0)
         }
         if !commit.events.isEmpty { StoreNotifyMetrics.sent(.events) }
@@ -118,12 +148,12 @@ public final class PostgresSessionStore: SessionStore {
         }
     }
 
-    /// Until leases arrive, every responder on the database would close the others' running
-    /// queries at its start-up: one responder per database (docs/DEPLOYMENT.md).
+    /// Only dead queries: those whose lease expired (or that have none) and this owner's own
+    /// from a previous life (a fixed `server.instance_id`); other responders' live queries go on.
     public func recoverInterruptedQueries(now: Date) async throws -> [RecoveredQuery] {
-        let maxEvents = max(1, settings.maxEventsPerSession)
+        let maxEvents = max(1, settings.maxEventsPerSession), owner = settings.lease.owner
         return try await write("recoverInterruptedQueries") {
-            try PostgresSessionDatabase.recoverInterruptedQueries(now: now, maxEvents: maxEvents, on: $0)
+            try PostgresSessionDatabase.closeDead(now: now, owner: owner, maxEvents: maxEvents, on: $0)
         }
     }
 
@@ -159,11 +189,11 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     /// Writes keep `health` in step with the outcome: a storage failure degrades, success restores.
-    private func write<T: Sendable>(_ operation: String, _ work: @escaping @Sendable (PostgresConnection) throws -> T)
-        async throws -> T {
+    private func write<T: Sendable>(_ operation: String, provesWrites: (T) -> Bool = { _ in true },
+                                    _ work: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         do {
             let result = try await pool.perform(operation, work)
-            healthState.recordSuccess()
+            if provesWrites(result) { healthState.recordSuccess() }
             return result
         } catch {
             recordFailure(error)
@@ -176,7 +206,8 @@ public final class PostgresSessionStore: SessionStore {
         healthState.recordFailure(error.description)
     }
 
-    private static func encode(_ commit: TurnCommit, sessionId: String) throws -> PostgresSessionDatabase.EncodedCommit {
+    private static func encode(_ commit: TurnCommit, sessionId: String,
+                               lease: LeaseSettings) throws -> PostgresSessionDatabase.EncodedCommit {
         let encoder = JSONEncoder()
         let (from, messages): (Int?, [ChatMessage]) = switch commit.history {
         case .unchanged: (nil, [])
@@ -192,7 +223,9 @@ public final class PostgresSessionStore: SessionStore {
                 try StoredJSON.encode($0, sessionId: sessionId, what: "cleared usage", encoder: encoder)
             },
             lastUsedAt: commit.lastUsedAt?.timeIntervalSince1970, query: commit.query,
-            pendingApprovalsJSON: try commit.pendingApprovals.map { try StoredJSON.encodePendingApprovals($0, sessionId: sessionId) })
+            pendingApprovalsJSON: try commit.pendingApprovals.map { try StoredJSON.encodePendingApprovals($0, sessionId: sessionId) },
+            fence: LeaseFence(owner: lease.owner, queryId: commit.queryId, baseVersion: commit.baseVersion, query: commit.query),
+            leaseSeconds: lease.duration.inSeconds)
     }
 
 }

@@ -10,13 +10,18 @@ extension SQLiteSessionStore {
         public var busyTimeout: Duration
         /// `checkHealth()` probes at most this often; calls in between return the last result. Default 1 s.
         public var healthProbeInterval: Duration
+        /// The lease protocol's owner and duration (one process holds the file, so every lease
+        /// is this process's; kept so both backends answer the store contract alike).
+        public var lease: LeaseSettings
 
         public init(path: String = "./data/agent-fcgi.sqlite", maxEventsPerSession: Int = 10_000,
-                    busyTimeout: Duration = .seconds(5), healthProbeInterval: Duration = .seconds(1)) {
+                    busyTimeout: Duration = .seconds(5), healthProbeInterval: Duration = .seconds(1),
+                    lease: LeaseSettings = LeaseSettings()) {
             self.path = path
             self.maxEventsPerSession = maxEventsPerSession
             self.busyTimeout = busyTimeout
             self.healthProbeInterval = healthProbeInterval
+            self.lease = lease
         }
     }
 }

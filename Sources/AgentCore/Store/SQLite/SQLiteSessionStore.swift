@@ -78,13 +78,39 @@ public final class SQLiteSessionStore: SessionStore {
 
     // MARK: Turns, events, queries
 
-    public func beginQuery(sessionId: String, queryId: String, title: String?) async throws {
-        try await write("beginQuery(\(sessionId), \(queryId))") {
-            try $0.markRunningQuery(queryId, in: sessionId, title: title)
+    @discardableResult
+    public func beginQuery(sessionId: String, queryId: String, title: String?) async throws -> Int64 {
+        let lease = settings.lease
+        return try await write("beginQuery(\(sessionId), \(queryId))") {
+            try $0.beginQuery(queryId, in: sessionId, title: title, lease: lease, now: Date())
         }
     }
 
-    public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws {
+    public func leaseState(sessionId: String) async throws -> SessionLeaseState? {
+        try await read("leaseState(\(sessionId))") { try $0.leaseState(of: sessionId, now: Date()) }
+    }
+
+    public func renewLeases(_ running: [String: String]) async throws -> Set<String> {
+        guard !running.isEmpty else { return [] }
+        let lease = settings.lease
+        return try await write("renewLeases", provesWrites: { $0.count < running.count }) { try $0.renewLeases(running, lease: lease, now: Date()) }
+    }
+
+    /// A sweep that closes nothing wrote nothing: it proves nothing about writes (`provesWrites`).
+    public func sweepExpiredLeases(now: Date) async throws -> [RecoveredQuery] {
+        try await write("sweepExpiredLeases", provesWrites: { !$0.isEmpty }) {
+            try $0.closeRunningQueries(now: now, onlyExpired: true)
+        }
+    }
+
+    public var lease: LeaseSettings { settings.lease }
+
+    public var isShared: Bool { false }
+
+    public var backendName: String { "sqlite" }
+
+    @discardableResult
+    public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws -> Int64 {
         let encoder = JSONEncoder()
         let (from, messages): (Int?, [ChatMessage]) = switch commit.history {
         case .unchanged: (nil, [])
@@ -100,8 +126,11 @@ public final class SQLiteSessionStore: SessionStore {
                 try StoredJSON.encode($0, sessionId: sessionId, what: "cleared usage", encoder: encoder)
             },
             lastUsedAt: commit.lastUsedAt, query: commit.query,
-            pendingApprovalsJSON: try commit.pendingApprovals.map { try StoredJSON.encodePendingApprovals($0, sessionId: sessionId) })
-        try await write("commitTurn(\(sessionId))") { try $0.commit(encoded, to: sessionId) }
+            pendingApprovalsJSON: try commit.pendingApprovals.map { try StoredJSON.encodePendingApprovals($0, sessionId: sessionId) },
+            fence: LeaseFence(owner: settings.lease.owner, queryId: commit.queryId, baseVersion: commit.baseVersion,
+                              query: commit.query),
+            lease: settings.lease)
+        return try await write("commitTurn(\(sessionId))") { try $0.commit(encoded, to: sessionId) }
     }
 
     public func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent] {
@@ -109,7 +138,8 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     public func recoverInterruptedQueries(now: Date) async throws -> [RecoveredQuery] {
-        try await write("recoverInterruptedQueries") { try $0.recoverInterruptedQueries(now: now) }
+        // One process holds the file: every query still marked running is a dead one.
+        try await write("recoverInterruptedQueries") { try $0.closeRunningQueries(now: now, onlyExpired: false) }
     }
 
     // MARK: Health
@@ -147,14 +177,14 @@ public final class SQLiteSessionStore: SessionStore {
 
     /// Runs a write, refusing it when the file is gone, and keeps `health` in step with the
     /// outcome: a storage failure degrades, any success restores.
-    func write<T: Sendable>(_ operation: String, _ work: @escaping @Sendable (SnapshotDatabase) throws -> T)
-        async throws -> T {
+    func write<T: Sendable>(_ operation: String, provesWrites: (T) -> Bool = { _ in true },
+                            _ work: @escaping @Sendable (SnapshotDatabase) throws -> T) async throws -> T {
         do {
             let result = try await thread.perform { database in
                 try database.checkFilePresent()
                 return try work(database)
             }
-            healthState.recordSuccess()
+            if provesWrites(result) { healthState.recordSuccess() }
             return result
         } catch {
             let storeError = Self.storeError(error, operation: operation)
@@ -186,7 +216,8 @@ public final class SQLiteSessionStore: SessionStore {
                               usage: usage, clearedUsage: cleared ?? SessionUsage(), title: row.title,
                               messageCount: row.messageCount, lastSeq: row.lastSeq, runningQueryId: row.runningQueryId,
                               model: row.model,
-                              pendingApprovals: try StoredJSON.pendingApprovals(row.pendingApprovalsJSON, sessionId: row.id))
+                              pendingApprovals: try StoredJSON.pendingApprovals(row.pendingApprovalsJSON, sessionId: row.id),
+                              version: row.version)
     }
 
 }

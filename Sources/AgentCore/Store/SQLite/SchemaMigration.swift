@@ -8,7 +8,7 @@ struct SchemaMigration: Sendable {
 
     /// Every migration, oldest first; the last one's version is the current schema.
     static let all: [SchemaMigration] = [initial, runningQueryMarker, sessionCounts, sessionModel, clearedUsageAndTitle,
-                                           pendingApprovals]
+                                           versionAndLease, pendingApprovals]
 
     static var currentVersion: Int { all.last?.version ?? 0 }
 
@@ -96,10 +96,20 @@ struct SchemaMigration: Sendable {
             WHERE line <> '');
         """)
 
+    /// v6: the session's version (bumped by every write that changes it, so a responder can
+    /// tell its copy in memory is stale) and the running query's lease (owner, expiry as seconds
+    /// since 1970). Existing rows start at version 1 with no lease: a marker without a lease is
+    /// closed as interrupted by the next start-up or sweep.
+    static let versionAndLease = SchemaMigration(version: 6, name: "session version and lease", script: """
+        ALTER TABLE sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE sessions ADD COLUMN lease_owner TEXT;
+        ALTER TABLE sessions ADD COLUMN lease_expires_at REAL;
+        """)
+
     /// v7: the tool calls a paused turn waits on (`agent.approval`), as one JSON array with
     /// their partial decisions; NULL (every existing session) means none. A column, not a table:
     /// it is read and written whole with the session row, in the same transaction as the history
-    /// whose last turn it belongs to. (v6 is another feature's.)
+    /// whose last turn it belongs to.
     static let pendingApprovals = SchemaMigration(version: 7, name: "pending approvals", script: """
         ALTER TABLE sessions ADD COLUMN pending_approvals TEXT;
         """)

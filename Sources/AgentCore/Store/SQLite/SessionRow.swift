@@ -4,7 +4,7 @@ struct SessionRow: Sendable {
     /// The column list every session query selects, in `init(_:)`'s order.
     static let columns = """
         id, owner, created_at, last_used_at, system_prompt, usage, message_count, last_seq, running_query_id, \
-        model, cleared_usage, title, pending_approvals
+        model, cleared_usage, title, version, pending_approvals
         """
 
     var id: String
@@ -20,6 +20,7 @@ struct SessionRow: Sendable {
     /// NULL until a commit wrote it (and in rows from before schema v5): nothing set aside.
     var clearedUsageJSON: String?
     var title: String?
+    var version: Int64
     /// NULL: nothing waits for approval.
     var pendingApprovalsJSON: String?
 
@@ -36,6 +37,7 @@ struct SessionRow: Sendable {
         model = row.optionalText(9)
         clearedUsageJSON = row.optionalText(10)
         title = row.optionalText(11)
-        pendingApprovalsJSON = row.optionalText(12)
+        version = row.int64(12)
+        pendingApprovalsJSON = row.optionalText(13)
     }
 }

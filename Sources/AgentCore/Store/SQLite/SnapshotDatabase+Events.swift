@@ -13,15 +13,20 @@ extension SnapshotDatabase {
         var query: TurnCommit.QueryMark
         /// nil leaves the stored pending approvals as they are.
         var pendingApprovalsJSON: String?
+        var fence: LeaseFence
+        var lease: LeaseSettings
     }
 
-    /// The whole commit in one transaction: history, events, usage, timestamps, marker.
-    func commit(_ commit: EncodedCommit, to id: String) throws {
+    /// The whole commit in one transaction: history, events, usage, timestamps, marker, and the
+    /// version bump; fenced first (`LeaseFence`). Returns the new version.
+    func commit(_ commit: EncodedCommit, to id: String) throws -> Int64 {
         try connection.transaction {
             guard let counts = try connection.row(
-                "SELECT message_count, last_seq, event_count FROM sessions WHERE id = ?", [.text(id)],
-                { (messages: $0.int(0), lastSeq: $0.int64(1), events: $0.int(2)) })
+                "SELECT message_count, last_seq, event_count, version, running_query_id, lease_owner FROM sessions WHERE id = ?",
+                [.text(id)], { (messages: $0.int(0), lastSeq: $0.int64(1), events: $0.int(2), version: $0.int64(3),
+                                running: $0.optionalText(4), owner: $0.optionalText(5)) })
             else { throw StoreError.sessionNotFound(id) }
+            try commit.fence.check(sessionId: id, version: counts.version, runningQueryId: counts.running, leaseOwner: counts.owner)
 
             var messageCount = counts.messages
             if let from = commit.historyFrom {
@@ -44,22 +49,30 @@ extension SnapshotDatabase {
             case .running(let queryId): (1, .text(queryId))
             case .finished: (1, .null)
             }
+            // Setting the marker takes the lease (for this owner); clearing it releases the lease.
+            let expiry = Date().timeIntervalSince1970 + commit.lease.duration.inSeconds
             try connection.run("""
                 UPDATE sessions SET message_count = ?, last_seq = ?, event_count = ?, usage = coalesce(?, usage),
                     cleared_usage = coalesce(?, cleared_usage), last_used_at = coalesce(?, last_used_at),
                     running_query_id = CASE ? WHEN 0 THEN running_query_id ELSE ? END,
-                    pending_approvals = coalesce(?, pending_approvals)
+                    lease_owner = CASE ? WHEN 0 THEN lease_owner ELSE ? END,
+                    lease_expires_at = CASE ? WHEN 0 THEN lease_expires_at ELSE ? END,
+                    pending_approvals = coalesce(?, pending_approvals),
+                    version = version + 1
                 WHERE id = ?
                 """, [.int(messageCount), .integer(lastSeq), .int(eventCount), .optionalText(commit.usageJSON),
                       .optionalText(commit.clearedUsageJSON),
                       commit.lastUsedAt.map { .real($0.timeIntervalSince1970) } ?? .null, .int(markAction), markValue,
+                      .int(markAction), markValue == .null ? .null : .text(commit.lease.owner),
+                      .int(markAction), markValue == .null ? .null : .real(expiry),
                       .optionalText(commit.pendingApprovalsJSON), .text(id)])
+            return counts.version + 1
         }
     }
 
     /// Inserts events (seqs strictly increasing above `lastSeq`) and drops the oldest beyond
     /// the retention bound. Returns the new last seq and event count. Call inside a transaction.
-    private func append(_ events: [StoredEvent], to id: String, lastSeq: Int64, eventCount: Int) throws -> (Int64, Int) {
+    func append(_ events: [StoredEvent], to id: String, lastSeq: Int64, eventCount: Int) throws -> (Int64, Int) {
         var last = lastSeq
         for event in events {
             guard event.seq > last else { throw StoreError.seqNotIncreasing(sessionId: id, seq: event.seq, lastSeq: last) }
@@ -85,43 +98,6 @@ extension SnapshotDatabase {
             SELECT seq, query_id, type, json FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?
             """, [.text(id), .integer(seq), .int(max(0, limit))]) {
             StoredEvent(seq: $0.int64(0), queryId: $0.text(1), type: $0.text(2), json: $0.text(3))
-        }
-    }
-
-    /// Closes every query still marked running (the process died during it): appends
-    /// `final{status:"interrupted"}` and the session's `usage` (docs/API.md §4.1: every query ends
-    /// final, then usage) and clears the marker. History is untouched: it is the last committed
-    /// step's. The final's seq skips `EventLogLimits.maxUncommittedEvents`, the most events the
-    /// dead process may have streamed without committing, so seqs a client saw are never
-    /// reused and a client resuming after any of them still gets the end of the query.
-    /// Reads only the marked sessions (partial index).
-    func recoverInterruptedQueries(now: Date) throws -> [RecoveredQuery] {
-        try connection.transaction {
-            let running = try connection.rows("""
-                SELECT id, running_query_id, last_seq, event_count, usage FROM sessions WHERE running_query_id IS NOT NULL
-                """) { (id: $0.text(0), queryId: $0.text(1), lastSeq: $0.int64(2), events: $0.int(3), usage: $0.text(4)) }
-            var recovered: [RecoveredQuery] = []
-            for session in running {
-                let usage: SessionUsage
-                do {
-                    usage = try JSONDecoder().decode(SessionUsage.self, from: Data(session.usage.utf8))
-                } catch {
-                    throw StoreError.undecodable(sessionId: session.id, what: "usage", details: "\(error)")
-                }
-                let finalSeq = session.lastSeq + Int64(EventLogLimits.maxUncommittedEvents) + 1
-                let final = StampedEvent(event: .final(content: "", status: .interrupted), timestamp: now,
-                                         sessionId: session.id, queryId: session.queryId, seq: finalSeq)
-                let usageEvent = StampedEvent(event: .usage(usage), timestamp: now, sessionId: session.id,
-                                              queryId: session.queryId, seq: finalSeq + 1)
-                let (lastSeq, eventCount) = try append([StoredEvent(final), StoredEvent(usageEvent)], to: session.id,
-                                                       lastSeq: session.lastSeq, eventCount: session.events)
-                try connection.run("""
-                    UPDATE sessions SET last_seq = ?, event_count = ?, running_query_id = NULL WHERE id = ?
-                    """, [.integer(lastSeq), .int(eventCount), .text(session.id)])
-                recovered.append(RecoveredQuery(sessionId: session.id, queryId: session.queryId, event: final,
-                                                usageEvent: usageEvent))
-            }
-            return recovered
         }
     }
 }

@@ -102,16 +102,21 @@ extension SnapshotDatabase {
 
     /// Sets or clears the running-query marker; a `title` is kept only when the session has none.
     func markRunningQuery(_ queryId: String?, in id: String, title: String? = nil) throws {
-        try connection.run("UPDATE sessions SET running_query_id = ?, title = coalesce(title, ?) WHERE id = ?",
-                           [.optionalText(queryId), .optionalText(title), .text(id)])
+        try connection.run("""
+            UPDATE sessions SET running_query_id = ?, title = coalesce(title, ?), version = version + 1,
+                lease_owner = CASE WHEN ?1 IS NULL THEN NULL ELSE lease_owner END,
+                lease_expires_at = CASE WHEN ?1 IS NULL THEN NULL ELSE lease_expires_at END
+            WHERE id = ?
+            """, [.optionalText(queryId), .optionalText(title), .text(id)])
         guard connection.changes > 0 else { throw StoreError.sessionNotFound(id) }
     }
 
     /// Deletes sessions idle since before `cutoff`, except `excluded` (held in memory, where
-    /// their own idleness is known better); returns the ids deleted.
+    /// their own idleness is known better) and those with a query marked running (the sweeper
+    /// closes those first); returns the ids deleted.
     func expireSessions(idleBefore cutoff: Date, excluding excluded: Set<String>) throws -> [String] {
         try connection.transaction {
-            let idle = try connection.rows("SELECT id FROM sessions WHERE last_used_at < ? ORDER BY last_used_at",
+            let idle = try connection.rows("SELECT id FROM sessions WHERE last_used_at < ? AND running_query_id IS NULL ORDER BY last_used_at",
                                            [.real(cutoff.timeIntervalSince1970)]) { $0.text(0) }
             var deleted: [String] = []
             for id in idle where !excluded.contains(id) {

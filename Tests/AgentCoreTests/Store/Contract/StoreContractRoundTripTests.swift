@@ -26,7 +26,7 @@ import Testing
             let stored = try #require(try await store.loadSession(id: "s1"))
             #expect(stored == StoredSession(summary: SessionSummary(
                 id: "s1", owner: "alice", createdAt: F.start, lastUsedAt: used, systemPrompt: prompt, usage: usage,
-                messageCount: history.count, lastSeq: 3), history: history))
+                messageCount: history.count, lastSeq: 3, version: 2), history: history), "created at version 1, one commit")
             let replay = try await store.events(sessionId: "s1", after: 0, limit: 100)
             #expect(replay == events.map(StoredEvent.init))
             #expect(replay.map(\.json) == events.map { $0.json }, "replayed JSON must be byte-identical to what was streamed")

@@ -38,8 +38,8 @@ import Testing
         let cluster = try await PostgresTestCluster.shared()
         let url = try await cluster.makeDatabase()
         let connection = PostgresConnectionSettings(url: url)
-        let sender = try await PostgresSessionStore(settings: .init(connection: connection, poolSize: 1, instance: "responder-a"))
-        let receiver = try await PostgresSessionStore(settings: .init(connection: connection, poolSize: 1, instance: "responder-b"))
+        let sender = try await PostgresSessionStore(settings: .init(connection: connection, poolSize: 1, lease: LeaseSettings(owner: "responder-a")))
+        let receiver = try await PostgresSessionStore(settings: .init(connection: connection, poolSize: 1, lease: LeaseSettings(owner: "responder-b")))
         let inbox = Inbox()
         do {
             receiver.notifier.listen { inbox.append($0) }

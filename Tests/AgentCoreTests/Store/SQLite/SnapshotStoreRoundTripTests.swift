@@ -23,7 +23,7 @@ import Testing
             #expect(stored.history == history)
             #expect(stored.summary == SessionSummary(id: "s1", owner: "alice", createdAt: F.start, lastUsedAt: used,
                                                    systemPrompt: "be brief", usage: usage, messageCount: history.count,
-                                                   lastSeq: 3))
+                                                   lastSeq: 3, version: 2))
             let replay = try await store.events(sessionId: "s1", after: 0, limit: 100)
             #expect(replay == events.map(StoredEvent.init))
             #expect(replay.map(\.json) == events.map(\.json), "replayed JSON must be byte-identical to what was streamed")
