@@ -136,10 +136,11 @@ public final class PostgresSessionStore: SessionStore {
         let encoded = try Self.encode(commit, sessionId: sessionId, lease: settings.lease)
         let maxEvents = max(1, settings.maxEventsPerSession)
         let notifyAs = settings.lease.owner
-        return try await write("commitTurn(\(sessionId))") {
+        let seq = try await write("commitTurn(\(sessionId))") {
             try PostgresSessionDatabase.commit(encoded, to: sessionId, maxEvents: maxEvents, notifyAs: notifyAs, on: $0)
         }
         if !commit.events.isEmpty { StoreNotifyMetrics.sent(.events) }
+        return seq
     }
 
     public func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent] {
