@@ -10,11 +10,15 @@ import Foundation
 public final class SQLiteSessionStore: SessionStore {
     public let settings: Settings
     let thread: SQLiteThread<SnapshotDatabase>
+    /// Turn commits go through it: those queued together share one transaction.
+    let commits: SQLiteCommitBatcher
+    private let integrity = SQLiteIntegrityCheck()
     private let healthState = StoreHealthState()
 
-    /// Opens (creating when missing), runs `PRAGMA quick_check` and migrates. Does not read
-    /// sessions: opening costs the same for an empty store and a huge one, apart from the
-    /// integrity check. Throws `StoreError.corrupt`, `.schemaTooNew` or a storage failure.
+    /// Opens (creating when missing) and migrates, then starts `PRAGMA quick_check` in the
+    /// background (`integrityCheck`). Does not read sessions: opening costs the same for an
+    /// empty store and a huge one. Throws `StoreError.corrupt` (damage in the header or schema),
+    /// `.schemaTooNew` or a storage failure.
     public convenience init(settings: Settings) async throws {
         try await self.init(settings: settings, migrations: SchemaMigration.all)
     }
@@ -32,13 +36,20 @@ public final class SQLiteSessionStore: SessionStore {
             return try SnapshotDatabase(path: path, busyTimeoutMilliseconds: busyMilliseconds,
                                         maxEventsPerSession: maxEvents, migrations: migrations)
         }
+        commits = SQLiteCommitBatcher(thread: thread)
+        let thread = self.thread
+        integrity.start(path: path) { _ in _ = thread.submit { $0.resumeCheckpoints() } }
         if try await thread.perform({ $0.connection.isReadOnly }) {
             recordFailure(.readOnly(path: path))
         }
     }
 
     public func close() async {
-        await thread.stop { $0.close() }
+        await thread.stop { [integrity] database in
+            // Before the close checkpoints into the file the check may still be reading.
+            integrity.stop()
+            database.close()
+        }
     }
 
     // MARK: Sessions
@@ -84,6 +95,8 @@ public final class SQLiteSessionStore: SessionStore {
         }
     }
 
+    /// Written together with the other sessions' commits queued at the same moment (group
+    /// commit, `SQLiteCommitBatcher`); the outcome is this commit's own.
     public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws {
         let encoder = JSONEncoder()
         let (from, messages): (Int?, [ChatMessage]) = switch commit.history {
@@ -100,7 +113,14 @@ public final class SQLiteSessionStore: SessionStore {
                 try StoredJSON.encode($0, sessionId: sessionId, what: "cleared usage", encoder: encoder)
             },
             lastUsedAt: commit.lastUsedAt, query: commit.query)
-        try await write("commitTurn(\(sessionId))") { try $0.commit(encoded, to: sessionId) }
+        do {
+            try await commits.commit(SnapshotDatabase.QueuedCommit(sessionId: sessionId, commit: encoded))
+            healthState.recordSuccess()
+        } catch {
+            let storeError = Self.storeError(error, operation: "commitTurn(\(sessionId))")
+            recordFailure(storeError)
+            throw storeError
+        }
     }
 
     public func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent] {
@@ -111,14 +131,33 @@ public final class SQLiteSessionStore: SessionStore {
         try await write("recoverInterruptedQueries") { try $0.recoverInterruptedQueries(now: now) }
     }
 
+    /// How turn commits have been grouped into transactions since the store opened.
+    public var groupCommitStatistics: GroupCommitStatistics {
+        commits.statistics
+    }
+
     // MARK: Health
 
-    /// The last known state, without I/O.
+    /// The last known state, without I/O. A file the integrity check found damaged stays
+    /// degraded: writing more into it risks spreading the damage.
     public var health: StoreHealth {
-        healthState.current
+        if let problem = integrityProblem { return .degraded(reason: problem) }
+        return healthState.current
+    }
+
+    /// The background `PRAGMA quick_check` started at open: running, passed, or what it found.
+    public var integrityCheck: IntegrityCheckReport {
+        integrity.report
+    }
+
+    private var integrityProblem: String? {
+        let report = integrity.report
+        guard report.state == .failed else { return nil }
+        return (report.problem ?? "the integrity check failed") + "; the store takes no more writes"
     }
 
     public func checkHealth() async -> StoreHealth {
+        if let problem = integrityProblem { return .degraded(reason: problem) }
         guard healthState.claimProbe(interval: settings.healthProbeInterval) else { return health }
         let degraded = health != .healthy
         do {

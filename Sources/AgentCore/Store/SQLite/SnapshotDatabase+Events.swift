@@ -15,43 +15,46 @@ extension SnapshotDatabase {
 
     /// The whole commit in one transaction: history, events, usage, timestamps, marker.
     func commit(_ commit: EncodedCommit, to id: String) throws {
-        try connection.transaction {
-            guard let counts = try connection.row(
-                "SELECT message_count, last_seq, event_count FROM sessions WHERE id = ?", [.text(id)],
-                { (messages: $0.int(0), lastSeq: $0.int64(1), events: $0.int(2)) })
-            else { throw StoreError.sessionNotFound(id) }
+        try connection.transaction { try apply(commit, to: id) }
+    }
 
-            var messageCount = counts.messages
-            if let from = commit.historyFrom {
-                guard from >= 0, from <= counts.messages else {
-                    throw StoreError.historyGap(sessionId: id, from: from, stored: counts.messages)
-                }
-                if from < counts.messages {
-                    try connection.run("DELETE FROM messages WHERE session_id = ? AND idx >= ?", [.text(id), .int(from)])
-                }
-                for (offset, json) in commit.messages.enumerated() {
-                    try connection.run("INSERT INTO messages (session_id, idx, json) VALUES (?, ?, ?)",
-                                       [.text(id), .int(from + offset), .text(json)])
-                }
-                messageCount = from + commit.messages.count
-            }
-            let (lastSeq, eventCount) = try append(commit.events, to: id, lastSeq: counts.lastSeq, eventCount: counts.events)
+    /// The commit's statements, inside a transaction (or savepoint) the caller opened.
+    func apply(_ commit: EncodedCommit, to id: String) throws {
+        guard let counts = try connection.row(
+            "SELECT message_count, last_seq, event_count FROM sessions WHERE id = ?", [.text(id)],
+            { (messages: $0.int(0), lastSeq: $0.int64(1), events: $0.int(2)) })
+        else { throw StoreError.sessionNotFound(id) }
 
-            let (markAction, markValue): (Int, SQLiteValue) = switch commit.query {
-            case .unchanged: (0, .null)
-            case .running(let queryId): (1, .text(queryId))
-            case .finished: (1, .null)
+        var messageCount = counts.messages
+        if let from = commit.historyFrom {
+            guard from >= 0, from <= counts.messages else {
+                throw StoreError.historyGap(sessionId: id, from: from, stored: counts.messages)
             }
-            try connection.run("""
-                UPDATE sessions SET message_count = ?, last_seq = ?, event_count = ?, usage = coalesce(?, usage),
-                    cleared_usage = coalesce(?, cleared_usage), last_used_at = coalesce(?, last_used_at),
-                    running_query_id = CASE ? WHEN 0 THEN running_query_id ELSE ? END
-                WHERE id = ?
-                """, [.int(messageCount), .integer(lastSeq), .int(eventCount), .optionalText(commit.usageJSON),
-                      .optionalText(commit.clearedUsageJSON),
-                      commit.lastUsedAt.map { .real($0.timeIntervalSince1970) } ?? .null, .int(markAction), markValue,
-                      .text(id)])
+            if from < counts.messages {
+                try connection.run("DELETE FROM messages WHERE session_id = ? AND idx >= ?", [.text(id), .int(from)])
+            }
+            for (offset, json) in commit.messages.enumerated() {
+                try connection.run("INSERT INTO messages (session_id, idx, json) VALUES (?, ?, ?)",
+                                   [.text(id), .int(from + offset), .text(json)])
+            }
+            messageCount = from + commit.messages.count
         }
+        let (lastSeq, eventCount) = try append(commit.events, to: id, lastSeq: counts.lastSeq, eventCount: counts.events)
+
+        let (markAction, markValue): (Int, SQLiteValue) = switch commit.query {
+        case .unchanged: (0, .null)
+        case .running(let queryId): (1, .text(queryId))
+        case .finished: (1, .null)
+        }
+        try connection.run("""
+            UPDATE sessions SET message_count = ?, last_seq = ?, event_count = ?, usage = coalesce(?, usage),
+                cleared_usage = coalesce(?, cleared_usage), last_used_at = coalesce(?, last_used_at),
+                running_query_id = CASE ? WHEN 0 THEN running_query_id ELSE ? END
+            WHERE id = ?
+            """, [.int(messageCount), .integer(lastSeq), .int(eventCount), .optionalText(commit.usageJSON),
+                  .optionalText(commit.clearedUsageJSON),
+                  commit.lastUsedAt.map { .real($0.timeIntervalSince1970) } ?? .null, .int(markAction), markValue,
+                  .text(id)])
     }
 
     /// Inserts events (seqs strictly increasing above `lastSeq`) and drops the oldest beyond
