@@ -57,16 +57,21 @@ extension AgentSession {
         let queryId = pending.queryId
         let runner = pending.runner
         let input = pending.input
-        let baseHistory = (pending.systemPrompt.map { [ChatMessage.system($0)] } ?? []) + history
+        let systemPrompt = pending.systemPrompt
         let baseUsage = usage
         query.startUsage = baseUsage
         let clearedUsage = self.clearedUsage
         let newTitle = title == nil ? SessionTitle.from(message: input.message.content) : nil
         query.task = Task {
+            // An idle session dropped its history (`AgentSession+History`): read it back first.
+            // Nothing else can change it meanwhile: the query is already `running`.
+            let loaded = await self.loadHistoryForQuery(queryId: queryId)
+            let baseHistory = (systemPrompt.map { [ChatMessage.system($0)] } ?? []) + self.history
             // The manager checked the store moments ago, but it can fail in between: a turn
             // whose running marker cannot be written could not be saved either, so the model
             // is not called for it.
-            if let refusal = await self.markRunning(queryId: queryId, title: newTitle) {
+            let refused = if let loaded { loaded } else { await self.markRunning(queryId: queryId, title: newTitle) }
+            if let refusal = refused {
                 let code: AgentErrorCode = if case .conflict = refusal { .cancelled } else { .internalError }
                 let event = AgentEvent.error(message: refusal.description, code: code)
                 self.stamp(event, queryId: queryId)
@@ -86,6 +91,22 @@ extension AgentSession {
             await self.finish(queryId: queryId, outcome: outcome)
         }
         running = query
+    }
+
+    /// Loads the history the query builds on; returns why that failed, or nil.
+    private func loadHistoryForQuery(queryId: String) async -> SessionError? {
+        do {
+            try await loadHistory()
+        } catch let error as SessionError {
+            if case .notFound = error {
+                return .conflict(id: id, reason: "the session was deleted before the query started; nothing was kept")
+            }
+            return error
+        } catch {
+            return .storeUnavailable(reason: String(describing: error))
+        }
+        if running?.queryId == queryId { running?.historyAtStart = history }
+        return nil
     }
 
     /// Marks the query running in the store, so a crash is recovered as `interrupted`, and
@@ -169,6 +190,7 @@ extension AgentSession {
                         persistenceError: persistenceError, failure: failure, startUsage: startUsage))
         finishFollowersIfIdle()
         startNextQueued()
+        dropHistoryIfIdle()
     }
 
     private func startNextQueued() {
@@ -232,6 +254,12 @@ extension AgentSession {
         guard !isRetired else { throw SessionError.notFound(id: id) }
         await stopAllQueries(reason: "the session was cleared")
         guard !isRetired else { throw SessionError.notFound(id: id) }
+        // The change is computed against the stored history, so it must be in memory. Should a
+        // query be submitted meanwhile, it runs first (it waits in `queued` for none: it starts),
+        // and the clear then empties the history it left, as if the clear had come after it.
+        try await loadHistory()
+        await stopAllQueries(reason: "the session was cleared")
+        guard !isRetired else { throw SessionError.notFound(id: id) }
         // No suspension between the stop and here: nothing can start on the old history.
         history = []
         clearedUsage = clearedUsage.adding(usage)
@@ -239,6 +267,7 @@ extension AgentSession {
         lastUsedAt = Date()
         do {
             try await commit(runningQueryId: nil)
+            dropHistoryIfIdle()
         } catch {
             rollBackToCommitted()
             if case StoreError.sessionNotFound = error { throw SessionError.notFound(id: id) }

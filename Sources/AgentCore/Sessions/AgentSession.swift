@@ -18,12 +18,19 @@ public actor AgentSession {
     /// The session's default model; nil uses the configured default at query time.
     public nonisolated let model: String?
     private nonisolated let snapshot: Mutex<SessionInfo>
+    /// Whether `history` is in memory (`AgentSession+History`): readable without the actor, and
+    /// counted in `SessionCounters.holdingHistory` while true.
+    nonisolated let holdsHistory: Atomic<Bool>
+    nonisolated let counters: SessionCounters?
 
     let settings: SessionSettings
     let store: any SessionStore
+    /// Empty while the history is not held (`holdsHistory`): an idle session keeps only its header.
     var history: [ChatMessage]
     /// The history as last written to the store: what reads show, and the base of the next change.
     var committedHistory: [ChatMessage]
+    /// Messages the store holds (no system prompt): what `info` shows while the history is not held.
+    var storedMessageCount: Int
     /// Since creation or the last clear; `clear` moves it into `clearedUsage`.
     var usage: SessionUsage
     /// The usage as last written to the store.
@@ -53,7 +60,8 @@ public actor AgentSession {
     /// session seeded with messages starts with none of them stored, so its first commit writes them.
     init(header: SessionHeader, lastUsedAt: Date, history: [ChatMessage], usage: SessionUsage,
          clearedUsage: SessionUsage = SessionUsage(), title: String? = nil, lastSeq: Int64,
-         settings: SessionSettings, store: any SessionStore, committedHistory: [ChatMessage]? = nil) {
+         settings: SessionSettings, store: any SessionStore, committedHistory: [ChatMessage]? = nil,
+         counters: SessionCounters? = nil) {
         id = header.id
         owner = header.owner
         createdAt = header.createdAt
@@ -63,6 +71,10 @@ public actor AgentSession {
         self.store = store
         self.history = history
         self.committedHistory = committedHistory ?? history
+        storedMessageCount = SessionInfo.countMessages(committedHistory ?? history)
+        holdsHistory = Atomic(true)
+        self.counters = counters
+        counters?.holdingHistory.add(1, ordering: .relaxed)
         self.usage = usage
         self.committedUsage = usage
         self.clearedUsage = clearedUsage
@@ -75,20 +87,20 @@ public actor AgentSession {
                                      usage: usage, lifetimeUsage: clearedUsage.adding(usage), title: title))
     }
 
+    deinit {
+        if holdsHistory.load(ordering: .relaxed) { counters?.holdingHistory.subtract(1, ordering: .relaxed) }
+    }
+
     /// The last committed state; never waits.
     public nonisolated var info: SessionInfo {
         snapshot.withLock { $0 }
     }
 
-    /// The stored history (no system prompt), for `GET /sessions/{id}/messages`: a step being
-    /// written, or one whose write failed, is not shown.
-    public func messages() -> [ChatMessage] {
-        committedHistory
-    }
-
     func publishInfo() {
         let info = SessionInfo(id: id, owner: owner, createdAt: createdAt, lastUsedAt: lastUsedAt,
-                               messageCount: SessionInfo.countMessages(committedHistory), usage: committedUsage,
+                               messageCount: holdsHistory.load(ordering: .relaxed)
+                                   ? SessionInfo.countMessages(committedHistory) : storedMessageCount,
+                               usage: committedUsage,
                                lifetimeUsage: committedClearedUsage.adding(committedUsage), title: title,
                                runningQueryId: running?.queryId, queuedQueries: queued.count)
         snapshot.withLock { $0 = info }

@@ -155,7 +155,11 @@ public actor SessionManager {
             let summary = stored.summary
             let loaded = AgentSession(header: summary.header, lastUsedAt: summary.lastUsedAt, history: stored.history,
                                       usage: summary.usage, clearedUsage: summary.clearedUsage, title: summary.title,
-                                      lastSeq: summary.lastSeq, settings: self.settings, store: self.store)
+                                      lastSeq: summary.lastSeq, settings: self.settings, store: self.store,
+                                      counters: self.counters)
+            // Held only while a query needs it (`AgentSession+History`); reading the session
+            // (GET /sessions/{id}, listings) needs only the header.
+            await loaded.dropHistoryIfIdle()
             try await self.makeRoom()
             if let raced = self.sessions[id] { return raced }
             self.sessions[id] = loaded
@@ -182,7 +186,8 @@ public actor SessionManager {
             throw SessionIdTaken()
         }
         let session = AgentSession(header: header, lastUsedAt: header.createdAt, history: history, usage: SessionUsage(),
-                                   lastSeq: 0, settings: settings, store: store, committedHistory: [])
+                                   lastSeq: 0, settings: settings, store: store, committedHistory: [],
+                                   counters: counters)
         let task = Task<AgentSession?, Error> {
             do {
                 try await self.store.createSession(header)

@@ -36,8 +36,9 @@ final class SQLiteIntegrityCheck: Sendable {
         let thread = Thread { [self] in
             Thread.current.name = "sqlite-check"
             let report = check(path)
-            state.withLock { $0 = report }
+            // `onEnd` first: once `report` shows the end, what `onEnd` queued is queued.
             onEnd(report)
+            state.withLock { $0 = report }
             finished.signal()
         }
         thread.start()
