@@ -2,10 +2,23 @@ import Foundation
 import Testing
 @testable import AgentCore
 
+/// What the tests need of either store's group commit queue.
+protocol GroupCommitControl: Sendable {
+    func hold()
+    func release()
+    var waitingCount: Int { get }
+    var statistics: GroupCommitStatistics { get }
+}
+
+extension GroupCommitQueue: GroupCommitControl {}
+
+func groupCommitQueue(of store: any SessionStore) -> (any GroupCommitControl)? {
+    (store as? SQLiteSessionStore)?.commits ?? (store as? PostgresSessionStore)?.commits
+}
+
 /// Group commit (issue 14 item 6): commits from many sessions that are written together still
-/// succeed or fail each on its own. On SQLite the batcher is held so that all of them are
-/// provably in one transaction; PostgreSQL writes each commit in its own transaction for now,
-/// and is held to the same per-session outcomes under the same concurrent load.
+/// succeed or fail each on its own. The queue is held until every commit waits, so all of them
+/// are provably in one transaction.
 @Suite struct StoreContractGroupCommitTests {
     typealias F = StoreFixtures
     typealias C = Contract
@@ -24,8 +37,8 @@ import Testing
                 // One stored event, so a commit that repeats its seq is refused.
                 try await store.commitTurn(C.commit(events: [F.event(1, session: "g\(index)")]), to: "g\(index)")
             }
-            let batcher = (store as? SQLiteSessionStore)?.commits
-            batcher?.hold()
+            let batcher = try #require(groupCommitQueue(of: store))
+            batcher.hold()
             let outcomes = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
                 for (index, kind) in Self.kinds.enumerated() {
                     group.addTask {
@@ -37,21 +50,17 @@ import Testing
                         }
                     }
                 }
-                if let batcher {
-                    // Every commit is waiting before any is written: one transaction holds them all.
-                    for _ in 0..<1000 where batcher.waitingCount < Self.kinds.count {
-                        try await Task.sleep(for: .milliseconds(5))
-                    }
-                    #expect(batcher.waitingCount == Self.kinds.count)
-                    batcher.release()
+                // Every commit is waiting before any is written: one transaction holds them all.
+                for _ in 0..<1000 where batcher.waitingCount < Self.kinds.count {
+                    try await Task.sleep(for: .milliseconds(5))
                 }
+                #expect(batcher.waitingCount == Self.kinds.count)
+                batcher.release()
                 var outcomes: [Int: String?] = [:]
                 for try await (index, error) in group { outcomes[index] = error }
                 return outcomes
             }
-            if let sqlite = store as? SQLiteSessionStore {
-                #expect(sqlite.groupCommitStatistics.largestBatch == Self.kinds.count)
-            }
+            #expect(batcher.statistics.largestBatch == Self.kinds.count)
             for (index, kind) in Self.kinds.enumerated() {
                 let error = outcomes[index] ?? "no outcome"
                 switch kind {
@@ -115,10 +124,8 @@ import Testing
                 #expect(stored.history == (0..<steps).flatMap(F.toolStep))
                 #expect(stored.summary.lastSeq == Int64(steps))
             }
-            if let sqlite = store as? SQLiteSessionStore {
-                let statistics = sqlite.groupCommitStatistics
-                #expect(statistics.commits == sessions * steps)
-            }
+            let statistics = try #require(groupCommitQueue(of: store)).statistics
+            #expect(statistics.commits == sessions * steps)
         }
     }
 }

@@ -52,6 +52,13 @@ extension PostgresSessionDatabase {
         var query: TurnCommit.QueryMark
     }
 
+    /// A session row's counters, as locked for a commit.
+    struct CommitCounters {
+        var messages: Int
+        var lastSeq: Int64
+        var events: Int
+    }
+
     /// The whole commit in one transaction and two round trips: lock the row and read its
     /// counters; then history, events, retention, counters and marker, and COMMIT, pipelined.
     /// A refused commit (unknown session, history gap, seq not increasing) changes nothing.
@@ -60,22 +67,29 @@ extension PostgresSessionDatabase {
         let locked = try connection.pipeline([.command("BEGIN"), .prepared(lockForCommit, [.text(id)])],
                                              operation: operation)[1]
         guard locked.count == 1 else { throw StoreError.sessionNotFound(id) }
-        let storedMessages = locked.int(0, 0), storedLastSeq = locked.int64(0, 1), storedEvents = locked.int(0, 2)
+        let stored = CommitCounters(messages: locked.int(0, 0), lastSeq: locked.int64(0, 1), events: locked.int(0, 2))
+        let (steps, _) = try plan(commit, to: id, stored: stored, maxEvents: maxEvents)
+        _ = try connection.pipeline(steps + [.command("COMMIT")], operation: operation)
+    }
 
+    /// The statements that write `commit` over a row whose counters are `stored`, and the
+    /// counters after them; throws (sending nothing) when the commit does not fit the row.
+    static func plan(_ commit: EncodedCommit, to id: String, stored: CommitCounters,
+                     maxEvents: Int) throws -> ([PostgresPipelineStep], CommitCounters) {
         var steps: [PostgresPipelineStep] = []
-        var messageCount = storedMessages
+        var messageCount = stored.messages
         if let from = commit.historyFrom {
-            guard from >= 0, from <= storedMessages else {
-                throw StoreError.historyGap(sessionId: id, from: from, stored: storedMessages)
+            guard from >= 0, from <= stored.messages else {
+                throw StoreError.historyGap(sessionId: id, from: from, stored: stored.messages)
             }
-            if from < storedMessages { steps.append(.prepared(truncateMessages, [.text(id), .int(from)])) }
+            if from < stored.messages { steps.append(.prepared(truncateMessages, [.text(id), .int(from)])) }
             if commit.messageCount > 0 {
                 steps.append(.prepared(insertMessages, [.text(id), .int(from), .text(commit.messagesJSON)]))
             }
             messageCount = from + commit.messageCount
         }
-        let (eventSteps, lastSeq, eventCount) = try appendSteps(commit.events, to: id, lastSeq: storedLastSeq,
-                                                                eventCount: storedEvents, maxEvents: maxEvents)
+        let (eventSteps, lastSeq, eventCount) = try appendSteps(commit.events, to: id, lastSeq: stored.lastSeq,
+                                                                eventCount: stored.events, maxEvents: maxEvents)
         steps += eventSteps
         let (setMark, mark): (Bool, String?) = switch commit.query {
         case .unchanged: (false, nil)
@@ -86,8 +100,7 @@ extension PostgresSessionDatabase {
             .text(id), .int(messageCount), .int(lastSeq), .int(eventCount), .optionalText(commit.usageJSON),
             .optionalText(commit.clearedUsageJSON), commit.lastUsedAt.map(PostgresValue.double) ?? .null,
             .bool(setMark), .optionalText(mark)]))
-        steps.append(.command("COMMIT"))
-        _ = try connection.pipeline(steps, operation: operation)
+        return (steps, CommitCounters(messages: messageCount, lastSeq: lastSeq, events: eventCount))
     }
 
     /// The statements that append `events` (seqs strictly increasing above `lastSeq`) and drop

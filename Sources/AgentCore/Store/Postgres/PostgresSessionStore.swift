@@ -10,6 +10,8 @@ import Foundation
 public final class PostgresSessionStore: SessionStore {
     public let settings: Settings
     let pool: PostgresPool
+    /// Turn commits go through it: those queued together share one transaction.
+    let commits: GroupCommitQueue<PostgresSessionDatabase.QueuedCommit>
     private let healthState = StoreHealthState()
 
     /// Connects and brings the schema up to date (under an advisory lock, so responders starting
@@ -22,6 +24,16 @@ public final class PostgresSessionStore: SessionStore {
     init(settings: Settings, migrations: [PostgresMigration]) async throws {
         self.settings = settings
         pool = PostgresPool(settings: settings.connection, size: settings.poolSize)
+        let pool = self.pool
+        let maxEvents = max(1, settings.maxEventsPerSession)
+        commits = GroupCommitQueue { queue in
+            let claim = GroupCommitQueue.Claim(queue)
+            return pool.schedule("groupCommit", { connection in
+                let waiters = claim.waiters
+                guard !waiters.isEmpty else { return [] }
+                return try PostgresSessionDatabase.commit(batch: waiters.map(\.item), maxEvents: maxEvents, on: connection)
+            }, completion: { queue.resolve(claim.waiters, $0) })
+        }
         do {
             _ = try await pool.perform("migrate") { try PostgresMigrator(migrations: migrations).migrate($0) }
         } catch {
@@ -98,12 +110,29 @@ public final class PostgresSessionStore: SessionStore {
         }
     }
 
+    /// Written together with the other sessions' commits queued at the same moment (group
+    /// commit, `GroupCommitQueue`); the outcome is this commit's own.
     public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws {
         let encoded = try Self.encode(commit, sessionId: sessionId)
-        let maxEvents = max(1, settings.maxEventsPerSession)
-        try await write("commitTurn(\(sessionId))") {
-            try PostgresSessionDatabase.commit(encoded, to: sessionId, maxEvents: maxEvents, on: $0)
+        do {
+            try await commits.commit(PostgresSessionDatabase.QueuedCommit(sessionId: sessionId, commit: encoded))
+            healthState.recordSuccess()
+        } catch var error as PostgresError {
+            // A failure of the whole batch names the batch; each caller is told of its own commit.
+            if error.operation.hasPrefix("groupCommit") {
+                error.operation = "commitTurn(\(sessionId))" + error.operation.dropFirst("groupCommit".count)
+            }
+            recordFailure(error)
+            throw error
+        } catch {
+            recordFailure(error)
+            throw error
         }
+    }
+
+    /// How turn commits have been grouped into transactions since the store opened.
+    public var groupCommitStatistics: GroupCommitStatistics {
+        commits.statistics
     }
 
     public func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent] {

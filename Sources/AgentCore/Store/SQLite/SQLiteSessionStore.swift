@@ -11,7 +11,7 @@ public final class SQLiteSessionStore: SessionStore {
     public let settings: Settings
     let thread: SQLiteThread<SnapshotDatabase>
     /// Turn commits go through it: those queued together share one transaction.
-    let commits: SQLiteCommitBatcher
+    let commits: GroupCommitQueue<SnapshotDatabase.QueuedCommit>
     private let integrity = SQLiteIntegrityCheck()
     private let healthState = StoreHealthState()
 
@@ -36,8 +36,17 @@ public final class SQLiteSessionStore: SessionStore {
             return try SnapshotDatabase(path: path, busyTimeoutMilliseconds: busyMilliseconds,
                                         maxEventsPerSession: maxEvents, migrations: migrations)
         }
-        commits = SQLiteCommitBatcher(thread: thread)
         let thread = self.thread
+        commits = GroupCommitQueue { queue in
+            thread.submit { database in
+                let waiters = queue.take()
+                guard !waiters.isEmpty else { return }
+                queue.resolve(waiters, Result {
+                    try database.checkFilePresent()
+                    return database.commit(batch: waiters.map(\.item))
+                })
+            }
+        }
         integrity.start(path: path) { _ in _ = thread.submit { $0.resumeCheckpoints() } }
         if try await thread.perform({ $0.connection.isReadOnly }) {
             recordFailure(.readOnly(path: path))
@@ -96,7 +105,7 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     /// Written together with the other sessions' commits queued at the same moment (group
-    /// commit, `SQLiteCommitBatcher`); the outcome is this commit's own.
+    /// commit, `GroupCommitQueue`); the outcome is this commit's own.
     public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws {
         let encoder = JSONEncoder()
         let (from, messages): (Int?, [ChatMessage]) = switch commit.history {

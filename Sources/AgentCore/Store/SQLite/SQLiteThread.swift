@@ -49,7 +49,7 @@ final class SQLiteThread<State>: Sendable {
 
     /// Queues `job` for the SQLite thread without waiting for it; false when the thread has
     /// stopped (then `job` never runs). For callers that resume their own waiters, as the group
-    /// commit does (`SQLiteCommitBatcher`).
+    /// commit does (`GroupCommitQueue`).
     func submit(_ job: @escaping @Sendable (State) -> Void) -> Bool {
         queue.enqueue(job)
     }
