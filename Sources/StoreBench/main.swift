@@ -123,8 +123,8 @@ let together = try await withThrowingTaskGroup(of: [Double].self) { group in
     return all
 }
 report("\(options.backend) \(options.concurrency) sessions at once", together, wall: ContinuousClock.now - started)
-if let sqlite = store as? SQLiteSessionStore {
-    let grouped = sqlite.groupCommitStatistics
+if let grouped = (store as? SQLiteSessionStore)?.groupCommitStatistics
+    ?? (store as? PostgresSessionStore)?.groupCommitStatistics {
     print("\(options.backend) group commit: \(grouped.commits) commits in \(grouped.batches) transactions, "
           + "largest \(grouped.largestBatch)")
 }
