@@ -35,9 +35,6 @@ import Testing
     /// What opening the store and recovering interrupted queries cost, in statements and rows.
     private func startUpWork(_ directory: TemporaryDirectory) async throws -> (SQLiteStatisticsSnapshot, [RecoveredQuery]) {
         try await F.withStore(directory) { store in
-            // The background integrity check ends with one statement on the store's connection
-            // (checkpoints resume): let it, so both stores count it.
-            _ = try await SnapshotStoreIntegrityCheckTests.finishedCheck(store)
             let recovered = try await store.recoverInterruptedQueries(now: F.start)
             return (try await store.statistics(), recovered)
         }

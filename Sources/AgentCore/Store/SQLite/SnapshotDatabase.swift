@@ -28,7 +28,7 @@ final class SnapshotDatabase {
         connection = try Self.connect(path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         do {
             pageSize = try connection.row("PRAGMA page_size") { $0.int(0) } ?? 4096
-            try connection.execute("PRAGMA wal_autocheckpoint = 0")
+            try Self.setAutoCheckpoint(connection, pages: 0)
         } catch let error as SQLiteError {
             throw StoreError(error, operation: "configure \(path)")
         }
@@ -75,7 +75,14 @@ final class SnapshotDatabase {
     func resumeCheckpoints() {
         guard checkpointsSuspended else { return }
         checkpointsSuspended = false
-        try? connection.execute("PRAGMA wal_autocheckpoint = 1000")
+        try? Self.setAutoCheckpoint(connection, pages: 1000)
+    }
+
+    /// Through the C API, not SQL: the statement counts that prove start-up work does not grow
+    /// with the store must not depend on when the background check ends.
+    private static func setAutoCheckpoint(_ connection: SQLiteConnection, pages: Int32) throws {
+        let code = sqlite3_wal_autocheckpoint(try connection.rawHandle(), pages)
+        guard code == SQLITE_OK else { throw SQLiteError(code: code, message: "wal_autocheckpoint", sql: nil) }
     }
 
     private static func identity(of path: String) -> (dev: UInt64, ino: UInt64)? {
@@ -130,7 +137,7 @@ final class SnapshotDatabase {
         guard connection.isReadOnly else { return }
         connection.close()
         connection = try Self.connect(path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
-        if checkpointsSuspended { try? connection.execute("PRAGMA wal_autocheckpoint = 0") }
+        if checkpointsSuspended { try? Self.setAutoCheckpoint(connection, pages: 0) }
         guard !connection.isReadOnly else { throw StoreError.readOnly(path: path) }
     }
 
