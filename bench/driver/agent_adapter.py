@@ -84,6 +84,9 @@ def nginx_server_block(repo: str, port: int, workdir: str, name: str = "agent-fc
     with open(conf) as f:
         text = f.read()
     webroot = os.path.join(repo, "web") if os.path.isdir(os.path.join(repo, "web")) else workdir
+    if name != "agent-fcgi":
+        # A second responder in the same nginx needs an upstream of its own name.
+        text = text.replace("agent_fcgi", name.replace("-", "_"))
     return (text.replace("@PORT@", str(port)).replace("@SOCKET@", socket_path(workdir, name))
             .replace("@WEBROOT@", webroot))
 
