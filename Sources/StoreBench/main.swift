@@ -6,7 +6,8 @@
 // Each commit is what an agent step writes: two messages (a tool call and its result), eight
 // events and the usage, through `SessionStore.commitTurn`, timed from the caller's side.
 // Reports p50/p90/p99/max for one session committing alone (idle latency), then for C
-// sessions committing at once. scripts/bench-store runs it against both backends.
+// sessions committing at once (grouped into shared transactions where the store does group
+// commit), then the reload of a 20-message history (an idle session's next query). scripts/bench-store runs it against both backends.
 import AgentCore
 import Foundation
 
@@ -87,6 +88,15 @@ func report(_ label: String, _ durations: [Double], wall: Duration) {
           + "p99 \(quantile(0.99)) µs, max \(Int(sorted.last ?? 0)) µs, \(Int(Double(sorted.count) / seconds)) commits/s")
 }
 
+func reportLoads(_ label: String, _ durations: [Double], wall: Duration) {
+    let sorted = durations.sorted()
+    func quantile(_ q: Double) -> String {
+        String(Int(sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))].rounded()))
+    }
+    print("\(label): \(sorted.count) loads, p50 \(quantile(0.5)) µs, p90 \(quantile(0.9)) µs, "
+          + "p99 \(quantile(0.99)) µs, max \(Int(sorted.last ?? 0)) µs")
+}
+
 let options = Options(CommandLine.arguments)
 let store: any SessionStore = switch options.backend {
 case "sqlite":
@@ -113,4 +123,31 @@ let together = try await withThrowingTaskGroup(of: [Double].self) { group in
     return all
 }
 report("\(options.backend) \(options.concurrency) sessions at once", together, wall: ContinuousClock.now - started)
+if let grouped = (store as? SQLiteSessionStore)?.groupCommitStatistics
+    ?? (store as? PostgresSessionStore)?.groupCommitStatistics {
+    print("\(options.backend) group commit: \(grouped.commits) commits in \(grouped.batches) transactions, "
+          + "largest \(grouped.largestBatch)")
+}
+
+/// What an idle session's next query reads back (issue 14 item 8): a 20-message history, loaded
+/// `count` times; returns each load's duration in microseconds.
+func reloads(_ store: any SessionStore, session: String, count: Int) async throws -> [Double] {
+    try await store.createSession(SessionHeader(id: session, owner: nil, createdAt: Date(), systemPrompt: nil))
+    let history = (0..<10).flatMap(step)
+    try await store.commitTurn(TurnCommit(history: .append(from: 0, messages: history), usage: usage(10),
+                                          lastUsedAt: Date(), query: .finished), to: session)
+    var durations: [Double] = []
+    for _ in 0..<count {
+        let started = ContinuousClock.now
+        guard let loaded = try await store.loadSession(id: session), loaded.history.count == 20 else {
+            fail("reload of \(session) did not return its 20 messages")
+        }
+        let elapsed = (ContinuousClock.now - started).components
+        durations.append(Double(elapsed.seconds) * 1e6 + Double(elapsed.attoseconds) / 1e12)
+    }
+    return durations
+}
+started = ContinuousClock.now
+let reloaded = try await reloads(store, session: "reload-\(run)", count: max(10, options.commits / 2))
+reportLoads("\(options.backend) reload of a 20-message history", reloaded, wall: ContinuousClock.now - started)
 await store.close()

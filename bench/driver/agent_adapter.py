@@ -24,8 +24,11 @@ def binary(repo: str) -> str | None:
     return None
 
 
-def config_text(fake_port: int, data_dir: str) -> str:
-    """conf/agent-fcgi.yaml's keys; everything not named keeps the shipped default."""
+def config_text(fake_port: int, data_dir: str, postgres_url: str | None = None) -> str:
+    """conf/agent-fcgi.yaml's keys; everything not named keeps the shipped default. With
+    `postgres_url`, the store is PostgreSQL (storage.backend: postgresql) instead of SQLite."""
+    storage = (f"  backend: postgresql\n  url: {postgres_url}\n" if postgres_url
+               else f"  path: {store_path(data_dir)}\n")
     return f"""# written by the benchmark driver
 model:
   provider: openai
@@ -39,23 +42,22 @@ sessions:
   max_sessions: 250000
   session_timeout_minutes: 1440
 storage:
-  path: {store_path(data_dir)}
-logging:
+{storage}logging:
   level: warning
 """
 
 
 def start(repo: str, workdir: str, fake_port: int, data_dir: str, name: str = "agent-fcgi",
-          workers: int = WORKERS) -> Service:
+          workers: int = WORKERS, postgres_url: str | None = None) -> Service:
     """Starts agent-fcgi on a unix socket; the caller waits for /health through nginx."""
     path = binary(repo)
     if path is None:
         raise FileNotFoundError("agent-fcgi binary not built")
     os.makedirs(data_dir, exist_ok=True)
-    config = os.path.join(workdir, "agent-fcgi.yaml")
+    config = os.path.join(workdir, f"{name}.yaml")
     with open(config, "w") as f:
-        f.write(config_text(fake_port, data_dir))
-    socket_path = os.path.join(workdir, "agent.sock")
+        f.write(config_text(fake_port, data_dir, postgres_url))
+    socket_path = os.path.join(workdir, f"{name}.sock")
     env = dict(os.environ, OPENAI_API_KEY="bench")
     argv = [path, "--socket", socket_path, "--workers", str(workers)]
     # Pass only the flags this build knows (an older responder-only build has no --config).
@@ -74,17 +76,20 @@ def _help(path: str) -> str:
         return ""
 
 
-def socket_path(workdir: str) -> str:
-    return os.path.join(workdir, "agent.sock")
+def socket_path(workdir: str, name: str = "agent-fcgi") -> str:
+    return os.path.join(workdir, f"{name}.sock")
 
 
-def nginx_server_block(repo: str, port: int, workdir: str) -> str:
+def nginx_server_block(repo: str, port: int, workdir: str, name: str = "agent-fcgi") -> str:
     """agent-fcgi's own shipped nginx conf, placeholders filled, as users would deploy it."""
     conf = os.environ.get("BENCH_AGENT_NGINX_CONF") or os.path.join(repo, "conf", "nginx-fastcgi.conf")
     with open(conf) as f:
         text = f.read()
     webroot = os.path.join(repo, "web") if os.path.isdir(os.path.join(repo, "web")) else workdir
-    return (text.replace("@PORT@", str(port)).replace("@SOCKET@", socket_path(workdir))
+    if name != "agent-fcgi":
+        # A second responder in the same nginx needs an upstream of its own name.
+        text = text.replace("agent_fcgi", name.replace("-", "_"))
+    return (text.replace("@PORT@", str(port)).replace("@SOCKET@", socket_path(workdir, name))
             .replace("@WEBROOT@", webroot))
 
 
@@ -152,3 +157,23 @@ def grow_store(data_dir: str, prefix: str, copies: int) -> int:
         return db.execute("SELECT count(*) FROM sessions").fetchone()[0]
     finally:
         db.close()
+
+
+def start_postgres(repo: str, workdir: str) -> tuple[str, str]:
+    """A throwaway PostgreSQL cluster for the agent-fcgi-pg contender, durable (fsync on, like a
+    real server), on a unix socket only; returns its directory and the store's URL."""
+    import subprocess
+    import tempfile
+    script = os.path.join(repo, "scripts", "pg-test-cluster")
+    # Its own top-level directory: the postgres user must be able to reach it.
+    cluster = tempfile.mkdtemp(prefix="agent-bench-pg-")
+    env = dict(os.environ, PG_TEST_CLUSTER_DURABLE="1")
+    subprocess.run([script, "start", cluster, str(os.getpid())], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run([script, "createdb", cluster, "bench"], check=True, stdout=subprocess.DEVNULL)
+    return cluster, f"postgresql:///bench?host={cluster}&user=postgres"
+
+
+def stop_postgres(repo: str, cluster: str) -> None:
+    import subprocess
+    subprocess.run([os.path.join(repo, "scripts", "pg-test-cluster"), "stop", cluster], check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -11,8 +11,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import agent_adapter  # noqa: E402
 
-ORDER = ["direct", "nginx-return", "c-libfcgi", "agent-fcgi", "python-1w", "python-4w"]
+ORDER = ["direct", "nginx-return", "c-libfcgi", "agent-fcgi", "agent-fcgi-pg", "python-1w", "python-4w"]
 COLORS = {"direct": "#888888", "nginx-return": "#2ca02c", "c-libfcgi": "#17becf", "agent-fcgi": "#d62728",
+          "agent-fcgi-pg": "#ff7f0e",
           "python-1w": "#1f77b4", "python-4w": "#9467bd"}
 
 
@@ -153,6 +154,7 @@ def write(repo, meta, rows):
     lines += slow_tokens_section(rows)
     lines += held_section(rows, plots)
     lines += sessions_section(rows, plots)
+    lines += store_section(rows)
     lines += cpu_section(rows, plots)
     lines += fake_section(rows)
     lines += goals_section(rows)
@@ -191,7 +193,8 @@ def query_section(rows, plots):
         return []
     out = ["## 2. POST /agent/query (16 connections, a new session per query)", "",
            "`instant`: one LLM call, 5 tokens, no delay. `3-step`: two calculator tool turns, then the answer "
-           "(3 LLM calls, 2 tool runs).", "", "![query](bench/query.png)", "",
+           "(3 LLM calls, 2 tool runs). `agent-fcgi-pg`: the same build on PostgreSQL (a throwaway cluster on a "
+           "unix socket, fsync on; goal: at least 0.7× the queries/s on SQLite).", "", "![query](bench/query.png)", "",
            "| contender | kind | queries/s | p50 ms | p99 ms | errors | agent-fcgi ÷ this (q/s) |",
            "|---|---|---|---|---|---|---|"]
     kinds = params_of(rows, "query")
@@ -331,6 +334,31 @@ def sessions_section(rows, plots):
     return out + [""]
 
 
+def store_section(rows):
+    found = [r for r in rows if r["scenario"] == "store"]
+    if not found:
+        return []
+    out = ["## 5b. Session store: commit latency and reload (issue 14)", "",
+           "StoreBench (`scripts/bench-store`): each commit is one agent step (two messages, eight events, the usage) "
+           "through `SessionStore.commitTurn`, timed by the caller; first one session committing alone (idle "
+           "latency), then 16 sessions committing at once, which group commit writes in shared transactions; then "
+           "the reload of a 20-message history, what an idle session's next query reads. PostgreSQL: a throwaway "
+           "cluster on a unix socket with fsync on, `synchronous_commit` on and off (off is SQLite's "
+           "`synchronous = NORMAL`: a power cut may lose the last commits, never consistency).", "",
+           "| store | measurement | count | p50 µs | p90 µs | p99 µs | max µs | commits/s |", "|---|---|---|---|---|---|---|---|"]
+    for r in found:
+        if r["param"] == "group commit":
+            continue
+        rate = f"{r['rate']:,}" if r.get("rate") else "–"
+        out.append(f"| {r['contender']} | {r['param']} | {r['count']:,} {r['unit']} | {r['p50_us']:,} | {r['p90_us']:,} "
+                   f"| {r['p99_us']:,} | {r['max_us']:,} | {rate} |")
+    for r in found:
+        if r["param"] == "group commit":
+            out.append(f"\n{r['contender']} group commit: {r['commits']:,} commits in {r['batches']:,} transactions "
+                       f"(largest {r['largest']}).")
+    return out + [""]
+
+
 def cpu_section(rows, plots):
     names = [n for n in contenders_of(rows, "streaming") if n != "direct"]
     if not names:
@@ -413,6 +441,21 @@ def verdict(rows, meta):
         if a and n != "agent-fcgi" and a["bytes_per_session"] > b["bytes_per_session"]:
             notes.append(f"- Memory per idle session made through the API ({a['param']:,} sessions): "
                          f"{a['bytes_per_session'] / 1024:.1f} KiB vs {b['bytes_per_session'] / 1024:.1f} KiB for {n}.")
+    for kind in params_of(rows, "query"):
+        a = stat(values(rows, "query", kind, "agent-fcgi", "rps"))
+        b = stat(values(rows, "query", kind, "agent-fcgi-pg", "rps"))
+        if a and b and b[0] < 0.7 * a[0]:
+            notes.append(f"- /agent/query {kind} on PostgreSQL: {b[0] / a[0]:.2f}× the queries/s on SQLite "
+                         "(goal: at least 0.7×).")
+    goals = {("sqlite", "one session"): ("p50_us", 300), ("sqlite", "16 sessions at once"): ("p50_us", 1000),
+             ("postgresql sync_commit=on", "one session"): ("p50_us", 1000)}
+    for r in rows:
+        goal = goals.get((r["contender"], r["param"])) if r["scenario"] == "store" else None
+        if goal and r.get(goal[0]) is not None and r[goal[0]] >= goal[1]:
+            notes.append(f"- Store commit, {r['contender']} {r['param']}: p50 {r['p50_us']} µs (goal: below {goal[1]} µs).")
+        if r["scenario"] == "store" and (r["contender"], r["param"]) == ("sqlite", "16 sessions at once") \
+                and r["p99_us"] >= 5000:
+            notes.append(f"- Store commit, sqlite 16 sessions at once: p99 {r['p99_us']} µs (goal: below 5,000 µs).")
     errors = [r for r in rows if r["contender"] == "agent-fcgi" and r.get("errors")]
     for r in errors:
         notes.append(f"- {r['scenario']} {r['param']}: {r['errors']} errors.")

@@ -70,7 +70,8 @@ def main() -> int:
                 ("streaming", lambda: scenarios.streaming(stack, cfg, log)),
                 ("slow-tokens", lambda: scenarios.slow_tokens(stack, cfg, log)),
                 ("held", lambda: scenarios.held(stack, cfg, log)),
-                ("sessions", lambda: scenarios.sessions(stack, cfg, log, agent_adapter))]
+                ("sessions", lambda: scenarios.sessions(stack, cfg, log, agent_adapter)),
+                ("store", lambda: scenarios.store(stack, cfg, log))]
         for name, run in plan:
             if only and name not in only:
                 continue

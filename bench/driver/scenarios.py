@@ -115,7 +115,7 @@ def health(stack, cfg: Settings, log) -> list[dict]:
 
 def query(stack, cfg: Settings, log) -> list[dict]:
     rows = []
-    names = wanted([n for n in stack.contenders() if n in PY or n == "agent-fcgi"])
+    names = wanted([n for n in stack.contenders() if n in PY or n == "agent-fcgi"] + (["agent-fcgi-pg"] if stack.with_pg else []))
     scripts = {"instant": post_script(stack.work, "q-instant", stream_body("FAKE[t=5,d=0]")),
                "3-step": post_script(stack.work, "q-3step", stream_body("FAKE[t=5,d=0,tools=2]"))}
     fake = stack.procs["fake-llm"]
@@ -256,3 +256,31 @@ def sessions_large(stack, cfg: Settings, log, adapter) -> dict:
     return {"scenario": "sessions", "contender": "agent-fcgi", "round": 0, "param": 10 * n, "ok": touched,
             "errors": 10 * n - touched, "seconds": 0, "rss_before": rss0, "rss_after": rss1, "stored": stored,
             "bytes_per_session": (rss1 - rss0) / max(touched, 1), "startup_s": startup, "loaded_by": "GET"}
+
+
+_STORE_LINE = re.compile(r"^(?P<backend>sqlite|postgresql(?: sync_commit=\w+)?) (?P<what>.+?): (?P<n>\d+) "
+                         r"(?P<unit>commits|loads), p50 (?P<p50>\d+) µs, p90 (?P<p90>\d+) µs, p99 (?P<p99>\d+) µs, "
+                         r"max (?P<max>\d+) µs(?:, (?P<rate>\d+) commits/s)?")
+_GROUP_LINE = re.compile(r"^(?P<backend>sqlite|postgresql(?: sync_commit=\w+)?) group commit: (?P<commits>\d+) commits in (?P<batches>\d+) transactions, "
+                         r"largest (?P<largest>\d+)")
+
+
+def store(stack, cfg: Settings, log) -> list[dict]:
+    """Issue 14 items 6 and 8: each store backend's commit latency for one session committing
+    alone (idle) and for 16 committing at once (group commit), and the reload of a 20-message
+    history (an idle session's next query), from StoreBench through scripts/bench-store."""
+    commits = 400 if cfg.quick else 2000
+    out = subprocess.run([os.path.join(stack.repo, "scripts", "bench-store"), "--commits", str(commits)],
+                         capture_output=True, text=True, timeout=3600, check=True).stdout
+    rows = []
+    for line in out.splitlines():
+        log(f"store {line}")
+        if m := _STORE_LINE.match(line):
+            rows.append({"scenario": "store", "contender": m["backend"], "round": 0, "param": m["what"],
+                         "count": int(m["n"]), "unit": m["unit"], "p50_us": int(m["p50"]), "p90_us": int(m["p90"]),
+                         "p99_us": int(m["p99"]), "max_us": int(m["max"]),
+                         "rate": int(m["rate"]) if m["rate"] else None})
+        elif m := _GROUP_LINE.match(line):
+            rows.append({"scenario": "store", "contender": m["backend"], "round": 0, "param": "group commit",
+                         "commits": int(m["commits"]), "batches": int(m["batches"]), "largest": int(m["largest"])})
+    return rows

@@ -34,6 +34,9 @@ class Stack:
         self.procs: dict[str, Service] = {}
         self.with_agent = with_agent and agent_adapter.binary(repo) is not None
         self.agent_data = os.path.join(work, "agent-data")
+        # agent-fcgi on PostgreSQL: a contender of the query scenario only (BENCH_PG=0 leaves it out).
+        self.with_pg = self.with_agent and os.environ.get("BENCH_PG", "1") != "0" and os.path.isdir("/usr/lib/postgresql")
+        self.pg_cluster: str | None = None
 
     def log(self, name: str) -> str:
         return os.path.join(self.work, f"{name}.log")
@@ -54,12 +57,16 @@ class Stack:
         self.python_env, self.python_dir = env, app_dir
         if self.with_agent:
             self.start_agent()
-        for name in ("nginx-return", "c-libfcgi", "python-1w", "python-4w", "agent-fcgi"):
+        if self.with_pg:
+            self.pg_cluster, url = agent_adapter.start_postgres(self.repo, self.work)
+            self._add_service(agent_adapter.start(self.repo, self.work, self.fake_port, self.agent_data + "-pg",
+                                                  name="agent-fcgi-pg", postgres_url=url))
+        for name in ("nginx-return", "c-libfcgi", "python-1w", "python-4w", "agent-fcgi", "agent-fcgi-pg"):
             self.ports[name] = free_port()
         self._write_nginx()
         self._add("nginx", ["nginx", "-p", self.work, "-c", os.path.join(self.work, "nginx.conf"),
                             "-e", os.path.join(self.work, "nginx-error.log")])
-        for name in self.contenders():
+        for name in self.contenders() + (["agent-fcgi-pg"] if self.with_pg else []):
             wait_until(lambda n=name: http_ok(self.url(n, "/health")), name, 90)
 
     def start_agent(self, workers: int | None = None) -> float:
@@ -101,9 +108,11 @@ class Stack:
         return service.pids() if service else []
 
     def _add(self, name: str, argv: list[str], env=None, cwd=None) -> None:
-        service = Service(name, argv, self.log(name), env=env, cwd=cwd)
+        self._add_service(Service(name, argv, self.log(name), env=env, cwd=cwd))
+
+    def _add_service(self, service: Service) -> None:
         self.services.append(service)
-        self.procs[name] = service
+        self.procs[service.name] = service
 
     def _write_nginx(self) -> None:
         w, p = self.work, self.ports
@@ -130,6 +139,8 @@ class Stack:
             servers.append(f"server {{ listen 127.0.0.1:{p[name]};" + proxy.format(up=up) + "\n    }")
         if self.with_agent:
             servers.append(agent_adapter.nginx_server_block(self.repo, p["agent-fcgi"], w))
+        if self.with_pg:
+            servers.append(agent_adapter.nginx_server_block(self.repo, p["agent-fcgi-pg"], w, "agent-fcgi-pg"))
         conf = f"""{user}
 worker_processes 2;
 worker_rlimit_nofile 65536;
@@ -163,6 +174,9 @@ http {{
             except Exception as error:  # noqa: BLE001 - one stuck service must not leave the others running
                 print(f"bench: stopping {service.name} failed: {error}", file=sys.stderr)
         self.services.clear()
+        if self.pg_cluster:
+            agent_adapter.stop_postgres(self.repo, self.pg_cluster)
+            self.pg_cluster = None
 
 
 def _connects(port: int) -> bool:

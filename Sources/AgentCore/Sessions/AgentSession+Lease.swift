@@ -79,6 +79,10 @@ extension AgentSession {
         let summary = stored.summary
         history = stored.history
         committedHistory = stored.history
+        if !holdsHistory.load(ordering: .relaxed) {
+            holdsHistory.store(true, ordering: .relaxed)
+            counters.holdingHistory.add(1, ordering: .relaxed)
+        }
         usage = summary.usage
         committedUsage = summary.usage
         clearedUsage = summary.clearedUsage

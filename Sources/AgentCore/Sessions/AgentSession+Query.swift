@@ -62,9 +62,12 @@ extension AgentSession {
             // The manager checked the store moments ago, but it can fail in between: a turn
             // whose running marker cannot be written could not be saved either, so the model
             // is not called for it. Taking the lease may also find this copy stale and reload it,
-            // so everything the run starts from is read after it.
+            // so everything the run starts from is read after it. An idle session dropped its
+            // history (`AgentSession+History`): it is read back first.
             let newTitle = self.title == nil && input.decisions == nil ? SessionTitle.from(message: input.message.content) : nil
-            if let refusal = await self.acquireLease(queryId: queryId, title: newTitle) {
+            var refused = await self.loadHistoryForQuery(queryId: queryId)
+            if refused == nil { refused = await self.acquireLease(queryId: queryId, title: newTitle) }
+            if let refusal = refused {
                 let code: AgentErrorCode = switch refusal {
                 case .conflict, .busy: .cancelled
                 default: .internalError
@@ -95,6 +98,21 @@ extension AgentSession {
         running = query
     }
 
+    /// Loads the history the query builds on; returns why that failed, or nil.
+    private func loadHistoryForQuery(queryId: String) async -> SessionError? {
+        do {
+            try await loadHistory()
+        } catch let error as SessionError {
+            if case .notFound = error {
+                return .conflict(id: id, reason: "the session was deleted before the query started; nothing was kept")
+            }
+            return error
+        } catch {
+            return .storeUnavailable(reason: String(describing: error))
+        }
+        if running?.queryId == queryId { running?.historyAtStart = history }
+        return nil
+    }
     private func emit(_ event: AgentEvent, queryId: String) async {
         stamp(event, queryId: queryId)
         // Bounds what a crash can take from the live stream, which crash recovery relies on
@@ -165,6 +183,7 @@ extension AgentSession {
                         pendingApprovals: committedPendingApprovals))
         finishFollowersIfIdle()
         startNextQueued()
+        dropHistoryIfIdle()
     }
 
     private func startNextQueued() {
@@ -231,6 +250,12 @@ extension AgentSession {
         if running == nil, queued.isEmpty, (try? await refresh()) == .some(nil) { throw SessionError.notFound(id: id) }
         await stopAllQueries(reason: "the session was cleared")
         guard !isRetired else { throw SessionError.notFound(id: id) }
+        // The change is computed against the stored history, so it must be in memory. Should a
+        // query be submitted meanwhile, it runs first (it waits in `queued` for none: it starts),
+        // and the clear then empties the history it left, as if the clear had come after it.
+        try await loadHistory()
+        await stopAllQueries(reason: "the session was cleared")
+        guard !isRetired else { throw SessionError.notFound(id: id) }
         // No suspension between the stop and here: nothing can start on the old history.
         history = []
         pendingApprovals = []
@@ -239,6 +264,7 @@ extension AgentSession {
         lastUsedAt = Date()
         do {
             try await commit(runningQueryId: nil)
+            dropHistoryIfIdle()
         } catch {
             rollBackToCommitted()
             if case StoreError.sessionNotFound = error { throw SessionError.notFound(id: id) }

@@ -18,12 +18,19 @@ public actor AgentSession {
     /// The session's default model; nil uses the configured default at query time.
     public nonisolated let model: String?
     private nonisolated let snapshot: Mutex<SessionInfo>
+    /// Whether `history` is in memory (`AgentSession+History`): readable without the actor, and
+    /// counted in `SessionCounters.holdingHistory` while true.
+    nonisolated let holdsHistory: Atomic<Bool>
+    nonisolated let counters: SessionCounters
 
     let settings: SessionSettings
     let store: any SessionStore
+    /// Empty while the history is not held (`holdsHistory`): an idle session keeps only its header.
     var history: [ChatMessage]
     /// The history as last written to the store: what reads show, and the base of the next change.
     var committedHistory: [ChatMessage]
+    /// Messages the store holds (no system prompt): what `info` shows while the history is not held.
+    var storedMessageCount: Int
     /// Since creation or the last clear; `clear` moves it into `clearedUsage`.
     var usage: SessionUsage
     /// The usage as last written to the store.
@@ -57,7 +64,6 @@ public actor AgentSession {
     /// takes the lease and when an idle session is used (`AgentSession+Lease`); another
     /// responder's writes make it differ, and the copy is reloaded.
     var storedVersion: Int64
-    let counters: SessionCounters
 
     /// `committedHistory` is what the store already holds of `history` (all of it when nil); a
     /// session seeded with messages starts with none of them stored, so its first commit writes them.
@@ -76,6 +82,10 @@ public actor AgentSession {
         self.store = store
         self.history = history
         self.committedHistory = committedHistory ?? history
+        storedMessageCount = SessionInfo.countMessages(committedHistory ?? history)
+        holdsHistory = Atomic(true)
+        self.counters = counters
+        counters.holdingHistory.add(1, ordering: .relaxed)
         self.usage = usage
         self.committedUsage = usage
         self.clearedUsage = clearedUsage
@@ -84,11 +94,14 @@ public actor AgentSession {
         self.lastSeq = lastSeq
         self.lastUsedAt = lastUsedAt
         storedVersion = version
-        self.counters = counters
         snapshot = Mutex(SessionInfo(id: header.id, owner: header.owner, createdAt: header.createdAt,
                                      lastUsedAt: lastUsedAt, messageCount: SessionInfo.countMessages(history),
                                      usage: usage, lifetimeUsage: clearedUsage.adding(usage), title: title,
                                      pendingApprovals: pendingApprovals))
+    }
+
+    deinit {
+        if holdsHistory.load(ordering: .relaxed) { counters.holdingHistory.subtract(1, ordering: .relaxed) }
     }
 
     /// The last committed state; never waits.
@@ -96,15 +109,11 @@ public actor AgentSession {
         snapshot.withLock { $0 }
     }
 
-    /// The stored history (no system prompt), for `GET /sessions/{id}/messages`: a step being
-    /// written, or one whose write failed, is not shown.
-    public func messages() -> [ChatMessage] {
-        committedHistory
-    }
-
     func publishInfo() {
         let info = SessionInfo(id: id, owner: owner, createdAt: createdAt, lastUsedAt: lastUsedAt,
-                               messageCount: SessionInfo.countMessages(committedHistory), usage: committedUsage,
+                               messageCount: holdsHistory.load(ordering: .relaxed)
+                                   ? SessionInfo.countMessages(committedHistory) : storedMessageCount,
+                               usage: committedUsage,
                                lifetimeUsage: committedClearedUsage.adding(committedUsage), title: title,
                                runningQueryId: running?.queryId, queuedQueries: queued.count,
                                pendingApprovals: committedPendingApprovals)

@@ -15,6 +15,9 @@ public final class SessionCounters: Sendable {
     public let takeovers = Atomic<Int>(0)
     /// Running queries stopped because their lease was lost (swept or taken over elsewhere).
     public let leasesLost = Atomic<Int>(0)
+    /// Sessions in memory that hold their history now (running, or not yet idle since loading);
+    /// the others keep only their header (`AgentSession+History`).
+    public let holdingHistory = Atomic<Int>(0)
 
     public init() {}
 }

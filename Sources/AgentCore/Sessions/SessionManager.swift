@@ -183,6 +183,9 @@ public actor SessionManager {
                                       lastSeq: summary.lastSeq, settings: self.settings, store: self.store,
                                       pendingApprovals: summary.pendingApprovals,
                                       version: summary.version, counters: self.counters)
+            // Held only while a query needs it (`AgentSession+History`); reading the session
+            // (GET /sessions/{id}, listings) needs only the header.
+            await loaded.dropHistoryIfIdle()
             try await self.makeRoom()
             if let raced = self.sessions[id] { return raced }
             self.sessions[id] = loaded

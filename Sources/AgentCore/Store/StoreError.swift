@@ -45,7 +45,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
             let statement = sql.map { " [in: \($0.prefix(200))]" } ?? ""
             return "snapshot store: \(operation) failed: SQLite error \(code): \(message)\(statement)"
         case .corrupt(let path, let details):
-            return "snapshot store \(path) is corrupt (PRAGMA quick_check: \(details)); restore it from a backup or move it away"
+            return "snapshot store \(path) is corrupt (\(details)); restore it from a backup or move it away"
         case .schemaTooNew(let path, let found, let supported):
             return "snapshot store \(path) has schema version \(found), this build supports up to \(supported); upgrade agent-fcgi"
         case .databaseFileMissing(let path):

@@ -71,7 +71,7 @@ struct SessionRoutes {
         router.get("/sessions/{id}/messages") { request in
             let session = try await Self.session(request, service)
             let limit = try request.integerQuery("limit", default: 100, range: 1...1000)
-            let messages = await session.messages()
+            let messages = try await mappingSessionErrors { try await session.messages() }
             let before = try request.integerQuery("before", default: messages.count, range: 0...Int.max)
             let end = min(before, messages.count)
             let start = max(0, end - limit)

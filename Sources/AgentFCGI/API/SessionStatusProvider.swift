@@ -43,10 +43,17 @@ struct SessionStatusProvider: ServiceStatusProvider {
         if let pool = backing.poolUsage {
             storeFields.append(("pool", .object(["size": .number(Double(pool.size)), "in_use": .number(Double(pool.inUse))])))
         }
+        if let check = (service.sessions.store as? SQLiteSessionStore)?.integrityCheck {
+            var fields: [String: JSONValue] = ["state": .string(check.state.rawValue)]
+            if let seconds = check.durationSeconds { fields["duration_ms"] = .number((seconds * 1000).rounded()) }
+            if let problem = check.problem { fields["problem"] = .string(problem) }
+            storeFields.append(("integrity_check", .object(fields)))
+        }
         return [
             ("instance_id", .string(backing.lease.owner)),
             ("sessions", .object([
                 "in_memory": .number(Double(service.sessions.inMemoryCountSnapshot)),
+                "holding_history": .number(Double(counters.holdingHistory.load(ordering: .relaxed))),
                 "stored": stored.map { .number(Double($0)) } ?? .null,
                 "created": .number(Double(counters.created.load(ordering: .relaxed))),
                 "loaded_from_store": .number(Double(counters.loaded.load(ordering: .relaxed))),

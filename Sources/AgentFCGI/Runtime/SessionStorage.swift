@@ -49,7 +49,31 @@ enum SessionStorage {
         logger.info("snapshot store ready", metadata: [
             "statements": "\(work.statementsRun)", "rows_read": "\(work.rowsReturned)",
             "full_scan_steps": "\(work.fullScanSteps)", "recovered": "\(recovered.count)"])
+        logIntegrityCheck(of: store, logger: logger)
         return store
+    }
+
+    /// The store's integrity check runs in the background after start-up (docs/ARCHITECTURE.md
+    /// §4.3); its outcome goes to the log when it ends. A poll of a mutex-guarded value ten times
+    /// a second, only while the check runs: the check has no other way to reach the logger.
+    private static func logIntegrityCheck(of store: SQLiteSessionStore, logger: Logger) {
+        Task.detached {
+            var report = store.integrityCheck
+            while report.state == .running {
+                try? await Task.sleep(for: .milliseconds(100))
+                report = store.integrityCheck
+            }
+            let seconds = String(format: "%.2f", report.durationSeconds ?? 0)
+            switch report.state {
+            case .passed:
+                logger.info("store integrity check passed", metadata: ["seconds": "\(seconds)"])
+            case .failed:
+                logger.error("store integrity check failed; new queries are refused (503) until the file is restored",
+                             metadata: ["problem": "\(report.problem ?? "")", "seconds": "\(seconds)"])
+            case .running, .interrupted:
+                break
+            }
+        }
     }
 
     private static func openPostgres(_ settings: StorageSettings, logger: Logger) throws -> any SessionStore {

@@ -28,7 +28,7 @@ import Testing
                                                                      defaultSystemPrompt: nil))
             #expect(second.first!.seq == first.last!.seq + 1)
             let session = try await manager.session(id: "s", owner: nil)
-            #expect(await session.messages().map(\.content) == ["a", "echo: a", "b", "echo: b"])
+            #expect(try await session.messages().map(\.content) == ["a", "echo: a", "b", "echo: b"])
             #expect(session.info.messageCount == 4)
         }
     }
@@ -42,7 +42,7 @@ import Testing
             _ = await collect(try await manager.submitQuery(sessionId: "other", owner: nil, message: "b", runner: runner,
                                                             defaultSystemPrompt: "default"))
             #expect(runner.histories.map { $0.first?.content } == ["be brief", "default"])
-            #expect(await session.messages().allSatisfy { $0.role != .system })
+            #expect(try await session.messages().allSatisfy { $0.role != .system })
         }
     }
 
@@ -163,7 +163,7 @@ import Testing
             let session = try await manager.session(id: "s", owner: nil)
             try await session.clear()
             #expect(await slow.result().terminal == .final(content: "echo: ", status: .cancelled))
-            #expect(await session.messages().isEmpty)
+            #expect(try await session.messages().isEmpty)
             #expect(session.info.usage.totalTokens == 0, "clear resets the session's usage, as the reference does")
             #expect(session.info.lifetimeUsage.totalTokens == 24, "what was spent stays in the lifetime total")
         }

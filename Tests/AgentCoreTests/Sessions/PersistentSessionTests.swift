@@ -38,7 +38,7 @@ import Testing
         try await withManager(directory) { manager, _ in
             #expect(await manager.inMemoryCount == 0, "start-up loads nothing")
             let session = try await manager.session(id: "s", owner: nil)
-            #expect(await session.messages().map(\.content) == ["a", "echo: a"])
+            #expect(try await session.messages().map(\.content) == ["a", "echo: a"])
             let next = await collect(try await manager.submitQuery(sessionId: "s", owner: nil, message: "b",
                                                                    runner: ScriptedRunner(), defaultSystemPrompt: nil))
             #expect(next.first!.seq == firstEvents.last!.seq + 1)
@@ -54,7 +54,7 @@ import Testing
             _ = try await manager.create(owner: nil, systemPrompt: nil)
             #expect(manager.counters.evicted.load(ordering: .relaxed) == 1)
             let back = try await manager.session(id: "first", owner: nil)
-            #expect(await back.messages().count == 2)
+            #expect(try await back.messages().count == 2)
             #expect(manager.counters.loaded.load(ordering: .relaxed) == 1)
         }
     }

@@ -36,7 +36,7 @@ import Testing
         #expect(runner.histories.last?.map(\.content) == ["m0", "echo: m0", "m1", "echo: m1", "m2", "echo: m2"],
                 "the last turn (on b) started from everything both wrote")
         for manager in [pair.a, pair.b] {
-            let messages = await (try await manager.session(id: "s", owner: nil)).messages()
+            let messages = try await (try await manager.session(id: "s", owner: nil)).messages()
             #expect(messages.count == 8)
         }
         #expect(pair.a.counters.cacheReloads.load(ordering: .relaxed) >= 1)

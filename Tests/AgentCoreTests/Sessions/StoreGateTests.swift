@@ -43,7 +43,7 @@ import Testing
         #expect(Self.chattr("-i", files))
         immutable = false
         let session = try await manager.session(id: "s", owner: nil)
-        #expect(await session.messages().map(\.content) == ["a", "echo: a"], "the refused turn left no trace in history")
+        #expect(try await session.messages().map(\.content) == ["a", "echo: a"], "the refused turn left no trace in history")
         await store.close()
         let reopened = try await SQLiteSessionStore(settings: settings)
         #expect(try await reopened.loadSession(id: "s")?.history.map(\.content) == ["a", "echo: a"])

@@ -49,36 +49,45 @@ final class PostgresPool: Sendable {
     func perform<T: Sendable>(_ operation: String, idempotent: Bool = false,
                               _ work: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
-            let accepted = queue.enqueue { worker in
-                self.busy.add(1, ordering: .relaxed)
-                defer { self.busy.subtract(1, ordering: .relaxed) }
-                var attempt = 0
-                while true {
-                    attempt += 1
-                    let connection: PostgresConnection
-                    switch worker.connected(for: operation) {
-                    case .failure(let error):
-                        continuation.resume(throwing: error)
-                        return
-                    case .success(let live):
-                        connection = live
-                    }
-                    let answeredBefore = connection.answered
-                    do {
-                        let value = try work(connection)
-                        continuation.resume(returning: value)
-                    } catch let error as PostgresError where attempt < 3 && (error.isRetryableConflict || (error.connectionLost
-                        && (idempotent || connection.answered == answeredBefore))) {
-                        connection.rollbackIfNeeded()
-                        continue
-                    } catch {
-                        connection.rollbackIfNeeded()
-                        continuation.resume(throwing: error)
-                    }
-                    return
-                }
-            }
+            let accepted = schedule(operation, idempotent: idempotent, work) { continuation.resume(with: $0) }
             if !accepted { continuation.resume(throwing: StoreError.closed) }
+        }
+    }
+
+    /// `perform` without waiting: `completion` gets the outcome on the pool thread. False when
+    /// the pool has stopped (then neither runs). For callers that resume their own waiters, as
+    /// the group commit does (`GroupCommitQueue`).
+    func schedule<T: Sendable>(_ operation: String, idempotent: Bool = false,
+                               _ work: @escaping @Sendable (PostgresConnection) throws -> T,
+                               completion: @escaping @Sendable (Result<T, any Error>) -> Void) -> Bool {
+        queue.enqueue { worker in
+            self.busy.add(1, ordering: .relaxed)
+            defer { self.busy.subtract(1, ordering: .relaxed) }
+            var attempt = 0
+            while true {
+                attempt += 1
+                let connection: PostgresConnection
+                switch worker.connected(for: operation) {
+                case .failure(let error):
+                    completion(.failure(error))
+                    return
+                case .success(let live):
+                    connection = live
+                }
+                let answeredBefore = connection.answered
+                do {
+                    let value = try work(connection)
+                    completion(.success(value))
+                } catch let error as PostgresError where attempt < 3 && (error.isRetryableConflict || (error.connectionLost
+                    && (idempotent || connection.answered == answeredBefore))) {
+                    connection.rollbackIfNeeded()
+                    continue
+                } catch {
+                    connection.rollbackIfNeeded()
+                    completion(.failure(error))
+                }
+                return
+            }
         }
     }
 

@@ -54,6 +54,36 @@ extension PostgresSessionDatabase {
         var leaseSeconds: Double
     }
 
+    /// A session row's state, as locked for a commit: its counters, and what the lease fence
+    /// compares (`LeaseFence.check`).
+    struct CommitCounters {
+        var messages: Int
+        var lastSeq: Int64
+        var events: Int
+        var version: Int64
+        var runningQueryId: String?
+        var leaseOwner: String?
+
+        /// Columns `messageCount` … `leaseOwner` of `rows`' row `row`, from column `first` on.
+        init(_ rows: PostgresRows, row: Int, first: Int) {
+            messages = rows.int(row, first)
+            lastSeq = rows.int64(row, first + 1)
+            events = rows.int(row, first + 2)
+            version = rows.int64(row, first + 3)
+            runningQueryId = rows.optionalText(row, first + 4)
+            leaseOwner = rows.optionalText(row, first + 5)
+        }
+
+        init(messages: Int, lastSeq: Int64, events: Int, version: Int64, runningQueryId: String?, leaseOwner: String?) {
+            self.messages = messages
+            self.lastSeq = lastSeq
+            self.events = events
+            self.version = version
+            self.runningQueryId = runningQueryId
+            self.leaseOwner = leaseOwner
+        }
+    }
+
     /// The whole commit in one transaction and two round trips: lock the row and read its
     /// counters; then history, events, retention, counters and marker, and COMMIT, pipelined.
     /// A refused commit (unknown session, lease lost, history gap, seq not increasing) changes
@@ -66,25 +96,32 @@ extension PostgresSessionDatabase {
         let locked = try connection.pipeline([.command("BEGIN"), .prepared(lockForCommit, [.text(id)])],
                                              operation: operation)[1]
         guard locked.count == 1 else { throw StoreError.sessionNotFound(id) }
-        let storedMessages = locked.int(0, 0), storedLastSeq = locked.int64(0, 1), storedEvents = locked.int(0, 2)
-        let version = locked.int64(0, 3)
-        try commit.fence.check(sessionId: id, version: version, runningQueryId: locked.optionalText(0, 4),
-                               leaseOwner: locked.optionalText(0, 5))
+        let (steps, after) = try plan(commit, to: id, stored: CommitCounters(locked, row: 0, first: 0),
+                                      maxEvents: maxEvents, notifyAs: instance)
+        _ = try connection.pipeline(steps + [.command("COMMIT")], operation: operation)
+        return after.version
+    }
 
+    /// The statements that write `commit` over a row whose state is `stored`, and the state
+    /// after them; throws (sending nothing) when the commit does not fit the row or its fence.
+    static func plan(_ commit: EncodedCommit, to id: String, stored: CommitCounters,
+                     maxEvents: Int, notifyAs instance: String?) throws -> ([PostgresPipelineStep], CommitCounters) {
+        try commit.fence.check(sessionId: id, version: stored.version, runningQueryId: stored.runningQueryId,
+                               leaseOwner: stored.leaseOwner)
         var steps: [PostgresPipelineStep] = []
-        var messageCount = storedMessages
+        var messageCount = stored.messages
         if let from = commit.historyFrom {
-            guard from >= 0, from <= storedMessages else {
-                throw StoreError.historyGap(sessionId: id, from: from, stored: storedMessages)
+            guard from >= 0, from <= stored.messages else {
+                throw StoreError.historyGap(sessionId: id, from: from, stored: stored.messages)
             }
-            if from < storedMessages { steps.append(.prepared(truncateMessages, [.text(id), .int(from)])) }
+            if from < stored.messages { steps.append(.prepared(truncateMessages, [.text(id), .int(from)])) }
             if commit.messageCount > 0 {
                 steps.append(.prepared(insertMessages, [.text(id), .int(from), .text(commit.messagesJSON)]))
             }
             messageCount = from + commit.messageCount
         }
-        let (eventSteps, lastSeq, eventCount) = try appendSteps(commit.events, to: id, lastSeq: storedLastSeq,
-                                                                eventCount: storedEvents, maxEvents: maxEvents)
+        let (eventSteps, lastSeq, eventCount) = try appendSteps(commit.events, to: id, lastSeq: stored.lastSeq,
+                                                                eventCount: stored.events, maxEvents: maxEvents)
         steps += eventSteps
         let (setMark, mark): (Bool, String?) = switch commit.query {
         case .unchanged: (false, nil)
@@ -100,9 +137,10 @@ extension PostgresSessionDatabase {
             let notice = SessionNotice(kind: .events, sessionId: id, queryId: last.queryId, seq: lastSeq, instance: instance)
             steps.append(.prepared(PostgresNotifier.notify, [.text(PostgresNotifier.channel), .text(notice.payload)]))
         }
-        steps.append(.command("COMMIT"))
-        _ = try connection.pipeline(steps, operation: operation)
-        return version + 1
+        let after = CommitCounters(messages: messageCount, lastSeq: lastSeq, events: eventCount, version: stored.version + 1,
+                                   runningQueryId: setMark ? mark : stored.runningQueryId,
+                                   leaseOwner: setMark ? (mark == nil ? nil : commit.fence.owner) : stored.leaseOwner)
+        return (steps, after)
     }
 
     /// The statements that append `events` (seqs strictly increasing above `lastSeq`) and drop

@@ -10,6 +10,8 @@ import Foundation
 public final class PostgresSessionStore: SessionStore {
     public let settings: Settings
     let pool: PostgresPool
+    /// Turn commits go through it: those queued together share one transaction.
+    let commits: GroupCommitQueue<PostgresSessionDatabase.QueuedCommit>
     private let healthState = StoreHealthState()
     /// Wake-ups between the responders sharing this database (LISTEN/NOTIFY).
     public let notifier: PostgresNotifier
@@ -25,6 +27,18 @@ public final class PostgresSessionStore: SessionStore {
         self.settings = settings
         pool = PostgresPool(settings: settings.connection, size: settings.poolSize)
         notifier = PostgresNotifier(pool: pool, instance: settings.lease.owner)
+        let pool = self.pool
+        let maxEvents = max(1, settings.maxEventsPerSession)
+        let notifyAs = settings.lease.owner
+        commits = GroupCommitQueue { queue in
+            let claim = GroupCommitQueue.Claim(queue)
+            return pool.schedule("groupCommit", { connection in
+                let waiters = claim.waiters
+                guard !waiters.isEmpty else { return [] }
+                return try PostgresSessionDatabase.commit(batch: waiters.map(\.item), maxEvents: maxEvents,
+                                                          notifyAs: notifyAs, on: connection)
+            }, completion: { queue.resolve(claim.waiters, $0) })
+        }
         do {
             _ = try await pool.perform("migrate") { try PostgresMigrator(migrations: migrations).migrate($0) }
         } catch {
@@ -131,16 +145,32 @@ public final class PostgresSessionStore: SessionStore {
 
     public var poolUsage: (size: Int, inUse: Int)? { (pool.size, pool.inUse) }
 
+    /// Written together with the other sessions' commits queued at the same moment (group
+    /// commit, `GroupCommitQueue`); the outcome is this commit's own.
     @discardableResult
     public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws -> Int64 {
         let encoded = try Self.encode(commit, sessionId: sessionId, lease: settings.lease)
-        let maxEvents = max(1, settings.maxEventsPerSession)
-        let notifyAs = settings.lease.owner
-        let seq = try await write("commitTurn(\(sessionId))") {
-            try PostgresSessionDatabase.commit(encoded, to: sessionId, maxEvents: maxEvents, notifyAs: notifyAs, on: $0)
+        do {
+            let version = try await commits.commit(PostgresSessionDatabase.QueuedCommit(sessionId: sessionId, commit: encoded))
+            healthState.recordSuccess()
+            if !commit.events.isEmpty { StoreNotifyMetrics.sent(.events) }
+            return version
+        } catch var error as PostgresError {
+            // A failure of the whole batch names the batch; each caller is told of its own commit.
+            if error.operation.hasPrefix("groupCommit") {
+                error.operation = "commitTurn(\(sessionId))" + error.operation.dropFirst("groupCommit".count)
+            }
+            recordFailure(error)
+            throw error
+        } catch {
+            recordFailure(error)
+            throw error
         }
-        if !commit.events.isEmpty { StoreNotifyMetrics.sent(.events) }
-        return seq
+    }
+
+    /// How turn commits have been grouped into transactions since the store opened.
+    public var groupCommitStatistics: GroupCommitStatistics {
+        commits.statistics
     }
 
     public func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent] {

@@ -12,6 +12,8 @@ final class SQLiteConnection {
         static let create = OpenFlags(rawValue: SQLITE_OPEN_CREATE)
         /// Each connection is confined to one thread; SQLite's own mutexes are not needed.
         static let noMutex = OpenFlags(rawValue: SQLITE_OPEN_NOMUTEX)
+        /// `path` is a `file:` URI (its query options, such as `immutable=1`, apply).
+        static let uri = OpenFlags(rawValue: SQLITE_OPEN_URI)
         static let `default`: OpenFlags = [.readWrite, .create, .noMutex]
     }
 

@@ -10,11 +10,15 @@ import Foundation
 public final class SQLiteSessionStore: SessionStore {
     public let settings: Settings
     let thread: SQLiteThread<SnapshotDatabase>
+    /// Turn commits go through it: those queued together share one transaction.
+    let commits: GroupCommitQueue<SnapshotDatabase.QueuedCommit>
+    private let integrity = SQLiteIntegrityCheck()
     private let healthState = StoreHealthState()
 
-    /// Opens (creating when missing), runs `PRAGMA quick_check` and migrates. Does not read
-    /// sessions: opening costs the same for an empty store and a huge one, apart from the
-    /// integrity check. Throws `StoreError.corrupt`, `.schemaTooNew` or a storage failure.
+    /// Opens (creating when missing) and migrates, then starts `PRAGMA quick_check` in the
+    /// background (`integrityCheck`). Does not read sessions: opening costs the same for an
+    /// empty store and a huge one. Throws `StoreError.corrupt` (damage in the header or schema),
+    /// `.schemaTooNew` or a storage failure.
     public convenience init(settings: Settings) async throws {
         try await self.init(settings: settings, migrations: SchemaMigration.all)
     }
@@ -32,13 +36,29 @@ public final class SQLiteSessionStore: SessionStore {
             return try SnapshotDatabase(path: path, busyTimeoutMilliseconds: busyMilliseconds,
                                         maxEventsPerSession: maxEvents, migrations: migrations)
         }
+        let thread = self.thread
+        commits = GroupCommitQueue { queue in
+            thread.submit { database in
+                let waiters = queue.take()
+                guard !waiters.isEmpty else { return }
+                queue.resolve(waiters, Result {
+                    try database.checkFilePresent()
+                    return database.commit(batch: waiters.map(\.item))
+                })
+            }
+        }
+        integrity.start(path: path) { _ in _ = thread.submit { $0.resumeCheckpoints() } }
         if try await thread.perform({ $0.connection.isReadOnly }) {
             recordFailure(.readOnly(path: path))
         }
     }
 
     public func close() async {
-        await thread.stop { $0.close() }
+        await thread.stop { [integrity] database in
+            // Before the close checkpoints into the file the check may still be reading.
+            integrity.stop()
+            database.close()
+        }
     }
 
     // MARK: Sessions
@@ -109,6 +129,8 @@ public final class SQLiteSessionStore: SessionStore {
 
     public var backendName: String { "sqlite" }
 
+    /// Written together with the other sessions' commits queued at the same moment (group
+    /// commit, `GroupCommitQueue`); the outcome is this commit's own.
     @discardableResult
     public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws -> Int64 {
         let encoder = JSONEncoder()
@@ -130,7 +152,15 @@ public final class SQLiteSessionStore: SessionStore {
             fence: LeaseFence(owner: settings.lease.owner, queryId: commit.queryId, baseVersion: commit.baseVersion,
                               query: commit.query),
             lease: settings.lease)
-        return try await write("commitTurn(\(sessionId))") { try $0.commit(encoded, to: sessionId) }
+        do {
+            let version = try await commits.commit(SnapshotDatabase.QueuedCommit(sessionId: sessionId, commit: encoded))
+            healthState.recordSuccess()
+            return version
+        } catch {
+            let storeError = Self.storeError(error, operation: "commitTurn(\(sessionId))")
+            recordFailure(storeError)
+            throw storeError
+        }
     }
 
     public func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent] {
@@ -142,14 +172,33 @@ public final class SQLiteSessionStore: SessionStore {
         try await write("recoverInterruptedQueries") { try $0.closeRunningQueries(now: now, onlyExpired: false) }
     }
 
+    /// How turn commits have been grouped into transactions since the store opened.
+    public var groupCommitStatistics: GroupCommitStatistics {
+        commits.statistics
+    }
+
     // MARK: Health
 
-    /// The last known state, without I/O.
+    /// The last known state, without I/O. A file the integrity check found damaged stays
+    /// degraded: writing more into it risks spreading the damage.
     public var health: StoreHealth {
-        healthState.current
+        if let problem = integrityProblem { return .degraded(reason: problem) }
+        return healthState.current
+    }
+
+    /// The background `PRAGMA quick_check` started at open: running, passed, or what it found.
+    public var integrityCheck: IntegrityCheckReport {
+        integrity.report
+    }
+
+    private var integrityProblem: String? {
+        let report = integrity.report
+        guard report.state == .failed else { return nil }
+        return (report.problem ?? "the integrity check failed") + "; the store takes no more writes"
     }
 
     public func checkHealth() async -> StoreHealth {
+        if let problem = integrityProblem { return .degraded(reason: problem) }
         guard healthState.claimProbe(interval: settings.healthProbeInterval) else { return health }
         let degraded = health != .healthy
         do {

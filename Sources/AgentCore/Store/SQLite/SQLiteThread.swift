@@ -47,6 +47,13 @@ final class SQLiteThread<State>: Sendable {
         }
     }
 
+    /// Queues `job` for the SQLite thread without waiting for it; false when the thread has
+    /// stopped (then `job` never runs). For callers that resume their own waiters, as the group
+    /// commit does (`GroupCommitQueue`).
+    func submit(_ job: @escaping @Sendable (State) -> Void) -> Bool {
+        queue.enqueue(job)
+    }
+
     /// Runs `finish` on the thread after every job already queued, then ends the thread.
     /// Later `perform` calls fail with `StoreError.closed`.
     func stop(finish: @escaping @Sendable (State) -> Void) async {

@@ -13,17 +13,22 @@ final class SnapshotDatabase {
     private let pageSize: Int
     /// Device and inode of the file opened, to notice it being deleted or replaced.
     private let fileIdentity: (dev: UInt64, ino: UInt64)?
+    /// While the background integrity check reads the database file (`SQLiteIntegrityCheck`),
+    /// nothing may write it: no checkpoint runs until `resumeCheckpoints`.
+    private(set) var checkpointsSuspended = true
 
-    /// Opens (creating if needed), checks and migrates the database. Apart from
-    /// `PRAGMA quick_check` this is O(1) in the number of stored sessions.
+    /// Opens (creating if needed) and migrates the database: O(1) in the number of stored
+    /// sessions. The integrity check is the store's, in the background, after this returns;
+    /// checkpoints wait for it (`resumeCheckpoints`).
     init(path: String, busyTimeoutMilliseconds: Int, maxEventsPerSession: Int,
          migrations: [SchemaMigration] = SchemaMigration.all) throws {
         self.path = path
         self.maxEventsPerSession = max(1, maxEventsPerSession)
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
-        connection = try Self.connect(path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, checkIntegrity: true)
+        connection = try Self.connect(path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         do {
             pageSize = try connection.row("PRAGMA page_size") { $0.int(0) } ?? 4096
+            try Self.setAutoCheckpoint(connection, pages: 0)
         } catch let error as SQLiteError {
             throw StoreError(error, operation: "configure \(path)")
         }
@@ -31,7 +36,7 @@ final class SnapshotDatabase {
         fileIdentity = Self.identity(of: path)
     }
 
-    private static func connect(_ path: String, busyTimeoutMilliseconds: Int, checkIntegrity: Bool) throws -> SQLiteConnection {
+    private static func connect(_ path: String, busyTimeoutMilliseconds: Int) throws -> SQLiteConnection {
         let connection: SQLiteConnection
         do {
             connection = try SQLiteConnection(path: path)
@@ -49,29 +54,35 @@ final class SnapshotDatabase {
             // SQLite cannot read a read-only WAL database this way, so a connection it opened
             // read-only keeps normal locking: it serves reads until the file is writable again.
             if !connection.isReadOnly { try connection.execute("PRAGMA locking_mode = EXCLUSIVE") }
-            if checkIntegrity { try Self.checkIntegrity(connection, path: path) }
             // WAL lets readers run during a write; NORMAL syncs at checkpoints, not at each
             // commit: a power cut may lose the last commits but never corrupts the file.
             _ = try connection.row("PRAGMA journal_mode = WAL") { $0.text(0) }
             try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
         } catch let error as SQLiteError where error.primaryCode == SQLITE_BUSY {
             throw StoreError.inUse(path: path)
+        } catch let error as SQLiteError where [SQLITE_CORRUPT, SQLITE_NOTADB].contains(error.primaryCode) {
+            // Damage that shows before any page is read for a query (the header, the schema):
+            // refused now; damage deeper in the file is the background check's to find.
+            throw StoreError.corrupt(path: path, details: error.message)
         } catch let error as SQLiteError {
             throw StoreError(error, operation: "configure \(path)")
         }
         return connection
     }
 
-    private static func checkIntegrity(_ connection: SQLiteConnection, path: String) throws {
-        let findings: [String]
-        do {
-            findings = try connection.rows("PRAGMA quick_check") { $0.text(0) }
-        } catch let error as SQLiteError where [SQLITE_CORRUPT, SQLITE_NOTADB].contains(error.primaryCode) {
-            throw StoreError.corrupt(path: path, details: error.message)
-        }
-        guard findings == ["ok"] else {
-            throw StoreError.corrupt(path: path, details: findings.prefix(5).joined(separator: "; "))
-        }
+    /// The background integrity check is over: WAL frames go back into the database file,
+    /// automatically (SQLite's default of every 1,000 pages) and at each health probe.
+    func resumeCheckpoints() {
+        guard checkpointsSuspended else { return }
+        checkpointsSuspended = false
+        try? Self.setAutoCheckpoint(connection, pages: 1000)
+    }
+
+    /// Through the C API, not SQL: the statement counts that prove start-up work does not grow
+    /// with the store must not depend on when the background check ends.
+    private static func setAutoCheckpoint(_ connection: SQLiteConnection, pages: Int32) throws {
+        let code = sqlite3_wal_autocheckpoint(try connection.rawHandle(), pages)
+        guard code == SQLITE_OK else { throw SQLiteError(code: code, message: "wal_autocheckpoint", sql: nil) }
     }
 
     private static func identity(of path: String) -> (dev: UInt64, ino: UInt64)? {
@@ -108,6 +119,7 @@ final class SnapshotDatabase {
             }
             try connection.run("DELETE FROM store_probe")
         }
+        guard !checkpointsSuspended else { return }
         do {
             // PASSIVE: copies what the WAL holds beyond the last checkpoint (usually little), never waits.
             _ = try connection.row("PRAGMA wal_checkpoint(PASSIVE)") { $0.int(0) }
@@ -124,7 +136,8 @@ final class SnapshotDatabase {
     private func reopenIfReadOnly() throws {
         guard connection.isReadOnly else { return }
         connection.close()
-        connection = try Self.connect(path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, checkIntegrity: false)
+        connection = try Self.connect(path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        if checkpointsSuspended { try? Self.setAutoCheckpoint(connection, pages: 0) }
         guard !connection.isReadOnly else { throw StoreError.readOnly(path: path) }
     }
 

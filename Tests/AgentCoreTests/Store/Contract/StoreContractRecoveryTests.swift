@@ -71,7 +71,7 @@ import Testing
             let manager = SessionManager(settings: sessionSettings(), store: store)
             #expect(await manager.inMemoryCount == 0, "start-up loads nothing")
             let session = try await manager.session(id: "s", owner: "alice")
-            #expect(await session.messages().map(\.content) == ["a", "echo: a"])
+            #expect(try await session.messages().map(\.content) == ["a", "echo: a"])
             await #expect(throws: SessionError.notFound(id: "s")) { _ = try await manager.session(id: "s", owner: "bob") }
             let next = await collect(try await manager.submitQuery(sessionId: "s", owner: "alice", message: "b",
                                                                    runner: ScriptedRunner(), defaultSystemPrompt: nil))

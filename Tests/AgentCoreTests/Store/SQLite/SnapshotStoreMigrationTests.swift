@@ -118,27 +118,7 @@ import Testing
                 return
             }
             #expect(path == directory.databasePath)
-            #expect(error.description.contains("quick_check"))
-        }
-    }
-
-    @Test func damagedPageIsFoundByQuickCheckAtOpen() async throws {
-        let directory = try TemporaryDirectory()
-        try await F.withStore(directory) { store in
-            for n in 0..<300 { try await store.createSession(F.header("session-\(n)")) }
-        }
-        // Overwrite the cell-pointer array of page 3 (a b-tree page): the header stays valid,
-        // so only the integrity check can tell.
-        let handle = try #require(FileHandle(forUpdatingAtPath: directory.databasePath))
-        try handle.seek(toOffset: 4096 * 2 + 8)
-        try handle.write(contentsOf: Data(repeating: 0xFF, count: 200))
-        try handle.close()
-        do {
-            _ = try await SQLiteSessionStore(settings: F.settings(directory))
-            Issue.record("opening a damaged database must fail")
-        } catch StoreError.corrupt(let path, let details) {
-            #expect(path == directory.databasePath)
-            #expect(!details.isEmpty && details != "ok")
+            #expect(error.description.contains("is corrupt (file is not a database)"), "\(error)")
         }
     }
 }
