@@ -12,9 +12,11 @@ import Testing
     }
 
     @Test func aProgramThatDoesNotExistIsDownWithTheReasonAndRetriedInTheBackground() async throws {
+        // The spawn fails at once; the long startup timeout only keeps a loaded machine (the
+        // failed exec reported late) from turning it into "did not answer initialize".
         let spec = MCPServerSpec(name: "ghost", transport: .stdio(argv: ["/nonexistent/mcp-server"], workingDirectory: nil,
                                                                  environmentAllowList: [], environment: [:]),
-                                 startupTimeout: .seconds(5))
+                                 startupTimeout: .seconds(60))
         try await MCPFixtures.with(spec) { server in
             #expect(server.phase != .up)
             #expect(server.status.lastError?.contains("cannot start /nonexistent/mcp-server") == true, "\(server.status)")

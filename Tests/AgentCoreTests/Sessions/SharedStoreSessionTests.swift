@@ -89,12 +89,23 @@ import Testing
 
     @Test func aQueryWhoseLeaseIsSweptIsStoppedAndItsLateCommitRefused() async throws {
         let pair = try await Self.pair(leaseSeconds: 1)
-        let runner = ScriptedRunner(pause: .seconds(3))
+        // Long enough never to end by itself on a loaded machine: the lost lease cancels it.
+        let runner = ScriptedRunner(pause: .seconds(60))
         let stuck = try await pair.a.submitQuery(sessionId: "s", owner: nil, message: "long", runner: runner,
                                                  defaultSystemPrompt: nil)
-        // a never renews (its lease loop is not running): b's sweeper closes the query.
-        try await Task.sleep(for: .milliseconds(1500))
-        let swept = await pair.b.sweepExpiredLeases()
+        // a never renews (its lease loop is not running): once its lease has expired, b's sweeper
+        // closes the query. Waited for through the store, not a fixed sleep: on a loaded machine
+        // the query task may take the lease late.
+        let store = pair.stores[1]
+        #expect(await Self.eventually { (try? await store.leaseState(sessionId: "s"))?.runningQueryId != nil },
+                "a's query takes the lease")
+        #expect(await Self.eventually { (try? await store.leaseState(sessionId: "s"))?.leaseActive == false },
+                "a's lease expires unrenewed")
+        var swept: [RecoveredQuery] = []
+        _ = await Self.eventually {
+            swept = await pair.b.sweepExpiredLeases()
+            return !swept.isEmpty
+        }
         #expect(swept.map(\.sessionId) == ["s"])
         await pair.a.renewLeases()
         #expect(pair.a.counters.leasesLost.load(ordering: .relaxed) == 1, "a learns it lost the lease and stops the query")
@@ -123,5 +134,15 @@ import Testing
         #expect(fresh.failure == nil && fresh.persistenceError == nil, "\(fresh)")
         #expect(try await pair.stores[0].loadSession(id: "s")?.history.map(\.content) == ["new", "echo: new"])
         await pair.close()
+    }
+
+    /// Polls `condition` every 100 ms for up to 30 s.
+    static func eventually(_ condition: () async -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return false
     }
 }
