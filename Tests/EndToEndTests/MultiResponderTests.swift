@@ -63,7 +63,7 @@ import Testing
         defer { cluster.stop() }
         let running = try await Self.startStream(cluster, on: 0, session: "multi-cancel")
         let sent = Date().timeIntervalSince1970
-        let answer = try await ResponderCluster.post(cluster.client(1), "/sessions/multi-cancel/cancel")
+        let answer = try await cluster.post("/sessions/multi-cancel/cancel", through: 1)
         #expect(answer.status == 200, "\(answer.text)")
         #expect(try answer.json()["cancelled"] == true, "the query runs on another responder: \(answer.text)")
         let stream = try await running.value
@@ -77,9 +77,9 @@ import Testing
         #expect(stream.events.count < 40, "the stream was cut short")
 
         // Nothing runs any more, anywhere: a second cancel says so, and the session goes on.
-        let again = try await ResponderCluster.post(cluster.client(2), "/sessions/multi-cancel/cancel")
+        let again = try await cluster.post("/sessions/multi-cancel/cancel", through: 2)
         #expect(try again.json()["cancelled"] == false, "\(again.text)")
-        let next = try await ResponderCluster.post(cluster.client(2), "/agent/query", Self.query("after", session: "multi-cancel"))
+        let next = try await cluster.post("/agent/query", Self.query("after", session: "multi-cancel"), through: 2)
         #expect(next.status == 200, "\(next.text)")
         let log = try await TimedStream.read(port: cluster.port, "GET", "/sessions/multi-cancel/events?after=0")
         #expect(log.seqs == log.seqs.sorted() && Set(log.seqs).count == log.seqs.count, "\(log.seqs)")
@@ -94,11 +94,11 @@ import Testing
     @Test func clearAndDeleteThroughOtherResponders() async throws {
         let cluster = try await ResponderCluster()
         defer { cluster.stop() }
-        let first = try await ResponderCluster.post(cluster.client(0), "/agent/query", Self.query("hello", session: "multi-clear"))
+        let first = try await cluster.post("/agent/query", Self.query("hello", session: "multi-clear"), through: 0)
         #expect(first.status == 200, "\(first.text)")
         let running = try await Self.startStream(cluster, on: 0, session: "multi-clear")
         let sent = Date().timeIntervalSince1970
-        let cleared = try await ResponderCluster.post(cluster.client(2), "/sessions/multi-clear/clear")
+        let cleared = try await cluster.post("/sessions/multi-clear/clear", through: 2)
         let answered = Date().timeIntervalSince1970
         #expect(cleared.status == 200, "\(cleared.text)")
         #expect(try cleared.json() == ["session_id": "multi-clear", "cleared": true])
@@ -113,7 +113,7 @@ import Testing
             let session = try await cluster.client(index).get("/sessions/multi-clear")
             #expect(try session.json()["message_count"] == 0, "responder \(index): \(session.text)")
         }
-        let next = try await ResponderCluster.post(cluster.client(0), "/agent/query", Self.query("again", session: "multi-clear"))
+        let next = try await cluster.post("/agent/query", Self.query("again", session: "multi-clear"), through: 0)
         #expect(next.status == 200, "\(next.text)")
         let sentToModel = try await cluster.llm.requests().last?["body"]?["messages"]?.arrayValue ?? []
         let contents = sentToModel.compactMap { $0["content"]?.stringValue }
@@ -138,18 +138,18 @@ import Testing
     @Test func clearAndDeleteReachIdleCopies() async throws {
         let cluster = try await ResponderCluster()
         defer { cluster.stop() }
-        let first = try await ResponderCluster.post(cluster.client(0), "/agent/query", Self.query("hello", session: "multi-idle"))
+        let first = try await cluster.post("/agent/query", Self.query("hello", session: "multi-idle"), through: 0)
         #expect(first.status == 200, "\(first.text)")
         // Responders 1 and 2 now hold the session in memory, with its two messages.
         for index in [1, 2] {
             #expect(try await cluster.client(index).get("/sessions/multi-idle").json()["message_count"] == 2)
         }
-        #expect(try await ResponderCluster.post(cluster.client(0), "/sessions/multi-idle/clear").status == 200)
+        #expect(try await cluster.post("/sessions/multi-idle/clear", through: 0).status == 200)
         for index in [1, 2] {
             #expect(try await Self.eventually { try await cluster.client(index).get("/sessions/multi-idle").json()["message_count"] == 0 },
                     "responder \(index) still shows the history the clear removed")
         }
-        let again = try await ResponderCluster.post(cluster.client(1), "/agent/query", Self.query("again", session: "multi-idle"))
+        let again = try await cluster.post("/agent/query", Self.query("again", session: "multi-idle"), through: 1)
         #expect(again.status == 200, "\(again.text)")
         let contents = (try await cluster.llm.requests().last?["body"]?["messages"]?.arrayValue ?? []).compactMap { $0["content"]?.stringValue }
         #expect(!contents.contains("hello"), "the model saw the cleared history: \(contents)")
@@ -160,7 +160,7 @@ import Testing
         #expect(try await Self.eventually { try await cluster.client(0).get("/sessions/multi-idle").status == 404 })
         #expect(try await Self.eventually { try await cluster.client(1).get("/sessions/multi-idle").status == 404 },
                 "responder 1 dropped its copy of the deleted session")
-        let fresh = try await ResponderCluster.post(cluster.client(1), "/agent/query", Self.query("new", session: "multi-idle"))
+        let fresh = try await cluster.post("/agent/query", Self.query("new", session: "multi-idle"), through: 1)
         #expect(fresh.status == 200, "get-or-create makes a new session under the id: \(fresh.text)")
         let messages = try await cluster.client(0).get("/sessions/multi-idle/messages").json()["messages"]?.arrayValue ?? []
         #expect(messages.compactMap { $0["content"]?.stringValue } == ["new", "echo: new"], "\(messages)")

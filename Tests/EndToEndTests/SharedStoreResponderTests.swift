@@ -7,18 +7,24 @@ import Testing
 /// Several responders on one PostgreSQL.
 ///
 /// Three responders on one throwaway PostgreSQL behind one nginx upstream with plain round
-/// robin (`FailoverCluster`): any responder serves any session, the session policies hold
+/// robin (`ResponderCluster`): any responder serves any session, the session policies hold
 /// across them, a responder killed mid-stream has its query closed as interrupted by another,
 /// a database outage is a clean 503 everywhere, and concurrent traffic loses nothing.
 @Suite(.serialized) struct SharedStoreResponderTests {
+    /// Plain round robin over three responders, with the 2 s leases and pool of two these tests were written for.
+    static func cluster(databaseURL: String? = nil, leaseSeconds: Double = 2,
+                        environment: [String: String] = [:]) async throws -> ResponderCluster {
+        try await ResponderCluster(databaseURL: databaseURL, leaseSeconds: leaseSeconds,
+                                   environment: ["AGENT_FCGI_STORAGE_POOL_SIZE": "2"].merging(environment) { _, mine in mine })
+    }
+
     static func text(_ response: HTTPTestResponse) throws -> String? {
         try response.json()["response"]?.stringValue
     }
 
     /// A conversation whose turns alternate between responders keeps every turn, and every responder reads it whole.
     @Test func conversationAlternatingResponders() async throws {
-        let url = try await PostgresTestCluster.shared().makeDatabase(prefix: "multi")
-        let cluster = try FailoverCluster(databaseURL: url)
+        let cluster = try await Self.cluster()
         defer { cluster.stop() }
         var expected: [String] = []
         for turn in 1...6 {
@@ -47,8 +53,7 @@ import Testing
     /// A second query through another responder waits for the running one under queue, and gets 409 under reject.
     @Test func policiesHoldAcrossResponders() async throws {
         for policy in ["queue", "reject"] {
-            let url = try await PostgresTestCluster.shared().makeDatabase(prefix: "multi")
-            let cluster = try FailoverCluster(databaseURL: url, environment: ["AGENT_FCGI_SESSIONS_CONCURRENCY": policy])
+            let cluster = try await Self.cluster(environment: ["AGENT_FCGI_SESSIONS_CONCURRENCY": policy])
             defer { cluster.stop() }
             try await cluster.llm.script([DurabilityTests.slowText(words: 20, delayMs: 100)])
             let second = Mutex<HTTPTestResponse?>(nil)
@@ -85,9 +90,8 @@ import Testing
 
     /// Kill -9 of the responder running a stream: another closes it as interrupted within lease_seconds plus a few, and the session goes on.
     @Test func killedResponderIsTakenOver() async throws {
-        let url = try await PostgresTestCluster.shared().makeDatabase(prefix: "multi")
         let leaseSeconds = 2.0
-        let cluster = try FailoverCluster(databaseURL: url, leaseSeconds: leaseSeconds)
+        let cluster = try await Self.cluster(leaseSeconds: leaseSeconds)
         defer { cluster.stop() }
         try await cluster.llm.script([DurabilityTests.toolStep("call_1", "2+3"), DurabilityTests.slowText(words: 80, delayMs: 150)])
         let killedAt = Mutex<ContinuousClock.Instant?>(nil)
@@ -95,7 +99,7 @@ import Testing
             "/agent/query-stream-delta", body: DurabilityTests.query("compute", session: "crash"),
             until: { $0.events.filter { $0.data?.contains(#""type":"text_delta""#) == true }.count >= 3 },
             whileOpen: {
-                let owner = try FailoverCluster.psql(url, "SELECT lease_owner FROM sessions WHERE id = 'crash'")
+                let owner = try cluster.psql("SELECT lease_owner FROM sessions WHERE id = 'crash'")
                 guard let index = Int(owner.dropFirst()), owner.hasPrefix("r") else { throw TestFailure("lease owner \(owner)") }
                 try cluster.kill(index)
                 killedAt.withLock { $0 = .now }
@@ -141,7 +145,7 @@ import Testing
         let postgres = try await PostgresTestCluster()
         defer { postgres.stop() }
         let url = try await postgres.makeDatabase(prefix: "multi")
-        let cluster = try FailoverCluster(databaseURL: url)
+        let cluster = try await Self.cluster(databaseURL: url)
         defer { cluster.stop() }
         #expect(try await cluster.post("/agent/query", DurabilityTests.query("before", session: "down")).status == 200)
 
@@ -178,8 +182,7 @@ import Testing
 
     /// A dozen sessions × five queries each, spread over all responders at once, lose nothing.
     @Test func concurrentSessionsLoseNothing() async throws {
-        let url = try await PostgresTestCluster.shared().makeDatabase(prefix: "multi")
-        let cluster = try FailoverCluster(databaseURL: url)
+        let cluster = try await Self.cluster()
         defer { cluster.stop() }
         let sessions = (0..<12).map { "many-\($0)" }
         let failures = try await withThrowingTaskGroup(of: [String].self) { group in
@@ -210,7 +213,7 @@ import Testing
 
     /// `/health` read as many times as there are responders in a row says `status` (round robin
     /// asks each), within `timeout` seconds.
-    static func allSay(_ status: String, _ cluster: FailoverCluster, timeout: Double = 20) async throws -> Bool {
+    static func allSay(_ status: String, _ cluster: ResponderCluster, timeout: Double = 20) async throws -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         var streak = 0
         while Date() < deadline {
@@ -223,7 +226,7 @@ import Testing
 }
 
 /// A blocking POST from a plain thread (inside `readStream`'s `whileOpen`).
-private func blockingRequest(_ cluster: FailoverCluster, _ path: String, _ body: JSONValue) throws -> HTTPTestResponse {
+private func blockingRequest(_ cluster: ResponderCluster, _ path: String, _ body: JSONValue) throws -> HTTPTestResponse {
     let data = Data(body.serialized().utf8)
     let connection = try RawConnection(port: cluster.port, timeout: 60)
     try connection.send("POST \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
