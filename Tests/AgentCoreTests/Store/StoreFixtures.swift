@@ -14,15 +14,7 @@ enum StoreFixtures {
     /// Opens a store on the directory's database, runs `body`, and closes the store whatever happens.
     static func withStore<T>(_ directory: TemporaryDirectory, maxEvents: Int = 10_000,
                              _ body: (SQLiteSessionStore) async throws -> T) async throws -> T {
-        let store = try await SQLiteSessionStore(settings: settings(directory, maxEvents: maxEvents))
-        do {
-            let result = try await body(store)
-            await store.close()
-            return result
-        } catch {
-            await store.close()
-            throw error
-        }
+        try await SQLiteSessionStore(settings: settings(directory, maxEvents: maxEvents)).closing(after: body)
     }
 
     /// A store on a fresh temporary file for `body`, closed and removed afterwards: for tests

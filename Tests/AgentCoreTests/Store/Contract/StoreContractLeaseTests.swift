@@ -171,15 +171,7 @@ extension StorePlace {
 
     @discardableResult
     func withStore<T>(owner: String, leaseSeconds: Double, _ body: (any SessionStore) async throws -> T) async throws -> T {
-        let store = try await open(owner: owner, leaseSeconds: leaseSeconds)
-        do {
-            let result = try await body(store)
-            await store.close()
-            return result
-        } catch {
-            await store.close()
-            throw error
-        }
+        try await open(owner: owner, leaseSeconds: leaseSeconds).closing { try await body($0) }
     }
 }
 

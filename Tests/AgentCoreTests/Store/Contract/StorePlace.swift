@@ -73,15 +73,7 @@ final class StorePlace: Sendable {
 
     /// Opens a store, runs `body`, and closes the store whatever happens.
     func withStore<T>(_ body: (any SessionStore) async throws -> T) async throws -> T {
-        let store = try await open()
-        do {
-            let result = try await body(store)
-            await store.close()
-            return result
-        } catch {
-            await store.close()
-            throw error
-        }
+        try await open().closing { try await body($0) }
     }
 
     /// Runs SQL on the data directly (PostgreSQL: one statement, no parameters; the test's own
