@@ -17,7 +17,7 @@ import Testing
     @Test(arguments: Backend.allCases) func aLeaseIsTakenOnlyWhenFreeOrExpiredAndRenewalKeepsIt(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
         // Times count from just before the lease was taken, so opening stores costs no margin.
-        let started = try await place.withStore(owner: "a", leaseSeconds: 5) { (store) async throws in
+        let started = try await place.withStore(owner: "a", leaseSeconds: 15) { (store) async throws in
             try await store.createSession(C.header("s1"))
             try await store.commitTurn(C.commit(history: .append(from: 0, messages: [.user("one"), .assistant("two")]),
                                                 events: F.events(1...3), usage: F.usage(prompt: 5, completion: 1)), to: "s1")
@@ -29,22 +29,23 @@ import Testing
             #expect(!state.heldByOther(than: "a") && state.heldByOther(than: "b"))
             return taken
         }
-        try await place.withStore(owner: "b", leaseSeconds: 5) { (store) async throws in
+        try await place.withStore(owner: "b", leaseSeconds: 15) { (store) async throws in
             await #expect(throws: StoreError.self, "a live lease of another responder is not taken") {
                 try await store.beginQuery(sessionId: "s1", queryId: "q2", title: nil)
             }
         }
-        // Wide margins (a 5 s lease, renewed 4 s in): the test must hold on a loaded machine.
-        try await Task.sleep(until: started + .seconds(4))
-        let renewed = try await place.withStore(owner: "a", leaseSeconds: 5) { (store) async throws in
+        // Wide margins (a 15 s lease, renewed 12 s in): the test must hold on a loaded machine, where
+        // opening and closing a store has been seen to take seconds.
+        try await Task.sleep(until: started + .seconds(12))
+        let renewed = try await place.withStore(owner: "a", leaseSeconds: 15) { (store) async throws in
             let renewing = ContinuousClock.now
-            #expect(try await store.renewLeases(["s1": "q1"]).isEmpty, "renewed until 5 s from now")
+            #expect(try await store.renewLeases(["s1": "q1"]).isEmpty, "renewed until 15 s from now")
             #expect(try await store.renewLeases(["s1": "q-other"]) == ["s1"], "only the query holding it renews it")
             return renewing
         }
-        // The first lease (5 s from `started`) is over; the renewed one (5 s from `renewed`) is not.
-        try await Task.sleep(until: max(started + .seconds(6), renewed + .seconds(1)))
-        try await place.withStore(owner: "b", leaseSeconds: 5) { (store) async throws in
+        // The first lease (15 s from `started`) is over; the renewed one (15 s from `renewed`) is not.
+        try await Task.sleep(until: max(started + .seconds(16), renewed + .seconds(3)))
+        try await place.withStore(owner: "b", leaseSeconds: 15) { (store) async throws in
             do {
                 try await store.beginQuery(sessionId: "s1", queryId: "q2", title: nil)
                 Issue.record("the renewed lease was taken before it expired")
@@ -52,8 +53,8 @@ import Testing
                 #expect(id == "s1" && owner == "a" && queryId == "q1")
             }
         }
-        try await Task.sleep(until: renewed + .seconds(5.6))
-        try await place.withStore(owner: "b", leaseSeconds: 5) { (store) async throws in
+        try await Task.sleep(until: renewed + .seconds(16.5))
+        try await place.withStore(owner: "b", leaseSeconds: 15) { (store) async throws in
             let before = try await store.beginQuery(sessionId: "s1", queryId: "q2", title: "ignored")
             #expect(before == 4, "the expired query was closed first (version 3 → 4), then taken (→ 5)")
             let log = try await store.events(sessionId: "s1", after: 3, limit: 10)
@@ -71,7 +72,7 @@ import Testing
             #expect(try await store.leaseState(sessionId: "s1")
                     == SessionLeaseState(version: 6, runningQueryId: nil, leaseOwner: nil, leaseActive: false))
         }
-        try await place.withStore(owner: "a", leaseSeconds: 5) { (store) async throws in
+        try await place.withStore(owner: "a", leaseSeconds: 15) { (store) async throws in
             #expect(try await store.beginQuery(sessionId: "s1", queryId: "q3", title: nil) == 6)
             #expect(try await store.sweepExpiredLeases(now: Date()).isEmpty, "a live lease is not swept")
             await #expect(throws: StoreError.self) { try await store.beginQuery(sessionId: "gone", queryId: "q", title: nil) }
@@ -81,7 +82,7 @@ import Testing
 
     @Test(arguments: Backend.allCases) func commitsOfAResponderThatLostItsLeaseOrHoldsAStaleCopyAreRefused(_ backend: Backend) async throws {
         let place = try await StorePlace(backend)
-        let (version, committed) = try await place.withStore(owner: "a", leaseSeconds: 1) { (store) async throws in
+        let (version, committed) = try await place.withStore(owner: "a", leaseSeconds: 4) { (store) async throws in
             try await store.createSession(C.header("s1"))
             let before = try await store.beginQuery(sessionId: "s1", queryId: "q1", title: nil)
             let step = try await store.commitTurn(C.commit(history: .append(from: 0, messages: F.toolStep(1)),
@@ -90,16 +91,16 @@ import Testing
             #expect(step == before + 2)
             return (step, ContinuousClock.now)
         }
-        try await place.withStore(owner: "b", leaseSeconds: 1) { (store) async throws in
+        try await place.withStore(owner: "b", leaseSeconds: 4) { (store) async throws in
             await #expect(throws: StoreError.self, "b cannot end a's query") {
                 try await store.commitTurn(C.commit(events: [F.event(3)]), to: "s1")
             }
-            try await Task.sleep(until: committed + .seconds(1.5))
+            try await Task.sleep(until: committed + .seconds(5))
             let swept = try await store.sweepExpiredLeases(now: Date())
             #expect(swept.map(\.queryId) == ["q1"])
             #expect(try await store.sweepExpiredLeases(now: Date()).isEmpty, "each expired query is closed once")
         }
-        try await place.withStore(owner: "a", leaseSeconds: 1) { (store) async throws in
+        try await place.withStore(owner: "a", leaseSeconds: 4) { (store) async throws in
             let late = await #expect(throws: StoreError.self, "the query's lease expired and it was closed") {
                 try await store.commitTurn(C.commit(history: .append(from: 2, messages: [.assistant("late")]),
                                                     events: [F.event(300)]).ending("q1").based(on: version), to: "s1")
