@@ -49,9 +49,14 @@ import Testing
     @Test func queueWaitsForTheOtherRespondersQueryAndRejectRefusesIt() async throws {
         for policy in [ConcurrencyPolicy.queue, .reject] {
             let pair = try await Self.pair { $0.concurrencyPolicy = policy }
+            // Under reject the first query runs until cancelled, so it is surely running when the
+            // second arrives however late this test gets to it on a loaded machine.
+            let pause: Duration = policy == .reject ? .seconds(60) : .milliseconds(800)
             let slow = try await pair.a.submitQuery(sessionId: "s", owner: nil, message: "slow",
-                                                    runner: ScriptedRunner(pause: .milliseconds(800)), defaultSystemPrompt: nil)
-            try await Task.sleep(for: .milliseconds(200))
+                                                    runner: ScriptedRunner(pause: pause), defaultSystemPrompt: nil)
+            let store = pair.stores[1]
+            #expect(await Self.eventually { (try? await store.leaseState(sessionId: "s"))?.runningQueryId != nil },
+                    "a's query holds the lease")
             let runner = ScriptedRunner()
             if policy == .reject {
                 await #expect(throws: SessionError.self) {
@@ -59,6 +64,10 @@ import Testing
                                                      defaultSystemPrompt: nil)
                 }
                 #expect(runner.started.load(ordering: .relaxed) == 0)
+                #expect(try await pair.a.cancel(id: "s", owner: nil))
+                _ = await slow.result()
+                await pair.close()
+                continue
             } else {
                 let second = try await pair.b.submitQuery(sessionId: "s", owner: nil, message: "second", runner: runner,
                                                           defaultSystemPrompt: nil)
