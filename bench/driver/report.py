@@ -400,7 +400,7 @@ def fake_section(rows):
         out.append(f"- While relayed by the contenders it spent {fmt(stat([r['fake_cpu_us_per_token'] for r in relayed]), digits=1)} "
                    "µs of CPU per token, against the server figures in section 6.")
     if query:
-        out.append(f"- During the /agent/query runs it used {fmt(stat([r['fake_cpu_share'] * 100 for r in query]), digits=1)} "
+        out.append(f"- During the /agent/query runs it used {fmt(stat([r['fake_cpu_share'] * 100 for r in query if 'fake_cpu_share' in r]), digits=1)} "
                    "% of one core.")
     return out + [""]
 
