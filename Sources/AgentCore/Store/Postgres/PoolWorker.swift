@@ -15,12 +15,12 @@ final class PoolWorker {
 
     /// The thread's whole life: blocks between jobs and in every libpq call.
     @available(*, noasync)
-    func run(_ queue: PoolQueue) {
+    func run(_ queue: BlockingJobQueue<PoolWorker>) {
         while let job = queue.next() {
             job(self)
         }
         connection?.close()
-        queue.workerEnded()
+        queue.consumerEnded()
     }
 
     /// The live connection, connecting first when needed, or why there is none (named after

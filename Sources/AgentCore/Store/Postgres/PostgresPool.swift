@@ -13,7 +13,7 @@ import Synchronization
 final class PostgresPool: Sendable {
     let settings: PostgresConnectionSettings
     let size: Int
-    private let queue = PoolQueue()
+    private let queue = BlockingJobQueue<PoolWorker>()
     private let busy = Atomic<Int>(0)
 
     /// Pool threads running a job now (`/metrics`).
@@ -95,7 +95,7 @@ final class PostgresPool: Sendable {
     /// `perform` calls fail with `StoreError.closed`. Returns once every thread has ended.
     func stop() async {
         queue.stop()
-        while !queue.allWorkersEnded(count: size) {
+        while !queue.allConsumersEnded(count: size) {
             try? await Task.sleep(for: .milliseconds(5))
         }
     }

@@ -7,7 +7,7 @@ import Foundation
 /// runs on this thread against `State` — the connection and its statements — which is
 /// created on the thread by `makeState`, never leaves it, and so needs no locking.
 final class SQLiteThread<State>: Sendable {
-    private let queue = JobQueue<State>()
+    private let queue = BlockingJobQueue<State>()
 
     /// Starts the thread and waits until `makeState` has run on it. If `makeState` throws,
     /// the thread ends and the error is rethrown here.
@@ -26,7 +26,9 @@ final class SQLiteThread<State>: Sendable {
                     return
                 }
                 continuation.resume()
-                queue.drain(state)
+                // Jobs in order until stopped and drained, then the job `stop` left.
+                while let job = queue.next() { job(state) }
+                queue.takeFinalJob()?(state)
             }
             thread.start()
         }
@@ -63,62 +65,6 @@ final class SQLiteThread<State>: Sendable {
                 continuation.resume()
             }
             if !accepted { continuation.resume() }
-        }
-    }
-}
-
-/// Jobs waiting for the SQLite thread, guarded by a condition variable the thread sleeps on.
-private final class JobQueue<State>: @unchecked Sendable {
-    // @unchecked: `jobs`, `finalJob` and `stopped` are only touched with `condition` locked.
-    typealias Job = @Sendable (State) -> Void
-    private let condition = NSCondition()
-    private var jobs: [Job] = []
-    private var head = 0
-    private var stopped = false
-    private var finalJob: Job?
-
-    func enqueue(_ job: @escaping Job) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        guard !stopped else { return false }
-        jobs.append(job)
-        condition.signal()
-        return true
-    }
-
-    /// Returns false when already stopped (then `job` will not run).
-    @discardableResult
-    func stop(then job: Job?) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        guard !stopped else { return false }
-        stopped = true
-        finalJob = job
-        condition.signal()
-        return true
-    }
-
-    /// The thread's loop: runs jobs in order until stopped and drained.
-    @available(*, noasync, message: "the SQLite thread's loop; it waits on a condition variable")
-    func drain(_ state: State) {
-        while true {
-            condition.lock()
-            while head == jobs.count && !stopped { condition.wait() }
-            if head == jobs.count {
-                let last = finalJob
-                finalJob = nil
-                condition.unlock()
-                last?(state)
-                return
-            }
-            let job = jobs[head]
-            head += 1
-            if head > 64 && head * 2 > jobs.count {
-                jobs.removeFirst(head)
-                head = 0
-            }
-            condition.unlock()
-            job(state)
         }
     }
 }
