@@ -67,9 +67,10 @@ import Testing
         let seconds = Date().timeIntervalSince(signalled)
         #expect(code == 128 + SIGABRT, "died of the signal (a core dump where enabled), not a clean exit: \(String(describing: code))")
         // The product's bound is the report deadline (1 s, checked below: no "took longer than").
-        // This wall-clock bound adds the teardown and this test's own wake-up, which on a machine
-        // running the whole suite in parallel took up to 2.3 s; 32 s was the bug.
-        #expect(seconds < 3.0, "gone \(seconds) s after the fault")
+        // The wall clock only catches the hang this test was written for (32 s: the report
+        // waited on threads that never answered); teardown and this test's own wake-up on a
+        // machine running the whole suite in parallel have taken up to 4 s, so the bound is loose.
+        #expect(seconds < 10, "gone \(seconds) s after the fault")
         let log = process.log
         // The unit's report: the cause, the crashed thread by name, its frames (addresses: the unit
         // turns symbol lookup off, see conf/agent-fcgi.service) and registers.

@@ -17,7 +17,11 @@ extension TestStack {
     /// `GET path`, which must answer 200; the body parsed.
     public func getJSON(_ path: String) async throws -> JSONValue {
         let response = try await client.get(path)
-        guard response.status == 200 else { throw TestFailure("GET \(path) answered \(response.status): \(response.text)") }
+        guard response.status == 200 else {
+            // A 5xx here is the stack's fault, not the test's: the logs say which part failed.
+            let logs = response.status >= 500 ? "\n" + self.logs.suffix(4000) : ""
+            throw TestFailure("GET \(path) answered \(response.status): \(response.text)\(logs)")
+        }
         return try response.json()
     }
 

@@ -53,6 +53,27 @@ ANSWER_SNAPSHOT = """(() => {
   };
 })()"""
 
+# Records every render of the newest answer from inside the page, so growth is seen however
+# slowly the driver's own polling runs on a loaded machine. Installed before a message is sent;
+# `before` is the number of assistant turns already on the page.
+RENDER_RECORDER = """((before) => {
+  if (window.__renderObserver) window.__renderObserver.disconnect();
+  window.__renders = [];
+  const start = performance.now();
+  const messages = document.getElementById('messages');
+  const record = () => {
+    const turns = messages.querySelectorAll(':scope > li.turn.assistant');
+    if (turns.length <= before) return;
+    const turn = turns[turns.length - 1];
+    const chars = [...turn.querySelectorAll('.answer-text')].map((node) => node.textContent).join('\\n').length;
+    const last = window.__renders[window.__renders.length - 1];
+    if (last && last.chars === chars && last.state === turn.dataset.state) return;
+    window.__renders.push({t_ms: Math.round(performance.now() - start), chars, state: turn.dataset.state});
+  };
+  window.__renderObserver = new MutationObserver(record);
+  window.__renderObserver.observe(messages, {subtree: true, childList: true, characterData: true, attributes: true});
+})"""
+
 # The page's own modules, imported from where the page was served, fed awkward input: the
 # SSE parser with every possible chunk split, and Markdown that tries to inject HTML.
 MODULE_CHECKS = r"""(async () => {
@@ -163,6 +184,7 @@ def send_and_watch(page, message, timeout, stop_when=None):
     typed = page.js("document.getElementById('composer-input').value")
     if typed != message:
         raise CheckFailed(f"the message box holds {typed!r} instead of {message!r}")
+    page.js(f"{RENDER_RECORDER}({int(before)})")
     page.key("Enter", "Enter", 13, text="\r")
     start = time.monotonic()
     snapshots, last_chars, answer, connections = [], -1, None, []
@@ -178,7 +200,7 @@ def send_and_watch(page, message, timeout, stop_when=None):
                 last_chars = chars
             if answer["state"] in ENDED or (stop_when and stop_when(answer)):
                 answer["connections_seen"] = connections
-                return answer, snapshots
+                return answer, page.js("window.__renders") or snapshots
         elif page.js("!document.getElementById('alert').hidden"):
             raise CheckFailed("the page showed an error instead of answering: " +
                               page.js("document.getElementById('alert-text').textContent"))
@@ -291,6 +313,7 @@ def approve_and_watch(args, page, summary, paused):
         raise CheckFailed(f"no pending approval card for {args.expect_tool!r}: {paused['approvals']}")
     if any(card["tool"] == waiting[0]["tool"] and card["status"] == "completed" for card in paused["tool_cards"]):
         raise CheckFailed(f"the gated tool ran before it was approved: {paused['tool_cards']}")
+    page.js(f"{RENDER_RECORDER}({max(int(paused.get('count', 1)) - 1, 0)})")
     page.click(".approval-card[data-decision='pending'] .approve-button")
     start = time.monotonic()
     snapshots, last_chars, answer = [], -1, None
@@ -312,7 +335,7 @@ def approve_and_watch(args, page, summary, paused):
     record["cards_after"] = answer["approvals"]
     if answer["count"] != paused["count"]:
         record["note"] = "the continuation opened a new turn"
-    return answer, snapshots
+    return answer, page.js("window.__renders") or snapshots
 
 
 def decide_waiting_session(args, page, summary):
