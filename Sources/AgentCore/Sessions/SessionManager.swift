@@ -193,8 +193,13 @@ public actor SessionManager {
             return loaded
         }
         loading[id] = task
-        defer { loading.removeValue(forKey: id) }
+        defer { finishLoading(id, task) }
         return try await task.value
+    }
+
+    /// A creation may have taken the entry over from this load (see `insertNew`): leave its entry.
+    private func finishLoading(_ id: String, _ task: Task<AgentSession?, Error>) {
+        if loading[id] == task { loading.removeValue(forKey: id) }
     }
 
     /// `history` (a seed) is not stored yet: the session's first commit writes it.
@@ -206,15 +211,17 @@ public actor SessionManager {
         try await makeRoom()
         await waitForDeletion(of: header.id)
         if let raced = sessions[header.id] { return raced }
-        if let inFlight = loading[header.id] {
-            // A load or another creation of this id is under way: the caller looks again.
-            _ = try? await inFlight.value
-            throw SessionIdTaken()
-        }
         let session = AgentSession(header: header, lastUsedAt: header.createdAt, history: history, usage: SessionUsage(),
                                    lastSeq: 0, settings: settings, store: store, committedHistory: [],
                                    counters: counters)
+        // A load or creation of this id may be in flight (a client polling GET for the id it is
+        // about to create keeps one in flight almost all the time). The creation takes the entry
+        // over and runs after it, so lookups from now on join the creation instead of starting
+        // loads that would find nothing; what the earlier one found, if anything, wins.
+        let earlier = loading[header.id]
         let task = Task<AgentSession?, Error> {
+            if let earlier, let found = try? await earlier.value { return found }
+            if let raced = self.sessions[header.id] { return raced }
             do {
                 try await self.store.createSession(header)
             } catch StoreError.sessionExists {
@@ -228,7 +235,7 @@ public actor SessionManager {
             return session
         }
         loading[header.id] = task
-        defer { loading.removeValue(forKey: header.id) }
+        defer { finishLoading(header.id, task) }
         guard let created = try await task.value else { throw SessionIdTaken() }
         return created
     }

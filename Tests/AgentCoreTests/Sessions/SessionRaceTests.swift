@@ -88,4 +88,29 @@ import Testing
             }
         }
     }
+
+    /// A client polling `GET /sessions/{id}` for the id it is about to create keeps a load of that
+    /// id in flight almost all the time; each load finds nothing. Creating the id must wait those
+    /// loads out and succeed, not answer 409 after a few tries.
+    @Test func creationIsNotRefusedWhileLookupsOfTheSameIdFindNothing() async throws {
+        try await StoreFixtures.withTemporaryStore { store in
+            let manager = SessionManager(settings: sessionSettings(), store: store)
+            for round in 0..<20 {
+                let id = "polled-\(round)"
+                let pollers = (0..<4).map { _ in
+                    Task {
+                        var misses = 0
+                        while (try? await manager.session(id: id, owner: nil)) == nil, misses < 100_000 { misses += 1 }
+                        return misses
+                    }
+                }
+                // Let the pollers get going so lookups are in flight when the creation comes.
+                while await manager.loading.isEmpty { await Task.yield() }
+                let created = try await manager.sessionForQuery(id: id, owner: nil)
+                #expect(created.id == id)
+                for poller in pollers { _ = await poller.value }
+                #expect(try await manager.session(id: id, owner: nil) === created)
+            }
+        }
+    }
 }
