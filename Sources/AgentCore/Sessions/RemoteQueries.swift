@@ -72,7 +72,27 @@ public final class RemoteQueries: Sendable {
     /// says nothing runs.
     func cancelElsewhere(_ sessionId: String) async throws -> Bool {
         guard let queryId = try await bus.runningQuery(of: sessionId) else { return false }
-        try await bus.publish(SessionNotice(kind: .cancel, sessionId: sessionId, queryId: queryId, instance: bus.instance))
+        let notice = SessionNotice(kind: .cancel, sessionId: sessionId, queryId: queryId, instance: bus.instance)
+        try await bus.publish(notice)
+        // A notice is lost if the other responder's listener was reconnecting when it was sent:
+        // it is sent again until the store says that query is over, for as long as clear and
+        // DELETE would wait. The client has its answer already, as with a local cancel.
+        let (key, bell) = register(sessionId)
+        Task {
+            defer { self.unregister(sessionId, key) }
+            let deadline = ContinuousClock.now + self.stopTimeout
+            var sentAt = ContinuousClock.now
+            while ContinuousClock.now < deadline {
+                await bell.wait(timeout: .milliseconds(250))
+                let running: String?
+                do { running = try await self.bus.runningQuery(of: sessionId) } catch { continue }
+                guard running == queryId else { return }
+                if ContinuousClock.now - sentAt > self.recheckInterval {
+                    try? await self.bus.publish(notice)
+                    sentAt = ContinuousClock.now
+                }
+            }
+        }
         return true
     }
 
