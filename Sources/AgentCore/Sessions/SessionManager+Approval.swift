@@ -22,10 +22,21 @@ extension SessionManager {
         throw SessionError.capacity(retryAfterSeconds: 1)
     }
 
-    /// The cleanup loop's pass over sessions held in memory: calls waiting past
-    /// `agent.approval.timeout_seconds` are rejected and their turns continued. Sessions only in
-    /// the store are timed out when they are next decided on or sent a message.
+    /// The cleanup loop's pass: calls waiting past `agent.approval.timeout_seconds` are rejected
+    /// and their turns continued. The store names the sessions that are due, held here or not (a
+    /// restart, an eviction, a pause made on another responder): those are looked up, which
+    /// loads them or compares the copy held here with the store, so a call another responder has
+    /// decided meanwhile is not timed out here. On a shared store every responder runs this; the
+    /// continuation's lease lets only one of them run the turn.
     public func expireApprovals(runner: any QueryRunner, defaultSystemPrompt: String?, now: Date = Date()) async {
+        do {
+            for id in try await store.sessionsWithApprovalsDue(at: now, limit: 100) {
+                _ = try? await lookup(id: id)
+            }
+        } catch {
+            logger.warning("could not read which sessions' approvals are due; only those held in memory are checked",
+                           metadata: ["error": "\(error)"])
+        }
         for session in sessions.values where !session.info.pendingApprovals.isEmpty {
             guard let progress = await session.expireApprovals(runner: runner, defaultSystemPrompt: defaultSystemPrompt,
                                                                 now: now) else { continue }

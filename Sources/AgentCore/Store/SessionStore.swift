@@ -76,6 +76,11 @@ public protocol SessionStore: Sendable {
     /// ones held in memory) and those a query is marked running on; returns the deleted ids.
     func expireSessions(idleBefore cutoff: Date, excluding: Set<String>) async throws -> [String]
 
+    /// Up to `limit` sessions whose paused turn has a call waiting past its deadline at `now`
+    /// (`PendingApproval.expiresAt`), earliest deadline first: the cleanup loop times them out
+    /// whether or not a responder holds them in memory. An indexed read of the due rows only.
+    func sessionsWithApprovalsDue(at now: Date, limit: Int) async throws -> [String]
+
     /// At start-up: closes the queries that were running when the process died (on a shared
     /// store: those whose lease expired or is this responder's own `owner`) with
     /// `final{status:"interrupted"}` and `usage` (seqs above any the dead process may have

@@ -48,3 +48,12 @@ public struct TurnCommit: Sendable, Hashable {
         self.baseVersion = baseVersion
     }
 }
+
+extension TurnCommit {
+    /// The earliest deadline among the calls still waiting (seconds since 1970), stored beside
+    /// the pending approvals so the cleanup loop finds due sessions by index
+    /// (`SessionStore.sessionsWithApprovalsDue`); nil when none waits with a deadline.
+    var approvalDeadline: Double? {
+        pendingApprovals?.compactMap { $0.decision == nil ? $0.expiresAt?.timeIntervalSince1970 : nil }.min()
+    }
+}

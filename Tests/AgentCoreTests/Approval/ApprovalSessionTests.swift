@@ -201,4 +201,28 @@ import Testing
             #expect(events.map(\.event).contains(.final(content: "after restart", status: .completed)))
         }
     }
+
+    /// The cleanup pass times out a call of a session no one holds in memory (the responder that
+    /// paused it restarted): the store says it is due, the pass loads it and continues the turn.
+    @Test func aCallPastItsDeadlineIsTimedOutAfterARestartToo() async throws {
+        let directory = try TemporaryDirectory()
+        let model = ScriptedChatModel(replies: [Reply.tools([Self.echoCall]), Reply.text("gave up")])
+        let agent = try Self.agent(model, timeout: .seconds(60))
+        try await withManager(directory) { manager, _ in
+            _ = await collect(try await manager.submitQuery(sessionId: "s", owner: "alice", message: "go", runner: agent,
+                                                            defaultSystemPrompt: nil))
+        }
+        try await withManager(directory) { manager, store in
+            #expect(await manager.inMemoryCount == 0)
+            await manager.expireApprovals(runner: agent, defaultSystemPrompt: nil, now: Date())
+            #expect(await manager.inMemoryCount == 0, "nothing due yet: nothing loaded")
+            await manager.expireApprovals(runner: agent, defaultSystemPrompt: nil, now: Date().addingTimeInterval(61))
+            let session = try await manager.session(id: "s", owner: "alice")
+            while session.info.isBusy || session.info.runningQueryId != nil { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(model.requests.count == 2, "the turn went on")
+            #expect(Self.toolResults(model)["c1"] == "not run: approval timed out")
+            #expect(try #require(try await store.loadSession(id: "s")).summary.pendingApprovals.isEmpty)
+            #expect(try await store.sessionsWithApprovalsDue(at: Date().addingTimeInterval(3600), limit: 10) == [])
+        }
+    }
 }

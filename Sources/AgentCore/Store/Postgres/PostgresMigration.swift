@@ -12,7 +12,7 @@ struct PostgresMigration: Sendable {
     var script: String
 
     /// Every migration, oldest first; the last one's version is the current schema.
-    static let all: [PostgresMigration] = [initial, versionAndLease, pendingApprovals]
+    static let all: [PostgresMigration] = [initial, versionAndLease, pendingApprovals, approvalDeadline]
 
     static var currentVersion: Int { all.last?.version ?? 0 }
 
@@ -103,5 +103,16 @@ struct PostgresMigration: Sendable {
     /// stores the history it belongs to.
     static let pendingApprovals = PostgresMigration(version: 3, name: "pending approvals", script: """
         ALTER TABLE sessions ADD COLUMN pending_approvals text;
+        """)
+
+    /// v4: the earliest deadline among a paused turn's waiting calls, indexed, as in SQLite
+    /// schema v8; filled for sessions already waiting from their stored calls.
+    static let approvalDeadline = PostgresMigration(version: 4, name: "approval deadline", script: """
+        ALTER TABLE sessions ADD COLUMN approval_deadline double precision;
+        CREATE INDEX sessions_approval_deadline ON sessions (approval_deadline) WHERE approval_deadline IS NOT NULL;
+        UPDATE sessions SET approval_deadline = (
+            SELECT min((call ->> 'expires_at')::double precision) FROM json_array_elements(pending_approvals::json) AS call
+            WHERE call -> 'decision' IS NULL OR json_typeof(call -> 'decision') = 'null')
+        WHERE pending_approvals IS NOT NULL;
         """)
 }

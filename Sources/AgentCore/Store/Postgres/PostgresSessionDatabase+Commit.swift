@@ -30,6 +30,7 @@ extension PostgresSessionDatabase {
             lease_expires_at = CASE WHEN NOT $8 THEN lease_expires_at WHEN $10 IS NULL THEN NULL
                 ELSE extract(epoch FROM clock_timestamp()) + $11 END,
             pending_approvals = coalesce($12, pending_approvals),
+            approval_deadline = CASE WHEN $12 IS NULL THEN approval_deadline ELSE $13 END,
             version = version + 1
         WHERE id = $1
         """)
@@ -50,6 +51,8 @@ extension PostgresSessionDatabase {
         var query: TurnCommit.QueryMark
         /// nil leaves the stored pending approvals as they are.
         var pendingApprovalsJSON: String?
+        /// Written with `pendingApprovalsJSON` (when that is not nil): `TurnCommit.approvalDeadline`.
+        var approvalDeadline: Double?
         var fence: LeaseFence
         var leaseSeconds: Double
     }
@@ -132,7 +135,8 @@ extension PostgresSessionDatabase {
             .text(id), .int(messageCount), .int(lastSeq), .int(eventCount), .optionalText(commit.usageJSON),
             .optionalText(commit.clearedUsageJSON), commit.lastUsedAt.map(PostgresValue.double) ?? .null,
             .bool(setMark), .optionalText(mark), mark == nil ? .null : .text(commit.fence.owner),
-            .double(commit.leaseSeconds), .optionalText(commit.pendingApprovalsJSON)]))
+            .double(commit.leaseSeconds), .optionalText(commit.pendingApprovalsJSON),
+            commit.approvalDeadline.map(PostgresValue.double) ?? .null]))
         if let instance, let last = commit.events.last {
             let notice = SessionNotice(kind: .events, sessionId: id, queryId: last.queryId, seq: lastSeq, instance: instance)
             steps.append(.prepared(PostgresNotifier.notify, [.text(PostgresNotifier.channel), .text(notice.payload)]))

@@ -100,6 +100,19 @@ public final class PostgresSessionStore: SessionStore {
         try await read("countSessions") { try PostgresSessionDatabase.count(in: scope, on: $0) }
     }
 
+    static let selectApprovalsDue = PostgresStatement("approvals_due", """
+        SELECT id FROM sessions WHERE approval_deadline IS NOT NULL AND approval_deadline <= $1
+        ORDER BY approval_deadline LIMIT $2
+        """)
+
+    public func sessionsWithApprovalsDue(at now: Date, limit: Int) async throws -> [String] {
+        try await read("sessionsWithApprovalsDue") {
+            let rows = try $0.query(Self.selectApprovalsDue, [.double(now.timeIntervalSince1970), .int(limit)],
+                                    operation: "sessionsWithApprovalsDue")
+            return (0..<rows.count).map { rows.text($0, 0) }
+        }
+    }
+
     public func expireSessions(idleBefore cutoff: Date, excluding: Set<String>) async throws -> [String] {
         let excluded = PostgresSessionDatabase.stringsJSON(excluding.sorted())
         return try await write("expireSessions") {
@@ -255,6 +268,7 @@ public final class PostgresSessionStore: SessionStore {
             },
             lastUsedAt: commit.lastUsedAt?.timeIntervalSince1970, query: commit.query,
             pendingApprovalsJSON: try commit.pendingApprovals.map { try StoredJSON.encodePendingApprovals($0, sessionId: sessionId) },
+            approvalDeadline: commit.approvalDeadline,
             fence: LeaseFence(owner: lease.owner, queryId: commit.queryId, baseVersion: commit.baseVersion, query: commit.query),
             leaseSeconds: lease.duration.inSeconds)
     }

@@ -92,6 +92,15 @@ public final class SQLiteSessionStore: SessionStore {
         try await read("countSessions") { try $0.countSessions(in: scope) }
     }
 
+    public func sessionsWithApprovalsDue(at now: Date, limit: Int) async throws -> [String] {
+        try await read("sessionsWithApprovalsDue") { database in
+            try database.connection.rows("""
+                SELECT id FROM sessions WHERE approval_deadline IS NOT NULL AND approval_deadline <= ?
+                ORDER BY approval_deadline LIMIT ?
+                """, [.real(now.timeIntervalSince1970), .int(limit)]) { $0.text(0) }
+        }
+    }
+
     public func expireSessions(idleBefore cutoff: Date, excluding: Set<String>) async throws -> [String] {
         try await write("expireSessions") { try $0.expireSessions(idleBefore: cutoff, excluding: excluding) }
     }
@@ -149,6 +158,7 @@ public final class SQLiteSessionStore: SessionStore {
             },
             lastUsedAt: commit.lastUsedAt, query: commit.query,
             pendingApprovalsJSON: try commit.pendingApprovals.map { try StoredJSON.encodePendingApprovals($0, sessionId: sessionId) },
+            approvalDeadline: commit.approvalDeadline,
             fence: LeaseFence(owner: settings.lease.owner, queryId: commit.queryId, baseVersion: commit.baseVersion,
                               query: commit.query),
             lease: settings.lease)

@@ -8,7 +8,7 @@ struct SchemaMigration: Sendable {
 
     /// Every migration, oldest first; the last one's version is the current schema.
     static let all: [SchemaMigration] = [initial, runningQueryMarker, sessionCounts, sessionModel, clearedUsageAndTitle,
-                                           versionAndLease, pendingApprovals]
+                                           versionAndLease, pendingApprovals, approvalDeadline]
 
     static var currentVersion: Int { all.last?.version ?? 0 }
 
@@ -112,5 +112,17 @@ struct SchemaMigration: Sendable {
     /// whose last turn it belongs to.
     static let pendingApprovals = SchemaMigration(version: 7, name: "pending approvals", script: """
         ALTER TABLE sessions ADD COLUMN pending_approvals TEXT;
+        """)
+
+    /// v8: the earliest deadline among a paused turn's waiting calls, indexed, so the cleanup loop
+    /// times out calls of sessions no responder holds in memory without reading every row.
+    /// Filled for sessions already waiting from their stored calls.
+    static let approvalDeadline = SchemaMigration(version: 8, name: "approval deadline", script: """
+        ALTER TABLE sessions ADD COLUMN approval_deadline REAL;
+        CREATE INDEX sessions_approval_deadline ON sessions (approval_deadline) WHERE approval_deadline IS NOT NULL;
+        UPDATE sessions SET approval_deadline = (
+            SELECT min(json_extract(call.value, '$.expires_at')) FROM json_each(sessions.pending_approvals) AS call
+            WHERE json_extract(call.value, '$.decision') IS NULL)
+        WHERE pending_approvals IS NOT NULL;
         """)
 }

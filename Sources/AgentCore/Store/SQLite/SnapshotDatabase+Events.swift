@@ -13,6 +13,8 @@ extension SnapshotDatabase {
         var query: TurnCommit.QueryMark
         /// nil leaves the stored pending approvals as they are.
         var pendingApprovalsJSON: String?
+        /// Written with `pendingApprovalsJSON` (when that is not nil): `TurnCommit.approvalDeadline`.
+        var approvalDeadline: Double?
         var fence: LeaseFence
         var lease: LeaseSettings
     }
@@ -63,6 +65,7 @@ extension SnapshotDatabase {
                 lease_owner = CASE ? WHEN 0 THEN lease_owner ELSE ? END,
                 lease_expires_at = CASE ? WHEN 0 THEN lease_expires_at ELSE ? END,
                 pending_approvals = coalesce(?, pending_approvals),
+                approval_deadline = CASE WHEN ? IS NULL THEN approval_deadline ELSE ? END,
                 version = version + 1
             WHERE id = ?
             """, [.int(messageCount), .integer(lastSeq), .int(eventCount), .optionalText(commit.usageJSON),
@@ -70,7 +73,8 @@ extension SnapshotDatabase {
                   commit.lastUsedAt.map { .real($0.timeIntervalSince1970) } ?? .null, .int(markAction), markValue,
                   .int(markAction), markValue == .null ? .null : .text(commit.lease.owner),
                   .int(markAction), markValue == .null ? .null : .real(expiry),
-                  .optionalText(commit.pendingApprovalsJSON), .text(id)])
+                  .optionalText(commit.pendingApprovalsJSON), .optionalText(commit.pendingApprovalsJSON),
+                  commit.approvalDeadline.map { .real($0) } ?? .null, .text(id)])
         return counts.version + 1
     }
 

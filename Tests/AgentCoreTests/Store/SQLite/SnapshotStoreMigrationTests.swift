@@ -52,7 +52,7 @@ import Testing
         }
         let after = try await F.withRawConnection(directory.databasePath) { try SchemaMigrator().version(of: $0) }
         #expect(after == SchemaMigration.currentVersion)
-        #expect(SchemaMigration.currentVersion == 7)
+        #expect(SchemaMigration.currentVersion == 8)
     }
 
     /// v5's title for sessions stored before it: the first message when it is the user's, on one
