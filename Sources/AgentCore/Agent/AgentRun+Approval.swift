@@ -22,7 +22,7 @@ extension AgentRun {
         let waiting = calls.filter { gated.contains($0.id) }.map { call in
             PendingApproval(toolCallId: call.id, tool: call.name,
                             args: ToolInvocation(call: call, tools: tools, defaultTimeout: settings.defaultToolTimeout).arguments,
-                            requestedAt: now, expiresAt: expiresAt)
+                            requestedAt: now, expiresAt: expiresAt, queryOptions: options)
         }
         for call in waiting {
             await emit(.approvalRequest(toolCallId: call.toolCallId, tool: call.tool, args: call.args))

@@ -14,6 +14,8 @@ final class AgentRun {
     /// The configured sampling options with the query's overrides.
     let chatOptions: ChatOptions
     let responseFormat: ResponseFormat?
+    /// As the query asked; kept with calls that pause, for their continuation.
+    let options: QueryOptions
     let prices: PriceTable
     let context: QueryContext
     let logger: Logger
@@ -46,6 +48,7 @@ final class AgentRun {
         self.settings = agent.settings
         self.chatOptions = options.applied(to: agent.settings.chatOptions)
         self.responseFormat = options.responseFormat
+        self.options = options
         self.prices = agent.prices
         self.context = context
         self.logger = agent.logger

@@ -2,7 +2,7 @@ import Foundation
 
 /// What one query asks for beyond its message. Every field is optional: nil keeps what the
 /// session and the configuration say.
-public struct QueryOptions: Sendable, Hashable {
+public struct QueryOptions: Sendable, Hashable, Codable {
     /// One of the operator's allowed models (`model.allowed`); nil: the session's, else the default.
     public var model: String?
     public var responseFormat: ResponseFormat?
@@ -33,5 +33,10 @@ public struct QueryOptions: Sendable, Hashable {
         if let topP { options.topP = topP }
         if let stop { options.stop = stop }
         return options
+    }
+
+    /// Stored with a paused turn's calls (`PendingApproval.queryOptions`).
+    enum CodingKeys: String, CodingKey {
+        case model, responseFormat = "response_format", tools, maxTokens = "max_tokens", temperature, topP = "top_p", stop
     }
 }

@@ -15,19 +15,25 @@ public struct PendingApproval: Sendable, Hashable, Codable {
     public var expiresAt: Date?
     /// Set by a partial decision; the turn continues once every call has one.
     public var decision: ApprovalDecision?
+    /// What the paused query asked for (model, tool subset, response format, sampling): its
+    /// continuation runs with the same, wherever and whenever it is decided. Nil for calls
+    /// stored before it was kept (their continuation uses the session's defaults).
+    public var queryOptions: QueryOptions?
 
     public init(toolCallId: String, tool: String, args: JSONValue, requestedAt: Date, expiresAt: Date?,
-                decision: ApprovalDecision? = nil) {
+                decision: ApprovalDecision? = nil, queryOptions: QueryOptions? = nil) {
         self.toolCallId = toolCallId
         self.tool = tool
         self.args = args
         self.requestedAt = requestedAt
         self.expiresAt = expiresAt
         self.decision = decision
+        self.queryOptions = queryOptions
     }
 
     enum CodingKeys: String, CodingKey {
-        case toolCallId = "tool_call_id", tool, args, requestedAt = "requested_at", expiresAt = "expires_at", decision
+        case toolCallId = "tool_call_id", tool, args, requestedAt = "requested_at", expiresAt = "expires_at", decision,
+             queryOptions = "query_options"
     }
 
     public func isExpired(at now: Date) -> Bool {

@@ -67,3 +67,28 @@ public enum ResponseFormat: Sendable, Hashable {
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
+
+/// Stored as OpenAI's JSON (`json`), with a paused query's options.
+extension ResponseFormat: Codable {
+    public init(from decoder: any Decoder) throws {
+        let json = try JSONValue(from: decoder)
+        switch json["type"]?.stringValue {
+        case "json_object":
+            self = .jsonObject
+        case "json_schema":
+            guard let inner = json["json_schema"], let name = inner["name"]?.stringValue, let schema = inner["schema"] else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                        debugDescription: "json_schema without a name or a schema"))
+            }
+            self = .jsonSchema(name: name, schema: schema, strict: inner["strict"]?.boolValue,
+                               description: inner["description"]?.stringValue)
+        default:
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "unknown response format \(json["type"] ?? .null)"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try json.encode(to: encoder)
+    }
+}

@@ -71,7 +71,10 @@ extension AgentSession {
         }
         var choices: [String: ApprovalDecision] = [:]
         for call in updated { choices[call.toolCallId] = call.decision }
-        let subscription = try submit(input: .continuation(choices), runner: runner, defaultSystemPrompt: defaultSystemPrompt)
+        // The paused query's model, tools, format and sampling carry over to its continuation.
+        let options = updated.lazy.compactMap(\.queryOptions).first ?? QueryOptions()
+        let subscription = try submit(input: .continuation(choices, options: options), runner: runner,
+                                      defaultSystemPrompt: defaultSystemPrompt)
         return ApprovalProgress(decided: decided, waiting: [], continuation: subscription)
     }
 }

@@ -225,4 +225,35 @@ import Testing
             #expect(try await store.sessionsWithApprovalsDue(at: Date().addingTimeInterval(3600), limit: 10) == [])
         }
     }
+
+    /// The continuation runs as the paused query asked (its model, tool subset and response
+    /// format), also when it is decided after a restart: the options are stored with the calls.
+    @Test func theContinuationKeepsThePausedQuerysOptionsAcrossARestart() async throws {
+        let directory = try TemporaryDirectory()
+        let primary = ScriptedChatModel(modelName: "primary", replies: [Reply.text("not this one")])
+        let other = ScriptedChatModel(modelName: "other", replies: [Reply.tools([Self.echoCall]), Reply.text(#"{"city":"Oslo"}"#)])
+        var settings = AgentSettings()
+        settings.approval = ApprovalSettings(tools: ["echo"], timeout: .seconds(3600))
+        let agent = Agent(model: primary, tools: try ToolRegistry([EchoTool(), CalculatorTool()]), settings: settings,
+                          alternatives: [other])
+        let options = QueryOptions(model: "other", responseFormat: QueryOptionsTests.format, tools: ["echo"], temperature: 0.25)
+        try await withManager(directory) { manager, store in
+            _ = await collect(try await manager.submitQuery(sessionId: "s", owner: nil, input: QueryInput(text: "go", options: options),
+                                                            runner: agent, defaultSystemPrompt: nil))
+            let stored = try #require(try await store.loadSession(id: "s")).summary.pendingApprovals
+            #expect(stored.map(\.queryOptions) == [options], "stored with the call")
+        }
+        try await withManager(directory) { manager, _ in
+            let progress = try await manager.decide(sessionId: "s", owner: nil, decisions: [("c1", ApprovalDecision(approve: true))],
+                                                    runner: agent, defaultSystemPrompt: nil)
+            let events = await collect(try #require(progress.continuation))
+            #expect(events.map(\.event).contains(.final(content: #"{"city":"Oslo"}"#, status: .completed)), "\(events.map(\.event))")
+        }
+        #expect(primary.requests.isEmpty, "the default model was never asked")
+        let continuation = try #require(other.requests.last)
+        #expect(other.requests.count == 2)
+        #expect(continuation.tools.map(\.name) == ["echo"], "the tool subset")
+        #expect(continuation.responseFormat == QueryOptionsTests.format, "the response format")
+        #expect(continuation.options.temperature == 0.25, "the sampling override")
+    }
 }
