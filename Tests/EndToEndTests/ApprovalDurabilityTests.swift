@@ -55,9 +55,7 @@ import Testing
 
         let paused = try await Self.pause(on: first, session: "shared-1")
         #expect(paused["pending_approvals"]?.arrayValue?.count == 1, "\(paused)")
-        // Multi-responder leases and cache invalidation are another change; until they land, the
-        // responder that paused is stopped so that only one holds the session in memory.
-        first.stopResponder()
+        // Both keep running: the one that paused holds the session in memory, the other reads it.
         let view = try await second.getJSON("/sessions/shared-1")
         #expect(view["pending_approvals"]?.arrayValue?.first?["tool"] == "calculator", "read from PostgreSQL: \(view)")
         try await second.llm.script([["text": "Decided elsewhere: 42."]])
@@ -71,5 +69,12 @@ import Testing
         #expect(try await second.getJSON("/sessions/shared-1")["pending_approvals"] == [])
         let firstCalls = try await first.llm.requests().count, secondCalls = try await second.llm.requests().count
         #expect(firstCalls == 1 && secondCalls == 1, "each model was called once")
+        // The responder that paused sees the decision and the turn it continued, not its stale copy.
+        let seenByFirst = try await first.getJSON("/sessions/shared-1")
+        #expect(seenByFirst["pending_approvals"] == [], "\(seenByFirst)")
+        let messages = try await first.getJSON("/sessions/shared-1/messages")["messages"]?.arrayValue ?? []
+        #expect(messages.last?["content"] == "Decided elsewhere: 42.", "\(messages)")
+        let again = try await Self.approve(on: first, session: "shared-1")
+        #expect(again.status == 409, "nothing waits any more, on either responder: \(again.text)")
     }
 }

@@ -77,4 +77,15 @@ extension AgentSession {
                                       defaultSystemPrompt: defaultSystemPrompt)
         return ApprovalProgress(decided: decided, waiting: [], continuation: subscription)
     }
+
+    /// A continuation that has just taken the lease: its calls must still be the ones waiting.
+    /// The store's copy (read again if another responder wrote since) may show them decided and
+    /// continued elsewhere meanwhile; running them again would run an approved call twice.
+    func stillWaiting(decided decisions: [String: ApprovalDecision]) -> SessionError? {
+        let waiting = Set(pendingApprovals.map(\.toolCallId))
+        guard !waiting.isEmpty, Set(decisions.keys).isSubset(of: waiting) else {
+            return .conflict(id: id, reason: "these tool calls were decided and continued elsewhere meanwhile; nothing ran again")
+        }
+        return nil
+    }
 }

@@ -72,8 +72,8 @@ extension AgentSession {
         return state
     }
 
-    /// Replaces the state with the store's (history, usage, title, seq, version). Events kept for
-    /// resumption are dropped: the store serves them.
+    /// Replaces the state with the store's (history, usage, title, pending approvals, seq,
+    /// version). Events kept for resumption are dropped: the store serves them.
     private func reload() async throws {
         guard let stored = try await store.loadSession(id: id) else { throw StoreError.sessionNotFound(id) }
         let summary = stored.summary
@@ -88,6 +88,8 @@ extension AgentSession {
         clearedUsage = summary.clearedUsage
         committedClearedUsage = summary.clearedUsage
         title = summary.title ?? title
+        pendingApprovals = summary.pendingApprovals
+        committedPendingApprovals = summary.pendingApprovals
         lastSeq = max(lastSeq, summary.lastSeq)
         lastUsedAt = max(lastUsedAt, summary.lastUsedAt)
         storedVersion = summary.version

@@ -67,6 +67,8 @@ extension AgentSession {
             let newTitle = self.title == nil && input.decisions == nil ? SessionTitle.from(message: input.message.content) : nil
             var refused = await self.loadHistoryForQuery(queryId: queryId)
             if refused == nil { refused = await self.acquireLease(queryId: queryId, title: newTitle) }
+            let leaseTaken = refused == nil
+            if refused == nil, let decisions = input.decisions { refused = self.stillWaiting(decided: decisions) }
             if let refusal = refused {
                 let code: AgentErrorCode = switch refusal {
                 case .conflict, .busy: .cancelled
@@ -76,7 +78,7 @@ extension AgentSession {
                 self.stamp(event, queryId: queryId)
                 let base = (systemPrompt.map { [ChatMessage.system($0)] } ?? []) + self.history
                 await self.finish(queryId: queryId, outcome: QueryOutcome(history: base, usage: self.usage, terminal: event),
-                                  refusal: refusal, leaseTaken: false)
+                                  refusal: refusal, leaseTaken: leaseTaken)
                 return
             }
             if let newTitle, self.title == nil {
