@@ -30,6 +30,8 @@ final class FastCGIConnection {
         var readTimeoutSeconds = 30.0
         /// `FCGI_WEB_SERVER_ADDRS`, for TCP peers; nil accepts any.
         var allowedPeers: [in_addr_t]?
+        /// Shared by the workers: who accepts next (the most recently idle). Nil: accept directly.
+        var turns: AcceptTurns?
     }
 
     enum Next {
@@ -56,6 +58,7 @@ final class FastCGIConnection {
     private var parser: FastCGIRequestParser
     private var input = InputBuffer()
     private var inputComplete = false
+    private let sleeper = AcceptTurns.Sleeper()
 
     init(_ options: Options) {
         self.options = options
@@ -79,7 +82,7 @@ final class FastCGIConnection {
             if let peer {
                 socket = peer
             } else {
-                switch PeerSocket.accept(on: options.listenFD, allowedPeers: options.allowedPeers) {
+                switch accept() {
                 case .accepted(let accepted): socket = accepted
                 case .refused(let address): return .refusedPeer(address: address)
                 case .shortOfResources(let code): return .shortOfResources(errno: code)
@@ -105,6 +108,13 @@ final class FastCGIConnection {
                 return .rejected(problem)
             }
         }
+    }
+
+    @available(*, noasync, message: "blocks in accept: the worker thread only")
+    private func accept() -> PeerSocket.AcceptResult {
+        let options = self.options
+        guard let turns = options.turns else { return PeerSocket.accept(on: options.listenFD, allowedPeers: options.allowedPeers) }
+        return turns.accept(as: sleeper) { PeerSocket.accept(on: options.listenFD, allowedPeers: options.allowedPeers) }
     }
 
     private enum HeadRead {

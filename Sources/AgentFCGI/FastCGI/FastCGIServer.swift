@@ -20,6 +20,8 @@ final class FastCGIServer: Sendable {
         let accessLog: AccessLog
         /// `FCGI_WEB_SERVER_ADDRS` (TCP peers allowed), read once as libfcgi did; nil allows any.
         let allowedPeers: [in_addr_t]?
+        /// Which idle worker accepts next: the most recently idle (`AcceptTurns`).
+        let acceptTurns: AcceptTurns
     }
 
     let context: Context
@@ -31,7 +33,8 @@ final class FastCGIServer: Sendable {
          metricsFactory: any MetricsFactory) {
         context = Context(listenFD: listenSocket.fd, settings: settings, router: router, stats: stats, drain: DrainState(),
                           metricsFactory: metricsFactory, accessLog: AccessLog(),
-                          allowedPeers: PeerSocket.allowedPeers(ProcessInfo.processInfo.environment))
+                          allowedPeers: PeerSocket.allowedPeers(ProcessInfo.processInfo.environment),
+                          acceptTurns: AcceptTurns())
         self.listenSocket = listenSocket
     }
 

@@ -20,7 +20,8 @@ struct FastCGIWorker {
     func run() {
         let connection = FastCGIConnection(.init(
             listenFD: context.listenFD, limits: .init(maxParamsBytes: context.settings.maxParamsBytes),
-            readTimeoutSeconds: context.settings.readTimeoutSeconds, allowedPeers: context.allowedPeers))
+            readTimeoutSeconds: context.settings.readTimeoutSeconds, allowedPeers: context.allowedPeers,
+            turns: context.acceptTurns))
         let drain = context.drain
         while true {
             switch connection.next(shouldAbandon: { drain.acceptingStopped }) {
