@@ -39,10 +39,19 @@ struct EventStreamWriter {
         var probedHalfClose = false
         var batch = EventStream.Batch()
         func secondsSinceWrite() -> Double { Double(DispatchTime.now().uptimeNanoseconds - lastWrite.uptimeNanoseconds) / 1e9 }
+        // The response head is flushed (FastCGIWorker): producers may write frames themselves
+        // while this thread waits.
+        stream.offerDirectWrites(connection.directWriter())
         while true {
             var wait = min(max(0, heartbeatSeconds - secondsSinceWrite()), Self.peerCheckSeconds)
             if let left = drain.secondsLeft { wait = min(wait, left) }
-            if stream.next(timeout: wait, into: &batch) {
+            let ready = stream.next(timeout: wait, into: &batch)
+            if batch.directBytes > 0 {
+                tally.events += batch.directEvents
+                tally.bytes += batch.directBytes
+                lastWrite = DispatchTime.now()
+            }
+            if ready {
                 if let reason = send(batch, ending: stream, tally: &tally) { return reason }
                 if batch.finished { return nil }
                 lastWrite = DispatchTime.now()
@@ -76,6 +85,9 @@ struct EventStreamWriter {
     /// The batch's frames, then `: done` if the producer finished, in one flush.
     @available(*, noasync)
     private func send(_ batch: EventStream.Batch, ending stream: EventStream.Consumer, tally: inout Summary) -> EventStream.EndReason? {
+        if !batch.unsentRecord.isEmpty, let reason = ended(by: connection.writeRecordBytes(batch.unsentRecord), stream) {
+            return reason
+        }
         var frames = batch.frames
         if batch.finished { frames.append(SSEFrame.done) }
         let reason = send(frames, ending: stream, tally: &tally)
@@ -95,9 +107,14 @@ struct EventStreamWriter {
             bytes += frame.utf8.count
         }
         if result == .ok { result = connection.flush() }
+        if result == .ok { tally.bytes += bytes }
+        return ended(by: result, stream)
+    }
+
+    /// Nil after a good write; otherwise ends the stream with the reason and returns it.
+    private func ended(by result: FastCGIConnection.WriteResult, _ stream: EventStream.Consumer) -> EventStream.EndReason? {
         switch result {
         case .ok:
-            tally.bytes += bytes
             return nil
         case .timedOut:
             stream.end(.writeTimeout)

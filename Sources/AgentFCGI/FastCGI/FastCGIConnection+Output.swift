@@ -30,6 +30,42 @@ extension FastCGIConnection {
         return .ok
     }
 
+    /// Bytes of records already framed (the rest of one a producer started, see
+    /// `directWriter`), straight to the socket: libfcgi's buffer is empty at that point.
+    @available(*, noasync, message: "blocking socket write: the worker thread only")
+    func writeRecordBytes(_ bytes: [UInt8]) -> WriteResult {
+        let fd = request.pointee.ipcFd
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent > 0 {
+                offset += sent
+                continue
+            }
+            let code = errno
+            if sent < 0, code == EINTR { continue }
+            // SO_SNDTIMEO (setWriteTimeout) expired: the client stopped reading.
+            return code == EAGAIN || code == EWOULDBLOCK ? .timedOut : .clientGone(errno: code)
+        }
+        return .ok
+    }
+
+    /// For `EventStream`'s direct writes: one frame as one FCGI_STDOUT record, sent without
+    /// blocking from the producer's thread. Only used while the worker waits with libfcgi's
+    /// buffer flushed and the connection open (the stream's protocol guarantees both).
+    func directWriter() -> EventStream.DirectWriter {
+        let fd = request.pointee.ipcFd
+        let requestId = UInt16(truncatingIfNeeded: request.pointee.requestId)
+        return EventStream.DirectWriter { frame in
+            let content = Array(frame.utf8)
+            guard content.count <= FastCGIRecord.maxContentLength else { return .notSent }
+            let record = FastCGIRecord.encode(.stdout, requestId: requestId, content: content)
+            let sent = record.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+            if sent == record.count { return .sent }
+            return sent > 0 ? .partial(remainder: Array(record[sent...])) : .notSent
+        }
+    }
+
     private func write(_ bytes: UnsafeRawBufferPointer) -> WriteResult {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return .ok }
         var offset = 0

@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import Synchronization
 
 /// A bounded channel from an async producer (a task) to the worker thread that writes an SSE
@@ -15,8 +16,31 @@ import Synchronization
 ///   `openConsumer()` (once per stream, on the worker thread that writes the response), so
 ///   "`next`/`end` only from the one worker thread" is a type the compiler checks, not a comment.
 ///
+/// Direct writes: while the worker waits with everything flushed and nothing queued, it lets a
+/// producer write a frame itself (`DirectWriter`: one non-blocking send of one FastCGI record)
+/// instead of waking the worker for it. A streamed token then costs no thread wake-up, which
+/// was the largest share of the CPU per relayed token (bench/notes.md). What a send cannot take
+/// whole goes to the worker as before (the rest of a record first). The worker un-parks under
+/// the lock and waits out a send in progress before it writes or closes anything itself, so
+/// no producer ever writes outside its wait.
+///
 /// Threading: the shared state is behind a mutex; the worker waits on a semaphore.
 public final class EventStream: Sendable {
+    /// Sends one frame to the client from the producer's thread without blocking: the worker
+    /// offers it (`Consumer.offerDirectWrites`) for the connection it writes to.
+    struct DirectWriter: Sendable {
+        enum Result: Sendable, Equatable {
+            case sent
+            /// Part of the record went out: the worker must send `remainder` before anything else.
+            case partial(remainder: [UInt8])
+            /// Nothing went out (the socket buffer is full, the frame too large, or the peer is
+            /// gone): the worker writes it, and meets the error itself if there is one.
+            case notSent
+        }
+
+        let send: @Sendable (String) -> Result
+    }
+
     /// Why the worker stopped writing before the producer finished.
     public enum EndReason: Sendable, Equatable {
         /// A flush failed: the client (or the web server) closed the connection.
@@ -33,6 +57,11 @@ public final class EventStream: Sendable {
     struct Batch: Equatable {
         var frames: [String] = []
         var finished = false
+        /// The unsent rest of a record a producer started: written before `frames`.
+        var unsentRecord: [UInt8] = []
+        /// What producers wrote themselves since the last wake-up (for the access log).
+        var directEvents = 0
+        var directBytes = 0
     }
 
     private struct State {
@@ -42,6 +71,14 @@ public final class EventStream: Sendable {
         var waitingProducers: [CheckedContinuation<Void, Never>] = []
         var endHandlers: [@Sendable (EndReason) -> Void] = []
         var consumerOpened = false
+        var directWriter: DirectWriter?
+        /// The worker waits with everything flushed: a producer may write directly.
+        var parked = false
+        /// A producer is in `DirectWriter.send`: the worker must not touch the connection.
+        var directWriting = false
+        var unsentRecord: [UInt8] = []
+        var directEvents = 0
+        var directBytes = 0
     }
 
     public let capacity: Int
@@ -74,6 +111,10 @@ public final class EventStream: Sendable {
         consumerWakeup.signal()
     }
 
+    /// The worker waits with everything flushed and offers direct writes: the next frame a
+    /// producer sends goes straight to the connection.
+    var acceptsDirectWrites: Bool { state.withLock { $0.parked && $0.directWriter != nil && !$0.directWriting } }
+
     /// Set when the worker stopped before `finish()`; nil while writing or after a normal end.
     public var endReason: EndReason? { state.withLock { $0.endReason } }
 
@@ -91,14 +132,35 @@ public final class EventStream: Sendable {
 
     private func sendFrame(_ frame: String) async -> Bool {
         while true {
-            enum Step { case queued, closed, full }
+            enum Step { case queued, closed, full, direct(DirectWriter) }
             let step: Step = state.withLock { state in
                 if state.endReason != nil || state.finished { return .closed }
+                if state.parked, !state.directWriting, state.buffer.isEmpty, state.unsentRecord.isEmpty,
+                   let writer = state.directWriter {
+                    state.directWriting = true
+                    return .direct(writer)
+                }
                 guard state.buffer.count < capacity else { return .full }
                 state.buffer.append(frame)
                 return .queued
             }
             switch step {
+            case .direct(let writer):
+                let result = writer.send(frame)
+                let wakeWorker: Bool = state.withLock { state in
+                    state.directWriting = false
+                    switch result {
+                    case .sent, .partial:
+                        state.directEvents += frame.hasPrefix(":") ? 0 : 1
+                        state.directBytes += frame.utf8.count
+                        if case .partial(let remainder) = result { state.unsentRecord = remainder }
+                    case .notSent:
+                        state.buffer.append(frame)
+                    }
+                    return result != .sent
+                }
+                if wakeWorker { consumerWakeup.signal() }
+                return true
             case .queued:
                 consumerWakeup.signal()
                 return true
@@ -145,24 +207,57 @@ public final class EventStream: Sendable {
 
         /// The worker stops writing: wakes blocked producers and tells `onEnd` handlers why.
         func end(_ reason: EndReason) { stream.end(reason) }
+
+        /// From now on, while this worker waits in `next` with everything flushed, producers
+        /// write frames themselves through `writer`.
+        func offerDirectWrites(_ writer: DirectWriter) {
+            stream.state.withLock { $0.directWriter = writer }
+        }
     }
 
+    /// Frames, the end, or the timeout; in every case what producers wrote directly meanwhile is
+    /// counted into `batch`, and no direct write is in progress when this returns.
     private func next(timeout: Double, into batch: inout Batch) -> Bool {
         let deadline = DispatchTime.now() + timeout
         batch.frames.removeAll(keepingCapacity: true)
         batch.finished = false
+        batch.unsentRecord.removeAll()
+        batch.directEvents = 0
+        batch.directBytes = 0
+        var timedOut = false
         while true {
-            let (ready, producers): (Bool, [CheckedContinuation<Void, Never>]) = state.withLock { state in
-                guard !state.buffer.isEmpty || state.finished else { return (false, []) }
-                swap(&state.buffer, &batch.frames)
-                batch.finished = state.finished
-                // The buffer is empty now: every producer waiting for room may go on.
-                defer { state.waitingProducers.removeAll() }
-                return (true, state.waitingProducers)
+            enum Step { case busy, ready([CheckedContinuation<Void, Never>]), wait, quiet }
+            let step: Step = state.withLock { state in
+                if state.directWriting { return .busy }
+                state.parked = false
+                batch.directEvents += state.directEvents
+                batch.directBytes += state.directBytes
+                state.directEvents = 0
+                state.directBytes = 0
+                if !state.unsentRecord.isEmpty { swap(&state.unsentRecord, &batch.unsentRecord) }
+                if !state.buffer.isEmpty || state.finished || !batch.unsentRecord.isEmpty {
+                    swap(&state.buffer, &batch.frames)
+                    batch.finished = state.finished
+                    // The buffer is empty now: every producer waiting for room may go on.
+                    defer { state.waitingProducers.removeAll() }
+                    return .ready(state.waitingProducers)
+                }
+                if timedOut { return .quiet }
+                state.parked = state.directWriter != nil && state.endReason == nil
+                return .wait
             }
-            producers.forEach { $0.resume() }
-            if ready { return true }
-            if consumerWakeup.wait(timeout: deadline) == .timedOut { return false }
+            switch step {
+            case .busy:
+                // A producer's non-blocking send: it ends within microseconds.
+                sched_yield()
+            case .ready(let producers):
+                producers.forEach { $0.resume() }
+                return true
+            case .quiet:
+                return false
+            case .wait:
+                if consumerWakeup.wait(timeout: deadline) == .timedOut { timedOut = true }
+            }
         }
     }
 
