@@ -47,12 +47,11 @@ import Testing
         }
     }
 
-    /// Twenty frames sent while the worker waits reach the socket as twenty records in order,
-    /// and the worker wakes once, for the finish, with the twenty counted.
-    @Test func framesGoStraightToTheConnectionWithoutWakingTheWorker() async throws {
-        let wire = try Wire(requestId: 3)
-        let stream = EventStream(capacity: 4)
-        let worker = Task {
+    /// The worker's side on a thread of its own, as in production: offers direct writes to
+    /// `wire`, then collects each wake-up's batch until `enough` says stop.
+    static func worker(_ stream: EventStream, _ wire: Wire,
+                       until enough: @escaping @Sendable ([EventStream.Batch]) -> Bool) -> Task<[EventStream.Batch], Error> {
+        Task {
             try await HTTPTestThread.run {
                 let consumer = stream.openConsumer()
                 consumer.offerDirectWrites(wire.connection.directWriter())
@@ -60,11 +59,19 @@ import Testing
                 var wakeUps: [EventStream.Batch] = []
                 while consumer.next(timeout: 30, into: &batch) {
                     wakeUps.append(batch)
-                    if batch.finished { break }
+                    if enough(wakeUps) { break }
                 }
                 return wakeUps
             }
         }
+    }
+
+    /// Twenty frames sent while the worker waits reach the socket as twenty records in order,
+    /// and the worker wakes once, for the finish, with the twenty counted.
+    @Test func framesGoStraightToTheConnectionWithoutWakingTheWorker() async throws {
+        let wire = try Wire(requestId: 3)
+        let stream = EventStream(capacity: 4)
+        let worker = Self.worker(stream, wire) { $0.last?.finished == true }
         while !stream.acceptsDirectWrites { try await Task.sleep(for: .milliseconds(1)) }
         for index in 1...20 { #expect(await stream.send(data: "token \(index)", id: index)) }
         stream.finish()
@@ -84,19 +91,11 @@ import Testing
     @Test func aFrameTooLargeForARecordGoesThroughTheWorker() async throws {
         let wire = try Wire(requestId: 1)
         let stream = EventStream(capacity: 4)
-        let worker = Task {
-            try await HTTPTestThread.run {
-                let consumer = stream.openConsumer()
-                consumer.offerDirectWrites(wire.connection.directWriter())
-                var batch = EventStream.Batch()
-                _ = consumer.next(timeout: 30, into: &batch)
-                return batch
-            }
-        }
+        let worker = Self.worker(stream, wire) { _ in true }
         while !stream.acceptsDirectWrites { try await Task.sleep(for: .milliseconds(1)) }
         let large = String(repeating: "x", count: 70_000)
         #expect(await stream.send(data: large))
-        let batch = try await worker.value
+        let batch = try #require(try await worker.value.first)
         #expect(batch.frames == [SSEFrame.event(id: nil, data: large)] && batch.directEvents == 0)
         #expect(!stream.acceptsDirectWrites, "the worker is awake: frames queue for it")
     }
