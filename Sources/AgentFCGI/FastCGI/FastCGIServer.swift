@@ -20,8 +20,8 @@ final class FastCGIServer: Sendable {
         let accessLog: AccessLog
         /// `FCGI_WEB_SERVER_ADDRS` (TCP peers allowed), read once as libfcgi did; nil allows any.
         let allowedPeers: [in_addr_t]?
-        /// Which idle worker accepts next: the most recently idle (`AcceptTurns`).
-        let acceptTurns: AcceptTurns
+        /// Which idle workers wait in accept() (`server.acceptors`); nil: all of them.
+        let acceptTurns: AcceptTurns?
     }
 
     let context: Context
@@ -34,7 +34,8 @@ final class FastCGIServer: Sendable {
         context = Context(listenFD: listenSocket.fd, settings: settings, router: router, stats: stats, drain: DrainState(),
                           metricsFactory: metricsFactory, accessLog: AccessLog(),
                           allowedPeers: PeerSocket.allowedPeers(ProcessInfo.processInfo.environment),
-                          acceptTurns: AcceptTurns())
+                          acceptTurns: settings.acceptors > 0 && settings.acceptors < settings.workers
+                              ? AcceptTurns(acceptors: settings.acceptors) : nil)
         self.listenSocket = listenSocket
     }
 

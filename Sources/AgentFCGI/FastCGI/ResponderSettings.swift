@@ -14,6 +14,9 @@ public struct ResponderSettings: Sendable, Equatable {
 
     public var listener: Listener
     public var workers = 256
+    /// At most this many idle workers wait in accept() at once, the rest sleep until needed
+    /// (`AcceptTurns`); 0 lets every idle worker wait, served in the kernel's order.
+    public var acceptors = 0
     public var drainSeconds = 30.0
     public var maxBodyBytes = 1 << 20
     /// Mount prefix stripped from request paths before routing, e.g. `/agent-api`; empty for none.
