@@ -58,11 +58,12 @@ import Testing
     @Test func resumeMidQueryOnAnotherResponder() async throws {
         let cluster = try await ResponderCluster()
         defer { cluster.stop() }
-        // The second step's model call waits 1.5 s: its commit comes after the drop and the
-        // resume, so the resumed follower has something to receive while the query runs.
+        // The second step's model call waits 1.5 s and the answer then takes 9 s: its commits come
+        // after the drop and the resume, so the resumed follower has something to receive while
+        // the query runs, even when this test process is held up for seconds on a loaded machine.
         let second: JSONValue = ["tool_calls": [["name": "calculator", "arguments": ["expression": "3*4"], "id": "call_2"]],
                                  "delay_ms": 1500]
-        try await cluster.llm.script([DurabilityTests.toolStep("call_1", "2+3"), second, Self.slowText(words: 20, delayMs: 150)])
+        try await cluster.llm.script([DurabilityTests.toolStep("call_1", "2+3"), second, Self.slowText(words: 30, delayMs: 300)])
         let body = Data(Self.query("compute", session: "multi-resume").serialized().utf8)
         let port0 = cluster.ports[0]
         let querying = Task { try await TimedStream.read(port: port0, "POST", "/agent/query-stream", body: body) }
