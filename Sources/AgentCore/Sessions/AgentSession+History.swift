@@ -40,6 +40,10 @@ extension AgentSession {
         history = []
         committedHistory = []
         recentEvents = []
+        // Emptied tables keep their capacity; an idle session need not (SessionFootprintTests).
+        queued = []
+        if resultWaiters.isEmpty { resultWaiters = [:] }
+        if followers.isEmpty { followers = [:] }
         holdsHistory.store(false, ordering: .relaxed)
         counters.holdingHistory.subtract(1, ordering: .relaxed)
     }
