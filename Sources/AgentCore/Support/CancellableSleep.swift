@@ -31,15 +31,18 @@ public enum CancellableSleep {
         }
     }
 
-    /// Sleeps whose timer has not been released yet (started, not yet fired or cancelled, or
-    /// cancelled and not yet let go by libdispatch). Tests check it goes back to zero.
-    public static var live: Int { Sleeper.live.load(ordering: .relaxed) }
+    /// Counts the sleeps started by the tasks it is bound to (and their child tasks) and the
+    /// ones whose timer libdispatch has let go: tests bind one and check both come out equal.
+    final class Ledger: Sendable {
+        let started = Atomic<Int>(0)
+        let released = Atomic<Int>(0)
+    }
+
+    @TaskLocal static var ledger: Ledger?
 }
 
 /// One sleep's timer and continuation; whichever of fire and cancel comes first resumes it.
 private final class Sleeper: Sendable {
-    static let live = Atomic<Int>(0)
-
     private enum State {
         case starting
         case sleeping(CheckedContinuation<Void, any Error>)
@@ -50,6 +53,7 @@ private final class Sleeper: Sendable {
     }
 
     private let state = Mutex(State.starting)
+    private let ledger = CancellableSleep.ledger
     /// libdispatch's sources are thread-safe; the type only lacks the annotation. Activated here,
     /// before anything can cancel it (libdispatch must not be handed an inactive source to cancel
     /// or release); its handler's reference to `self` ends with `cancel()`, which every ending calls.
@@ -57,14 +61,14 @@ private final class Sleeper: Sendable {
 
     init(duration: Duration) {
         timer = DispatchSource.makeTimerSource(queue: .global())
-        Self.live.add(1, ordering: .relaxed)
+        ledger?.started.add(1, ordering: .relaxed)
         timer.setEventHandler { self.end(.success(()), early: .firedEarly) }
         timer.schedule(deadline: .now() + .nanoseconds(Self.nanoseconds(duration)))
         timer.activate()
     }
 
     deinit {
-        Self.live.subtract(1, ordering: .relaxed)
+        ledger?.released.add(1, ordering: .relaxed)
     }
 
     func start(_ continuation: CheckedContinuation<Void, any Error>) {
