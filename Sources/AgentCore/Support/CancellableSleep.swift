@@ -15,8 +15,10 @@ import Synchronization
 /// Use it where a deadline races work (`withTaskGroup` timeouts, watchdog tasks); a plain
 /// delay that runs to its end (retry backoff, poll loops) gains nothing from it.
 ///
-/// Threading: call from any task. The timer fires on a global dispatch queue and only resumes
-/// the continuation; cancellation may run on any thread.
+/// Threading: call from any task. The timer fires on one serial dispatch queue of its own and
+/// only resumes the continuation; cancellation may run on any thread. A serial queue runs on
+/// libdispatch's overcommit threads, so a deadline still fires when the global queues' few
+/// threads are all busy (a deadline exists for exactly that kind of moment).
 public enum CancellableSleep {
     /// Sleeps `duration`; throws `CancellationError` as soon as the calling task is cancelled
     /// (at once when it already is), like `Task.sleep`.
@@ -43,6 +45,8 @@ public enum CancellableSleep {
 
 /// One sleep's timer and continuation; whichever of fire and cancel comes first resumes it.
 private final class Sleeper: Sendable {
+    static let queue = DispatchQueue(label: "agent-fcgi.cancellable-sleep")
+
     private enum State {
         case starting
         case sleeping(CheckedContinuation<Void, any Error>)
@@ -60,7 +64,7 @@ private final class Sleeper: Sendable {
     private nonisolated(unsafe) let timer: any DispatchSourceTimer
 
     init(duration: Duration) {
-        timer = DispatchSource.makeTimerSource(queue: .global())
+        timer = DispatchSource.makeTimerSource(queue: Self.queue)
         ledger?.started.add(1, ordering: .relaxed)
         timer.setEventHandler { self.end(.success(()), early: .firedEarly) }
         timer.schedule(deadline: .now() + .nanoseconds(Self.nanoseconds(duration)))
