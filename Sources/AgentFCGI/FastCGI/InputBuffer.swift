@@ -15,6 +15,9 @@ struct InputBuffer {
     /// time every worker would).
     private var scratch: [UInt8] = []
 
+    /// Bytes reserved for reading (capacity, not contents): what an idle worker keeps.
+    var reservedBytes: Int { bytes.capacity + scratch.capacity }
+
     mutating func releaseScratch() {
         scratch = []
         // Nothing unread: give back what a large body grew `bytes` to, too.
