@@ -12,6 +12,11 @@ from procs import Service
 CANDIDATES = [os.environ.get("AGENT_FCGI_BIN", ""), ".build/release/agent-fcgi"]
 # Worker threads are agent-fcgi's ceiling on concurrent streams: size them for the 4,000-stream ramp.
 WORKERS = int(os.environ.get("BENCH_AGENT_WORKERS", "4200"))
+# The sessions scenario runs at agent-fcgi's default `server.workers`, where issue 14 states its
+# memory goal: a worker that has served requests keeps its touched stack and glibc's cache of
+# freed blocks (20-40 KiB), and the kernel hands new connections to the longest-idle worker, so
+# with WORKERS that per-worker cost, not the sessions, would dominate (bench/notes.md).
+SESSIONS_WORKERS = int(os.environ.get("BENCH_SESSIONS_WORKERS", "256"))
 # The held-stream ramp goes to 10,000 streams (issue 18): one worker each, plus room for the rest.
 HELD_WORKERS = int(os.environ.get("BENCH_HELD_WORKERS", "10200"))
 

@@ -305,7 +305,9 @@ def sessions_section(rows, plots):
         return []
     out = ["## 5. Sessions", "",
            "Fresh process, 64 warm-up sessions, then N sessions each made by one query whose history is 20 messages "
-           "(user, an assistant turn with 17 calculator calls, 17 results, the answer). RSS growth ÷ N.", "",
+           "(user, an assistant turn with 17 calculator calls, 17 results, the answer). RSS growth ÷ N. agent-fcgi "
+           "runs here with its default worker count (issue 14's goal is stated at it; each worker that has served "
+           "requests keeps 20-40 KiB of stack and malloc cache, bench/notes.md).", "",
            "![sessions](bench/sessions.png)", "",
            "| contender | sessions | KiB per idle session | RSS before → after (MiB) | how they were made | "
            "snapshot write per step | start-up with them stored |", "|---|---|---|---|---|---|---|"]
@@ -320,6 +322,9 @@ def sessions_section(rows, plots):
             "n/a (sessions lost on restart)" if r["contender"].startswith("python") else "–")
         made = ("store grown by SQL copies, each loaded by one GET" if r.get("loaded_by")
                 else f"{r['seconds']:.0f} s through the API")
+        if r.get("workers"):
+            made += f", `--workers {r['workers']}`"
+
         out.append(f"| {r['contender']} | {r['param']:,} ({r['ok']:,} ok) | {r['bytes_per_session'] / 1024:.1f} | "
                    f"{r['rss_before'] / 2**20:.0f} → {r['rss_after'] / 2**20:.0f} | {made} | {snap_text} "
                    f"| {start} |")

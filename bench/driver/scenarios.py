@@ -208,8 +208,10 @@ def sessions(stack, cfg: Settings, log, adapter) -> list[dict]:
     rows = []
     body = json.dumps({"message": "FAKE[t=5,d=0,tools=1,par=17]", "session_id": "bench-s-{i}"})
     warm = json.dumps({"message": "FAKE[t=5,d=0,tools=1,par=17]", "session_id": "bench-warm-{i}"})
+    workers = adapter.SESSIONS_WORKERS
     for name in [n for n in stack.contenders() if n in ("python-1w", "agent-fcgi")]:
-        stack.restart(name)  # RSS of a fresh process: freed memory of earlier scenarios would hide growth
+        # RSS of a fresh process: freed memory of earlier scenarios would hide growth.
+        stack.restart(name, workers=workers if name == "agent-fcgi" else None)
         loadclient(stack, stack.ports[name], "/agent/query", warm, 64, end='"response"', timeout=120, concurrency=32)
         time.sleep(1)
         rss0 = rss_bytes(stack.server_pids(name))
@@ -223,8 +225,9 @@ def sessions(stack, cfg: Settings, log, adapter) -> list[dict]:
                "bytes_per_session": (rss1 - rss0) / max(res["ok"], 1)}
         if name == "agent-fcgi":
             row["snapshot"] = adapter.snapshot_step_latency(stack.ports[name])
+            row["workers"] = workers
             stack.stop_agent()
-            row["startup_s"] = stack.start_agent()
+            row["startup_s"] = stack.start_agent(workers)
         log(f"sessions {name}: {res['ok']} ok, {row['bytes_per_session'] / 1024:.1f} KiB/session, "
             f"{res['seconds']:.0f} s; start-up {row.get('startup_s', '')}")
         rows.append(row)
@@ -240,7 +243,7 @@ def sessions_large(stack, cfg: Settings, log, adapter) -> dict:
     n = cfg.session_count
     stack.stop_agent()
     stored = adapter.grow_store(stack.agent_data, "bench-s-", 9)
-    startup = stack.start_agent()
+    startup = stack.start_agent(adapter.SESSIONS_WORKERS)
     time.sleep(1)
     rss0 = rss_bytes(stack.server_pids("agent-fcgi"))
     touched = 0
@@ -255,7 +258,8 @@ def sessions_large(stack, cfg: Settings, log, adapter) -> dict:
         f"{(rss1 - rss0) / max(touched, 1) / 1024:.1f} KiB/session")
     return {"scenario": "sessions", "contender": "agent-fcgi", "round": 0, "param": 10 * n, "ok": touched,
             "errors": 10 * n - touched, "seconds": 0, "rss_before": rss0, "rss_after": rss1, "stored": stored,
-            "bytes_per_session": (rss1 - rss0) / max(touched, 1), "startup_s": startup, "loaded_by": "GET"}
+            "bytes_per_session": (rss1 - rss0) / max(touched, 1), "startup_s": startup, "loaded_by": "GET",
+            "workers": adapter.SESSIONS_WORKERS}
 
 
 _STORE_LINE = re.compile(r"^(?P<backend>sqlite|postgresql(?: sync_commit=\w+)?) (?P<what>.+?): (?P<n>\d+) "

@@ -83,7 +83,7 @@ public struct Agent: QueryRunner {
             }
             if let limit = settings.queryTimeout {
                 group.addTask {
-                    guard (try? await Task.sleep(for: limit)) != nil else { return nil }
+                    guard (try? await CancellableSleep.sleep(for: limit)) != nil else { return nil }
                     deadline.pass()
                     return nil
                 }

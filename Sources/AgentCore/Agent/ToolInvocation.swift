@@ -84,7 +84,7 @@ struct ToolInvocation: Sendable {
             }
             group.addTask {
                 do {
-                    try await Task.sleep(for: timeout)
+                    try await CancellableSleep.sleep(for: timeout)
                     return .timedOut
                 } catch {
                     return nil

@@ -96,7 +96,7 @@ final class MCPConnection: Sendable {
         let context: RequestContext<CallTool.Result> = try await client.callTool(name: name, arguments: arguments)
         let timedOut = Atomic<Bool>(false)
         let timer = Task {
-            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            guard (try? await CancellableSleep.sleep(for: timeout)) != nil else { return }
             timedOut.store(true, ordering: .releasing)
             try? await client.cancelRequest(context.requestID, reason: "timed out after \(timeout.secondsText)s")
         }

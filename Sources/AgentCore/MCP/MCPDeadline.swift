@@ -15,7 +15,7 @@ enum MCPDeadline {
                 do { return .value(try await work()) } catch { return .failed(error) }
             }
             group.addTask {
-                guard (try? await Task.sleep(for: limit)) != nil else { return .failed(CancellationError()) }
+                guard (try? await CancellableSleep.sleep(for: limit)) != nil else { return .failed(CancellationError()) }
                 return .timedOut
             }
             let outcome = await group.next() ?? .timedOut

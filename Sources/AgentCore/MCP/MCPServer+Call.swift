@@ -74,7 +74,7 @@ extension MCPServer {
             return state.nextWaiter
         }
         let timer = Task { [weak self] in
-            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            guard (try? await CancellableSleep.sleep(for: timeout)) != nil else { return }
             self?.resumeWaiter(id)
         }
         defer { timer.cancel() }

@@ -110,7 +110,7 @@ public final class MCPServer: Sendable {
     /// Sleeps `delay` unless woken by a call or cancelled.
     private func pause(for delay: Duration) async {
         let timer = Task { [weak self] in
-            guard (try? await Task.sleep(for: delay)) != nil else { return }
+            guard (try? await CancellableSleep.sleep(for: delay)) != nil else { return }
             self?.wake()
         }
         defer { timer.cancel() }

@@ -40,8 +40,23 @@ extension AgentSession {
         history = []
         committedHistory = []
         recentEvents = []
+        // Emptied tables keep their capacity; an idle session need not (SessionFootprintTests).
+        queued = []
+        if resultWaiters.isEmpty { resultWaiters = [:] }
+        if followers.isEmpty { followers = [:] }
+        if commitWaiters.isEmpty { commitWaiters = [] }
         holdsHistory.store(false, ordering: .relaxed)
         counters.holdingHistory.subtract(1, ordering: .relaxed)
+    }
+
+    /// The room each per-session table holds (capacity, which is at least its entries), by name:
+    /// all zero once the session is idle. What the memory tests check; not part of the API.
+    var tableCapacities: [String: Int] {
+        ["history": history.capacity, "committedHistory": committedHistory.capacity,
+         "recentEvents": recentEvents.capacity, "uncommittedEvents": uncommittedEvents.capacity,
+         "queued": queued.capacity, "followers": followers.capacity, "resultWaiters": resultWaiters.capacity,
+         "commitWaiters": commitWaiters.capacity, "pendingApprovals": pendingApprovals.capacity,
+         "committedPendingApprovals": committedPendingApprovals.capacity, "running": running == nil ? 0 : 1]
     }
 
     private func storedHistory() async throws -> [ChatMessage] {

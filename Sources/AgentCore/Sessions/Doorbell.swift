@@ -35,7 +35,7 @@ final class Doorbell: Sendable {
             return state.generation
         }
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
+            try? await CancellableSleep.sleep(for: timeout)
             self?.expire(generation)
         }
         defer { timer.cancel() }

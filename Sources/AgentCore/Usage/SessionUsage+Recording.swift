@@ -19,6 +19,9 @@ extension SessionUsage {
     /// Both usages together, model by model (a session's lifetime is what it cleared away plus
     /// what it used since). A model's cost stays nil when either side does not know it.
     public func adding(_ other: SessionUsage) -> SessionUsage {
+        // Nothing cleared yet (nearly every session): share the other's storage instead of
+        // copying it, one dictionary fewer per session held in memory.
+        if byModel.isEmpty { return other }
         var sum = self
         for (model, theirs) in other.byModel {
             guard var entry = sum.byModel[model] else {

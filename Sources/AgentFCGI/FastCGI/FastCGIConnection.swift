@@ -231,8 +231,10 @@ final class FastCGIConnection {
         if !keepOpen || !inputComplete { request.pointee.keepConnection = 0 }
         FCGX_Finish_r(request)
         if request.pointee.ipcFd < 0 {
-            // libfcgi closed the socket (after its lingering close).
+            // libfcgi closed the socket (after its lingering close); the worker waits in accept
+            // without a read buffer.
             peer = nil
+            input.releaseScratch()
         } else {
             keptAlive = true
         }
@@ -249,6 +251,7 @@ final class FastCGIConnection {
     private func closePeer() {
         peer?.close()
         peer = nil
+        input.releaseScratch()
     }
 }
 

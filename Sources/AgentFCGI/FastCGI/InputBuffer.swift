@@ -9,9 +9,14 @@ struct InputBuffer {
 
     private var bytes: [UInt8] = []
     private var start = 0
-    /// Made at the first read, dropped while the worker holds a stream (`releaseScratch`):
-    /// thousands of idle or streaming workers need not each keep 16 KiB resident.
+    /// Made at a connection's first read, dropped while the worker holds a stream and when the
+    /// connection closes (`releaseScratch`): thousands of idle or streaming workers need not each
+    /// keep 16 KiB resident (the kernel hands new connections to the longest-idle worker, so over
+    /// time every worker would).
     private var scratch: [UInt8] = []
+
+    /// Bytes reserved for reading (capacity, not contents): what an idle worker keeps.
+    var reservedBytes: Int { bytes.capacity + scratch.capacity }
 
     mutating func releaseScratch() {
         scratch = []
@@ -55,7 +60,10 @@ struct InputBuffer {
         }
         // Read into a scratch buffer (made at the first read) and copy only what arrived: growing
         // `bytes` by a zero-filled `readSize` per read cost a 16 KiB fill for a 600-byte head.
-        if scratch.isEmpty { scratch = [UInt8](repeating: 0, count: Self.readSize) }
+        if scratch.isEmpty {
+            // Not zero-filled: only the bytes a read wrote are copied out.
+            scratch = [UInt8](unsafeUninitializedCapacity: Self.readSize) { _, count in count = Self.readSize }
+        }
         let result = scratch.withUnsafeMutableBytes { buffer in
             socket.receive(into: buffer, until: deadline, shouldAbandon: shouldAbandon)
         }
