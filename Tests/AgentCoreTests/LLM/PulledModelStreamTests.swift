@@ -9,7 +9,7 @@ import Testing
 /// their own, no buffer between the transfer and the consumer): docs/ARCHITECTURE.md §3.4.
 @Suite struct PulledModelStreamTests {
     static let request = ChatRequest(messages: [.user("go")])
-    static let retries = RetryPolicy(maxAttempts: 3, baseDelay: 0.05, maxDelay: 0.2, totalBudget: 10, jitter: 0)
+    static let retries = RetryPolicy(maxAttempts: 3, baseDelay: 0.05, maxDelay: 0.2, totalBudget: 600, jitter: 0)
 
     /// Nothing is requested until the consumer pulls the first delta.
     @Test func requestWaitsForTheConsumer() async throws {

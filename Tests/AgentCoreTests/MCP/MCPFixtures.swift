@@ -19,7 +19,7 @@ enum MCPFixtures {
     }
 
     /// The fixture over stdio.
-    static func stdioSpec(_ name: String = "fx", startup: Duration = .seconds(20), call: Duration = .seconds(30),
+    static func stdioSpec(_ name: String = "fx", startup: Duration = .seconds(30), call: Duration = .seconds(30),
                           outputCap: Int = 64 * 1024) throws -> MCPServerSpec {
         MCPServerSpec(name: name, transport: .stdio(argv: [try program("python"), fixture, "--transport", "stdio"],
                                                     workingDirectory: nil, environmentAllowList: ["PATH", "HOME", "LANG"],
@@ -27,7 +27,7 @@ enum MCPFixtures {
                       startupTimeout: startup, callTimeout: call, outputCap: outputCap)
     }
 
-    static func httpSpec(_ name: String = "fx", port: Int, headers: [HTTPHeader] = [], startup: Duration = .seconds(10),
+    static func httpSpec(_ name: String = "fx", port: Int, headers: [HTTPHeader] = [], startup: Duration = .seconds(30),
                          call: Duration = .seconds(30), outputCap: Int = 64 * 1024) -> MCPServerSpec {
         MCPServerSpec(name: name, transport: .http(url: "http://127.0.0.1:\(port)/mcp", headers: headers),
                       startupTimeout: startup, callTimeout: call, outputCap: outputCap)
