@@ -12,6 +12,8 @@ public final class StoredEventFollower {
     private let doorbell: Doorbell
     private let key: UUID
     private var finished = false
+    /// When this follower last extended its watch of the session (nil: not yet).
+    private var watchedAt: ContinuousClock.Instant?
     static let batch = 500
 
     init(sessionId: String, after seq: Int64, remote: RemoteQueries, doorbell: Doorbell, key: UUID) {
@@ -30,6 +32,15 @@ public final class StoredEventFollower {
     /// nothing runs and everything stored was returned. Throws when the store cannot be read.
     public func next() async throws -> [StoredEvent]? {
         while !finished, !Task.isCancelled {
+            // The watch before any read: the session's commits notify only while it is watched.
+            // A commit that locked the row before the watch was written is committed before
+            // the watch is, so the reads below see its events; every later one notifies. The
+            // doorbell wakes at least every `recheckInterval`, so it is renewed long before it lapses.
+            if watchedAt.map({ ContinuousClock.now - $0 > remote.watchDuration / 3 }) ?? true {
+                let now = ContinuousClock.now
+                try await remote.bus.watch(sessionId, for: remote.watchDuration)
+                watchedAt = now
+            }
             // The marker first: when it is clear, the commit that cleared it (with the query's
             // last events) is visible to the read that follows.
             let running = try await remote.bus.runningQuery(of: sessionId)

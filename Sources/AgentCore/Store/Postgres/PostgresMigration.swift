@@ -12,7 +12,7 @@ struct PostgresMigration: Sendable {
     var script: String
 
     /// Every migration, oldest first; the last one's version is the current schema.
-    static let all: [PostgresMigration] = [initial, versionAndLease, pendingApprovals]
+    static let all: [PostgresMigration] = [initial, versionAndLease, pendingApprovals, watchers]
 
     static var currentVersion: Int { all.last?.version ?? 0 }
 
@@ -103,5 +103,15 @@ struct PostgresMigration: Sendable {
     /// stores the history it belongs to.
     static let pendingApprovals = PostgresMigration(version: 3, name: "pending approvals", script: """
         ALTER TABLE sessions ADD COLUMN pending_approvals text;
+        """)
+
+    /// v4: until when (the server's clock, seconds since 1970) a responder other than the one
+    /// running the session's query waits for its commits: a follower of its events, a clear or
+    /// DELETE waiting for its end (`SessionBus.watch`). A commit that appends events NOTIFYs
+    /// only while this lies ahead; NULL: nobody watches. A NOTIFY holds a database-wide lock from
+    /// just before its commit to the end of the WAL flush, so notifying every commit would
+    /// serialize them all (docs/SCALING.md §3).
+    static let watchers = PostgresMigration(version: 4, name: "session watchers", script: """
+        ALTER TABLE sessions ADD COLUMN watched_until double precision;
         """)
 }

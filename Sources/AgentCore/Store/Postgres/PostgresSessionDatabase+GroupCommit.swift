@@ -11,8 +11,9 @@ extension PostgresSessionDatabase {
     /// Every row of the batch locked in one statement, in id order, so two batches on two pool
     /// threads always lock in the same order and cannot deadlock each other.
     static let lockForGroupCommit = S("group_commit_lock", """
-        SELECT id, message_count, last_seq, event_count, version, running_query_id, lease_owner FROM sessions
-        WHERE id IN (SELECT json_array_elements_text($1::json)) ORDER BY id FOR UPDATE
+        SELECT id, message_count, last_seq, event_count, version, running_query_id, lease_owner,
+            coalesce(watched_until >= extract(epoch FROM clock_timestamp()), false)
+        FROM sessions WHERE id IN (SELECT json_array_elements_text($1::json)) ORDER BY id FOR UPDATE
         """)
 
     /// Writes `batch` in ONE transaction and three round trips however many commits it holds:
@@ -42,6 +43,7 @@ extension PostgresSessionDatabase {
             counters[locked.text(row, 0)] = CommitCounters(locked, row: row, first: 1)
         }
         var steps: [PostgresPipelineStep] = []
+        var notices = 0
         var results: [Result<Int64, any Error>] = []
         for item in batch {
             guard let stored = counters[item.sessionId] else {
@@ -49,9 +51,10 @@ extension PostgresSessionDatabase {
                 continue
             }
             do {
-                let (itemSteps, after) = try plan(item.commit, to: item.sessionId, stored: stored, maxEvents: maxEvents,
-                                                  notifyAs: instance)
+                let (itemSteps, after, itemNotices) = try plan(item.commit, to: item.sessionId, stored: stored,
+                                                               maxEvents: maxEvents, notifyAs: instance)
                 steps += itemSteps
+                notices += itemNotices
                 counters[item.sessionId] = after
                 results.append(.success(after.version))
             } catch {
@@ -64,7 +67,10 @@ extension PostgresSessionDatabase {
         } catch {
             refused = error
         }
-        guard let refused else { return results }
+        guard let refused else {
+            for _ in 0..<notices { StoreNotifyMetrics.sent(.events) }
+            return results
+        }
         if refused.connectionLost || refused.isRetryableConflict { throw refused }
         connection.rollbackIfNeeded()
         return batch.map { item in commitAlone(item, maxEvents: maxEvents, notifyAs: instance, on: connection) }

@@ -145,6 +145,10 @@ public final class PostgresSessionStore: SessionStore {
 
     public var poolUsage: (size: Int, inUse: Int)? { (pool.size, pool.inUse) }
 
+    /// Round trips to the database since the store opened, every operation's (the listener's
+    /// connection apart): how many times a query waited for the server, whatever its latency.
+    public var roundTrips: Int { pool.roundTrips }
+
     /// Written together with the other sessions' commits queued at the same moment (group
     /// commit, `GroupCommitQueue`); the outcome is this commit's own.
     @discardableResult
@@ -153,7 +157,6 @@ public final class PostgresSessionStore: SessionStore {
         do {
             let version = try await commits.commit(PostgresSessionDatabase.QueuedCommit(sessionId: sessionId, commit: encoded))
             healthState.recordSuccess()
-            if !commit.events.isEmpty { StoreNotifyMetrics.sent(.events) }
             return version
         } catch var error as PostgresError {
             // A failure of the whole batch names the batch; each caller is told of its own commit.
