@@ -54,11 +54,13 @@ enum PostgresSessionDatabase {
     }
 
     static func create(_ header: EncodedHeader, on connection: PostgresConnection) throws {
-        let rows = try connection.query(create, [.text(header.id), .optionalText(header.owner), .double(header.createdAt),
-                                                 .double(header.createdAt), .optionalText(header.systemPromptJSON),
-                                                 .text(header.usageJSON), .optionalText(header.model)],
-                                        operation: "createSession(\(header.id))")
+        let rows = try connection.query(create, createParameters(header), operation: "createSession(\(header.id))")
         if rows.affected == 0 { throw StoreError.sessionExists(header.id) }
+    }
+
+    static func createParameters(_ header: EncodedHeader) -> [PostgresValue] {
+        [.text(header.id), .optionalText(header.owner), .double(header.createdAt), .double(header.createdAt),
+         .optionalText(header.systemPromptJSON), .text(header.usageJSON), .optionalText(header.model)]
     }
 
     /// The row and every message's JSON in order, from one snapshot (a commit cannot land
