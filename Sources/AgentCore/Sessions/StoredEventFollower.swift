@@ -32,18 +32,19 @@ public final class StoredEventFollower {
     /// nothing runs and everything stored was returned. Throws when the store cannot be read.
     public func next() async throws -> [StoredEvent]? {
         while !finished, !Task.isCancelled {
-            // The watch before any read: the session's commits notify only while it is watched.
-            // A commit that locked the row before the watch was written is committed before
-            // the watch is, so the reads below see its events; every later one notifies. The
-            // doorbell wakes at least every `recheckInterval`, so it is renewed long before it lapses.
-            if watchedAt.map({ ContinuousClock.now - $0 > remote.watchDuration / 3 }) ?? true {
+            // The marker first: when it is clear, the commit that cleared it (with the query's
+            // last events) is visible to the read that follows.
+            let running = try await remote.bus.runningQuery(of: sessionId)
+            // While a query runs, the watch before the events are read: its commits notify only
+            // while the session is watched. A commit that locked the row before the watch was
+            // written is committed before the watch is, so the read below sees its events;
+            // every later one notifies. The doorbell wakes at least every `recheckInterval`, so
+            // the watch is renewed long before it lapses. (A replay of a finished query writes nothing.)
+            if running != nil, watchedAt.map({ ContinuousClock.now - $0 > remote.watchDuration / 3 }) ?? true {
                 let now = ContinuousClock.now
                 try await remote.bus.watch(sessionId, for: remote.watchDuration)
                 watchedAt = now
             }
-            // The marker first: when it is clear, the commit that cleared it (with the query's
-            // last events) is visible to the read that follows.
-            let running = try await remote.bus.runningQuery(of: sessionId)
             let events = try await remote.store.events(sessionId: sessionId, after: cursor, limit: Self.batch)
             if let last = events.last {
                 cursor = last.seq
