@@ -51,6 +51,18 @@ extension PostgresSessionDatabase {
             coalesce(watched_until >= extract(epoch FROM clock_timestamp()), false)
         FROM sessions WHERE id IN (SELECT json_array_elements_text($1::json)) ORDER BY id FOR UPDATE
         """)
+    /// Several creations in one statement, in the order the session-count trigger locks its
+    /// rows (`session_counts_shard`, then id): two batches creating sessions of the same shards
+    /// then take those rows in the same order and cannot deadlock. Returns the ids inserted.
+    static let createMany = S("session_create_many", """
+        INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt_json, usage, cleared_usage, model)
+        SELECT c.id, c.owner, c.created_at, c.created_at, c.system_prompt_json, c.usage, c.usage, c.model
+        FROM json_to_recordset($1::json)
+            AS c (id text, owner text, created_at double precision, system_prompt_json text, usage text, model text)
+        ORDER BY session_counts_shard(c.id), c.id
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id
+        """)
     /// A query start on a row this transaction locked and found idle.
     static let beginLocked = S("begin_locked", """
         UPDATE sessions SET running_query_id = $2, title_json = coalesce(title_json, $3), lease_owner = $4,
@@ -99,15 +111,18 @@ extension PostgresSessionDatabase {
         }
         var notices = 0
         var results: [Result<Int64, any Error>?] = []
-        /// Index in `batch` → the pipeline step whose affected-row count says whether it inserted.
-        var creates: [Int: Int] = [:]
+        /// The creations, by index in `batch`, written by one statement (`createMany`).
+        var creates: [Int: EncodedHeader] = [:]
         var later: [Int] = []
         for (index, item) in batch.enumerated() {
             switch item {
             case .create(let header):
-                creates[index] = steps.count
-                steps.append(.prepared(create, createParameters(header)))
-                results.append(.success(0))
+                if creates.values.contains(where: { $0.id == header.id }) {
+                    results.append(.failure(StoreError.sessionExists(header.id)))
+                } else {
+                    creates[index] = header
+                    results.append(.success(0))
+                }
             case .begin(let start):
                 guard let stored = counters[start.sessionId], stored.runningQueryId == nil else {
                     later.append(index)
@@ -139,6 +154,10 @@ extension PostgresSessionDatabase {
                 }
             }
         }
+        let createStep = steps.count
+        if !creates.isEmpty {
+            steps.append(.prepared(createMany, [.text(headersJSON(creates.sorted { $0.key < $1.key }.map(\.value)))]))
+        }
         let written: [PostgresRows]
         do {
             written = try connection.pipeline(steps + [.command("COMMIT")], operation: operation)
@@ -148,13 +167,41 @@ extension PostgresSessionDatabase {
             return batch.map { item in aloneResult(item, maxEvents: maxEvents, notifyAs: instance, on: connection) }
         }
         for _ in 0..<notices { StoreNotifyMetrics.sent(.events) }
-        for (index, step) in creates where written[step].affected == 0 {
-            results[index] = .failure(StoreError.sessionExists(batch[index].sessionId))
+        if !creates.isEmpty {
+            let inserted = written[createStep]
+            let ids = Set(inserted.map { inserted.text($0, 0) })
+            for (index, header) in creates where !ids.contains(header.id) {
+                results[index] = .failure(StoreError.sessionExists(header.id))
+            }
         }
         for index in later {
             results[index] = aloneResult(batch[index], maxEvents: maxEvents, notifyAs: instance, on: connection)
         }
         return results.map { $0 ?? .failure(StoreError.closed) }
+    }
+
+    /// Creations as the JSON array `createMany` reads.
+    static func headersJSON(_ headers: [EncodedHeader]) -> String {
+        func optional(_ text: String?, _ output: inout String) {
+            if let text { JSONValue.writeString(text, to: &output) } else { output += "null" }
+        }
+        var output = "["
+        for (index, header) in headers.enumerated() {
+            if index > 0 { output += "," }
+            output += "{\"id\":"
+            JSONValue.writeString(header.id, to: &output)
+            output += ",\"owner\":"
+            optional(header.owner, &output)
+            // Swift prints the shortest text that reads back as the same double.
+            output += ",\"created_at\":\(header.createdAt),\"system_prompt_json\":"
+            optional(header.systemPromptJSON, &output)
+            output += ",\"usage\":"
+            JSONValue.writeString(header.usageJSON, to: &output)
+            output += ",\"model\":"
+            optional(header.model, &output)
+            output += "}"
+        }
+        return output + "]"
     }
 
     /// One write in a transaction of its own, as the store makes it when nothing else is queued.

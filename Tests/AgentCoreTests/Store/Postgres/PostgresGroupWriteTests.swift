@@ -67,7 +67,8 @@ import Testing
             #expect(outcomes["held"]??.contains("q-b") == true, "\(String(describing: outcomes["held"]))")
             #expect(outcomes["missing"]??.contains("missing") == true, "\(String(describing: outcomes["missing"]))")
 
-            #expect(try await a.loadSession(id: "new") != nil)
+            let created = try #require(try await a.loadSession(id: "new")).summary
+            #expect(created.header == C.header("new"), "every field of a batched creation, the time exact")
             let idle = try #require(try await a.leaseState(sessionId: "idle"))
             #expect(idle.runningQueryId == "q-idle" && idle.leaseOwner == "a" && idle.leaseActive)
             #expect(try await a.loadSession(id: "idle")?.summary.title == "first")
@@ -90,5 +91,56 @@ import Testing
         }
         await a.close()
         await b.close()
+    }
+
+    /// Many queries on new sessions at once, so batches hold several creations: the session
+    /// counts' trigger locks one row per shard, and two batches taking shards in different
+    /// orders would deadlock (PostgreSQL breaks it after `deadlock_timeout`, a second's stall).
+    /// Creations are inserted in shard order, so the server never sees one.
+    @Test func concurrentQueriesOnNewSessionsNeverDeadlock() async throws {
+        let place = try await StorePlace(.postgresql)
+        let store = try await place.open(owner: "a", leaseSeconds: 15) as! PostgresSessionStore
+        let manager = SessionManager(settings: sessionSettings { $0.maxSessions = 10_000 }, store: store)
+        let runner = ScriptedRunner()
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        for _ in 0..<15 {
+                            let result = await (try await manager.submitQuery(sessionId: nil, owner: nil, message: "m", runner: runner,
+                                                                              defaultSystemPrompt: nil)).result()
+                            #expect(result.failure == nil && result.persistenceError == nil, "\(result)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await store.countSessions(in: .everyone) == 16 * 15)
+            #expect(store.groupCommitStatistics.writes > store.groupCommitStatistics.commits, "creations were queued")
+        } catch {
+            await store.close()
+            throw error
+        }
+        // A backend reports its statistics when it exits at the latest.
+        await store.close()
+        #expect(try await Self.deadlocks(place) == 0, "no deadlock was detected by the server")
+    }
+
+    /// Deadlocks the server detected in this test's database.
+    static func deadlocks(_ place: StorePlace) async throws -> Int {
+        let pool = PostgresPool(settings: PostgresConnectionSettings(url: try #require(place.postgresURL)), size: 1,
+                                name: "test-postgres")
+        do {
+            let count = try await pool.perform("test") {
+                try $0.query(PostgresStatement("test_deadlocks",
+                                               "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"),
+                             operation: "deadlocks").int(0, 0)
+            }
+            await pool.stop()
+            return count
+        } catch {
+            await pool.stop()
+            throw error
+        }
     }
 }
