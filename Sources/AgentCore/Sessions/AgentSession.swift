@@ -131,10 +131,20 @@ public actor AgentSession {
         if recentEvents.count > settings.recentEventsInMemory {
             recentEvents.removeFirst(recentEvents.count - settings.recentEventsInMemory)
         }
-        if let running, running.queryId == queryId {
+        if running?.queryId == queryId, running?.heldEvents != nil {
+            // After a step deferred to the query's end: handed out once that commit is in.
+            running?.heldEvents?.append(stamped)
+            return stamped
+        }
+        deliver(stamped)
+        return stamped
+    }
+
+    /// Hands a stamped event to the running query's clients and the session's followers.
+    func deliver(_ stamped: StampedEvent) {
+        if let running, running.queryId == stamped.queryId {
             for continuation in running.subscribers.values { continuation.yield(stamped) }
         }
         for continuation in followers.values { continuation.yield(stamped) }
-        return stamped
     }
 }

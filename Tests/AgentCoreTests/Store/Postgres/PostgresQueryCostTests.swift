@@ -12,6 +12,7 @@ import Testing
     /// A query on a session this responder holds: create (one statement), lease (one), the
     /// step's commit (two: lock, then writes and COMMIT pipelined) and the final commit (two).
     /// An idle session's next query reads its version and its history back first (two more).
+    /// A step that ends the run is written with the end: two fewer.
     @Test func aQueryCostsAFixedNumberOfRoundTrips() async throws {
         let cluster = try await PostgresTestCluster.shared()
         let url = try await cluster.makeDatabase()
@@ -22,7 +23,7 @@ import Testing
             lease: LeaseSettings(owner: "counted")))
         let manager = SessionManager(settings: sessionSettings(), store: store)
         let runner = ScriptedRunner()
-        func query(_ session: String?) async throws -> (id: String, roundTrips: Int) {
+        func query(_ session: String?, runner: ScriptedRunner = runner) async throws -> (id: String, roundTrips: Int) {
             let before = store.roundTrips
             let subscription = try await manager.submitQuery(sessionId: session, owner: nil, message: "m", runner: runner,
                                                              defaultSystemPrompt: nil)
@@ -40,6 +41,12 @@ import Testing
             #expect(named.roundTrips == 7, "a new id the client chose is looked up first: 1 + 6, got \(named)")
             #expect(idle.roundTrips == 7, "idle session: version 1 + history 1 + lease 1 + two commits 4, got \(idle)")
             #expect(!(try await manager.session(id: new.id, owner: nil)).isHoldingHistory)
+            // The agent's answer step ends its run: it is written with the query's end, one commit.
+            let answering = ScriptedRunner(endsRun: true)
+            let newAnswered = try await query(nil, runner: answering)
+            let idleAnswered = try await query(newAnswered.id, runner: answering)
+            #expect(newAnswered.roundTrips == 4, "new session, last step with the end: 1 + 1 + 2, got \(newAnswered)")
+            #expect(idleAnswered.roundTrips == 5, "idle session, last step with the end: 1 + 1 + 1 + 2, got \(idleAnswered)")
         } catch {
             await store.close()
             throw error
