@@ -55,10 +55,15 @@ extension PostgresSessionDatabase {
     /// rows (`session_counts_shard`, then id): two batches creating sessions of the same shards
     /// then take those rows in the same order and cannot deadlock. Returns the ids inserted.
     static let createMany = S("session_create_many", """
-        INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt_json, usage, cleared_usage, model)
-        SELECT c.id, c.owner, c.created_at, c.created_at, c.system_prompt_json, c.usage, c.usage, c.model
+        INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt_json, usage, cleared_usage, model,
+            running_query_id, title_json, lease_owner, lease_expires_at, version)
+        SELECT c.id, c.owner, c.created_at, c.created_at, c.system_prompt_json, c.usage, c.usage, c.model,
+            c.query_id, c.title_json, c.lease_owner,
+            CASE WHEN c.query_id IS NULL THEN NULL ELSE extract(epoch FROM clock_timestamp()) + c.lease_seconds END,
+            CASE WHEN c.query_id IS NULL THEN 1 ELSE 2 END
         FROM json_to_recordset($1::json)
-            AS c (id text, owner text, created_at double precision, system_prompt_json text, usage text, model text)
+            AS c (id text, owner text, created_at double precision, system_prompt_json text, usage text, model text,
+                  query_id text, title_json text, lease_owner text, lease_seconds double precision)
         ORDER BY session_counts_shard(c.id), c.id
         ON CONFLICT (id) DO NOTHING
         RETURNING id
@@ -121,7 +126,7 @@ extension PostgresSessionDatabase {
                     results.append(.failure(StoreError.sessionExists(header.id)))
                 } else {
                     creates[index] = header
-                    results.append(.success(0))
+                    results.append(.success(header.result))
                 }
             case .begin(let start):
                 guard let stored = counters[start.sessionId], stored.runningQueryId == nil else {
@@ -199,6 +204,15 @@ extension PostgresSessionDatabase {
             JSONValue.writeString(header.usageJSON, to: &output)
             output += ",\"model\":"
             optional(header.model, &output)
+            if let start = header.start {
+                output += ",\"query_id\":"
+                JSONValue.writeString(start.queryId, to: &output)
+                output += ",\"title_json\":"
+                optional(start.titleJSON, &output)
+                output += ",\"lease_owner\":"
+                JSONValue.writeString(start.lease.owner, to: &output)
+                output += ",\"lease_seconds\":\(start.lease.duration.inSeconds)"
+            }
             output += "}"
         }
         return output + "]"
@@ -215,7 +229,7 @@ extension PostgresSessionDatabase {
                              now: start.now, maxEvents: start.maxEvents, on: connection)
         case .create(let header):
             try create(header, on: connection)
-            return 0
+            return header.result
         }
     }
 

@@ -69,11 +69,25 @@ public final class PostgresSessionStore: SessionStore {
     // MARK: Sessions
 
     public func createSession(_ header: SessionHeader) async throws {
-        let encoded = PostgresSessionDatabase.EncodedHeader(
+        _ = try await queued(.create(try Self.encode(header, start: nil)))
+    }
+
+    /// One statement (and in a batch, one row of the batch's creations): the row is inserted
+    /// with the query's marker and lease.
+    public func createSession(_ header: SessionHeader, beginningQuery queryId: String, title: String?) async throws -> Int64 {
+        let start = PostgresSessionDatabase.EncodedHeader.Start(
+            queryId: queryId, titleJSON: try title.map { try StoredJSON.encode($0, sessionId: header.id, what: "title") },
+            lease: settings.lease)
+        return try await queued(.create(try Self.encode(header, start: start)))
+    }
+
+    private static func encode(_ header: SessionHeader, start: PostgresSessionDatabase.EncodedHeader.Start?) throws
+        -> PostgresSessionDatabase.EncodedHeader {
+        PostgresSessionDatabase.EncodedHeader(
             id: header.id, owner: header.owner, createdAt: header.createdAt.timeIntervalSince1970,
             systemPromptJSON: try header.systemPrompt.map { try StoredJSON.encode($0, sessionId: header.id, what: "system prompt") },
-            usageJSON: try StoredJSON.encode(SessionUsage(), sessionId: header.id, what: "usage"), model: header.model)
-        _ = try await queued(.create(encoded))
+            usageJSON: try StoredJSON.encode(SessionUsage(), sessionId: header.id, what: "usage"), model: header.model,
+            start: start)
     }
 
     public func loadSession(id: String) async throws -> StoredSession? {

@@ -28,6 +28,7 @@ import Testing
             let writes: [(String, @Sendable () async throws -> Void)] = [
                 ("new", { try await a.createSession(C.header("new")) }),
                 ("taken", { try await a.createSession(C.header("idle")) }),
+                ("started", { _ = try await a.createSession(C.header("started"), beginningQuery: "q-s", title: "first") }),
                 ("idle", { try await a.beginQuery(sessionId: "idle", queryId: "q-idle", title: "first") }),
                 ("held", { try await a.beginQuery(sessionId: "held", queryId: "q-held", title: nil) }),
                 ("dead", { try await a.beginQuery(sessionId: "dead", queryId: "q-new", title: nil) }),
@@ -60,7 +61,7 @@ import Testing
                 return outcomes
             }
             #expect(a.commits.statistics.largestBatch == writes.count, "one transaction held them all")
-            for name in ["new", "idle", "dead", "commit"] {
+            for name in ["new", "started", "idle", "dead", "commit"] {
                 #expect(outcomes[name] == .some(nil), "\(name): \(String(describing: outcomes[name]))")
             }
             #expect(outcomes["taken"]??.contains("idle") == true, "\(String(describing: outcomes["taken"]))")
@@ -69,6 +70,10 @@ import Testing
 
             let created = try #require(try await a.loadSession(id: "new")).summary
             #expect(created.header == C.header("new"), "every field of a batched creation, the time exact")
+            let started = try #require(try await a.leaseState(sessionId: "started"))
+            #expect(started.runningQueryId == "q-s" && started.leaseOwner == "a" && started.leaseActive
+                    && started.version == 2, "created holding its query's lease: \(started)")
+            #expect(try await a.loadSession(id: "started")?.summary.title == "first")
             let idle = try #require(try await a.leaseState(sessionId: "idle"))
             #expect(idle.runningQueryId == "q-idle" && idle.leaseOwner == "a" && idle.leaseActive)
             #expect(try await a.loadSession(id: "idle")?.summary.title == "first")
