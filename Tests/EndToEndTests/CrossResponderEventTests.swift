@@ -50,7 +50,10 @@ import Testing
         #expect(resumed.seqs == following.seqs.filter { $0 > middle }, "\(resumed.seqs)")
         #expect(resumed.endsWithDone)
         let follower = try PrometheusText(parsing: try await cluster.client(1).get("/metrics").text)
-        #expect(follower.value("agent_store_notifications_received_total", ["kind": "events"]) ?? 0 >= 3,
+        // Commits notify only once the follower watches the session: the tool steps may be
+        // committed before it arrives (it reads them from the table); the slow answer's step,
+        // written with the query's end in one commit, comes seconds after it, and notifies.
+        #expect(follower.value("agent_store_notifications_received_total", ["kind": "events"]) ?? 0 >= 1,
                 "the follower was woken by the runner's commits")
     }
 
@@ -83,6 +86,41 @@ import Testing
                 "the resumed follower was live before the query ended")
         let whole = try await TimedStream.read(port: cluster.port, "GET", "/sessions/multi-resume/events?after=0")
         #expect(dropped.seqs + resumed.seqs == whole.seqs, "nothing lost or repeated across the two responders")
+    }
+
+    /// Commits notify only while another responder follows: none for an unfollowed query; a follower arriving mid-query gets every event, woken by notices.
+    @Test func commitsNotifyOnlyWhileAnotherResponderFollows() async throws {
+        let cluster = try await ResponderCluster()
+        defer { cluster.stop() }
+        func eventNotices(_ responder: Int, _ direction: String) async throws -> Double {
+            let metrics = try PrometheusText(parsing: try await cluster.client(responder).get("/metrics").text)
+            return metrics.value("agent_store_notifications_\(direction)_total", ["kind": "events"]) ?? 0
+        }
+        // Nobody follows: three commits with events (two steps and the end), no NOTIFY.
+        try await cluster.llm.script([DurabilityTests.toolStep("call_1", "2+3"), ["text": "5"]])
+        let alone = try await TimedStream.read(port: cluster.ports[0], "POST", "/agent/query-stream",
+                                               body: Data(Self.query("alone", session: "multi-unwatched").serialized().utf8))
+        #expect(try Self.terminal(alone).status == "completed")
+        #expect(try await eventNotices(0, "sent") == 0, "an unfollowed query's commits notify nobody")
+
+        // A follower arrives once the first step is committed (the second model call waits 1.5 s).
+        let second: JSONValue = ["tool_calls": [["name": "calculator", "arguments": ["expression": "3*4"], "id": "call_2"]],
+                                 "delay_ms": 1500]
+        try await cluster.llm.script([DurabilityTests.toolStep("call_1", "2+3"), second, Self.slowText(words: 10, delayMs: 100)])
+        let body = Data(Self.query("compute", session: "multi-watched").serialized().utf8)
+        let port0 = cluster.ports[0]
+        let querying = Task { try await TimedStream.read(port: port0, "POST", "/agent/query-stream", body: body) }
+        _ = try await cluster.llm.waitForRequests(4)  // the first query's two, and this one's first two
+        let following = try await TimedStream.read(port: cluster.ports[1], "GET", "/sessions/multi-watched/events?after=0")
+        #expect(following.status == 200)
+        let queried = try await querying.value
+        #expect(try Self.terminal(queried).status == "completed")
+        let types = try following.eventObjects().compactMap { $0["type"]?.stringValue }
+        #expect(types.suffix(2) == ["final", "usage"] && following.endsWithDone, "\(types)")
+        let stored = try await TimedStream.read(port: cluster.ports[2], "GET", "/sessions/multi-watched/events?after=0")
+        #expect(following.seqs == stored.seqs, "the follower got every stored event, the ones before it arrived too")
+        #expect(try await eventNotices(0, "sent") >= 2, "the second step's commit and the end's (with the answer) notified")
+        #expect(try await eventNotices(1, "received") >= 2, "the follower was woken by them")
     }
 
     /// A replay through another responder says which events fell out of events_per_session; a seq from the far future is harmless.

@@ -96,7 +96,7 @@ final class AgentRun {
                     // answers in text anyway has still answered, so that text is the answer.
                     let answer = try await conformingAnswer(turn.text)
                     history.append(.assistant(answer, reasoning: turn.reasoningForHistory))
-                    try await checkpoint()
+                    try await checkpoint(endsRun: true)
                     return await finish(.final(content: answer, status: .completed))
                 }
                 // Signed thinking is kept with the tool calls: Anthropic wants it echoed while the
@@ -120,7 +120,7 @@ final class AgentRun {
         if let doneMessage {
             let answer = try await conformingAnswer(doneMessage)
             history.append(.assistant(answer))
-            try await checkpoint()
+            try await checkpoint(endsRun: true)
             await emit(.text(content: answer))
             return await finish(.final(content: answer, status: .completed))
         }
@@ -142,14 +142,15 @@ final class AgentRun {
         await emitTurnSummary(turn)
         let answer = try await conformingAnswer(turn.text)
         history.append(.assistant(answer, reasoning: turn.reasoningForHistory))
-        try await checkpoint()
+        try await checkpoint(endsRun: true)
         return await finish(.final(content: answer, status: .maxIterations))
     }
 
-    func checkpoint() async throws {
+    /// `endsRun`: nothing but `finish` follows (`QueryCheckpoint.endsRun`).
+    func checkpoint(endsRun: Bool = false) async throws {
         do {
             try await checkpointSink(QueryCheckpoint(history: history, usage: usage,
-                                                     pendingApprovals: pendingApprovals))
+                                                     pendingApprovals: pendingApprovals, endsRun: endsRun))
         } catch is CancellationError where Task.isCancelled {
             // A store that honours cancellation: the query was cancelled, nothing broke.
             throw RunStop.cancelled(partialText: "")

@@ -33,8 +33,9 @@ extension AgentSession {
 
     /// Drops the history when the session is idle and everything is committed.
     func dropHistoryIfIdle() {
+        // A session not stored yet (its first query failed to start) has nowhere to reload from.
         guard holdsHistory.load(ordering: .relaxed), running == nil, queued.isEmpty, !committing,
-              uncommittedEvents.isEmpty, history == committedHistory
+              uncommittedEvents.isEmpty, history == committedHistory, unstoredHeader == nil
         else { return }
         storedMessageCount = SessionInfo.countMessages(committedHistory)
         history = []

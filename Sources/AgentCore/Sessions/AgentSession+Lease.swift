@@ -19,7 +19,13 @@ extension AgentSession {
             await takeCommitTurn()
             do {
                 defer { passCommitTurn() }
-                let before = try await store.beginQuery(sessionId: id, queryId: queryId, title: title)
+                let before: Int64
+                if let header = unstoredHeader {
+                    before = try await store.createSession(header, beginningQuery: queryId, title: title)
+                    unstoredHeader = nil
+                } else {
+                    before = try await store.beginQuery(sessionId: id, queryId: queryId, title: title)
+                }
                 if before == storedVersion {
                     storedVersion = before + 1
                 } else {
@@ -37,6 +43,10 @@ extension AgentSession {
                     return .conflict(id: id, reason: "query cancelled before it started: "
                                      + (self.running?.cancelReason ?? "its client went away"))
                 }
+            } catch StoreError.sessionExists {
+                // Its generated id was taken meanwhile (by a client naming a session so): nothing
+                // of this one was stored.
+                return .conflict(id: id, reason: "another session was stored under this new session's id; try again")
             } catch StoreError.sessionNotFound {
                 // Deleted (DELETE, expiry) between the lookup and now: a race, not an outage.
                 return .conflict(id: id, reason: "the session was deleted before the query started; nothing was kept")
@@ -58,7 +68,7 @@ extension AgentSession {
             return SessionLeaseState(version: storedVersion, runningQueryId: running.queryId, leaseOwner: store.lease.owner,
                                      leaseActive: true)
         }
-        if !store.isShared {
+        if !store.isShared || unstoredHeader != nil {
             return SessionLeaseState(version: storedVersion, runningQueryId: running?.queryId,
                                      leaseOwner: running.map { _ in store.lease.owner }, leaseActive: running != nil)
         }

@@ -134,6 +134,12 @@ extension AgentSession {
         usage = checkpoint.usage
         pendingApprovals = checkpoint.pendingApprovals
         lastUsedAt = Date()
+        if checkpoint.endsRun, running?.queryId == queryId {
+            // Written with the query's end (`finish`): one commit, one wait for the store, fewer.
+            // Until it is in, nobody is shown what follows (`stamp`), as a commit here would have.
+            running?.heldEvents = []
+            return
+        }
         do {
             try await commit(runningQueryId: queryId)
         } catch {
@@ -157,6 +163,7 @@ extension AgentSession {
         lastUsedAt = Date()
         stamp(.usage(usage), queryId: queryId)
         var persistenceError: String?
+        var terminal = outcome.terminal
         do {
             try await commit(runningQueryId: nil, endingQueryId: leaseTaken ? queryId : nil)
             // Everything is in the store now, which serves resumption from here on as it does
@@ -165,10 +172,16 @@ extension AgentSession {
         } catch {
             persistenceError = String(describing: error)
             rollBackToCommitted()
-            // Only the closing events may be missing: the last step's commit saved the history.
+            // Only the closing events may be missing: the last step's commit saved the history
+            // (unless that step was deferred to this commit).
             if failure == nil, let query, committedHistory != turnHistory {
                 failure = turnNotSaved(error, historyAtStart: query.historyAtStart)
             }
+        }
+        if let ended = await releaseHeldEvents(queryId: queryId, committed: persistenceError == nil, failure: failure,
+                                               endingQueryId: leaseTaken ? queryId : nil) {
+            terminal = ended.terminal
+            persistenceError = ended.persistenceError
         }
         if failure == nil, let reason = query?.cancelReason, Self.isCancellation(outcome.terminal) {
             failure = .conflict(id: id, reason: "query cancelled: \(reason)")
@@ -180,7 +193,7 @@ extension AgentSession {
         }
         running = nil
         resultWaiters.removeValue(forKey: queryId)?.resolve(
-            QueryResult(queryId: queryId, terminal: outcome.terminal, usage: usage,
+            QueryResult(queryId: queryId, terminal: terminal, usage: usage,
                         persistenceError: persistenceError, failure: failure, startUsage: startUsage,
                         pendingApprovals: committedPendingApprovals))
         finishFollowersIfIdle()

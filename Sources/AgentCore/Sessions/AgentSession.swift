@@ -64,13 +64,18 @@ public actor AgentSession {
     /// takes the lease and when an idle session is used (`AgentSession+Lease`); another
     /// responder's writes make it differ, and the copy is reloaded.
     var storedVersion: Int64
+    /// Not stored yet: created for a query under an id generated here, it is written by that
+    /// query's start, with the lease, in one transaction (`SessionStore.createSession(_:beginningQuery:title:)`).
+    var unstoredHeader: SessionHeader?
 
     /// `committedHistory` is what the store already holds of `history` (all of it when nil); a
     /// session seeded with messages starts with none of them stored, so its first commit writes them.
     init(header: SessionHeader, lastUsedAt: Date, history: [ChatMessage], usage: SessionUsage,
          clearedUsage: SessionUsage = SessionUsage(), title: String? = nil, lastSeq: Int64,
          settings: SessionSettings, store: any SessionStore, committedHistory: [ChatMessage]? = nil,
-         pendingApprovals: [PendingApproval] = [], version: Int64 = 1, counters: SessionCounters = SessionCounters()) {
+         pendingApprovals: [PendingApproval] = [], version: Int64 = 1, counters: SessionCounters = SessionCounters(),
+         storedByFirstQuery: Bool = false) {
+        unstoredHeader = storedByFirstQuery ? header : nil
         self.pendingApprovals = pendingApprovals
         self.committedPendingApprovals = pendingApprovals
         id = header.id
@@ -131,10 +136,20 @@ public actor AgentSession {
         if recentEvents.count > settings.recentEventsInMemory {
             recentEvents.removeFirst(recentEvents.count - settings.recentEventsInMemory)
         }
-        if let running, running.queryId == queryId {
+        if running?.queryId == queryId, running?.heldEvents != nil {
+            // After a step deferred to the query's end: handed out once that commit is in.
+            running?.heldEvents?.append(stamped)
+            return stamped
+        }
+        deliver(stamped)
+        return stamped
+    }
+
+    /// Hands a stamped event to the running query's clients and the session's followers.
+    func deliver(_ stamped: StampedEvent) {
+        if let running, running.queryId == stamped.queryId {
             for continuation in running.subscribers.values { continuation.yield(stamped) }
         }
         for continuation in followers.values { continuation.yield(stamped) }
-        return stamped
     }
 }

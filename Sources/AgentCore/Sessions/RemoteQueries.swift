@@ -5,7 +5,7 @@ import Synchronization
 /// another responder sharing its store. Cancel, clear and DELETE of a session whose query runs
 /// elsewhere become notices that the responder running it acts on (`SessionManager.apply`);
 /// `GET /sessions/{id}/events` follows such a query through the store (`StoredEventFollower`),
-/// woken by the notices the store's commits send.
+/// woken by the notices the store's commits send while the session is watched (`SessionBus.watch`).
 ///
 /// Threading: `Sendable`. `deliver` runs on the bus's listener thread and only rings doorbells
 /// and starts tasks; everything else runs in the caller's task.
@@ -19,13 +19,17 @@ public final class RemoteQueries: Sendable {
     /// A follower or a waiter looks at the store at least this often, notices or not (a notice
     /// lost in a reconnect, a responder that died without a last commit).
     let recheckInterval: Duration
+    /// How long one `SessionBus.watch` lasts; a follower renews it after a third of that. A
+    /// responder that dies leaves its watch to lapse: commits notify for nobody until then.
+    let watchDuration: Duration
 
     init(bus: any SessionBus, store: any SessionStore, stopTimeout: Duration = .seconds(10),
-         recheckInterval: Duration = .seconds(2)) {
+         recheckInterval: Duration = .seconds(2), watchDuration: Duration = .seconds(30)) {
         self.bus = bus
         self.store = store
         self.stopTimeout = stopTimeout
         self.recheckInterval = recheckInterval
+        self.watchDuration = watchDuration
     }
 
     /// Starts listening on behalf of `manager`.
@@ -104,6 +108,10 @@ public final class RemoteQueries: Sendable {
         let (key, bell) = register(sessionId)
         defer { unregister(sessionId, key) }
         guard var running = try await bus.runningQuery(of: sessionId) else { return false }
+        // Its commits notify only a session someone watches; the query's last one wakes this
+        // wait. (One that lands before the watch is seen by the re-read below, at the latest
+        // after the bell's timeout.)
+        try await bus.watch(sessionId, for: stopTimeout + watchDuration)
         let deadline = ContinuousClock.now + stopTimeout
         var published: (query: String, at: ContinuousClock.Instant)?
         while true {
@@ -125,7 +133,8 @@ public final class RemoteQueries: Sendable {
     }
 
     /// Follows `sessionId`'s events through the store from after `seq` until no query runs on
-    /// it anywhere. The doorbell is in place before the first read, so no commit is missed.
+    /// it anywhere. The doorbell is in place, and the session watched, before the first read,
+    /// so no commit is missed (docs/SCALING.md §1).
     public func follow(_ sessionId: String, after seq: Int64) -> StoredEventFollower {
         let (key, bell) = register(sessionId)
         return StoredEventFollower(sessionId: sessionId, after: seq, remote: self, doorbell: bell, key: key)

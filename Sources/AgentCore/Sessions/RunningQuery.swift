@@ -20,6 +20,9 @@ struct RunningQuery: Sendable {
     /// Set when a step's commit failed and the turn was rolled back: the query's outcome is not
     /// adopted, and the blocking endpoint answers with this.
     var notSaved: SessionError?
+    /// Set (possibly empty) from a step deferred to the query's end (`QueryCheckpoint.endsRun`)
+    /// until that commit is in: the events stamped meanwhile, not yet handed to anyone.
+    var heldEvents: [StampedEvent]?
 }
 
 /// The result of one query, for whoever waits on it; resolved exactly once.

@@ -96,7 +96,16 @@ public actor SessionManager {
         try await refuseWhileStoreDegraded()
         var id = sessionId
         for _ in 0..<3 {
-            let session = try await sessionForQuery(id: id, owner: owner, seed: seed)
+            let session: AgentSession
+            if let id, !id.isEmpty {
+                session = try await sessionForQuery(id: id, owner: owner, seed: seed)
+            } else {
+                // Nobody else can know a generated id yet: the row is written by the query's
+                // start, with its lease, in one transaction instead of two.
+                let header = SessionHeader(id: SessionID.generate(), owner: owner, createdAt: Date(),
+                                           systemPrompt: seed?.systemPrompt, model: seed?.model)
+                session = try await insertNew(header, history: seed?.history ?? [], storedByFirstQuery: true)
+            }
             id = session.id
             // `reject` across responders: a query running elsewhere answers 409 now, before the
             // stream starts (a race with one starting meanwhile is refused when its lease is taken).
@@ -207,13 +216,22 @@ public actor SessionManager {
     /// The creation is registered in `loading` like a load, so a lookup of the same id made while
     /// the row is being inserted joins it: otherwise it could load the new row as a second live
     /// object, and two objects would commit into one row with their own seqs.
-    private func insertNew(_ header: SessionHeader, history: [ChatMessage] = []) async throws -> AgentSession {
+    ///
+    /// `storedByFirstQuery` (an id generated here, for a query): nothing is written now; the
+    /// query's start writes the row (`AgentSession.unstoredHeader`).
+    private func insertNew(_ header: SessionHeader, history: [ChatMessage] = [],
+                           storedByFirstQuery: Bool = false) async throws -> AgentSession {
         try await makeRoom()
         await waitForDeletion(of: header.id)
         if let raced = sessions[header.id] { return raced }
         let session = AgentSession(header: header, lastUsedAt: header.createdAt, history: history, usage: SessionUsage(),
                                    lastSeq: 0, settings: settings, store: store, committedHistory: [],
-                                   counters: counters)
+                                   counters: counters, storedByFirstQuery: storedByFirstQuery)
+        if storedByFirstQuery {
+            sessions[header.id] = session
+            counters.created.add(1, ordering: .relaxed)
+            return session
+        }
         // A load or creation of this id may be in flight (a client polling GET for the id it is
         // about to create keeps one in flight almost all the time). The creation takes the entry
         // over and runs after it, so lookups from now on join the creation instead of starting

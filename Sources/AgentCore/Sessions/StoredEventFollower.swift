@@ -12,6 +12,8 @@ public final class StoredEventFollower {
     private let doorbell: Doorbell
     private let key: UUID
     private var finished = false
+    /// When this follower last extended its watch of the session (nil: not yet).
+    private var watchedAt: ContinuousClock.Instant?
     static let batch = 500
 
     init(sessionId: String, after seq: Int64, remote: RemoteQueries, doorbell: Doorbell, key: UUID) {
@@ -33,6 +35,16 @@ public final class StoredEventFollower {
             // The marker first: when it is clear, the commit that cleared it (with the query's
             // last events) is visible to the read that follows.
             let running = try await remote.bus.runningQuery(of: sessionId)
+            // While a query runs, the watch before the events are read: its commits notify only
+            // while the session is watched. A commit that locked the row before the watch was
+            // written is committed before the watch is, so the read below sees its events;
+            // every later one notifies. The doorbell wakes at least every `recheckInterval`, so
+            // the watch is renewed long before it lapses. (A replay of a finished query writes nothing.)
+            if running != nil, watchedAt.map({ ContinuousClock.now - $0 > remote.watchDuration / 3 }) ?? true {
+                let now = ContinuousClock.now
+                try await remote.bus.watch(sessionId, for: remote.watchDuration)
+                watchedAt = now
+            }
             let events = try await remote.store.events(sessionId: sessionId, after: cursor, limit: Self.batch)
             if let last = events.last {
                 cursor = last.seq

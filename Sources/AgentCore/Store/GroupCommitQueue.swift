@@ -9,7 +9,8 @@ import Synchronization
 /// There is no timer: a commit arriving when a thread is free is written at once, alone. Only
 /// what is already queued is grouped, so a lone commit waits for nothing it would not have waited
 /// for anyway. Each caller gets its own commit's outcome (the store's `commit(batch:)` decides
-/// how one failing commit is kept from the others).
+/// how one failing commit is kept from the others). The PostgreSQL store queues the session
+/// creations and query starts here too: each is a write with its own transaction otherwise.
 ///
 /// Threading: `commit` is called from tasks; `take` and `resolve` run on the store's thread in
 /// the flush job that `schedule` queues there; the state is behind a mutex all take briefly.
@@ -32,8 +33,12 @@ final class GroupCommitQueue<Item: Sendable>: Sendable {
     /// Queues one flush job on the store's thread(s), which calls `take` and then `resolve`;
     /// false when the store is closed (the job will never run).
     private let schedule: @Sendable (GroupCommitQueue<Item>) -> Bool
+    /// Which items are turn commits (`GroupCommitStatistics.commits`); the rest count as writes only.
+    private let isTurnCommit: @Sendable (Item) -> Bool
 
-    init(schedule: @escaping @Sendable (GroupCommitQueue<Item>) -> Bool) {
+    init(isTurnCommit: @escaping @Sendable (Item) -> Bool = { _ in true },
+         schedule: @escaping @Sendable (GroupCommitQueue<Item>) -> Bool) {
+        self.isTurnCommit = isTurnCommit
         self.schedule = schedule
     }
 
@@ -56,7 +61,10 @@ final class GroupCommitQueue<Item: Sendable>: Sendable {
                 state.waiting = []
                 state.flushQueued = false
             }
-            if !state.waiting.isEmpty { state.statistics.record(batchOf: state.waiting.count) }
+            if !state.waiting.isEmpty {
+                let turnCommits = state.waiting.count { isTurnCommit($0.item) }
+                state.statistics.record(batchOf: state.waiting.count, commits: turnCommits)
+            }
             return state.waiting
         }
     }

@@ -27,6 +27,13 @@ public protocol SessionBus: Sendable {
     /// runs it; nil when none does or the session is not stored. One indexed read.
     func runningQuery(of sessionId: String) async throws -> String?
 
+    /// Tells the responders running `sessionId`'s queries that this one waits for its commits,
+    /// from now for `duration` (call again to extend): until then every commit that appends
+    /// events to it sends an `events` notice. Commits to a session nobody watches send none (on
+    /// PostgreSQL a NOTIFY serializes commits). Once this returns, every later commit notifies,
+    /// and every earlier one is visible to reads. One indexed write; nothing when not stored.
+    func watch(_ sessionId: String, for duration: Duration) async throws
+
     /// Starts delivering to `handler`, on the bus's own thread: the handler must not block
     /// (hand the work to a task). One handler per bus; a second call replaces the first.
     func listen(_ handler: @escaping @Sendable (SessionBusDelivery) -> Void)

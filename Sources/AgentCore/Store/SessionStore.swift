@@ -27,6 +27,12 @@ public protocol SessionStore: Sendable {
     @discardableResult
     func beginQuery(sessionId: String, queryId: String, title: String?) async throws -> Int64
 
+    /// `createSession` and `beginQuery` at once, for a session whose id was just generated here
+    /// for this query (nobody else can know it yet): the new row already holds the query's
+    /// lease. Returns the version before the start, as `beginQuery` does. A store may write
+    /// both in one transaction; the default writes them one after the other.
+    func createSession(_ header: SessionHeader, beginningQuery queryId: String, title: String?) async throws -> Int64
+
     /// What a turn changed since the last commit, in one transaction; returns the session's new
     /// version. Throws `sessionNotFound`, `historyGap`, `seqNotIncreasing`, `leaseLost` (fenced:
     /// see `TurnCommit.queryId` and `baseVersion`), or a storage failure. A commit that clears
@@ -100,4 +106,9 @@ public protocol SessionStore: Sendable {
 
 extension SessionStore {
     public var poolUsage: (size: Int, inUse: Int)? { nil }
+
+    public func createSession(_ header: SessionHeader, beginningQuery queryId: String, title: String?) async throws -> Int64 {
+        try await createSession(header)
+        return try await beginQuery(sessionId: header.id, queryId: queryId, title: title)
+    }
 }

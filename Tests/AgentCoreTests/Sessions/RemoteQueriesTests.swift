@@ -24,6 +24,7 @@ import Testing
         var instance: String { bus.instance }
         func publish(_ notice: SessionNotice) async throws { try await bus.publish(notice) }
         func runningQuery(of sessionId: String) async throws -> String? { try await bus.runningQuery(of: sessionId) }
+        func watch(_ sessionId: String, for duration: Duration) async throws { try await bus.watch(sessionId, for: duration) }
         func listen(_ handler: @escaping @Sendable (SessionBusDelivery) -> Void) {
             bus.listen { [self] delivery in
                 if case .notice(let notice) = delivery, kinds.contains(notice.kind), notice.instance != instance,

@@ -6,13 +6,16 @@ import Synchronization
 /// checkpoint per query, and honours cancellation like the real agent does.
 final class ScriptedRunner: QueryRunner {
     let pause: Duration
+    /// Marks its one checkpoint as the run's last (`QueryCheckpoint.endsRun`), as the agent's answer step is.
+    let endsRun: Bool
     let started = Atomic<Int>(0)
     let cancelled = Atomic<Int>(0)
     private let seenHistories = Mutex<[[ChatMessage]]>([])
     private let seenContexts = Mutex<[QueryContext]>([])
 
-    init(pause: Duration = .zero) {
+    init(pause: Duration = .zero, endsRun: Bool = false) {
         self.pause = pause
+        self.endsRun = endsRun
     }
 
     var toolDefinitions: [ToolDefinition] { [] }
@@ -48,7 +51,7 @@ final class ScriptedRunner: QueryRunner {
         await emit(.textDelta(delta: userMessage))
         messages.append(.assistant(answer))
         do {
-            try await checkpoint(QueryCheckpoint(history: messages, usage: usage))
+            try await checkpoint(QueryCheckpoint(history: messages, usage: usage, endsRun: endsRun))
         } catch {
             let terminal = AgentEvent.error(message: "store failed: \(error)", code: .internalError)
             await emit(terminal)

@@ -27,6 +27,7 @@ extension PostgresConnection {
             guard sent == 1 else { throw abandonPipeline(operation) }
         }
         guard PQpipelineSync(handle) == 1 else { throw abandonPipeline(operation) }
+        roundTrips += 1
         var rows: [PostgresRows] = []
         var failure: PostgresError?
         for _ in steps {

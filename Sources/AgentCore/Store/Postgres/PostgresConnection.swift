@@ -87,6 +87,10 @@ final class PostgresConnection {
     /// moved had nothing executed by the server (see `PostgresPool.perform`).
     var answered = 0
 
+    /// Requests sent that waited for the server's answer (a statement, a prepare, a whole
+    /// pipeline): what the pool counts per store operation (`PostgresPool.roundTrips`).
+    var roundTrips = 0
+
     /// Inside a transaction block (open or failed) rather than idle.
     var isInTransaction: Bool {
         guard let handle else { return false }
@@ -99,6 +103,7 @@ final class PostgresConnection {
     @available(*, noasync)
     func execute(_ sql: String, operation: String) throws(PostgresError) {
         let handle = try open(operation)
+        roundTrips += 1
         let result = PQexec(handle, sql)
         _ = try check(result, operation: operation)
     }
@@ -112,6 +117,7 @@ final class PostgresConnection {
         try prepare(statement, on: handle, operation: operation)
         let texts = try Self.texts(parameters, operation: operation)
         defer { texts.forEach { free($0) } }
+        roundTrips += 1
         let result = texts.map { UnsafePointer($0) }.withUnsafeBufferPointer {
             PQexecPrepared(handle, statement.name, Int32(texts.count), $0.baseAddress, nil, nil, 0)
         }
@@ -122,6 +128,7 @@ final class PostgresConnection {
     @available(*, noasync)
     func rollbackIfNeeded() {
         guard isInTransaction, let handle else { return }
+        roundTrips += 1
         PQclear(PQexec(handle, "ROLLBACK"))
     }
 
@@ -134,6 +141,7 @@ final class PostgresConnection {
 
     func prepare(_ statement: PostgresStatement, on handle: OpaquePointer, operation: String) throws(PostgresError) {
         guard !prepared.contains(statement.name) else { return }
+        roundTrips += 1
         _ = try check(PQprepare(handle, statement.name, statement.sql, 0, nil), operation: "\(operation): prepare \(statement.name)")
         prepared.insert(statement.name)
     }

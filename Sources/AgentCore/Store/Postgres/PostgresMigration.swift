@@ -12,7 +12,7 @@ struct PostgresMigration: Sendable {
     var script: String
 
     /// Every migration, oldest first; the last one's version is the current schema.
-    static let all: [PostgresMigration] = [initial, versionAndLease, pendingApprovals, approvalDeadline]
+    static let all: [PostgresMigration] = [initial, versionAndLease, pendingApprovals, watchers, approvalDeadline]
 
     static var currentVersion: Int { all.last?.version ?? 0 }
 
@@ -105,9 +105,19 @@ struct PostgresMigration: Sendable {
         ALTER TABLE sessions ADD COLUMN pending_approvals text;
         """)
 
-    /// v4: the earliest deadline among a paused turn's waiting calls, indexed, as in SQLite
+    /// v4: until when (the server's clock, seconds since 1970) a responder other than the one
+    /// running the session's query waits for its commits: a follower of its events, a clear or
+    /// DELETE waiting for its end (`SessionBus.watch`). A commit that appends events NOTIFYs
+    /// only while this lies ahead; NULL: nobody watches. A NOTIFY holds a database-wide lock from
+    /// just before its commit to the end of the WAL flush, so notifying every commit would
+    /// serialize them all (docs/SCALING.md §3).
+    static let watchers = PostgresMigration(version: 4, name: "session watchers", script: """
+        ALTER TABLE sessions ADD COLUMN watched_until double precision;
+        """)
+
+    /// v5: the earliest deadline among a paused turn's waiting calls, indexed, as in SQLite
     /// schema v8; filled for sessions already waiting from their stored calls.
-    static let approvalDeadline = PostgresMigration(version: 4, name: "approval deadline", script: """
+    static let approvalDeadline = PostgresMigration(version: 5, name: "approval deadline", script: """
         ALTER TABLE sessions ADD COLUMN approval_deadline double precision;
         CREATE INDEX sessions_approval_deadline ON sessions (approval_deadline) WHERE approval_deadline IS NOT NULL;
         UPDATE sessions SET approval_deadline = (

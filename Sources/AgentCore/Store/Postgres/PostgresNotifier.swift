@@ -18,6 +18,13 @@ public final class PostgresNotifier: SessionBus {
     static let notify = PostgresStatement("notify", "SELECT pg_notify($1, $2)")
     static let selectRunning = PostgresStatement("running_query", "SELECT running_query_id FROM sessions WHERE id = $1")
 
+    /// Extends, never shortens: another follower may watch longer. The row lock this takes
+    /// orders it with every commit to the session (`PostgresSessionDatabase.lockForCommit`).
+    static let watch = PostgresStatement("watch", """
+        UPDATE sessions SET watched_until = greatest(watched_until, extract(epoch FROM clock_timestamp()) + $2)
+        WHERE id = $1
+        """)
+
     init(pool: PostgresPool, instance: String) {
         self.pool = pool
         self.instance = instance
@@ -35,6 +42,14 @@ public final class PostgresNotifier: SessionBus {
         try await pool.perform("runningQuery(\(sessionId))", idempotent: true) {
             let rows = try $0.query(Self.selectRunning, [.text(sessionId)], operation: "runningQuery(\(sessionId))")
             return rows.count == 1 ? rows.optionalText(0, 0) : nil
+        }
+    }
+
+    public func watch(_ sessionId: String, for duration: Duration) async throws {
+        let seconds = duration.inSeconds
+        // Idempotent: running it twice only extends the same watch.
+        try await pool.perform("watch(\(sessionId))", idempotent: true) {
+            _ = try $0.query(Self.watch, [.text(sessionId), .double(seconds)], operation: "watch(\(sessionId))")
         }
     }
 

@@ -15,9 +15,14 @@ final class PostgresPool: Sendable {
     let size: Int
     private let queue = BlockingJobQueue<PoolWorker>()
     private let busy = Atomic<Int>(0)
+    private let trips = Atomic<Int>(0)
 
     /// Pool threads running a job now (`/metrics`).
     var inUse: Int { busy.load(ordering: .relaxed) }
+
+    /// Round trips to the server made by jobs since the pool started (`PostgresConnection.roundTrips`):
+    /// what a store operation costs in waits for the database, whatever the network's latency.
+    var roundTrips: Int { trips.load(ordering: .relaxed) }
 
     init(settings: PostgresConnectionSettings, size: Int, name: String = "postgres") {
         self.settings = settings
@@ -74,16 +79,21 @@ final class PostgresPool: Sendable {
                 case .success(let live):
                     connection = live
                 }
-                let answeredBefore = connection.answered
+                let answeredBefore = connection.answered, tripsBefore = connection.roundTrips
+                // Counted before the caller resumes: it may read the count at once.
+                let countTrips = { _ = self.trips.add(connection.roundTrips - tripsBefore, ordering: .relaxed) }
                 do {
                     let value = try work(connection)
+                    countTrips()
                     completion(.success(value))
                 } catch let error as PostgresError where attempt < 3 && (error.isRetryableConflict || (error.connectionLost
                     && (idempotent || connection.answered == answeredBefore))) {
                     connection.rollbackIfNeeded()
+                    countTrips()
                     continue
                 } catch {
                     connection.rollbackIfNeeded()
+                    countTrips()
                     completion(.failure(error))
                 }
                 return

@@ -2,9 +2,11 @@ import Foundation
 
 /// Commits, the event log, its retention bound, and crash recovery.
 extension PostgresSessionDatabase {
+    /// The last column: whether another responder watches the session now (`watched_until`).
     static let lockForCommit = S("commit_lock", """
-        SELECT message_count, last_seq, event_count, version, running_query_id, lease_owner FROM sessions
-        WHERE id = $1 FOR UPDATE
+        SELECT message_count, last_seq, event_count, version, running_query_id, lease_owner,
+            coalesce(watched_until >= extract(epoch FROM clock_timestamp()), false)
+        FROM sessions WHERE id = $1 FOR UPDATE
         """)
     static let truncateMessages = S("commit_truncate", "DELETE FROM messages WHERE session_id = $1 AND idx >= $2")
     static let insertMessages = S("commit_messages", """
@@ -57,8 +59,8 @@ extension PostgresSessionDatabase {
         var leaseSeconds: Double
     }
 
-    /// A session row's state, as locked for a commit: its counters, and what the lease fence
-    /// compares (`LeaseFence.check`).
+    /// A session row's state, as locked for a commit: its counters, what the lease fence
+    /// compares (`LeaseFence.check`), and whether a commit must wake another responder.
     struct CommitCounters {
         var messages: Int
         var lastSeq: Int64
@@ -66,8 +68,10 @@ extension PostgresSessionDatabase {
         var version: Int64
         var runningQueryId: String?
         var leaseOwner: String?
+        /// Another responder waits for this session's commits (`watched_until` lies ahead).
+        var watched: Bool
 
-        /// Columns `messageCount` … `leaseOwner` of `rows`' row `row`, from column `first` on.
+        /// Columns `messageCount` … `leaseOwner`, watched of `rows`' row `row`, from column `first` on.
         init(_ rows: PostgresRows, row: Int, first: Int) {
             messages = rows.int(row, first)
             lastSeq = rows.int64(row, first + 1)
@@ -75,40 +79,45 @@ extension PostgresSessionDatabase {
             version = rows.int64(row, first + 3)
             runningQueryId = rows.optionalText(row, first + 4)
             leaseOwner = rows.optionalText(row, first + 5)
+            watched = rows.text(row, first + 6) == "t"
         }
 
-        init(messages: Int, lastSeq: Int64, events: Int, version: Int64, runningQueryId: String?, leaseOwner: String?) {
+        init(messages: Int, lastSeq: Int64, events: Int, version: Int64, runningQueryId: String?, leaseOwner: String?,
+             watched: Bool) {
             self.messages = messages
             self.lastSeq = lastSeq
             self.events = events
             self.version = version
             self.runningQueryId = runningQueryId
             self.leaseOwner = leaseOwner
+            self.watched = watched
         }
     }
 
     /// The whole commit in one transaction and two round trips: lock the row and read its
     /// counters; then history, events, retention, counters and marker, and COMMIT, pipelined.
     /// A refused commit (unknown session, lease lost, history gap, seq not increasing) changes
-    /// nothing. Returns the session's new version. A commit that appends events also NOTIFYs the
-    /// other responders (`notifyAs` names this one), in the same transaction: the notice goes out
-    /// exactly when the rows are visible.
+    /// nothing. Returns the session's new version. A commit that appends events to a session
+    /// another responder watches (`SessionBus.watch`) also NOTIFYs (`notifyAs` names this one),
+    /// in the same transaction: the notice goes out exactly when the rows are visible.
     static func commit(_ commit: EncodedCommit, to id: String, maxEvents: Int, notifyAs instance: String? = nil,
                        on connection: PostgresConnection) throws -> Int64 {
         let operation = "commitTurn(\(id))"
         let locked = try connection.pipeline([.command("BEGIN"), .prepared(lockForCommit, [.text(id)])],
                                              operation: operation)[1]
         guard locked.count == 1 else { throw StoreError.sessionNotFound(id) }
-        let (steps, after) = try plan(commit, to: id, stored: CommitCounters(locked, row: 0, first: 0),
-                                      maxEvents: maxEvents, notifyAs: instance)
+        let (steps, after, notices) = try plan(commit, to: id, stored: CommitCounters(locked, row: 0, first: 0),
+                                               maxEvents: maxEvents, notifyAs: instance)
         _ = try connection.pipeline(steps + [.command("COMMIT")], operation: operation)
+        for _ in 0..<notices { StoreNotifyMetrics.sent(.events) }
         return after.version
     }
 
-    /// The statements that write `commit` over a row whose state is `stored`, and the state
-    /// after them; throws (sending nothing) when the commit does not fit the row or its fence.
-    static func plan(_ commit: EncodedCommit, to id: String, stored: CommitCounters,
-                     maxEvents: Int, notifyAs instance: String?) throws -> ([PostgresPipelineStep], CommitCounters) {
+    /// The statements that write `commit` over a row whose state is `stored`, the state after
+    /// them, and how many NOTIFYs they send (0 or 1); throws (sending nothing) when the commit
+    /// does not fit the row or its fence.
+    static func plan(_ commit: EncodedCommit, to id: String, stored: CommitCounters, maxEvents: Int,
+                     notifyAs instance: String?) throws -> ([PostgresPipelineStep], CommitCounters, Int) {
         try commit.fence.check(sessionId: id, version: stored.version, runningQueryId: stored.runningQueryId,
                                leaseOwner: stored.leaseOwner)
         var steps: [PostgresPipelineStep] = []
@@ -137,14 +146,20 @@ extension PostgresSessionDatabase {
             .bool(setMark), .optionalText(mark), mark == nil ? .null : .text(commit.fence.owner),
             .double(commit.leaseSeconds), .optionalText(commit.pendingApprovalsJSON),
             commit.approvalDeadline.map(PostgresValue.double) ?? .null]))
-        if let instance, let last = commit.events.last {
+        // Only when someone elsewhere waits: a NOTIFY serializes this commit's WAL flush with
+        // every other notifying commit's. A watcher that registers after this row was locked
+        // waits for this commit and reads the events afterwards (docs/SCALING.md §1).
+        var notices = 0
+        if let instance, stored.watched, let last = commit.events.last {
             let notice = SessionNotice(kind: .events, sessionId: id, queryId: last.queryId, seq: lastSeq, instance: instance)
             steps.append(.prepared(PostgresNotifier.notify, [.text(PostgresNotifier.channel), .text(notice.payload)]))
+            notices = 1
         }
         let after = CommitCounters(messages: messageCount, lastSeq: lastSeq, events: eventCount, version: stored.version + 1,
                                    runningQueryId: setMark ? mark : stored.runningQueryId,
-                                   leaseOwner: setMark ? (mark == nil ? nil : commit.fence.owner) : stored.leaseOwner)
-        return (steps, after)
+                                   leaseOwner: setMark ? (mark == nil ? nil : commit.fence.owner) : stored.leaseOwner,
+                                   watched: stored.watched)
+        return (steps, after, notices)
     }
 
     /// The statements that append `events` (seqs strictly increasing above `lastSeq`) and drop

@@ -18,6 +18,15 @@ extension PostgresSessionDatabase {
             lease_expires_at = $5, version = version + 1
         WHERE id = $1
         """)
+    /// The usual start, on a session where nothing runs: marker and lease in one statement,
+    /// one round trip and its own transaction. The row lock it takes makes it atomic with the
+    /// check: a concurrent start on another responder waits, then finds the marker set.
+    static let beginIdle = S("begin_idle", """
+        UPDATE sessions SET running_query_id = $2, title_json = coalesce(title_json, $3), lease_owner = $4,
+            lease_expires_at = \(serverNow) + $5, version = version + 1
+        WHERE id = $1 AND running_query_id IS NULL
+        RETURNING version - 1
+        """)
     static let leaseState = S("lease_state", """
         SELECT version, running_query_id, lease_owner, coalesce(lease_expires_at >= \(serverNow), false)
         FROM sessions WHERE id = $1
@@ -42,15 +51,26 @@ extension PostgresSessionDatabase {
         WHERE id = $1
         """)
 
-    /// Takes the lease (see `SessionStore.beginQuery`): two round trips, three when a dead
-    /// query is closed first. Returns the version before this call's own bump.
+    /// Takes the lease (see `SessionStore.beginQuery`): one round trip when nothing runs on the
+    /// session; otherwise (gone, held, or a dead query to close first) three or four, in one
+    /// transaction that locks the row first. Returns the version before this call's own bump.
     static func begin(_ queryId: String, in id: String, titleJSON: String?, lease: LeaseSettings, now: Date,
                       maxEvents: Int, on connection: PostgresConnection) throws -> Int64 {
         let operation = "beginQuery(\(id), \(queryId))"
+        let started = try connection.query(beginIdle, [.text(id), .text(queryId), .optionalText(titleJSON),
+                                                       .text(lease.owner), .double(lease.duration.inSeconds)],
+                                           operation: operation)
+        if started.count == 1 { return started.int64(0, 0) }
         let row = try connection.pipeline([.command("BEGIN"), .prepared(lockForBegin, [.text(id)])], operation: operation)[1]
         guard row.count == 1 else { throw StoreError.sessionNotFound(id) }
         var version = row.int64(0, 7)
         if let running = row.optionalText(0, 1) {
+            if running == queryId, row.optionalText(0, 5) == lease.owner {
+                // This very start, run again by the pool after the connection dropped before the
+                // answer to the statement above arrived: the lease is already this query's.
+                try connection.execute("COMMIT", operation: operation)
+                return version - 1
+            }
             if let owner = row.optionalText(0, 5), owner != lease.owner, row.text(0, 6) == "t" {
                 throw StoreError.leaseHeld(sessionId: id, owner: owner, queryId: running)
             }

@@ -7,9 +7,14 @@ enum PostgresSessionDatabase {
     typealias S = PostgresStatement
     private static let columns = PostgresSessionRow.columns
 
+    /// With a query (`$8`), the row starts with its marker and lease, at version 2 (1, then the start).
     static let create = S("session_create", """
-        INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt_json, usage, cleared_usage, model)
-        VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (id) DO NOTHING
+        INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt_json, usage, cleared_usage, model,
+            running_query_id, title_json, lease_owner, lease_expires_at, version)
+        VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8::text, $9, $10,
+            CASE WHEN $8::text IS NULL THEN NULL ELSE extract(epoch FROM clock_timestamp()) + $11::double precision END,
+            CASE WHEN $8::text IS NULL THEN 1 ELSE 2 END)
+        ON CONFLICT (id) DO NOTHING
         """)
     static let select = S("session_select", "SELECT \(columns) FROM sessions WHERE id = $1")
     static let messages = S("session_messages", "SELECT json FROM messages WHERE session_id = $1 ORDER BY idx")
@@ -51,14 +56,29 @@ enum PostgresSessionDatabase {
         var systemPromptJSON: String?
         var usageJSON: String
         var model: String?
+        /// The query the new session starts with, holding its lease (`createSession(_:beginningQuery:title:)`).
+        var start: Start?
+
+        struct Start: Sendable {
+            var queryId: String
+            var titleJSON: String?
+            var lease: LeaseSettings
+        }
+
+        /// What the store answers for it: the version before the start, or 0 for a plain creation.
+        var result: Int64 { start == nil ? 0 : 1 }
     }
 
     static func create(_ header: EncodedHeader, on connection: PostgresConnection) throws {
-        let rows = try connection.query(create, [.text(header.id), .optionalText(header.owner), .double(header.createdAt),
-                                                 .double(header.createdAt), .optionalText(header.systemPromptJSON),
-                                                 .text(header.usageJSON), .optionalText(header.model)],
-                                        operation: "createSession(\(header.id))")
+        let rows = try connection.query(create, createParameters(header), operation: "createSession(\(header.id))")
         if rows.affected == 0 { throw StoreError.sessionExists(header.id) }
+    }
+
+    static func createParameters(_ header: EncodedHeader) -> [PostgresValue] {
+        [.text(header.id), .optionalText(header.owner), .double(header.createdAt), .double(header.createdAt),
+         .optionalText(header.systemPromptJSON), .text(header.usageJSON), .optionalText(header.model),
+         .optionalText(header.start?.queryId), .optionalText(header.start?.titleJSON),
+         .optionalText(header.start?.lease.owner), header.start.map { .double($0.lease.duration.inSeconds) } ?? .null]
     }
 
     /// The row and every message's JSON in order, from one snapshot (a commit cannot land

@@ -10,8 +10,9 @@ import Foundation
 public final class PostgresSessionStore: SessionStore {
     public let settings: Settings
     let pool: PostgresPool
-    /// Turn commits go through it: those queued together share one transaction.
-    let commits: GroupCommitQueue<PostgresSessionDatabase.QueuedCommit>
+    /// Turn commits, session creations and query starts go through it: those queued together
+    /// share one transaction.
+    let commits: GroupCommitQueue<PostgresSessionDatabase.QueuedWrite>
     private let healthState = StoreHealthState()
     /// Wake-ups between the responders sharing this database (LISTEN/NOTIFY).
     public let notifier: PostgresNotifier
@@ -30,7 +31,7 @@ public final class PostgresSessionStore: SessionStore {
         let pool = self.pool
         let maxEvents = max(1, settings.maxEventsPerSession)
         let notifyAs = settings.lease.owner
-        commits = GroupCommitQueue { queue in
+        commits = GroupCommitQueue(isTurnCommit: { if case .turn = $0 { true } else { false } }) { queue in
             let claim = GroupCommitQueue.Claim(queue)
             return pool.schedule("groupCommit", { connection in
                 let waiters = claim.waiters
@@ -68,11 +69,25 @@ public final class PostgresSessionStore: SessionStore {
     // MARK: Sessions
 
     public func createSession(_ header: SessionHeader) async throws {
-        let encoded = PostgresSessionDatabase.EncodedHeader(
+        _ = try await queued(.create(try Self.encode(header, start: nil)))
+    }
+
+    /// One statement (and in a batch, one row of the batch's creations): the row is inserted
+    /// with the query's marker and lease.
+    public func createSession(_ header: SessionHeader, beginningQuery queryId: String, title: String?) async throws -> Int64 {
+        let start = PostgresSessionDatabase.EncodedHeader.Start(
+            queryId: queryId, titleJSON: try title.map { try StoredJSON.encode($0, sessionId: header.id, what: "title") },
+            lease: settings.lease)
+        return try await queued(.create(try Self.encode(header, start: start)))
+    }
+
+    private static func encode(_ header: SessionHeader, start: PostgresSessionDatabase.EncodedHeader.Start?) throws
+        -> PostgresSessionDatabase.EncodedHeader {
+        PostgresSessionDatabase.EncodedHeader(
             id: header.id, owner: header.owner, createdAt: header.createdAt.timeIntervalSince1970,
             systemPromptJSON: try header.systemPrompt.map { try StoredJSON.encode($0, sessionId: header.id, what: "system prompt") },
-            usageJSON: try StoredJSON.encode(SessionUsage(), sessionId: header.id, what: "usage"), model: header.model)
-        try await write("createSession(\(header.id))") { try PostgresSessionDatabase.create(encoded, on: $0) }
+            usageJSON: try StoredJSON.encode(SessionUsage(), sessionId: header.id, what: "usage"), model: header.model,
+            start: start)
     }
 
     public func loadSession(id: String) async throws -> StoredSession? {
@@ -126,10 +141,8 @@ public final class PostgresSessionStore: SessionStore {
     public func beginQuery(sessionId: String, queryId: String, title: String?) async throws -> Int64 {
         let titleJSON = try title.map { try StoredJSON.encode($0, sessionId: sessionId, what: "title") }
         let lease = settings.lease, maxEvents = max(1, settings.maxEventsPerSession), now = Date()
-        return try await write("beginQuery(\(sessionId), \(queryId))") {
-            try PostgresSessionDatabase.begin(queryId, in: sessionId, titleJSON: titleJSON, lease: lease, now: now,
-                                              maxEvents: maxEvents, on: $0)
-        }
+        return try await queued(.begin(PostgresSessionDatabase.QueuedBegin(
+            sessionId: sessionId, queryId: queryId, titleJSON: titleJSON, lease: lease, now: now, maxEvents: maxEvents)))
     }
 
     public func leaseState(sessionId: String) async throws -> SessionLeaseState? {
@@ -158,20 +171,28 @@ public final class PostgresSessionStore: SessionStore {
 
     public var poolUsage: (size: Int, inUse: Int)? { (pool.size, pool.inUse) }
 
+    /// Round trips to the database since the store opened, every operation's (the listener's
+    /// connection apart): how many times a query waited for the server, whatever its latency.
+    public var roundTrips: Int { pool.roundTrips }
+
     /// Written together with the other sessions' commits queued at the same moment (group
     /// commit, `GroupCommitQueue`); the outcome is this commit's own.
     @discardableResult
     public func commitTurn(_ commit: TurnCommit, to sessionId: String) async throws -> Int64 {
         let encoded = try Self.encode(commit, sessionId: sessionId, lease: settings.lease)
+        return try await queued(.turn(PostgresSessionDatabase.QueuedCommit(sessionId: sessionId, commit: encoded)))
+    }
+
+    /// A write through the group commit queue; its own outcome, health kept in step with it.
+    private func queued(_ item: PostgresSessionDatabase.QueuedWrite) async throws -> Int64 {
         do {
-            let version = try await commits.commit(PostgresSessionDatabase.QueuedCommit(sessionId: sessionId, commit: encoded))
+            let version = try await commits.commit(item)
             healthState.recordSuccess()
-            if !commit.events.isEmpty { StoreNotifyMetrics.sent(.events) }
             return version
         } catch var error as PostgresError {
-            // A failure of the whole batch names the batch; each caller is told of its own commit.
+            // A failure of the whole batch names the batch; each caller is told of its own write.
             if error.operation.hasPrefix("groupCommit") {
-                error.operation = "commitTurn(\(sessionId))" + error.operation.dropFirst("groupCommit".count)
+                error.operation = item.operation + error.operation.dropFirst("groupCommit".count)
             }
             recordFailure(error)
             throw error

@@ -6,7 +6,8 @@ import Testing
 
 /// The PostgreSQL `SessionBus` on a real server: two stores on one database stand for two
 /// responders. Notices published by one reach the other's listener; a commit that appends
-/// events notifies by itself with its last seq; a listener whose backend is terminated
+/// events to a session another responder watches notifies by itself with its last seq (and
+/// sends nothing while nobody watches); a listener whose backend is terminated
 /// reconnects, says so (`resumed`) and receives again.
 @Suite struct PostgresListenerTests {
     final class Inbox: Sendable {
@@ -50,16 +51,22 @@ import Testing
             try await sender.notifier.publish(cancel)
             #expect(await inbox.wait { $0 == .notice(cancel) }, "\(inbox.all)")
 
-            // A commit that appends events notifies in its own transaction, with its last seq.
+            // A commit that appends events to a session nobody watches sends nothing; once another
+            // responder watches it, each such commit notifies in its own transaction, with its last seq.
             try await sender.createSession(Contract.header("s-2"))
             try await sender.beginQuery(sessionId: "s-2", queryId: "q-2", title: nil)
             #expect(try await receiver.notifier.runningQuery(of: "s-2") == "q-2", "the other responder sees the marker")
-            let events = (1...3).map {
+            let events = (1...5).map {
                 StampedEvent(event: .textDelta(delta: "t\($0)"), timestamp: Contract.start, sessionId: "s-2", queryId: "q-2", seq: $0)
             }
-            try await sender.commitTurn(Contract.commit(events: events, running: "q-2"), to: "s-2")
-            let committed = SessionNotice(kind: .events, sessionId: "s-2", queryId: "q-2", seq: 3, instance: "responder-a")
+            try await sender.commitTurn(Contract.commit(events: Array(events[0..<3]), running: "q-2"), to: "s-2")
+            try await receiver.notifier.watch("s-2", for: .seconds(30))
+            try await sender.commitTurn(Contract.commit(events: Array(events[3...]), running: "q-2"), to: "s-2")
+            let committed = SessionNotice(kind: .events, sessionId: "s-2", queryId: "q-2", seq: 5, instance: "responder-a")
             #expect(await inbox.wait { $0 == .notice(committed) }, "\(inbox.all)")
+            // Notices arrive in commit order: the unwatched commit's would be here by now.
+            #expect(!inbox.all.contains { if case .notice(let notice) = $0 { notice.seq == 3 } else { false } },
+                    "the commit made before the watch sent no notice: \(inbox.all)")
             #expect(try await receiver.notifier.runningQuery(of: "s-2") == "q-2")
             try await sender.commitTurn(Contract.commit(running: nil), to: "s-2")
             #expect(try await receiver.notifier.runningQuery(of: "s-2") == nil)
