@@ -41,6 +41,10 @@ final class CurlTransfer {
         // model-chosen tool argument must not be able to move a request to another path.
         set(agent_curl_easy_setopt_long(easy, CURLOPT_PATH_AS_IS, 1))
         set(agent_curl_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
+        // The receive buffer lives as long as the transfer: a held stream keeps it for minutes.
+        // Model streams arrive in small chunks, so 4 KiB instead of libcurl's 16 KiB costs
+        // nothing and takes 12 KiB off every running stream (bench: held streams' RSS).
+        set(agent_curl_easy_setopt_long(easy, CURLOPT_BUFFERSIZE, 4096))
         set(agent_curl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(timeouts.connect * 1000)))
         if let total = timeouts.total {
             set(agent_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, Int(total * 1000))))

@@ -111,18 +111,22 @@ extension AgentSession {
 
     /// The running query, once it holds its lease (a query still waiting for one has none to renew).
     var leasedQueryId: String? {
-        guard let running, running.leaseTaken else { return nil }
+        guard let running, running.leaseTaken, !running.ending else { return nil }
         return running.queryId
     }
 
     /// The running query lost its lease (the sweeper or another responder closed it): it is
-    /// stopped; its commits would be refused anyway.
-    func leaseLost(queryId: String) {
-        guard var query = running, query.queryId == queryId else { return }
+    /// stopped; its commits would be refused anyway. Returns whether it was stopped: a query
+    /// whose end is being committed released the lease itself (a renewal taken before that
+    /// commit and run after it reports the lease gone) and is left to finish.
+    @discardableResult
+    func leaseLost(queryId: String) -> Bool {
+        guard var query = running, query.queryId == queryId, !query.ending else { return false }
         query.cancelReason = "this responder lost the session's lease (the query was closed as interrupted)"
         query.cancelRequested = true
         query.task?.cancel()
         running = query
         storedVersion = -1
+        return true
     }
 }

@@ -164,6 +164,7 @@ extension AgentSession {
         stamp(.usage(usage), queryId: queryId)
         var persistenceError: String?
         var terminal = outcome.terminal
+        if running?.queryId == queryId { running?.ending = true }
         do {
             try await commit(runningQueryId: nil, endingQueryId: leaseTaken ? queryId : nil)
             // Everything is in the store now, which serves resumption from here on as it does

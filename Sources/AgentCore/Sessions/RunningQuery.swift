@@ -13,6 +13,9 @@ struct RunningQuery: Sendable {
     var startUsage = SessionUsage()
     /// Set once the query holds the session's lease in the store (`AgentSession.acquireLease`).
     var leaseTaken = false
+    /// Set once the query's end is being committed: that commit releases the lease, so a
+    /// renewal racing it finds the lease gone, and that is no loss (`AgentSession.leaseLost`).
+    var ending = false
     /// Set once the query's originating client went away under the `cancel` policy.
     var cancelRequested = false
     /// Why the session cancelled it (DELETE, clear): a cancelled query then answers 409.

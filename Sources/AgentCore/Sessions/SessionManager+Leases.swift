@@ -36,11 +36,12 @@ extension SessionManager {
             let lost = try await store.renewLeases(running)
             if lost.count < running.count { counters.leaseRenewals.add(1, ordering: .relaxed) }
             for id in lost {
-                guard let session = holders[id], let queryId = running[id] else { continue }
+                // A query that ended meanwhile released its lease itself: nothing was lost.
+                guard let session = holders[id], let queryId = running[id],
+                      await session.leaseLost(queryId: queryId) else { continue }
                 counters.leasesLost.add(1, ordering: .relaxed)
-                logger.warning("a running query lost its lease (expired and swept, or the session was deleted); stopping it",
+                logger.warning("a running query lost its lease (expired and swept, or the session was deleted); stopped it",
                                metadata: ["session_id": "\(id)", "query_id": "\(queryId)"])
-                await session.leaseLost(queryId: queryId)
             }
         } catch {
             // The next round tries again; a lease not renewed for lease_seconds is swept by
