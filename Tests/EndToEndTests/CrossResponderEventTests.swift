@@ -103,9 +103,10 @@ import Testing
         #expect(try Self.terminal(alone).status == "completed")
         #expect(try await eventNotices(0, "sent") == 0, "an unfollowed query's commits notify nobody")
 
-        // A follower arrives once the first step is committed (the second model call waits 1.5 s).
+        // A follower arrives once the first step is committed (the second model call waits 4 s:
+        // long enough for this test to connect it first on a loaded machine).
         let second: JSONValue = ["tool_calls": [["name": "calculator", "arguments": ["expression": "3*4"], "id": "call_2"]],
-                                 "delay_ms": 1500]
+                                 "delay_ms": 4000]
         try await cluster.llm.script([DurabilityTests.toolStep("call_1", "2+3"), second, Self.slowText(words: 10, delayMs: 100)])
         let body = Data(Self.query("compute", session: "multi-watched").serialized().utf8)
         let port0 = cluster.ports[0]
