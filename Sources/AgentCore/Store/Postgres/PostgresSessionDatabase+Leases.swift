@@ -75,7 +75,7 @@ extension PostgresSessionDatabase {
                 throw StoreError.leaseHeld(sessionId: id, owner: owner, queryId: running)
             }
             // Dead (expired) or this responder's own leftover: closed as the sweeper would.
-            _ = try closeRows(row, now: now, maxEvents: maxEvents, operation: operation, on: connection)
+            _ = try closeRows(row, now: now, maxEvents: maxEvents, notifyAs: lease.owner, operation: operation, on: connection)
             version += 1
         }
         let expiry = row.double(0, 8) + lease.duration.inSeconds
@@ -113,13 +113,18 @@ extension PostgresSessionDatabase {
 
     /// Closes queries whose lease is dead (and, with `owner`, that owner's), in batches, each
     /// one transaction. Every responder may run it at once: SKIP LOCKED gives each row to one.
-    static func closeDead(now: Date, owner: String?, maxEvents: Int, on connection: PostgresConnection) throws -> [RecoveredQuery] {
+    /// `notifyAs`: the closing responder's instance, named in the `events` notice each closed
+    /// session gets, so a follower on another responder sees the interrupted end at once rather
+    /// than at its next look at the store (a sweep is rare: the NOTIFY's lock costs nothing here).
+    static func closeDead(now: Date, owner: String?, maxEvents: Int, notifyAs: String,
+                          on connection: PostgresConnection) throws -> [RecoveredQuery] {
         let operation = owner == nil ? "sweepExpiredLeases" : "recoverInterruptedQueries"
         var closed: [RecoveredQuery] = []
         while true {
             let rows = try connection.pipeline([.command("BEGIN"), .prepared(selectDead, [.optionalText(owner)])],
                                                operation: operation)[1]
-            let batch = try closeRows(rows, now: now, maxEvents: maxEvents, operation: operation, on: connection)
+            let batch = try closeRows(rows, now: now, maxEvents: maxEvents, notifyAs: notifyAs, operation: operation,
+                                      on: connection)
             try connection.execute("COMMIT", operation: operation)
             closed += batch
             if rows.count < 200 { return closed }
@@ -129,7 +134,7 @@ extension PostgresSessionDatabase {
     /// Appends `final{status:"interrupted"}` and `usage` to each row's session (columns: id,
     /// running_query_id, last_seq, event_count, usage), clears marker and lease. History is
     /// untouched: it is the last committed step's. Inside the caller's transaction.
-    private static func closeRows(_ rows: PostgresRows, now: Date, maxEvents: Int, operation: String,
+    private static func closeRows(_ rows: PostgresRows, now: Date, maxEvents: Int, notifyAs: String, operation: String,
                                   on connection: PostgresConnection) throws -> [RecoveredQuery] {
         var closed: [RecoveredQuery] = []
         for row in 0..<rows.count {
@@ -139,7 +144,10 @@ extension PostgresSessionDatabase {
                                                                            usageJSON: rows.text(row, 4), now: now)
             let (steps, newLastSeq, newCount) = try appendSteps([StoredEvent(final), StoredEvent(usageEvent)], to: id,
                                                                 lastSeq: lastSeq, eventCount: eventCount, maxEvents: maxEvents)
-            _ = try connection.pipeline(steps + [.prepared(closeQuery, [.text(id), .int(newLastSeq), .int(newCount)])],
+            let notice = SessionNotice(kind: .events, sessionId: id, queryId: queryId, seq: newLastSeq, instance: notifyAs)
+            _ = try connection.pipeline(steps + [.prepared(closeQuery, [.text(id), .int(newLastSeq), .int(newCount)]),
+                                                 .prepared(PostgresNotifier.notify, [.text(PostgresNotifier.channel),
+                                                                                     .text(notice.payload)])],
                                         operation: operation)
             closed.append(RecoveredQuery(sessionId: id, queryId: queryId, event: final, usageEvent: usageEvent))
         }

@@ -156,10 +156,10 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     public func sweepExpiredLeases(now: Date) async throws -> [RecoveredQuery] {
-        let maxEvents = max(1, settings.maxEventsPerSession)
+        let maxEvents = max(1, settings.maxEventsPerSession), notifyAs = settings.lease.owner
         // A sweep that closes nothing wrote nothing: it proves nothing about writes.
         return try await write("sweepExpiredLeases", provesWrites: { !$0.isEmpty }) {
-            try PostgresSessionDatabase.closeDead(now: now, owner: nil, maxEvents: maxEvents, on: $0)
+            try PostgresSessionDatabase.closeDead(now: now, owner: nil, maxEvents: maxEvents, notifyAs: notifyAs, on: $0)
         }
     }
 
@@ -218,7 +218,7 @@ public final class PostgresSessionStore: SessionStore {
     public func recoverInterruptedQueries(now: Date) async throws -> [RecoveredQuery] {
         let maxEvents = max(1, settings.maxEventsPerSession), owner = settings.lease.owner
         return try await write("recoverInterruptedQueries") {
-            try PostgresSessionDatabase.closeDead(now: now, owner: owner, maxEvents: maxEvents, on: $0)
+            try PostgresSessionDatabase.closeDead(now: now, owner: owner, maxEvents: maxEvents, notifyAs: owner, on: $0)
         }
     }
 

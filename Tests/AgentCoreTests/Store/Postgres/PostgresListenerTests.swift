@@ -91,6 +91,38 @@ import Testing
         #expect(!receiver.notifier.isListening, "close stops the listener")
     }
 
+    /// A dead query closed by another responder's sweep notifies its session, watched or not:
+    /// a follower elsewhere sees the interrupted end at once, not at its next look at the store.
+    @Test func aSweptQueryNotifiesItsSession() async throws {
+        let cluster = try await PostgresTestCluster.shared()
+        let url = try await cluster.makeDatabase()
+        let connection = PostgresConnectionSettings(url: url)
+        let dead = try await PostgresSessionStore(settings: .init(connection: connection, poolSize: 1,
+                                                                  lease: LeaseSettings(owner: "responder-a", duration: .seconds(1))))
+        let sweeper = try await PostgresSessionStore(settings: .init(connection: connection, poolSize: 1,
+                                                                     lease: LeaseSettings(owner: "responder-b")))
+        let inbox = Inbox()
+        dead.notifier.listen { inbox.append($0) }
+        #expect(await Self.waitUntil { dead.notifier.isListening })
+        try await dead.createSession(Contract.header("s-dead"))
+        try await dead.beginQuery(sessionId: "s-dead", queryId: "q-dead", title: nil)
+        // The lease is never renewed: once it has expired, the other responder's sweep closes it.
+        var closed: [RecoveredQuery] = []
+        for _ in 0..<100 where closed.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+            closed = try await sweeper.sweepExpiredLeases(now: Date())
+        }
+        #expect(closed.map(\.queryId) == ["q-dead"])
+        let noticed = await inbox.wait { delivery in
+            guard case .notice(let notice) = delivery else { return false }
+            return notice.kind == .events && notice.sessionId == "s-dead" && notice.queryId == "q-dead"
+                && notice.instance == "responder-b"
+        }
+        #expect(noticed, "the sweep's close sent an events notice: \(inbox.all)")
+        await dead.close()
+        await sweeper.close()
+    }
+
     @Test func payloadsRoundTripAndUnknownOnesAreIgnored() {
         let notice = SessionNotice(kind: .events, sessionId: "a.b:c-1", queryId: "q-\"x\"", seq: 42, instance: "host:12")
         #expect(SessionNotice(payload: notice.payload) == notice)
