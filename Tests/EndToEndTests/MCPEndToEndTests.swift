@@ -104,7 +104,7 @@ import Testing
     }
 
     /// A required server that is down: /health degraded and queries 503; removed by SIGHUP: healthy, its tools
-    /// gone.
+    /// gone; added back by the next SIGHUP: degraded again.
     @Test func requiredServerDownRefusesQueriesUntilReload() async throws {
         let ghost = """
                 ghost:
@@ -135,6 +135,12 @@ import Testing
         #expect(answered.status == 200, "an optional server that is down does not stop queries: \(answered.text)")
         let after = try await stack.client.get("/status").json()["mcp_servers"]
         #expect(after?["ghost"] == nil && after?["optional"]?["state"] != "up", "\(String(describing: after))")
+
+        // Required again by the next reload: degraded again (the health check's "is any server
+        // required" follows every reload, both ways).
+        try stack.writeConfig(Self.config(ghost + "\n" + optional))
+        #expect(stack.reload(expecting: "configuration reloaded"), "\(stack.logs)")
+        #expect(try await stack.client.get("/health").json()["status"] == "degraded")
     }
 
     /// SIGHUP adds a server (its tools appear) and a clash of exposed names is rejected naming both.

@@ -96,6 +96,9 @@ public final class MCPServerPool: ToolSource, Sendable {
 
     public var statuses: [MCPServerStatus] { servers.map(\.status) }
 
+    /// Whether any server is `required` (fixed for the pool's life).
+    public var hasRequiredServers: Bool { servers.contains { $0.spec.required } }
+
     /// Why queries must be refused now: a required server is not up.
     public var unavailableReason: String? {
         let down = servers.filter { $0.spec.required && $0.phase != .up }

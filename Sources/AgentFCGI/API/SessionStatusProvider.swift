@@ -12,14 +12,18 @@ struct SessionStatusProvider: ServiceStatusProvider {
     let storeHealth: @Sendable () async -> StoreHealthReport
     /// The MCP servers in use now (replaced on reload).
     let mcp: @Sendable () -> MCPServerPool
+    /// Why a required MCP server keeps queries out now, if one does (`/health`'s hot path).
+    let mcpUnavailableReason: @Sendable () -> String?
     private let storedCount = StoredCountCache()
     private let callerCounts = CallerCountCaches()
 
     init(service: AgentService, storeHealth: @escaping @Sendable () async -> StoreHealthReport,
-         mcp: @escaping @Sendable () -> MCPServerPool = { .empty }) {
+         mcp: @escaping @Sendable () -> MCPServerPool = { .empty },
+         mcpUnavailableReason: (@Sendable () -> String?)? = nil) {
         self.service = service
         self.storeHealth = storeHealth
         self.mcp = mcp
+        self.mcpUnavailableReason = mcpUnavailableReason ?? { mcp().unavailableReason }
     }
 
     /// Degraded while the store cannot take writes or a required MCP server is not up.
@@ -28,7 +32,7 @@ struct SessionStatusProvider: ServiceStatusProvider {
         let sessions = service.sessions
         var active = await callerCounts.cache(for: caller).value { try await sessions.count(owner: caller) }
         if active == nil { active = await sessions.inMemoryCount(in: .owner(caller)) }
-        let healthy = store.writable && mcp().unavailableReason == nil
+        let healthy = store.writable && mcpUnavailableReason() == nil
         return HealthReport(status: healthy ? "healthy" : "degraded", activeSessions: active ?? 0)
     }
 

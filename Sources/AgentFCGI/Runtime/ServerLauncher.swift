@@ -40,7 +40,7 @@ struct ServerLauncher {
         }
         signals.register(SIGHUP) { runtime.reload() }
         let status = SessionStatusProvider(service: runtime.service, storeHealth: { await runtime.store.probedHealthReport() },
-                                           mcp: { runtime.mcp })
+                                           mcp: { runtime.mcp }, mcpUnavailableReason: { runtime.mcpUnavailableReason })
         let scrapeTime = ScrapeTimeMetrics(stats: stats, sessions: runtime.service.sessions, factory: metrics.factory,
                                            mcp: { runtime.mcp })
         let router = APIRoutes.makeRouter(.init(stats: stats, status: status, service: runtime.service,
