@@ -8,9 +8,7 @@ import Testing
 /// answer streams on to the tool's result and the final text.
 @Suite struct WebPageApprovalTests {
     @Test func approvingACallInThePageRunsItAndShowsTheResult() async throws {
-        guard TestEnvironment.executable("chromium") != nil else {
-            try Test.cancel("skipped: Debian's chromium is not installed (scripts/install-deps installs it)")
-        }
+        try WebPageDriver.requireChromium()
         let stack = try TestStack(environment: ["OPENAI_API_KEY": "unused", "AGENT_FCGI_AGENT_APPROVAL_TOOLS": "calculator"])
         defer { stack.stop() }
         try await stack.llm.script([
@@ -27,9 +25,7 @@ import Testing
         options.skipCancel = true
         let outcome = try await WebPageDriver.run(options, workDirectory: output)
         print("web page approval screenshot: \(options.screenshot!.path)")
-        if outcome.status == 2, outcome.report?.failures.contains(where: { $0.contains("could not drive the page") }) == true {
-            try Test.cancel("skipped: Chromium cannot run here: \(outcome.explanation)")
-        }
+        try WebPageDriver.skipIfChromiumCannotRun(outcome)
         WebPageDriver.expectPassed(outcome)
         let report = try #require(outcome.report, "\(outcome.explanation)\n\(stack.logs)")
         let approval = try #require(report.approval, "\(outcome.explanation)")
@@ -46,9 +42,7 @@ import Testing
     }
 
     @Test func aCallPausedThroughTheAPIIsApprovedFromThePageAfterALoad() async throws {
-        guard TestEnvironment.executable("chromium") != nil else {
-            try Test.cancel("skipped: Debian's chromium is not installed (scripts/install-deps installs it)")
-        }
+        try WebPageDriver.requireChromium()
         let stack = try TestStack(environment: ["OPENAI_API_KEY": "unused", "AGENT_FCGI_AGENT_APPROVAL_TOOLS": "calculator"])
         defer { stack.stop() }
         try await stack.llm.script([
@@ -66,9 +60,7 @@ import Testing
         options.expectTool = "calculator"
         options.openSession = "paused-elsewhere"
         let outcome = try await WebPageDriver.run(options, workDirectory: output)
-        if outcome.status == 2, outcome.report?.failures.contains(where: { $0.contains("could not drive the page") }) == true {
-            try Test.cancel("skipped: Chromium cannot run here: \(outcome.explanation)")
-        }
+        try WebPageDriver.skipIfChromiumCannotRun(outcome)
         WebPageDriver.expectPassed(outcome)
         let report = try #require(outcome.report, "\(outcome.explanation)\n\(stack.logs)")
         #expect(report.approval?.cardsAfter?.map(\.decision) == ["approved"], "\(outcome.explanation)")

@@ -8,9 +8,7 @@ import Testing
 /// card, usage, the session named after its first message, and Cancel.
 @Suite struct WebPageTests {
     @Test func chatsStreamsShowsToolCardsAndCancels() async throws {
-        guard TestEnvironment.executable("chromium") != nil else {
-            try Test.cancel("skipped: Debian's chromium is not installed (scripts/install-deps installs it)")
-        }
+        try WebPageDriver.requireChromium()
         let stack = try TestStack(environment: ["OPENAI_API_KEY": "unused"])
         defer { stack.stop() }
         try await stack.llm.script(FakeLLM.clientScript)
@@ -25,9 +23,7 @@ import Testing
         options.loadTimeoutSeconds = 30
         let outcome = try await WebPageDriver.run(options, workDirectory: output)
         print("web page screenshot: \(options.screenshot!.path) (driver output in \(output.path))")
-        if outcome.status == 2, outcome.report?.failures.contains(where: { $0.contains("could not drive the page") }) == true {
-            try Test.cancel("skipped: Chromium cannot run here: \(outcome.explanation)")
-        }
+        try WebPageDriver.skipIfChromiumCannotRun(outcome)
         WebPageDriver.expectPassed(outcome)
         let report = try #require(outcome.report, "\(outcome.explanation)\n\(stack.logs)")
         let answer = try #require(report.answer)
@@ -45,9 +41,7 @@ import Testing
     }
 
     @Test func offersAModelPickerWhenSeveralModelsAreAllowed() async throws {
-        guard TestEnvironment.executable("chromium") != nil else {
-            try Test.cancel("skipped: Debian's chromium is not installed (scripts/install-deps installs it)")
-        }
+        try WebPageDriver.requireChromium()
         let stack = try TestStack(environment: ["OPENAI_API_KEY": "unused", "AGENT_FCGI_MODEL_NAME": "small-model",
                                                     "AGENT_FCGI_MODEL_ALLOWED": "small-model,large-model"])
         defer { stack.stop() }
@@ -60,9 +54,7 @@ import Testing
         options.skipCancel = true
         options.pickModel = "large-model"
         let outcome = try await WebPageDriver.run(options, workDirectory: output)
-        if outcome.status == 2, outcome.report?.failures.contains(where: { $0.contains("could not drive the page") }) == true {
-            try Test.cancel("skipped: Chromium cannot run here: \(outcome.explanation)")
-        }
+        try WebPageDriver.skipIfChromiumCannotRun(outcome)
         WebPageDriver.expectPassed(outcome)
         #expect(outcome.report?.modelPickerHidden == false)
         #expect(outcome.report?.modelsOffered == ["small-model (default)", "large-model"])

@@ -17,9 +17,17 @@ final class Doorbell: Sendable {
     private let state = Mutex(State())
 
     func ring() {
+        wakeWaiter { $0.rung = true }
+    }
+
+    /// Resumes the suspended wait, if there is one; otherwise `remember` notes, under the lock,
+    /// what the next wait must find. Nothing at all unless `applies` holds, checked under the
+    /// same lock (a stale timer must not end a later wait).
+    private func wakeWaiter(when applies: (State) -> Bool = { _ in true }, orElse remember: (inout State) -> Void) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard applies(state) else { return nil }
             guard let waiter = state.waiter else {
-                state.rung = true
+                remember(&state)
                 return nil
             }
             state.waiter = nil
@@ -54,15 +62,6 @@ final class Doorbell: Sendable {
 
     /// The timeout of wait number `generation`: resumes it if it still waits.
     private func expire(_ generation: Int) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard state.generation == generation else { return nil }
-            guard let waiter = state.waiter else {
-                state.expired = generation
-                return nil
-            }
-            state.waiter = nil
-            return waiter
-        }
-        waiter?.resume()
+        wakeWaiter(when: { $0.generation == generation }) { $0.expired = generation }
     }
 }

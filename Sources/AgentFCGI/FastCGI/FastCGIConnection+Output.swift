@@ -44,8 +44,7 @@ extension FastCGIConnection {
             }
             let code = errno
             if sent < 0, code == EINTR { continue }
-            // SO_SNDTIMEO (setWriteTimeout) expired: the client stopped reading.
-            return code == EAGAIN || code == EWOULDBLOCK ? .timedOut : .clientGone(errno: code)
+            return WriteResult(failure: code)
         }
         return .ok
     }
@@ -80,7 +79,6 @@ extension FastCGIConnection {
     }
 
     private func failure() -> WriteResult {
-        let code = FCGX_GetError(request.pointee.out)
-        return code == EAGAIN || code == EWOULDBLOCK ? .timedOut : .clientGone(errno: code)
+        WriteResult(failure: FCGX_GetError(request.pointee.out))
     }
 }

@@ -22,6 +22,11 @@ final class FastCGIConnection {
         case clientGone(errno: Int32)
         /// `SO_SNDTIMEO` expired: the client stopped reading.
         case timedOut
+
+        /// A failed write's errno: EAGAIN is `SO_SNDTIMEO` expiring (the socket blocks).
+        init(failure code: Int32) {
+            self = code == EAGAIN || code == EWOULDBLOCK ? .timedOut : .clientGone(errno: code)
+        }
     }
 
     struct Options {

@@ -106,6 +106,20 @@ public struct WebPageDriver {
 
     public static let script = URL(fileURLWithPath: TestEnvironment.fixture("web/drive_page.py"))
 
+    /// Skips the calling test where Debian's chromium is not installed.
+    public static func requireChromium() throws {
+        guard TestEnvironment.executable("chromium") != nil else {
+            try Test.cancel("skipped: Debian's chromium is not installed (scripts/install-deps installs it)")
+        }
+    }
+
+    /// Skips the calling test when the script found that Chromium cannot run here at all.
+    public static func skipIfChromiumCannotRun(_ outcome: Outcome) throws {
+        if outcome.status == 2, outcome.report?.failures.contains(where: { $0.contains("could not drive the page") }) == true {
+            try Test.cancel("skipped: Chromium cannot run here: \(outcome.explanation)")
+        }
+    }
+
     /// Runs the script with `options`; `workDirectory` receives its output files.
     public static func run(_ options: Options, workDirectory: URL) async throws -> Outcome {
         let result = try await PythonScript.run(script.path, options.arguments, workDirectory: workDirectory.path,
