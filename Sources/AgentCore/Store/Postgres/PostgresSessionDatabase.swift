@@ -31,6 +31,11 @@ enum PostgresSessionDatabase {
         ORDER BY owner, created_at, id LIMIT $3
         """)
     static let count = S("session_count", "SELECT coalesce(sum(n), 0) FROM session_counts WHERE key = $1")
+    /// The partial index on `approval_deadline` holds only paused sessions.
+    static let approvalsDue = S("approvals_due", """
+        SELECT id FROM sessions WHERE approval_deadline IS NOT NULL AND approval_deadline <= $1
+        ORDER BY approval_deadline LIMIT $2
+        """)
     static let tryExpiryLock = S("session_expiry_lock", "SELECT pg_try_advisory_xact_lock($1)")
     /// Skips rows another transaction holds: a session being committed right now is in use.
     static let expireBatch = S("session_expire", """
@@ -125,6 +130,13 @@ enum PostgresSessionDatabase {
         case .owner(nil): "-"
         }
         return try connection.query(count, [.text(key)], operation: "countSessions").int(0, 0)
+    }
+
+    /// `SessionStore.sessionsWithApprovalsDue`: earliest deadline first.
+    static func approvalsDue(at now: Date, limit: Int, on connection: PostgresConnection) throws -> [String] {
+        let rows = try connection.query(approvalsDue, [.double(now.timeIntervalSince1970), .int(limit)],
+                                        operation: "sessionsWithApprovalsDue")
+        return rows.map { rows.text($0, 0) }
     }
 
     /// Deletes idle sessions in batches (each its own short transaction), unless another

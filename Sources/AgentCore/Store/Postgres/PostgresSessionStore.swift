@@ -115,16 +115,9 @@ public final class PostgresSessionStore: SessionStore {
         try await read("countSessions") { try PostgresSessionDatabase.count(in: scope, on: $0) }
     }
 
-    static let selectApprovalsDue = PostgresStatement("approvals_due", """
-        SELECT id FROM sessions WHERE approval_deadline IS NOT NULL AND approval_deadline <= $1
-        ORDER BY approval_deadline LIMIT $2
-        """)
-
     public func sessionsWithApprovalsDue(at now: Date, limit: Int) async throws -> [String] {
         try await read("sessionsWithApprovalsDue") {
-            let rows = try $0.query(Self.selectApprovalsDue, [.double(now.timeIntervalSince1970), .int(limit)],
-                                    operation: "sessionsWithApprovalsDue")
-            return (0..<rows.count).map { rows.text($0, 0) }
+            try PostgresSessionDatabase.approvalsDue(at: now, limit: limit, on: $0)
         }
     }
 

@@ -93,12 +93,7 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     public func sessionsWithApprovalsDue(at now: Date, limit: Int) async throws -> [String] {
-        try await read("sessionsWithApprovalsDue") { database in
-            try database.connection.rows("""
-                SELECT id FROM sessions WHERE approval_deadline IS NOT NULL AND approval_deadline <= ?
-                ORDER BY approval_deadline LIMIT ?
-                """, [.real(now.timeIntervalSince1970), .int(limit)]) { $0.text(0) }
-        }
+        try await read("sessionsWithApprovalsDue") { try $0.sessionsWithApprovalsDue(at: now, limit: limit) }
     }
 
     public func expireSessions(idleBefore cutoff: Date, excluding: Set<String>) async throws -> [String] {

@@ -72,6 +72,15 @@ extension SnapshotDatabase {
         return try connection.row("SELECT n FROM session_counts WHERE key = ?", [.text(key)]) { $0.int(0) } ?? 0
     }
 
+    /// Paused sessions past their earliest deadline, earliest first (the partial index holds
+    /// only paused sessions).
+    func sessionsWithApprovalsDue(at now: Date, limit: Int) throws -> [String] {
+        try connection.rows("""
+            SELECT id FROM sessions WHERE approval_deadline IS NOT NULL AND approval_deadline <= ?
+            ORDER BY approval_deadline LIMIT ?
+            """, [.real(now.timeIntervalSince1970), .int(limit)]) { $0.text(0) }
+    }
+
     /// Empties history and resets usage to `usageJSON`; `setAside` turns the row as it was into
     /// the new `cleared_usage`, so the lifetime total survives. Events and `last_seq` stay: seqs
     /// are never reused and a client resuming a stream still finds what it missed.
