@@ -6,9 +6,13 @@ import Foundation
 /// with an arrival time per SSE frame. Blocking I/O runs on its own thread, never on the pool.
 public struct HTTPTestClient: Sendable {
     public let port: UInt16
+    /// What to attach to a 502 or 504: the web server answered for a responder that failed the
+    /// request, and only the logs of that moment say why.
+    public let gatewayErrorDiagnostics: (@Sendable () -> String)?
 
-    public init(port: UInt16) {
+    public init(port: UInt16, gatewayErrorDiagnostics: (@Sendable () -> String)? = nil) {
         self.port = port
+        self.gatewayErrorDiagnostics = gatewayErrorDiagnostics
     }
 
     public func get(_ path: String, headers: [(String, String)] = []) async throws -> HTTPTestResponse {
@@ -18,6 +22,7 @@ public struct HTTPTestClient: Sendable {
     public func request(_ method: String, _ path: String, headers: [(String, String)] = [], body: Data? = nil,
                  timeout: Double = 60) async throws -> HTTPTestResponse {
         let port = self.port
+        let diagnostics = gatewayErrorDiagnostics
         return try await Self.onThread {
             let connection = try RawConnection(port: port, timeout: timeout)
             try connection.send(Self.requestHead(method, path, headers: headers, bodyLength: body?.count))
@@ -25,7 +30,11 @@ public struct HTTPTestClient: Sendable {
             let (head, firstBody) = try connection.readHead()
             var body = firstBody
             while let chunk = try connection.read() { body.append(chunk) }
-            return HTTPTestResponse(head: head, body: body)
+            var response = HTTPTestResponse(head: head, body: body)
+            if [502, 504].contains(response.status), let diagnostics {
+                response.diagnostics = "\n--- \(method) \(path) answered \(response.status); the stack's logs ---\n" + diagnostics()
+            }
+            return response
         }
     }
 

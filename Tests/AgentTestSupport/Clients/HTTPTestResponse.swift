@@ -6,6 +6,9 @@ public struct HTTPTestResponse: Sendable {
     /// Lower-cased names.
     public let headers: [String: String]
     public let body: Data
+    /// For a 502 or 504 (the web server's own page: the responder failed it), what the stack's
+    /// logs said then; empty otherwise. Part of `text`, so a failed expectation carries it.
+    public var diagnostics = ""
 
     public init(head: String, body: Data) {
         let (status, headers) = parseHead(head)
@@ -14,9 +17,15 @@ public struct HTTPTestResponse: Sendable {
         self.body = body
     }
 
-    public var text: String { String(decoding: body, as: UTF8.self) }
+    public var text: String { String(decoding: body, as: UTF8.self) + diagnostics }
 
-    public func json() throws -> JSONValue { try JSONValue.parse(body) }
+    public func json() throws -> JSONValue {
+        do {
+            return try JSONValue.parse(body)
+        } catch {
+            throw TestFailure("HTTP \(status) body is not JSON (\(error)): \(text.prefix(8000))")
+        }
+    }
 }
 
 /// The status and lower-cased header fields of an HTTP response head.

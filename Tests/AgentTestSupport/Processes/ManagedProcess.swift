@@ -7,8 +7,14 @@ public final class ManagedProcess: Sendable {
     public let pid: pid_t
     public let name: String
     public let logPath: String
-    /// Exit code once reaped: the code for a normal exit, 128 + signal for a killed process.
-    private let exitCode = Mutex<Int32?>(nil)
+    private struct State {
+        /// The code for a normal exit, 128 + signal for a killed process; nil while it runs.
+        var exitCode: Int32?
+        /// Reaped by `stop()`: from then on the pid is free for the kernel to give out again.
+        var reaped = false
+    }
+
+    private let state = Mutex(State())
 
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], logPath: String) throws {
         name = (executable as NSString).lastPathComponent
@@ -52,19 +58,27 @@ public final class ManagedProcess: Sendable {
         return unsafeBitCast(address, to: AddClosefrom.self)
     }()
 
+    /// Signals the process, unless it has been reaped: a reaped pid may already be another
+    /// process's (tests start hundreds in parallel), and a stray SIGQUIT or SIGKILL would stop
+    /// some other test's responder or web server.
     public func signal(_ signal: Int32) {
-        kill(pid, signal)
+        state.withLock { state in
+            if !state.reaped { kill(pid, signal) }
+        }
     }
 
-    /// Reaps the process if it has exited; returns its exit code then.
+    /// The exit code once the process has exited, nil while it runs. Does not reap: until
+    /// `stop()` does, the pid (and the group id, which is the same number) stays ours.
     public func poll() -> Int32? {
-        exitCode.withLock { code in
-            if code != nil { return code }
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
-                code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        state.withLock { state in
+            if state.exitCode == nil {
+                var info = siginfo_t()
+                if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info._sifields._sigchld.si_pid == pid {
+                    let status = info._sifields._sigchld.si_status
+                    state.exitCode = info.si_code == CLD_EXITED ? status : 128 + status
+                }
             }
-            return code
+            return state.exitCode
         }
     }
 
@@ -80,17 +94,28 @@ public final class ManagedProcess: Sendable {
         return poll()
     }
 
-    /// TERM, then KILL to the whole group after `gracePeriod`; always reaps.
+    /// TERM, then KILL to the whole group after `gracePeriod`; then reaps. Idempotent.
     public func stop(gracePeriod: Double = 5) {
         if poll() == nil {
-            kill(pid, SIGTERM)
+            signal(SIGTERM)
             if waitForExit(timeout: gracePeriod) == nil {
-                kill(-pid, SIGKILL)
+                killGroup()
                 _ = waitForExit(timeout: 5)
             }
         }
-        // Children that outlived their leader (nginx workers) go too.
-        kill(-pid, SIGKILL)
+        // Children that outlived their leader (nginx workers) go too. The group is killed
+        // before the leader is reaped, while its id cannot belong to anyone else.
+        killGroup()
+        state.withLock { state in
+            var status: Int32 = 0
+            if !state.reaped, waitpid(pid, &status, WNOHANG) == pid { state.reaped = true }
+        }
+    }
+
+    private func killGroup() {
+        state.withLock { state in
+            if !state.reaped { kill(-pid, SIGKILL) }
+        }
     }
 
     public var log: String {

@@ -19,7 +19,7 @@ extension TestStack {
         let response = try await client.get(path)
         guard response.status == 200 else {
             // A 5xx here is the stack's fault, not the test's: the logs say which part failed.
-            let logs = response.status >= 500 ? "\n" + self.logs.suffix(4000) : ""
+            let logs = response.status >= 500 && response.diagnostics.isEmpty ? "\n" + self.logs.suffix(4000) : ""
             throw TestFailure("GET \(path) answered \(response.status): \(response.text)\(logs)")
         }
         return try response.json()

@@ -57,7 +57,10 @@ public final class TestStack: Sendable {
     public let options: Options
     public let directory: String
     public let webServer: WebServerInstance
-    public let client: HTTPTestClient
+    /// A client of the web server; a 502 or 504 it receives carries the stack's logs.
+    public var client: HTTPTestClient {
+        HTTPTestClient(port: webServer.port) { [weak self] in self.map { String($0.logs.suffix(6000)) } ?? "" }
+    }
     private let fakeLLM: FakeLLM?
     private let responderArguments: [String]
     private let responderEnvironment: [String: String]
@@ -117,7 +120,6 @@ public final class TestStack: Sendable {
             undo()
             throw error
         }
-        client = HTTPTestClient(port: webServer.port)
     }
 
     /// Starts the stack on a thread of its own: starting waits (polls) for up to three processes,
