@@ -98,8 +98,10 @@ def nginx_server_block(repo: str, port: int, workdir: str, name: str = "agent-fc
             .replace("@WEBROOT@", webroot))
 
 
-def snapshot_step_latency(nginx_port: int) -> dict | None:
-    """Snapshot write latency per step, from agent-fcgi's Prometheus histogram if it exports one."""
+def snapshot_step_latency(nginx_port: int, metric: str = "agent_store_commit_duration_seconds") -> dict | None:
+    """Snapshot write latency per step, from one of agent-fcgi's Prometheus histograms if it
+    exports it: `agent_store_commit_duration_seconds` (as the session waits, its task's wake-up
+    included) or `agent_store_write_duration_seconds` (inside the store: queue and transaction)."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{nginx_port}/metrics", timeout=5) as r:
             text = r.read().decode()
@@ -107,9 +109,9 @@ def snapshot_step_latency(nginx_port: int) -> dict | None:
         return None
     buckets, total, count = [], 0.0, 0
     for line in text.splitlines():
-        if line.startswith("#") or "snapshot" not in line and "store_commit" not in line:
-            continue
         name = line.split("{")[0].split(" ")[0]
+        if line.startswith("#") or not name.startswith(metric):
+            continue
         if name.endswith("_bucket") and 'le="' in line:
             le = line.split('le="')[1].split('"')[0]
             buckets.append((float("inf") if le == "+Inf" else float(le), float(line.rsplit(" ", 1)[1])))
@@ -127,7 +129,8 @@ def snapshot_step_latency(nginx_port: int) -> dict | None:
                 return le
         return None
     return {"count": count, "mean_ms": total / count * 1000, "p50_le_ms": _ms(quantile(0.5)),
-            "p99_le_ms": _ms(quantile(0.99))}
+            "p99_le_ms": _ms(quantile(0.99)), "p90_le_ms": _ms(quantile(0.9)),
+            "cumulative": [[_ms(le), c] for le, c in buckets if le != float("inf")]}
 
 
 def _ms(seconds):

@@ -209,7 +209,7 @@ def sessions(stack, cfg: Settings, log, adapter) -> list[dict]:
     body = json.dumps({"message": "FAKE[t=5,d=0,tools=1,par=17]", "session_id": "bench-s-{i}"})
     warm = json.dumps({"message": "FAKE[t=5,d=0,tools=1,par=17]", "session_id": "bench-warm-{i}"})
     workers = adapter.SESSIONS_WORKERS
-    for name in [n for n in stack.contenders() if n in ("python-1w", "agent-fcgi")]:
+    for name in wanted([n for n in stack.contenders() if n in ("python-1w", "agent-fcgi")]):
         # RSS of a fresh process: freed memory of earlier scenarios would hide growth.
         stack.restart(name, workers=workers if name == "agent-fcgi" else None)
         loadclient(stack, stack.ports[name], "/agent/query", warm, 64, end='"response"', timeout=120, concurrency=32)
@@ -225,6 +225,7 @@ def sessions(stack, cfg: Settings, log, adapter) -> list[dict]:
                "bytes_per_session": (rss1 - rss0) / max(res["ok"], 1)}
         if name == "agent-fcgi":
             row["snapshot"] = adapter.snapshot_step_latency(stack.ports[name])
+            row["store_write"] = adapter.snapshot_step_latency(stack.ports[name], "agent_store_write_duration_seconds")
             row["workers"] = workers
             stack.stop_agent()
             row["startup_s"] = stack.start_agent(workers)

@@ -18,6 +18,8 @@ final class GroupCommitQueue<Item: Sendable>: Sendable {
     struct Waiter: Sendable {
         let item: Item
         let continuation: CheckedContinuation<Int64, any Error>
+        /// When the write reached the store: its store-side latency counts from here.
+        let enqueued: ContinuousClock.Instant
     }
 
     private struct State: Sendable {
@@ -47,7 +49,7 @@ final class GroupCommitQueue<Item: Sendable>: Sendable {
     func commit(_ item: Item) async throws -> Int64 {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int64, any Error>) in
             let scheduleNow = state.withLock { state in
-                state.waiting.append(Waiter(item: item, continuation: continuation))
+                state.waiting.append(Waiter(item: item, continuation: continuation, enqueued: .now))
                 return Self.claimFlush(&state)
             }
             if scheduleNow { scheduleFlush() }
@@ -96,7 +98,9 @@ final class GroupCommitQueue<Item: Sendable>: Sendable {
         switch results {
         case .success(let outcomes):
             for (index, waiter) in waiters.enumerated() {
-                waiter.continuation.resume(with: index < outcomes.count ? outcomes[index] : .failure(StoreError.closed))
+                let outcome = index < outcomes.count ? outcomes[index] : .failure(StoreError.closed)
+                if case .success = outcome, isTurnCommit(waiter.item) { AgentMetrics.storeWrite(started: waiter.enqueued) }
+                waiter.continuation.resume(with: outcome)
             }
         case .failure(let error):
             for waiter in waiters { waiter.continuation.resume(throwing: error) }

@@ -26,7 +26,8 @@ enum MetricCatalog {
                                               .milliseconds(500), .seconds(1), .seconds(5), .seconds(15),
                                               .seconds(30), .seconds(60), .seconds(300)]
     /// SQLite commits in WAL mode: sub-millisecond normally, seconds when the disk struggles.
-    static let storeBuckets: [Duration] = [.microseconds(250), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+    static let storeBuckets: [Duration] = [.microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+                                           .milliseconds(2), .milliseconds(5),
                                            .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
                                            .milliseconds(250), .seconds(1), .seconds(5)]
 
@@ -92,7 +93,11 @@ enum MetricCatalog {
         Entry(name: "agent_store_pool_connections", help: "PostgreSQL connections (pool threads) of the store."),
         Entry(name: "agent_store_pool_in_use", help: "PostgreSQL pool threads running a store operation now."),
         Entry(name: "agent_store_commit_duration_seconds",
-              help: "Snapshot store step commits (one transaction each), by outcome.", buckets: storeBuckets),
+              help: "Snapshot store step commits as the session waits for them (until its task runs again), by outcome.",
+              buckets: storeBuckets),
+        Entry(name: "agent_store_write_duration_seconds",
+              help: "Step commits inside the store: from reaching it (queue wait included) to durable, successful ones only.",
+              buckets: storeBuckets),
         // Several responders on one PostgreSQL store (docs/SCALING.md).
         Entry(name: "agent_store_notifications_sent_total",
               help: "Notices sent to the other responders on the store (PostgreSQL NOTIFY), by kind (events, cancel, clear, delete)."),
