@@ -3,7 +3,7 @@
 enum ConfigurationKeys {
     static let scalar: Set<String> = [
         "server.socket", "server.socket_group", "server.listen", "server.allow_non_loopback", "server.workers",
-        "server.acceptors",
+        "server.acceptors", "server.spare_workers",
         "server.drain_seconds", "server.heartbeat_seconds", "server.max_body_bytes", "server.base_path",
         "server.write_timeout_seconds", "server.slow_request_seconds", "server.read_timeout_seconds",
         "server.max_params_bytes", "server.instance_id",

@@ -13,6 +13,7 @@ enum ResponderSection {
         }
         var settings = ResponderSettings(listener: listener)
         settings.workers = try source.int("server.workers", default: settings.workers, range: 1...20_000)
+        settings.spareWorkers = try source.int("server.spare_workers", default: settings.spareWorkers, range: 0...20_000)
         settings.acceptors = try source.int("server.acceptors", default: settings.acceptors, range: 0...20_000)
         settings.drainSeconds = try source.double("server.drain_seconds", default: settings.drainSeconds, range: 0...3600)
         settings.heartbeatSeconds = try source.double("server.heartbeat_seconds", default: settings.heartbeatSeconds,

@@ -37,6 +37,8 @@ final class FastCGIConnection {
         var allowedPeers: [in_addr_t]?
         /// Shared by the workers: who accepts next (the most recently idle). Nil: accept directly.
         var turns: AcceptTurns?
+        /// Told when this worker takes a connection and lets it go; nil in tests of one connection.
+        var pool: WorkerPool?
     }
 
     enum Next {
@@ -58,7 +60,15 @@ final class FastCGIConnection {
     /// Written through in FastCGIConnection+Output.swift.
     let request: UnsafeMutablePointer<FCGX_Request>
     private var handOffPair: (reader: Int32, writer: Int32)?
-    private var peer: PeerSocket?
+    private var peer: PeerSocket? {
+        didSet {
+            switch (oldValue == nil, peer == nil) {
+            case (true, false): options.pool?.connectionTaken()
+            case (false, true): options.pool?.connectionReleased()
+            default: break
+            }
+        }
+    }
     private var keptAlive = false
     private var parser: FastCGIRequestParser
     private var input = InputBuffer()

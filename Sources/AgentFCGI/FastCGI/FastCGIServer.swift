@@ -6,7 +6,8 @@ import Foundation
 import Logging
 
 /// The worker threads and their shutdown. Threads, not tasks: each blocks in libfcgi calls, and
-/// a stream pins its thread for its whole life, so `workers` caps concurrent requests.
+/// a stream pins its thread for its whole life, so `workers` caps concurrent requests. They are
+/// started as connections need them (`WorkerPool`).
 final class FastCGIServer: Sendable {
     /// What every worker shares; all of it is immutable or thread-safe.
     struct Context: Sendable {
@@ -22,6 +23,8 @@ final class FastCGIServer: Sendable {
         let allowedPeers: [in_addr_t]?
         /// Which idle workers wait in accept() (`server.acceptors`); nil: all of them.
         let acceptTurns: AcceptTurns?
+        /// Told of every connection a worker takes and lets go, to start workers ahead of need.
+        let pool: WorkerPool
     }
 
     let context: Context
@@ -35,26 +38,30 @@ final class FastCGIServer: Sendable {
                           metricsFactory: metricsFactory, accessLog: AccessLog(),
                           allowedPeers: PeerSocket.allowedPeers(ProcessInfo.processInfo.environment),
                           acceptTurns: settings.acceptors > 0 && settings.acceptors < settings.workers
-                              ? AcceptTurns(acceptors: settings.acceptors) : nil)
+                              ? AcceptTurns(acceptors: settings.acceptors) : nil,
+                          pool: WorkerPool(maximum: settings.workers, spare: settings.spareWorkers))
         self.listenSocket = listenSocket
     }
 
     func start() {
         context.stats.totalWorkers.store(context.settings.workers, ordering: .relaxed)
-        for index in 0..<context.settings.workers {
-            let context = self.context
-            let exited = self.exited
-            let thread = Thread {
-                // Foundation's Thread.name does not reach the kernel here; a named thread shows in
-                // crash reports ("Thread 14 "fcgi-worker-3" crashed:"), top -H and /proc.
-                _ = agent_name_this_thread("fcgi-worker-\(index)")
-                FastCGIWorker(context: context).run()
-                exited.signal()
-            }
-            thread.name = "fcgi-worker-\(index)"
-            thread.stackSize = context.settings.workerStackBytes
-            thread.start()
+        let context = self.context
+        let exited = self.exited
+        context.pool.start { index in Self.startWorker(index, context: context, exited: exited) }
+    }
+
+    private static func startWorker(_ index: Int, context: Context, exited: DispatchSemaphore) {
+        context.stats.startedWorkers.add(1, ordering: .relaxed)
+        let thread = Thread {
+            // Foundation's Thread.name does not reach the kernel here; a named thread shows in
+            // crash reports ("Thread 14 "fcgi-worker-3" crashed:"), top -H and /proc.
+            _ = agent_name_this_thread("fcgi-worker-\(index)")
+            FastCGIWorker(context: context).run()
+            exited.signal()
         }
+        thread.name = "fcgi-worker-\(index)"
+        thread.stackSize = context.settings.workerStackBytes
+        thread.start()
     }
 
     /// Answers new requests with 503 while in-flight requests and streams finish, until the
@@ -74,7 +81,7 @@ final class FastCGIServer: Sendable {
         // Workers leave accept() at once, and a wait for request bytes within half a second; allow
         // for a last write and libfcgi's lingering close.
         let limit = DispatchTime.now() + 3
-        for _ in 0..<context.settings.workers where exited.wait(timeout: limit) == .timedOut {
+        for _ in 0..<context.pool.startedCount where exited.wait(timeout: limit) == .timedOut {
             return false
         }
         return finished

@@ -21,7 +21,7 @@ struct FastCGIWorker {
         let connection = FastCGIConnection(.init(
             listenFD: context.listenFD, limits: .init(maxParamsBytes: context.settings.maxParamsBytes),
             readTimeoutSeconds: context.settings.readTimeoutSeconds, allowedPeers: context.allowedPeers,
-            turns: context.acceptTurns))
+            turns: context.acceptTurns, pool: context.pool))
         let drain = context.drain
         while true {
             switch connection.next(shouldAbandon: { drain.acceptingStopped }) {

@@ -14,6 +14,9 @@ public struct ResponderSettings: Sendable, Equatable {
 
     public var listener: Listener
     public var workers = 256
+    /// Workers kept free for the next connection; more start as connections take them, up to
+    /// `workers` (`WorkerPool`). 0 starts all `workers` at once.
+    public var spareWorkers = 8
     /// At most this many idle workers wait in accept() at once, the rest sleep until needed
     /// (`AcceptTurns`); 0 lets every idle worker wait, served in the kernel's order.
     public var acceptors = 0

@@ -6,7 +6,10 @@ public final class ResponderStats: Sendable {
     public let startedAt = Date()
     private let started = ContinuousClock.now
 
+    /// `server.workers`: the most that may run.
     public let totalWorkers = Atomic<Int>(0)
+    /// Worker threads started so far (`WorkerPool` starts them as connections need them).
+    public let startedWorkers = Atomic<Int>(0)
     public let busyWorkers = Atomic<Int>(0)
     /// How many times a request took the last idle worker (the next one would queue).
     public let timesAllBusy = Atomic<Int>(0)

@@ -29,6 +29,7 @@ final class ScrapeTimeMetrics: Sendable {
         let busy = stats.busyWorkers.load(ordering: .relaxed)
         gauge("agent_fcgi_workers_busy", busy)
         gauge("agent_fcgi_workers_idle", max(0, total - busy))
+        gauge("agent_fcgi_workers_started", stats.startedWorkers.load(ordering: .relaxed))
         gauge("agent_fcgi_http_requests_in_flight", stats.inFlight.load(ordering: .relaxed))
         gauge("agent_fcgi_active_streams", stats.activeStreams.load(ordering: .relaxed))
         Gauge(label: "agent_fcgi_uptime_seconds", factory: factory).record(stats.uptimeSeconds)

@@ -25,6 +25,15 @@ public final class ResponderProcess: Sendable {
         }
     }
 
+    /// How many of its threads have a name (as the kernel keeps it, 15 bytes) starting with `prefix`.
+    public func threadCount(named prefix: String) -> Int {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.pid)/task")) ?? []
+        return tasks.count { task in
+            let name = (try? String(contentsOfFile: "/proc/\(process.pid)/task/\(task)/comm", encoding: .utf8)) ?? ""
+            return name.hasPrefix(prefix)
+        }
+    }
+
     public func stop() {
         process.stop(gracePeriod: 5)
     }

@@ -1,0 +1,81 @@
+import CLinux
+import Dispatch
+import Foundation
+import Synchronization
+
+/// How many worker threads run: started as connections need them, up to `server.workers`, so
+/// that `server.spare_workers` of them are always free for the next connection (PHP-FPM's
+/// `pm = dynamic`, without stopping idle ones again). A worker thread costs its stack and malloc
+/// cache once it has run; with thousands configured for peak streams, starting them all at once
+/// held ~10 KiB each for nothing, and the kernel, which hands a connection to the worker that has
+/// waited longest, spread short requests over all of those cold threads.
+///
+/// The threads are started by one spawner thread (`fcgi-spawner`), which a worker rings when it
+/// takes a connection and too few are left free. The worker does not wait for the start, and a
+/// thread started by a worker thread was measured to keep far more stack resident: started one
+/// from the other, 4,000 of them held 16–256 KiB each (growing with each generation), against
+/// ~12 KiB started by the spawner.
+///
+/// Threading: `connectionTaken` and `connectionReleased` are called by worker threads around
+/// each connection they hold; the counts are atomics, and each start is claimed by a
+/// compare-and-exchange, so no more than `maximum` ever start.
+final class WorkerPool: Sendable {
+    /// `server.workers`: the most threads, so the most connections served at once.
+    let maximum: Int
+    /// Workers kept free (waiting for a connection); 0 starts all of `maximum` at once.
+    let spare: Int
+    private let started = Atomic<Int>(0)
+    /// Rung by a worker that took a connection when too few are left free; the spawner thread
+    /// starts the next ones, so the worker goes on with its request at once.
+    private let wanted = DispatchSemaphore(value: 0)
+    /// Workers holding a connection, from accept to close (a kept-alive connection between
+    /// requests included: its worker cannot take another).
+    private let holding = Atomic<Int>(0)
+    /// Set by `start`: the workers it starts hold this pool, so it cannot be given at `init`.
+    private let startWorker = Mutex<(@Sendable (_ index: Int) -> Void)?>(nil)
+
+    init(maximum: Int, spare: Int) {
+        self.maximum = maximum
+        self.spare = spare > 0 ? spare : maximum
+    }
+
+    /// Workers started so far (never more than `maximum`; they are not stopped while serving).
+    var startedCount: Int { started.load(ordering: .acquiring) }
+
+    /// Starts the first `spare` workers with `startWorker`, and later ones as needed.
+    func start(_ startWorker: @escaping @Sendable (_ index: Int) -> Void) {
+        self.startWorker.withLock { $0 = startWorker }
+        topUp()
+        let wanted = self.wanted
+        let spawner = Thread { [self] in
+            _ = agent_name_this_thread("fcgi-spawner")
+            while true {
+                wanted.wait()
+                topUp()
+            }
+        }
+        spawner.start()
+    }
+
+    /// A worker accepted a connection: start another if fewer than `spare` are left free.
+    func connectionTaken() {
+        let held = holding.add(1, ordering: .acquiringAndReleasing).newValue
+        let count = started.load(ordering: .acquiring)
+        if count < maximum, count - held < spare { wanted.signal() }
+    }
+
+    func connectionReleased() {
+        holding.subtract(1, ordering: .acquiringAndReleasing)
+    }
+
+    private func topUp() {
+        while true {
+            let holding = self.holding.load(ordering: .acquiring)
+            let count = started.load(ordering: .acquiring)
+            guard count < maximum, count - holding < spare else { return }
+            if started.compareExchange(expected: count, desired: count + 1, ordering: .acquiringAndReleasing).exchanged {
+                startWorker.withLock { $0 }?(count)
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import AgentTestSupport
+import Foundation
+import Synchronization
+import Testing
+@testable import AgentFCGI
+
+/// How many workers `WorkerPool` starts: `spare` ahead of the connections held, never more
+/// than `maximum`, however many workers take connections at once.
+@Suite struct WorkerPoolTests {
+    /// Counts the starts instead of starting threads.
+    final class Starts: Sendable {
+        let indices = Mutex<[Int]>([])
+        var count: Int { indices.withLock { $0.count } }
+
+        func settle(at expected: Int) -> Bool {
+            TestEnvironment.waitUntil(timeout: 10) { count == expected } && { usleep(50_000); return count == expected }()
+        }
+    }
+
+    @Test func startsSpareWorkersAheadOfTheConnectionsHeld() {
+        let starts = Starts()
+        let pool = WorkerPool(maximum: 10, spare: 3)
+        pool.start { index in starts.indices.withLock { $0.append(index) } }
+        #expect(starts.settle(at: 3), "the spares start at once: \(starts.count)")
+        pool.connectionTaken()
+        #expect(starts.settle(at: 4), "one taken, one more started: \(starts.count)")
+        pool.connectionReleased()
+        pool.connectionTaken()
+        #expect(starts.settle(at: 4), "a connection released and taken again needs no new worker: \(starts.count)")
+        for _ in 0..<20 { pool.connectionTaken() }
+        #expect(starts.settle(at: 10), "never beyond the maximum: \(starts.count)")
+        #expect(starts.indices.withLock { $0 } == Array(0..<10), "each index started once, in order")
+        #expect(pool.startedCount == 10)
+    }
+
+    @Test func zeroSpareStartsEveryWorkerAtOnce() {
+        let starts = Starts()
+        WorkerPool(maximum: 25, spare: 0).start { index in starts.indices.withLock { $0.append(index) } }
+        #expect(starts.settle(at: 25))
+    }
+
+    /// Sixty-four threads take and release connections at once: the starts claimed never exceed
+    /// the maximum, and once they all hold one, every one of them plus the spares was started.
+    @Test func racingWorkersStartNoMoreThanTheMaximum() {
+        let starts = Starts()
+        let pool = WorkerPool(maximum: 70, spare: 4)
+        pool.start { index in starts.indices.withLock { $0.append(index) } }
+        let ready = DispatchGroup()
+        for _ in 0..<64 {
+            ready.enter()
+            Thread {
+                for _ in 0..<100 {
+                    pool.connectionTaken()
+                    pool.connectionReleased()
+                }
+                pool.connectionTaken()
+                ready.leave()
+            }.start()
+        }
+        ready.wait()
+        #expect(starts.settle(at: 68), "64 held plus 4 spare: \(starts.count)")
+        #expect(Set(starts.indices.withLock { $0 }).count == starts.count, "no index started twice")
+    }
+}

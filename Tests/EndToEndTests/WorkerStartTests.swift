@@ -1,0 +1,49 @@
+import AgentCore
+import AgentTestSupport
+import Foundation
+import Testing
+
+/// `server.workers` is a ceiling: worker threads start as connections need them
+/// (`server.spare_workers` ahead), not all at start-up.
+@Suite struct WorkerStartTests {
+    /// With a ceiling of 200, an idle responder runs a handful of workers; thirty held streams
+    /// start about thirty more (each stream holds one), every request beside them is answered,
+    /// and /status and /metrics say how many started.
+    @Test func workersStartAsStreamsNeedThem() async throws {
+        let stack = try await TestStack.start(model: .none, arguments: ["--workers", "200", "--drain-seconds", "5"],
+                                              environment: ["AGENT_FCGI_SERVER_SPARE_WORKERS": "4"])
+        defer { stack.stop() }
+        let client = stack.client
+        let idle = try await stack.getJSON("/status")["workers"]
+        #expect(idle?["total"] == 200)
+        let startedIdle = idle?["started"]?.intValue ?? -1
+        #expect((4...6).contains(startedIdle), "four spares, and one for the /status request itself: \(String(describing: idle))")
+        #expect(stack.responder.threadCount(named: "fcgi-worker-") == startedIdle, "the count is the threads running")
+
+        let streams = (0..<30).map { _ in Task { try await client.stream("/diagnostics/stream?events=400&interval_ms=50") } }
+        var status: JSONValue = [:]
+        for _ in 0..<600 {
+            status = try await stack.getJSON("/status")
+            if status["active_streams"] == 30 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(status["active_streams"] == 30, "\(status)")
+        let started = status["workers"]?["started"]?.intValue ?? -1
+        #expect((34...40).contains(started), "thirty held streams, the /status request and four spares: \(status)")
+        let answers = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<40 { group.addTask { try await client.get("/health").status } }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(answers.count == 40 && answers.allSatisfy { $0 == 200 }, "\(answers)\n\(stack.logs)")
+        let metrics = try PrometheusText(parsing: try await client.get("/metrics").text)
+        #expect((metrics.value("agent_fcgi_workers_started") ?? 0) >= Double(started))
+        #expect((try await stack.getJSON("/status")["workers"]?["started"]?.intValue ?? 0) <= 200)
+
+        stack.responder.process.signal(SIGTERM)
+        for stream in streams {
+            let ended = try await stream.value
+            #expect(ended.events.count > 0 && ended.comments.last == ": done", "the drain ended each stream cleanly")
+        }
+        #expect(stack.responder.process.waitForExit(timeout: 15) == 0, "every started worker stopped: \(stack.logs)")
+    }
+}
