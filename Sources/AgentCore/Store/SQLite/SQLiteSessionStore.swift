@@ -11,7 +11,7 @@ public final class SQLiteSessionStore: SessionStore {
     public let settings: Settings
     let thread: SQLiteThread<SnapshotDatabase>
     /// Turn commits go through it: those queued together share one transaction.
-    let commits: GroupCommitQueue<SnapshotDatabase.QueuedCommit>
+    let commits: GroupCommitQueue<SnapshotDatabase.QueuedWrite>
     private let integrity = SQLiteIntegrityCheck()
     private let healthState = StoreHealthState()
 
@@ -37,7 +37,7 @@ public final class SQLiteSessionStore: SessionStore {
                                         maxEventsPerSession: maxEvents, migrations: migrations)
         }
         let thread = self.thread
-        commits = GroupCommitQueue { queue in
+        commits = GroupCommitQueue(isTurnCommit: \.isTurnCommit) { queue in
             thread.submit { database in
                 let waiters = queue.take()
                 guard !waiters.isEmpty else { return }
@@ -65,7 +65,7 @@ public final class SQLiteSessionStore: SessionStore {
 
     public func createSession(_ header: SessionHeader) async throws {
         let emptyJSON = try StoredJSON.encode(SessionUsage(), sessionId: header.id, what: "usage")
-        try await write("createSession(\(header.id))") { try $0.createSession(header, emptyUsageJSON: emptyJSON) }
+        _ = try await queued(.create(header, emptyUsageJSON: emptyJSON), operation: "createSession(\(header.id))")
     }
 
     public func loadSession(id: String) async throws -> StoredSession? {
@@ -104,10 +104,8 @@ public final class SQLiteSessionStore: SessionStore {
 
     @discardableResult
     public func beginQuery(sessionId: String, queryId: String, title: String?) async throws -> Int64 {
-        let lease = settings.lease
-        return try await write("beginQuery(\(sessionId), \(queryId))") {
-            try $0.beginQuery(queryId, in: sessionId, title: title, lease: lease, now: Date())
-        }
+        try await queued(.begin(sessionId: sessionId, queryId: queryId, title: title, lease: settings.lease, now: Date()),
+                         operation: "beginQuery(\(sessionId), \(queryId))")
     }
 
     public func leaseState(sessionId: String) async throws -> SessionLeaseState? {
@@ -157,12 +155,19 @@ public final class SQLiteSessionStore: SessionStore {
             fence: LeaseFence(owner: settings.lease.owner, queryId: commit.queryId, baseVersion: commit.baseVersion,
                               query: commit.query),
             lease: settings.lease)
+        return try await queued(.turn(SnapshotDatabase.QueuedCommit(sessionId: sessionId, commit: encoded)),
+                                operation: "commitTurn(\(sessionId))")
+    }
+
+    /// A write through the group commit (with whatever else is queued at that moment), `health`
+    /// kept in step with its outcome as `write` does.
+    private func queued(_ item: SnapshotDatabase.QueuedWrite, operation: String) async throws -> Int64 {
         do {
-            let version = try await commits.commit(SnapshotDatabase.QueuedCommit(sessionId: sessionId, commit: encoded))
+            let result = try await commits.commit(item)
             healthState.recordSuccess()
-            return version
+            return result
         } catch {
-            let storeError = Self.storeError(error, operation: "commitTurn(\(sessionId))")
+            let storeError = Self.storeError(error, operation: operation)
             recordFailure(storeError)
             throw storeError
         }

@@ -5,33 +5,32 @@ import Foundation
 /// PostgreSQL's so the store contract holds both to it. Times are this host's clock.
 extension SnapshotDatabase {
     /// Takes the lease for `queryId` (see `SessionStore.beginQuery`); returns the version before
-    /// this call's own bump (after closing a dead query it found, if any).
-    func beginQuery(_ queryId: String, in id: String, title: String?, lease: LeaseSettings, now: Date) throws -> Int64 {
-        try connection.transaction {
-            let nowSeconds = now.timeIntervalSince1970
-            guard let row = try connection.row("""
-                SELECT running_query_id, lease_owner, lease_expires_at, version FROM sessions WHERE id = ?
-                """, [.text(id)], { (running: $0.optionalText(0), owner: $0.optionalText(1),
-                                     expires: $0.isNull(2) ? nil : $0.double(2), version: $0.int64(3)) })
-            else { throw StoreError.sessionNotFound(id) }
-            var version = row.version
-            if let running = row.running {
-                let live = row.expires.map { $0 >= nowSeconds } ?? false
-                if let owner = row.owner, owner != lease.owner, live {
-                    throw StoreError.leaseHeld(sessionId: id, owner: owner, queryId: running)
-                }
-                // Dead (expired) or this responder's own leftover: closed as the sweeper would.
-                _ = try closeRunningQueries(now: now, onlyExpired: false, sessionId: id)
-                version += 1
+    /// this call's own bump (after closing a dead query it found, if any). Call inside a
+    /// transaction (the group commit's savepoint).
+    func applyBegin(_ queryId: String, in id: String, title: String?, lease: LeaseSettings, now: Date) throws -> Int64 {
+        let nowSeconds = now.timeIntervalSince1970
+        guard let row = try connection.row("""
+            SELECT running_query_id, lease_owner, lease_expires_at, version FROM sessions WHERE id = ?
+            """, [.text(id)], { (running: $0.optionalText(0), owner: $0.optionalText(1),
+                                 expires: $0.isNull(2) ? nil : $0.double(2), version: $0.int64(3)) })
+        else { throw StoreError.sessionNotFound(id) }
+        var version = row.version
+        if let running = row.running {
+            let live = row.expires.map { $0 >= nowSeconds } ?? false
+            if let owner = row.owner, owner != lease.owner, live {
+                throw StoreError.leaseHeld(sessionId: id, owner: owner, queryId: running)
             }
-            try connection.run("""
-                UPDATE sessions SET running_query_id = ?, title = coalesce(title, ?), lease_owner = ?,
-                    lease_expires_at = ?, version = version + 1
-                WHERE id = ?
-                """, [.text(queryId), .optionalText(title), .text(lease.owner),
-                      .real(nowSeconds + lease.duration.inSeconds), .text(id)])
-            return version
+            // Dead (expired) or this responder's own leftover: closed as the sweeper would.
+            _ = try closeRunningQueries(now: now, onlyExpired: false, sessionId: id)
+            version += 1
         }
+        try connection.run("""
+            UPDATE sessions SET running_query_id = ?, title = coalesce(title, ?), lease_owner = ?,
+                lease_expires_at = ?, version = version + 1
+            WHERE id = ?
+            """, [.text(queryId), .optionalText(title), .text(lease.owner),
+                  .real(nowSeconds + lease.duration.inSeconds), .text(id)])
+        return version
     }
 
     func leaseState(of id: String, now: Date) throws -> SessionLeaseState? {

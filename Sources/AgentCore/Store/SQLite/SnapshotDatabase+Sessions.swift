@@ -15,18 +15,17 @@ extension SnapshotDatabase {
         ORDER BY owner, created_at, id LIMIT ?
         """
 
-    /// A new row: no history, no usage, last used when created.
-    func createSession(_ header: SessionHeader, emptyUsageJSON: String) throws {
-        try connection.transaction {
-            let exists = try connection.row("SELECT 1 FROM sessions WHERE id = ?", [.text(header.id)]) { _ in true }
-            if exists == true { throw StoreError.sessionExists(header.id) }
-            try connection.run("""
-                INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt, usage, model, cleared_usage)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.text(header.id), .optionalText(header.owner), .real(header.createdAt.timeIntervalSince1970),
-                      .real(header.createdAt.timeIntervalSince1970), .optionalText(header.systemPrompt),
-                      .text(emptyUsageJSON), .optionalText(header.model), .text(emptyUsageJSON)])
-        }
+    /// A new row: no history, no usage, last used when created. Call inside a transaction (the
+    /// group commit's savepoint).
+    func applyCreate(_ header: SessionHeader, emptyUsageJSON: String) throws {
+        let exists = try connection.row("SELECT 1 FROM sessions WHERE id = ?", [.text(header.id)]) { _ in true }
+        if exists == true { throw StoreError.sessionExists(header.id) }
+        try connection.run("""
+            INSERT INTO sessions (id, owner, created_at, last_used_at, system_prompt, usage, model, cleared_usage)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.text(header.id), .optionalText(header.owner), .real(header.createdAt.timeIntervalSince1970),
+                  .real(header.createdAt.timeIntervalSince1970), .optionalText(header.systemPrompt),
+                  .text(emptyUsageJSON), .optionalText(header.model), .text(emptyUsageJSON)])
     }
 
     func session(_ id: String) throws -> SessionRow? {

@@ -127,4 +127,65 @@ func groupCommitQueue(of store: any SessionStore) -> (any GroupCommitControl)? {
             #expect(statistics.commits == sessions * steps)
         }
     }
+
+    /// Creations and query starts join the turn commits' transaction on both backends: held
+    /// until all wait, one batch holds a new session, a taken id, a start on an idle session,
+    /// a start on an unknown one and a commit, and each gets the outcome it would get alone.
+    @Test(arguments: Backend.allCases)
+    func createsAndStartsShareTheBatchAndKeepTheirOwnOutcomes(_ backend: Backend) async throws {
+        let place = try await StorePlace(backend)
+        try await place.withStore { store in
+            for id in ["idle", "running"] { try await store.createSession(C.header(id)) }
+            let runningVersion = try await store.beginQuery(sessionId: "running", queryId: "q-run", title: nil)
+            let batcher = try #require(groupCommitQueue(of: store))
+            let before = batcher.statistics
+            batcher.hold()
+            let writes: [(String, @Sendable () async throws -> Void)] = [
+                ("new", { try await store.createSession(C.header("new")) }),
+                ("taken", { try await store.createSession(C.header("idle")) }),
+                ("idle", { try await store.beginQuery(sessionId: "idle", queryId: "q-idle", title: "first") }),
+                ("missing", { try await store.beginQuery(sessionId: "missing", queryId: "q-missing", title: nil) }),
+                ("commit", {
+                    var commit = C.commit(events: [F.event(1, session: "running")], running: "q-run")
+                    commit.queryId = "q-run"
+                    commit.baseVersion = runningVersion + 1
+                    try await store.commitTurn(commit, to: "running")
+                }),
+            ]
+            let outcomes = try await withThrowingTaskGroup(of: (String, String?).self) { group in
+                for (name, write) in writes {
+                    group.addTask {
+                        do {
+                            try await write()
+                            return (name, nil)
+                        } catch {
+                            return (name, "\(error)")
+                        }
+                    }
+                }
+                for _ in 0..<1000 where batcher.waitingCount < writes.count {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                #expect(batcher.waitingCount == writes.count)
+                batcher.release()
+                var outcomes: [String: String?] = [:]
+                for try await (name, error) in group { outcomes[name] = error }
+                return outcomes
+            }
+            let after = batcher.statistics
+            #expect(after.largestBatch == writes.count && after.batches == before.batches + 1, "one transaction held them all")
+            #expect(after.commits == before.commits + 1, "only the turn commit counts as one")
+            for name in ["new", "idle", "commit"] {
+                #expect(outcomes[name] == .some(nil), "\(name): \(String(describing: outcomes[name]))")
+            }
+            #expect(outcomes["taken"]??.contains("idle") == true, "\(String(describing: outcomes["taken"]))")
+            #expect(outcomes["missing"]??.contains("missing") == true, "\(String(describing: outcomes["missing"]))")
+            #expect(try #require(try await store.loadSession(id: "new")).summary.header == C.header("new"))
+            let idle = try #require(try await store.leaseState(sessionId: "idle"))
+            #expect(idle.runningQueryId == "q-idle" && idle.leaseActive, "\(idle)")
+            #expect(try await store.loadSession(id: "idle")?.summary.title == "first")
+            #expect(try await store.loadSession(id: "missing") == nil)
+            #expect(try await store.events(sessionId: "running", after: 0, limit: 10).count == 1)
+        }
+    }
 }
