@@ -467,7 +467,8 @@ def verdict(rows, meta):
             notes.append(f"- Store commit, sqlite 16 sessions at once: p99 {r['p99_us']} µs (goal: below 5,000 µs).")
     # Issue 14 item 6 under the /agent/query load: the sessions scenario's commits (histogram
     # bucket bounds, so "at most"), in the store and as the session waited for them.
-    loaded = a.get("store_write") if a else None
+    agent_sessions = api_made.get("agent-fcgi")
+    loaded = agent_sessions.get("store_write") if agent_sessions else None
     if loaded and (loaded["p50_le_ms"] is None or loaded["p50_le_ms"] > 1 or loaded["p99_le_ms"] is None
                    or loaded["p99_le_ms"] > 5):
         notes.append(f"- Store commit, sqlite under the sessions scenario's queries: p50 ≤ {loaded['p50_le_ms']} ms, "

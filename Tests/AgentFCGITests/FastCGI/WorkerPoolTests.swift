@@ -4,8 +4,8 @@ import Synchronization
 import Testing
 @testable import AgentFCGI
 
-/// How many workers `WorkerPool` starts: `spare` ahead of the connections held, never more
-/// than `maximum`, however many workers take connections at once.
+/// How many workers `WorkerPool` starts: `spare` plus a quarter of the connections held ahead of
+/// them, never more than `maximum`, however many workers take connections at once.
 @Suite struct WorkerPoolTests {
     /// Counts the starts instead of starting threads.
     final class Starts: Sendable {
@@ -24,9 +24,12 @@ import Testing
         #expect(starts.settle(at: 3), "the spares start at once: \(starts.count)")
         pool.connectionTaken()
         #expect(starts.settle(at: 4), "one taken, one more started: \(starts.count)")
+        for _ in 0..<3 { pool.connectionTaken() }
+        #expect(starts.settle(at: 8), "four held: three free, and one more for a quarter of those held: \(starts.count)")
+        for _ in 0..<3 { pool.connectionReleased() }
         pool.connectionReleased()
         pool.connectionTaken()
-        #expect(starts.settle(at: 4), "a connection released and taken again needs no new worker: \(starts.count)")
+        #expect(starts.settle(at: 8), "a connection released and taken again needs no new worker: \(starts.count)")
         for _ in 0..<20 { pool.connectionTaken() }
         #expect(starts.settle(at: 10), "never beyond the maximum: \(starts.count)")
         #expect(starts.indices.withLock { $0 } == Array(0..<10), "each index started once, in order")
@@ -40,10 +43,11 @@ import Testing
     }
 
     /// Sixty-four threads take and release connections at once: the starts claimed never exceed
-    /// the maximum, and once they all hold one, every one of them plus the spares was started.
+    /// what is wanted, and once they all hold one, every one of them plus the headroom (4 + 64 / 4)
+    /// was started.
     @Test func racingWorkersStartNoMoreThanTheMaximum() {
         let starts = Starts()
-        let pool = WorkerPool(maximum: 70, spare: 4)
+        let pool = WorkerPool(maximum: 100, spare: 4)
         pool.start { index in starts.indices.withLock { $0.append(index) } }
         let ready = DispatchGroup()
         for _ in 0..<64 {
@@ -58,7 +62,7 @@ import Testing
             }.start()
         }
         ready.wait()
-        #expect(starts.settle(at: 68), "64 held plus 4 spare: \(starts.count)")
+        #expect(starts.settle(at: 84), "64 held, 4 spare and 16 for the burst: \(starts.count)")
         #expect(Set(starts.indices.withLock { $0 }).count == starts.count, "no index started twice")
     }
 }
