@@ -20,4 +20,13 @@ enum Contract {
         TurnCommit(history: history, events: events, usage: usage, clearedUsage: clearedUsage, lastUsedAt: lastUsedAt,
                    query: running.map { .running(queryId: $0) } ?? .finished)
     }
+
+    /// A step commit of query `queryId`, fenced as a session holding its lease writes it: the
+    /// version after the query's start, and one event with `seq`.
+    static func fencedStep(of queryId: String, on sessionId: String, startedAt version: Int64, seq: Int64 = 1) -> TurnCommit {
+        var commit = commit(events: [StoreFixtures.event(seq, session: sessionId)], running: queryId)
+        commit.queryId = queryId
+        commit.baseVersion = version + 1
+        return commit
+    }
 }

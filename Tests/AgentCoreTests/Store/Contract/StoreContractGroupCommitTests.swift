@@ -12,6 +12,34 @@ protocol GroupCommitControl: Sendable {
 
 extension GroupCommitQueue: GroupCommitControl {}
 
+extension GroupCommitControl {
+    /// Runs every write at once with the queue held until all of them wait, so they are written
+    /// in one batch; returns each write's error text by name (nil for success).
+    func outcomesOfOneBatch(_ writes: [(String, @Sendable () async throws -> Void)]) async throws -> [String: String?] {
+        hold()
+        return try await withThrowingTaskGroup(of: (String, String?).self) { group in
+            for (name, write) in writes {
+                group.addTask {
+                    do {
+                        try await write()
+                        return (name, nil)
+                    } catch {
+                        return (name, "\(error)")
+                    }
+                }
+            }
+            for _ in 0..<1000 where waitingCount < writes.count {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(waitingCount == writes.count)
+            release()
+            var outcomes: [String: String?] = [:]
+            for try await (name, error) in group { outcomes[name] = error }
+            return outcomes
+        }
+    }
+}
+
 func groupCommitQueue(of store: any SessionStore) -> (any GroupCommitControl)? {
     (store as? SQLiteSessionStore)?.commits ?? (store as? PostgresSessionStore)?.commits
 }
@@ -139,39 +167,14 @@ func groupCommitQueue(of store: any SessionStore) -> (any GroupCommitControl)? {
             let runningVersion = try await store.beginQuery(sessionId: "running", queryId: "q-run", title: nil)
             let batcher = try #require(groupCommitQueue(of: store))
             let before = batcher.statistics
-            batcher.hold()
             let writes: [(String, @Sendable () async throws -> Void)] = [
                 ("new", { try await store.createSession(C.header("new")) }),
                 ("taken", { try await store.createSession(C.header("idle")) }),
                 ("idle", { try await store.beginQuery(sessionId: "idle", queryId: "q-idle", title: "first") }),
                 ("missing", { try await store.beginQuery(sessionId: "missing", queryId: "q-missing", title: nil) }),
-                ("commit", {
-                    var commit = C.commit(events: [F.event(1, session: "running")], running: "q-run")
-                    commit.queryId = "q-run"
-                    commit.baseVersion = runningVersion + 1
-                    try await store.commitTurn(commit, to: "running")
-                }),
+                ("commit", { try await store.commitTurn(C.fencedStep(of: "q-run", on: "running", startedAt: runningVersion), to: "running") }),
             ]
-            let outcomes = try await withThrowingTaskGroup(of: (String, String?).self) { group in
-                for (name, write) in writes {
-                    group.addTask {
-                        do {
-                            try await write()
-                            return (name, nil)
-                        } catch {
-                            return (name, "\(error)")
-                        }
-                    }
-                }
-                for _ in 0..<1000 where batcher.waitingCount < writes.count {
-                    try await Task.sleep(for: .milliseconds(5))
-                }
-                #expect(batcher.waitingCount == writes.count)
-                batcher.release()
-                var outcomes: [String: String?] = [:]
-                for try await (name, error) in group { outcomes[name] = error }
-                return outcomes
-            }
+            let outcomes = try await batcher.outcomesOfOneBatch(writes)
             let after = batcher.statistics
             #expect(after.largestBatch == writes.count && after.batches == before.batches + 1, "one transaction held them all")
             #expect(after.commits == before.commits + 1, "only the turn commit counts as one")

@@ -24,7 +24,6 @@ import Testing
             try await place.rawSQL("UPDATE sessions SET lease_expires_at = 0 WHERE id = 'dead'")
             let runningVersion = try await a.beginQuery(sessionId: "running", queryId: "q-run", title: nil)
 
-            a.commits.hold()
             let writes: [(String, @Sendable () async throws -> Void)] = [
                 ("new", { try await a.createSession(C.header("new")) }),
                 ("taken", { try await a.createSession(C.header("idle")) }),
@@ -33,33 +32,9 @@ import Testing
                 ("held", { try await a.beginQuery(sessionId: "held", queryId: "q-held", title: nil) }),
                 ("dead", { try await a.beginQuery(sessionId: "dead", queryId: "q-new", title: nil) }),
                 ("missing", { try await a.beginQuery(sessionId: "missing", queryId: "q-missing", title: nil) }),
-                ("commit", {
-                    var commit = C.commit(events: [F.event(1, session: "running")], running: "q-run")
-                    commit.queryId = "q-run"
-                    commit.baseVersion = runningVersion + 1
-                    try await a.commitTurn(commit, to: "running")
-                }),
+                ("commit", { try await a.commitTurn(C.fencedStep(of: "q-run", on: "running", startedAt: runningVersion), to: "running") }),
             ]
-            let outcomes = try await withThrowingTaskGroup(of: (String, String?).self) { group in
-                for (name, write) in writes {
-                    group.addTask {
-                        do {
-                            try await write()
-                            return (name, nil)
-                        } catch {
-                            return (name, "\(error)")
-                        }
-                    }
-                }
-                for _ in 0..<1000 where a.commits.waitingCount < writes.count {
-                    try await Task.sleep(for: .milliseconds(5))
-                }
-                #expect(a.commits.waitingCount == writes.count)
-                a.commits.release()
-                var outcomes: [String: String?] = [:]
-                for try await (name, error) in group { outcomes[name] = error }
-                return outcomes
-            }
+            let outcomes = try await a.commits.outcomesOfOneBatch(writes)
             #expect(a.commits.statistics.largestBatch == writes.count, "one transaction held them all")
             for name in ["new", "started", "idle", "dead", "commit"] {
                 #expect(outcomes[name] == .some(nil), "\(name): \(String(describing: outcomes[name]))")
