@@ -39,7 +39,7 @@ final class FastCGIServer: Sendable {
                           allowedPeers: PeerSocket.allowedPeers(ProcessInfo.processInfo.environment),
                           acceptTurns: settings.acceptors > 0 && settings.acceptors < settings.workers
                               ? AcceptTurns(acceptors: settings.acceptors) : nil,
-                          pool: WorkerPool(maximum: settings.workers, spare: settings.spareWorkers))
+                          pool: WorkerPool(maximum: settings.workers, spare: settings.spareWorkers, stats: stats))
         self.listenSocket = listenSocket
     }
 
@@ -51,7 +51,6 @@ final class FastCGIServer: Sendable {
     }
 
     private static func startWorker(_ index: Int, context: Context, exited: DispatchSemaphore) {
-        context.stats.startedWorkers.add(1, ordering: .relaxed)
         let thread = Thread {
             // Foundation's Thread.name does not reach the kernel here; a named thread shows in
             // crash reports ("Thread 14 "fcgi-worker-3" crashed:"), top -H and /proc.

@@ -8,7 +8,7 @@ public final class ResponderStats: Sendable {
 
     /// `server.workers`: the most that may run.
     public let totalWorkers = Atomic<Int>(0)
-    /// Worker threads started so far (`WorkerPool` starts them as connections need them).
+    /// Worker threads started so far: `WorkerPool` claims each start here before making the thread.
     public let startedWorkers = Atomic<Int>(0)
     public let busyWorkers = Atomic<Int>(0)
     /// How many times a request took the last idle worker (the next one would queue).

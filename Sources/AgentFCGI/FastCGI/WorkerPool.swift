@@ -5,11 +5,11 @@ import Synchronization
 
 /// How many worker threads run: started as connections need them, up to `server.workers`, so
 /// that `server.spare_workers` of them (plus a quarter of the connections held, for bursts) are
-/// always free for the next connections (PHP-FPM's
-/// `pm = dynamic`, without stopping idle ones again). A worker thread costs its stack and malloc
-/// cache once it has run; with thousands configured for peak streams, starting them all at once
-/// held ~10 KiB each for nothing, and the kernel, which hands a connection to the worker that has
-/// waited longest, spread short requests over all of those cold threads.
+/// always free for the next connections (PHP-FPM's `pm = dynamic`, without stopping idle ones
+/// again). A worker thread costs its stack and malloc cache once it has run; with thousands
+/// configured for peak streams, starting them all at once held ~10 KiB each for nothing, and the
+/// kernel, which hands a connection to the worker that has waited longest, spread short requests
+/// over all of those cold threads.
 ///
 /// The threads are started by one spawner thread (`fcgi-spawner`), which a worker rings when it
 /// takes a connection and too few are left free. The worker does not wait for the start, and a
@@ -26,7 +26,6 @@ final class WorkerPool: Sendable {
     /// Workers kept free (waiting for a connection) beyond the burst headroom; 0 starts all of
     /// `maximum` at once.
     let spare: Int
-    private let started = Atomic<Int>(0)
     /// Rung by a worker that took a connection when too few are left free; the spawner thread
     /// starts the next ones, so the worker goes on with its request at once.
     private let wanted = DispatchSemaphore(value: 0)
@@ -36,13 +35,17 @@ final class WorkerPool: Sendable {
     /// Set by `start`: the workers it starts hold this pool, so it cannot be given at `init`.
     private let startWorker = Mutex<(@Sendable (_ index: Int) -> Void)?>(nil)
 
-    init(maximum: Int, spare: Int) {
+    /// Where the starts are counted (`/status`, `/metrics`): each is claimed there first.
+    private let stats: ResponderStats
+
+    init(maximum: Int, spare: Int, stats: ResponderStats) {
         self.maximum = maximum
         self.spare = spare > 0 ? spare : maximum
+        self.stats = stats
     }
 
     /// Workers started so far (never more than `maximum`; they are not stopped while serving).
-    var startedCount: Int { started.load(ordering: .acquiring) }
+    var startedCount: Int { stats.startedWorkers.load(ordering: .acquiring) }
 
     /// Starts the first `spare` workers with `startWorker`, and later ones as connections need them.
     func start(_ startWorker: @escaping @Sendable (_ index: Int) -> Void) {
@@ -62,7 +65,7 @@ final class WorkerPool: Sendable {
     /// A worker accepted a connection: start more if fewer than wanted are left free.
     func connectionTaken() {
         let held = holding.add(1, ordering: .acquiringAndReleasing).newValue
-        let count = started.load(ordering: .acquiring)
+        let count = startedCount
         if count < maximum, count - held < wantedFree(holding: held) { wanted.signal() }
     }
 
@@ -81,9 +84,9 @@ final class WorkerPool: Sendable {
     private func topUp() {
         while true {
             let holding = self.holding.load(ordering: .acquiring)
-            let count = started.load(ordering: .acquiring)
+            let count = startedCount
             guard count < maximum, count - holding < wantedFree(holding: holding) else { return }
-            if started.compareExchange(expected: count, desired: count + 1, ordering: .acquiringAndReleasing).exchanged {
+            if stats.startedWorkers.compareExchange(expected: count, desired: count + 1, ordering: .acquiringAndReleasing).exchanged {
                 startWorker.withLock { $0 }?(count)
             }
         }

@@ -19,7 +19,7 @@ import Testing
 
     @Test func startsSpareWorkersAheadOfTheConnectionsHeld() {
         let starts = Starts()
-        let pool = WorkerPool(maximum: 10, spare: 3)
+        let pool = WorkerPool(maximum: 10, spare: 3, stats: ResponderStats())
         pool.start { index in starts.indices.withLock { $0.append(index) } }
         #expect(starts.settle(at: 3), "the spares start at once: \(starts.count)")
         pool.connectionTaken()
@@ -38,7 +38,7 @@ import Testing
 
     @Test func zeroSpareStartsEveryWorkerAtOnce() {
         let starts = Starts()
-        WorkerPool(maximum: 25, spare: 0).start { index in starts.indices.withLock { $0.append(index) } }
+        WorkerPool(maximum: 25, spare: 0, stats: ResponderStats()).start { index in starts.indices.withLock { $0.append(index) } }
         #expect(starts.settle(at: 25))
     }
 
@@ -47,7 +47,7 @@ import Testing
     /// was started.
     @Test func racingWorkersStartNoMoreThanTheMaximum() {
         let starts = Starts()
-        let pool = WorkerPool(maximum: 100, spare: 4)
+        let pool = WorkerPool(maximum: 100, spare: 4, stats: ResponderStats())
         pool.start { index in starts.indices.withLock { $0.append(index) } }
         let ready = DispatchGroup()
         for _ in 0..<64 {
