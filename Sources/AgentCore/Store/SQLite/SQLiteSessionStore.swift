@@ -162,15 +162,7 @@ public final class SQLiteSessionStore: SessionStore {
     /// A write through the group commit (with whatever else is queued at that moment), `health`
     /// kept in step with its outcome as `write` does.
     private func queued(_ item: SnapshotDatabase.QueuedWrite, operation: String) async throws -> Int64 {
-        do {
-            let result = try await commits.commit(item)
-            healthState.recordSuccess()
-            return result
-        } catch {
-            let storeError = Self.storeError(error, operation: operation)
-            recordFailure(storeError)
-            throw storeError
-        }
+        try await keepingHealth(operation) { try await commits.commit(item) }
     }
 
     public func events(sessionId: String, after seq: Int64, limit: Int) async throws -> [StoredEvent] {
@@ -238,11 +230,20 @@ public final class SQLiteSessionStore: SessionStore {
     /// outcome: a storage failure degrades, any success restores.
     func write<T: Sendable>(_ operation: String, provesWrites: (T) -> Bool = { _ in true },
                             _ work: @escaping @Sendable (SnapshotDatabase) throws -> T) async throws -> T {
-        do {
-            let result = try await thread.perform { database in
+        try await keepingHealth(operation, provesWrites: provesWrites) {
+            try await thread.perform { database in
                 try database.checkFilePresent()
                 return try work(database)
             }
+        }
+    }
+
+    /// A write's outcome kept in `health`: a storage failure degrades, a success that
+    /// `provesWrites` restores; the error comes back as a `StoreError` naming `operation`.
+    private func keepingHealth<T: Sendable>(_ operation: String, provesWrites: (T) -> Bool = { _ in true },
+                                            _ write: () async throws -> T) async throws -> T {
+        do {
+            let result = try await write()
             if provesWrites(result) { healthState.recordSuccess() }
             return result
         } catch {
