@@ -8,6 +8,10 @@ import { createSession, hooks, refreshSessions } from './sessions.js';
 import { QueryStream } from './stream.js';
 
 const CANCEL_GRACE_MS = 15000;
+/** How long a decision waits for a paused answer's stream to read its last frames. */
+const STREAM_END_GRACE_MS = 5000;
+/** Who waits for the current stream to be let go (`streamFinished`). */
+const streamFinishWaiters = [];
 /** The last answer that ended waiting for approvals, until something else happens. */
 let waitingAnswer = null;
 
@@ -108,6 +112,9 @@ function followAnswer(sessionId, current, replace) {
 /** The user approved or rejected a waiting tool call. Decisions go one by one; the one that
  *  leaves nothing waiting gets the continuation back as a stream, shown in the same answer. */
 export async function decide(answer, card, approve, reason) {
+  // The answer shows its approval cards as soon as its `final` arrives; the stream then still
+  // reads `usage` and its end. A click in between waits for those instead of being refused.
+  if (state.stream?.terminal) await streamFinished(STREAM_END_GRACE_MS);
   if (state.stream) {
     announce('Still answering. Wait for the answer, or cancel it, before deciding.');
     card.reopen();
@@ -187,7 +194,16 @@ export function stopStream(reason) {
   finishStream();
 }
 
+/** Resolves when the current stream is let go (`finishStream`), or after `ms` at the latest. */
+function streamFinished(ms) {
+  return new Promise((resolve) => {
+    streamFinishWaiters.push(resolve);
+    setTimeout(resolve, ms);
+  });
+}
+
 function finishStream() {
+  for (const resolve of streamFinishWaiters.splice(0)) resolve();
   state.stream = null;
   state.answer = null;
   setBusy(false);
