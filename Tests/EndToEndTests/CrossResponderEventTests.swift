@@ -64,8 +64,7 @@ import Testing
         // The second step's model call waits 1.5 s and the answer then takes 9 s: its commits come
         // after the drop and the resume, so the resumed follower has something to receive while
         // the query runs, even when this test process is held up for seconds on a loaded machine.
-        let second: JSONValue = ["tool_calls": [["name": "calculator", "arguments": ["expression": "3*4"], "id": "call_2"]],
-                                 "delay_ms": 1500]
+        let second = DurabilityTests.toolStep("call_2", "3*4", delayMs: 1500)
         try await cluster.llm.script([DurabilityTests.toolStep("call_1", "2+3"), second, Self.slowText(words: 30, delayMs: 300)])
         let body = Data(Self.query("compute", session: "multi-resume").serialized().utf8)
         let port0 = cluster.ports[0]
@@ -109,8 +108,7 @@ import Testing
 
         // A follower arrives once the first step is committed (the second model call waits 4 s:
         // long enough for this test to connect it first on a loaded machine).
-        let second: JSONValue = ["tool_calls": [["name": "calculator", "arguments": ["expression": "3*4"], "id": "call_2"]],
-                                 "delay_ms": 4000]
+        let second = DurabilityTests.toolStep("call_2", "3*4", delayMs: 4000)
         try await cluster.llm.script([DurabilityTests.toolStep("call_1", "2+3"), second, Self.slowText(words: 10, delayMs: 100)])
         let body = Data(Self.query("compute", session: "multi-watched").serialized().utf8)
         let port0 = cluster.ports[0]

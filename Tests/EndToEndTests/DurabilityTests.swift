@@ -8,8 +8,12 @@ import Testing
 /// Issue 6 end to end: the real responder behind nginx, the fake LLM, the SQLite store on disk,
 /// and real `kill -9`s.
 @Suite struct DurabilityTests {
-    static func toolStep(_ id: String, _ expression: String) -> JSONValue {
-        ["tool_calls": [["name": "calculator", "arguments": ["expression": .string(expression)], "id": .string(id)]]]
+    /// A calculator call; with `delayMs`, the fake LLM waits that long before answering it.
+    static func toolStep(_ id: String, _ expression: String, delayMs: Int? = nil) -> JSONValue {
+        var step: [String: JSONValue] = ["tool_calls": [["name": "calculator", "arguments": ["expression": .string(expression)],
+                                                          "id": .string(id)]]]
+        if let delayMs { step["delay_ms"] = .number(Double(delayMs)) }
+        return .object(step)
     }
 
     static func slowText(words: Int, delayMs: Int) -> JSONValue {
